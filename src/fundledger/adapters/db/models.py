@@ -1,0 +1,134 @@
+"""The ledger's tables (SQLAlchemy 2). Names are singular and stable: auditors query them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from fundledger.adapters.db.types import ExactDecimal, Identifier, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
+APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint("(goal_minor IS NULL) = (goal_currency IS NULL)", name="goal_has_currency"),
+        CheckConstraint("goal_minor IS NULL OR goal_minor > 0", name="goal_positive"),
+        CheckConstraint(
+            "start_date IS NULL OR end_date IS NULL OR start_date <= end_date",
+            name="dates_in_order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    goal_minor: Mapped[int | None] = mapped_column(BigInteger)
+    goal_currency: Mapped[str | None] = mapped_column(String(3))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    partner: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Donor(Base):
+    __tablename__ = "donor"
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Matching keys: e-mail compared case-insensitively, name after NFC and space collapsing.
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Donation(Base):
+    """A gift, or the reversal of one (negative amount, `reverses_id` set)."""
+
+    __tablename__ = "donation"
+    __table_args__ = (
+        CheckConstraint(
+            "(reverses_id IS NULL AND amount_minor > 0)"
+            " OR (reverses_id IS NOT NULL AND amount_minor < 0)",
+            name="sign_matches_kind",
+        ),
+        Index("ix_donation_campaign_date", "campaign_id", "donation_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"), index=True)
+    donation_date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str | None] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(200), unique=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="anonymous"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # A donation is reversed at most once: the UNIQUE constraint holds even under races.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class ExchangeRate(Base):
+    """On `rate_date`, 1 `base` = `rate` `quote`, as published by `source`."""
+
+    __tablename__ = "exchange_rate"
+    __table_args__ = (
+        CheckConstraint("base <> quote", name="two_currencies"),
+        Index("ix_exchange_rate_pair_date", "base", "quote", "rate_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    rate_date: Mapped[date] = mapped_column(Date)
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(ExactDecimal)
+    source: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEvent(Base):
+    """Who did what, when and why; written in the same transaction as the change itself."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    command: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    details: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)

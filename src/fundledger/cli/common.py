@@ -1,0 +1,139 @@
+"""What every command shares: the ledger it works on, its transaction, parameters, output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.domain.errors import FundledgerError
+from fundledger.services.context import CommandContext
+from fundledger.services.schema import require_current_schema
+
+T = TypeVar("T")
+
+
+@dataclass
+class Ledger:
+    """The database a command works on; the engine is made on first use, never at import."""
+
+    url: str
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def engine(self, *, must_exist: bool = True) -> Engine:
+        if self._engine is None:
+            if must_exist:
+                self._require_sqlite_file()
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    def _require_sqlite_file(self) -> None:
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return
+        path = Path(parsed.database)
+        if not path.exists():
+            raise FundledgerError(
+                f"no ledger at {path}: create it with `fundledger init` "
+                "(or point --db / FUNDLEDGER_DB at an existing one)"
+            )
+
+    def context(self) -> CommandContext:
+        command = " ".join(["fundledger", *sys.argv[1:]])
+        return CommandContext(command=command)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One command, one transaction, on a ledger whose schema is current."""
+        with transaction(self.engine()) as session:
+            require_current_schema(session.connection())
+            yield session
+
+    def run(self, work: Callable[[Session, CommandContext], T]) -> T:
+        with self.transaction() as session:
+            return work(session, self.context())
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def describe_database_error(error: SQLAlchemyError, ledger: Ledger) -> str:
+    """One line for a database failure a user can act on."""
+    original = getattr(error, "orig", None)
+    first_line = (str(original) if original else str(error)).strip().splitlines()[0]
+    if isinstance(error, IntegrityError):
+        return f"the database refused the change: {first_line}"
+    if isinstance(error, OperationalError) and getattr(error, "connection_invalidated", False):
+        return f"lost the connection to {ledger.display_url}: {first_line}"
+    if isinstance(error, OperationalError | DBAPIError):
+        return f"database error on {ledger.display_url}: {first_line}"
+    return f"database error: {first_line}"
+
+
+class IsoDate(click.ParamType[date]):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-07-03", param, ctx
+            )
+
+
+ISO_DATE = IsoDate()
+OUTPUT_FORMATS = click.Choice(["table", "json", "csv"])
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if row.get(key) is None else row[key] for key in columns})
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def emit_table(
+    rows: Sequence[Sequence[str]], headers: Sequence[str], right_aligned: Sequence[int] = ()
+) -> None:
+    widths = [len(header) for header in headers]
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if index in right_aligned else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    click.echo(line(headers))
+    click.echo("  ".join("-" * width for width in widths))
+    for row in rows:
+        click.echo(line(row))

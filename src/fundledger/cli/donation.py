@@ -1,0 +1,177 @@
+"""fundledger donation add|reverse|list"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_csv, emit_json, emit_table
+from fundledger.domain.money import Money
+from fundledger.services.context import CommandContext
+from fundledger.services.donations import (
+    DonationEntry,
+    list_donations,
+    record_donation,
+    reverse_donation,
+)
+
+DONATION_COLUMNS = (
+    "id",
+    "date",
+    "amount",
+    "currency",
+    "donor",
+    "email",
+    "anonymous",
+    "method",
+    "reference",
+    "note",
+    "reversed",
+    "reversed_by",
+    "reverses",
+)
+
+
+def donation_row(entry: DonationEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "date": entry.date.isoformat(),
+        "amount": format(entry.amount.quantized(), "f"),
+        "currency": entry.amount.currency,
+        "donor": entry.donor,
+        "email": entry.email,
+        "anonymous": entry.anonymous,
+        "method": entry.method,
+        "reference": entry.reference,
+        "note": entry.note,
+        "reversed": entry.reversed,
+        "reversed_by": entry.reversed_by,
+        "reverses": entry.reverses,
+    }
+
+
+def _status(entry: DonationEntry) -> str:
+    if entry.reverses is not None:
+        return f"reverses #{entry.reverses}"
+    if entry.reversed_by is not None:
+        return f"reversed by #{entry.reversed_by}"
+    return ""
+
+
+@click.group()
+def donation() -> None:
+    """Donations: record, reverse, list. Entries are never edited or deleted."""
+
+
+@donation.command("add")
+@click.argument("slug")
+@click.option("--date", "on", type=ISO_DATE, required=True, help="Date of the gift, YYYY-MM-DD.")
+@click.option("--amount", required=True, help="Amount in the gift's currency, e.g. 250 or 99.50.")
+@click.option("--currency", default=None, help="ISO code of the gift's currency [default: ILS].")
+@click.option("--donor", "donor_name", help="Donor's name. Without --donor or --email: anonymous.")
+@click.option("--email", "donor_email", help="Donor's e-mail; matches an existing donor.")
+@click.option("--method", help="How it was given: card, bank, cash, paypal, ...")
+@click.option("--reference", help="Unique reference from the bank or processor.")
+@click.option("--anonymous", is_flag=True, help="Keep the donor out of every public report.")
+@click.option("--note", help="Free text for the treasurer.")
+@click.pass_obj
+def add(
+    ledger: Ledger,
+    slug: str,
+    on: date,
+    amount: str,
+    currency: str | None,
+    donor_name: str | None,
+    donor_email: str | None,
+    method: str | None,
+    reference: str | None,
+    anonymous: bool,
+    note: str | None,
+) -> None:
+    """Record a donation to campaign SLUG.
+
+    \b
+    Example:
+      fundledger donation add dont-look-away --date 2025-07-03 --amount 100 \\
+          --currency USD --donor "Dana Levi" --email dana@example.org --method card
+    """
+
+    def work(session: Session, context: CommandContext) -> DonationEntry:
+        money = Money.parse(amount, currency or context.settings.home_currency)
+        return record_donation(
+            session,
+            context,
+            campaign_slug=slug,
+            on=on,
+            amount=money,
+            donor_name=donor_name,
+            donor_email=donor_email,
+            anonymous=anonymous,
+            method=method,
+            reference=reference,
+            note=note,
+        )
+
+    entry = ledger.run(work)
+    who = "anonymous" if entry.anonymous else entry.donor
+    click.echo(f"Recorded donation #{entry.id}: {entry.amount} on {entry.date} ({who}).")
+
+
+@donation.command("reverse")
+@click.argument("donation_id", metavar="ID", type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="Why: kept with the reversal and in the audit trail.")
+@click.pass_obj
+def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
+    """Reverse donation ID with an entry that negates it exactly (once only).
+
+    \b
+    Example:
+      fundledger donation reverse 42 --reason "card charge-back"
+    """
+    entry = ledger.run(
+        lambda session, context: reverse_donation(
+            session, context, donation_id=donation_id, reason=reason
+        )
+    )
+    click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {entry.amount}.")
+
+
+@donation.command("list")
+@click.argument("slug")
+@click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@click.pass_obj
+def list_(ledger: Ledger, slug: str, output_format: str) -> None:
+    """List every entry of campaign SLUG, reversals included, by date.
+
+    \b
+    Example:
+      fundledger donation list dont-look-away --format csv > donations.csv
+    """
+    entries = ledger.run(lambda session, _: list_donations(session, slug))
+    if output_format == "json":
+        emit_json([donation_row(entry) for entry in entries])
+    elif output_format == "csv":
+        emit_csv([donation_row(entry) for entry in entries], DONATION_COLUMNS)
+    else:
+        emit_table(
+            [
+                [
+                    str(entry.id),
+                    entry.date.isoformat(),
+                    format(entry.amount.quantized(), ","),
+                    entry.amount.currency,
+                    (entry.donor or "")
+                    + (" (anonymous)" if entry.anonymous and entry.donor else "")
+                    or "anonymous",
+                    entry.method or "",
+                    entry.reference or "",
+                    _status(entry),
+                ]
+                for entry in entries
+            ],
+            ["ID", "DATE", "AMOUNT", "CUR", "DONOR", "METHOD", "REFERENCE", "STATUS"],
+            right_aligned=[0, 2],
+        )

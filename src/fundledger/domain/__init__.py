@@ -1,0 +1,1 @@
+"""Domain layer: value types and pure rules. No SQLAlchemy, no I/O."""

@@ -1,0 +1,25 @@
+"""Errors that mean "the user asked for something the ledger cannot do", with a message for them."""
+
+
+class FundledgerError(Exception):
+    """A user error: the CLI prints its message on one line and exits 1."""
+
+
+class InvalidAmount(FundledgerError):
+    """An amount that is not an exact decimal of the currency's minor unit."""
+
+
+class UnknownCurrency(FundledgerError):
+    """A code that is not an ISO 4217 currency."""
+
+
+class CurrencyMismatch(TypeError):
+    """Two amounts in different currencies were combined: a programming error, not user input."""
+
+
+class RateNotInForce(FundledgerError):
+    """No exchange rate is in force for a pair on a date."""
+
+
+class InvalidRate(FundledgerError):
+    """A rate that is not a positive exact decimal with at most 10 decimal places."""

@@ -1,0 +1,185 @@
+"""The money value type and the one rounding rule of the ledger.
+
+Rounding rule (shared/design.md §1): ROUND_HALF_UP (ties away from zero) to the currency's minor
+unit, once, from the original amount. `round_half_up` applies it to a Decimal and
+`divide_round_half_up` to an exact ratio of integers, which is how the report queries and the
+conversion of a donation apply it; both give the same result for the same exact value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import cache
+from typing import Self
+
+from babel.numbers import get_currency_precision, list_currencies
+
+from fundledger.domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
+
+# Enough digits that no amount or product of an amount and a rate is ever rounded by the
+# context itself; rounding happens only where this module says so.
+EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
+
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def check_currency(code: str) -> str:
+    """Return the ISO 4217 code in upper case, or raise UnknownCurrency."""
+    if not isinstance(code, str):
+        raise TypeError(f"currency must be a str, not {type(code).__name__}")
+    upper = code.strip().upper()
+    if upper not in known_currencies():
+        raise UnknownCurrency(f"unknown currency code {code!r}: use an ISO 4217 code such as ILS")
+    return upper
+
+
+@cache
+def minor_unit_digits(currency: str) -> int:
+    """Digits after the decimal point in the currency's minor unit (ILS 2, JPY 0, BHD 3)."""
+    return int(get_currency_precision(check_currency(currency)))
+
+
+def decimal_from_text(text: str) -> Decimal:
+    """Parse a plain decimal numeral ("1250", "-3.376", "1,250.50"); no exponents, no floats."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected text, not {type(text).__name__}")
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    if not _DECIMAL_TEXT.fullmatch(cleaned):
+        raise InvalidAmount(f"{text!r} is not a decimal number (write it like 1250.50)")
+    return Decimal(cleaned)
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """The single door through which numbers become Decimals. Floats are refused."""
+    if isinstance(value, bool | float):
+        raise TypeError(f"refusing {type(value).__name__} {value!r}: money is never a float")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidAmount(f"{value} is not a finite amount")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        return decimal_from_text(value)
+    raise TypeError(f"cannot make an amount from {type(value).__name__}")
+
+
+def round_half_up(amount: Decimal, currency: str) -> Decimal:
+    """The ledger's one rounding rule: half up (away from zero) to the minor unit."""
+    exponent = Decimal(1).scaleb(-minor_unit_digits(currency))
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def divide_round_half_up(numerator: int, denominator: int) -> int:
+    """The same rule for an exact ratio of integers: numerator / denominator, ties away from 0."""
+    if denominator == 0:
+        raise ZeroDivisionError("division by zero")
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency. Immutable; floats and currency mixing are refused."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", to_decimal(self.amount))
+        object.__setattr__(self, "currency", check_currency(self.currency))
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> Self:
+        """An amount typed by a person: exact, with no more decimals than the minor unit."""
+        amount = decimal_from_text(text)
+        money = cls(amount, currency)
+        if not money.is_whole_minor_units():
+            digits = minor_unit_digits(money.currency)
+            raise InvalidAmount(
+                f"{text.strip()} {money.currency} has more than {digits} decimal places "
+                f"(the smallest {money.currency} unit is {Decimal(1).scaleb(-digits)})"
+            )
+        return money
+
+    @classmethod
+    def zero(cls, currency: str) -> Self:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> Self:
+        """From integer minor units (agorot, cents) as stored in the database."""
+        if not isinstance(minor, int) or isinstance(minor, bool):
+            raise TypeError(f"minor units must be an int, not {type(minor).__name__}")
+        return cls(Decimal(minor).scaleb(-minor_unit_digits(currency)), currency)
+
+    def to_minor(self) -> int:
+        """Integer minor units; the amount must already be a whole number of them."""
+        scaled = self.amount.scaleb(minor_unit_digits(self.currency), context=EXACT)
+        if scaled != scaled.to_integral_value():
+            raise InvalidAmount(
+                f"{self.amount} {self.currency} is not a whole number of minor units"
+            )
+        return int(scaled)
+
+    def is_whole_minor_units(self) -> bool:
+        return round_half_up(self.amount, self.currency) == self.amount
+
+    def rounded(self) -> Money:
+        """This amount under the ledger's rounding rule. Call it once, on an exact amount."""
+        return Money(round_half_up(self.amount, self.currency), self.currency)
+
+    def quantized(self) -> Decimal:
+        """The amount written with exactly the minor unit's digits ("800000.00")."""
+        rounded = self.rounded()
+        if rounded.amount != self.amount:
+            raise InvalidAmount(f"{self.amount} {self.currency} must be rounded before display")
+        return rounded.amount
+
+    def __str__(self) -> str:
+        return f"{self.quantized()} {self.currency}"
+
+    def _same_currency(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(EXACT.add(self.amount, self._same_currency(other).amount), self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(EXACT.subtract(self.amount, self._same_currency(other).amount), self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(EXACT.minus(self.amount), self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        return Money(EXACT.multiply(self.amount, to_decimal(factor)), self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same_currency(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same_currency(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same_currency(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same_currency(other).amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)

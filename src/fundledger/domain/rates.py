@@ -1,0 +1,360 @@
+"""Exchange rates: which rate is in force on a date, and how a donation is converted.
+
+This is where a rate is chosen (shared/design.md §1). Rates are kept exactly as published and
+combined as exact fractions; nothing here rounds except `convert_minor`, through the one rounding
+rule of `money.divide_round_half_up`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+from fundledger.domain.errors import InvalidAmount, InvalidRate, RateNotInForce
+from fundledger.domain.money import (
+    EXACT,
+    check_currency,
+    decimal_from_text,
+    divide_round_half_up,
+    minor_unit_digits,
+    to_decimal,
+)
+
+MAX_RATE_DECIMALS = 10
+MAX_RATE_INTEGER_DIGITS = 10
+
+Method = Literal["identity", "direct", "inverse", "cross"]
+_METHOD_PREFERENCE: dict[Method, int] = {"identity": 0, "direct": 0, "inverse": 1, "cross": 2}
+
+
+def parse_rate(value: str | Decimal) -> Decimal:
+    """A published rate: positive, exact, at most 10 decimal places. Trailing zeros dropped."""
+    try:
+        rate = decimal_from_text(value) if isinstance(value, str) else to_decimal(value)
+    except InvalidAmount as error:
+        raise InvalidRate(
+            f"rate {value!r} is not a decimal number (write it like 3.376)"
+        ) from error
+    if rate <= 0:
+        raise InvalidRate(f"rate {value} must be greater than zero")
+    if rate >= Decimal(10) ** MAX_RATE_INTEGER_DIGITS:
+        raise InvalidRate(f"rate {value} is implausibly large")
+    rate = plain_decimal(rate)
+    exponent = rate.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_RATE_DECIMALS:
+        raise InvalidRate(f"rate {value} has more than {MAX_RATE_DECIMALS} decimal places")
+    return rate
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The value without trailing fractional zeros and never in exponent notation."""
+    normalized = value.normalize(EXACT)
+    exponent = normalized.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        normalized = normalized.quantize(Decimal(1))
+    return normalized
+
+
+def format_rate(value: Decimal | Fraction) -> str:
+    """A rate for people: at least 4 decimals; a derived rate rounded to 4 (small ones to 4
+    significant digits), for display only: conversions use the exact fraction."""
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        places = max(4, 3 - exact.adjusted())
+        value = exact.quantize(Decimal(1).scaleb(-places), context=EXACT)
+    text = format(plain_decimal(value), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(4, '0')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """One published rate: on `rate_date`, 1 `base` = `value` `quote`, according to `source`.
+
+    `sequence` orders rows for the same date, pair and source: the later row supersedes.
+    """
+
+    rate_date: date
+    base: str
+    quote: str
+    value: Decimal
+    source: str
+    sequence: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", check_currency(self.base))
+        object.__setattr__(self, "quote", check_currency(self.quote))
+        object.__setattr__(self, "value", parse_rate(self.value))
+        if self.base == self.quote:
+            raise InvalidRate(
+                f"a rate needs two different currencies, not {self.base}/{self.quote}"
+            )
+
+    @property
+    def pair(self) -> str:
+        return f"{self.base}/{self.quote}"
+
+
+@dataclass(frozen=True, slots=True)
+class RateInForce:
+    """The answer to "what is 1 base in quote on this date", with how it was found."""
+
+    base: str
+    quote: str
+    on: date
+    factor: Fraction
+    method: Method
+    legs: tuple[Rate, ...]
+    via: str | None = None
+
+    @property
+    def rate_date(self) -> date | None:
+        return self.legs[0].rate_date if self.legs else None
+
+    @property
+    def source(self) -> str | None:
+        return self.legs[0].source if self.legs else None
+
+    def display_value(self) -> str:
+        if self.method == "direct":
+            return format_rate(self.legs[0].value)
+        return format_rate(self.factor)
+
+    def explain(self) -> str:
+        """e.g. `2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: 3.9876 / 1.1780)`."""
+        head = f"{self.on.isoformat()} {self.base}/{self.quote} = {self.display_value()}"
+        if self.method == "identity":
+            return f"{head} (same currency)"
+        origin = f"{self.source} {self.rate_date.isoformat() if self.rate_date else ''}"
+        if self.method == "direct":
+            return f"{head} ({origin})"
+        if self.method == "inverse":
+            leg = self.legs[0]
+            return f"{head} ({origin}, inverse of {leg.pair} {format_rate(leg.value)})"
+        multiplied = [
+            leg
+            for leg, start in zip(self.legs, (self.base, self.via), strict=True)
+            if leg.base == start
+        ]
+        divided = [leg for leg in self.legs if leg not in multiplied]
+        formula = " × ".join(f"{leg.pair} {format_rate(leg.value)}" for leg in multiplied) or "1"
+        for leg in divided:
+            formula += f" / {leg.pair} {format_rate(leg.value)}"
+        return f"{head} ({origin}, cross via {self.via}: {formula})"
+
+
+class RateBook:
+    """The rates known to the ledger, indexed for "rate in force on date D" questions."""
+
+    def __init__(
+        self,
+        rates: Iterable[Rate],
+        *,
+        max_age_days: int = 7,
+        source_priority: Sequence[str] = ("BOI", "ECB", "manual"),
+    ) -> None:
+        self.max_age_days = max_age_days
+        self._source_rank = {source: rank for rank, source in enumerate(source_priority)}
+        latest: dict[tuple[str, str, str, date], Rate] = {}
+        for rate in rates:
+            key = (rate.base, rate.quote, rate.source, rate.rate_date)
+            if key not in latest or latest[key].sequence < rate.sequence:
+                latest[key] = rate
+        # (base, quote, source) -> dates ascending, and the rate on each of them.
+        by_series: dict[tuple[str, str, str], dict[date, Rate]] = defaultdict(dict)
+        for (base, quote, source, rate_date), rate in latest.items():
+            by_series[(base, quote, source)][rate_date] = rate
+        self._series = dict(by_series)
+        self._dates = {key: sorted(days) for key, days in by_series.items()}
+        self._neighbours: dict[str, set[str]] = defaultdict(set)
+        for base, quote, _source in self._series:
+            self._neighbours[base].add(quote)
+            self._neighbours[quote].add(base)
+
+    def _source_order(self, source: str) -> tuple[int, str]:
+        return (self._source_rank.get(source, len(self._source_rank)), source)
+
+    def _latest_on_or_before(self, key: tuple[str, str, str], on: date) -> Rate | None:
+        days = self._dates.get(key)
+        if not days:
+            return None
+        index = bisect.bisect_right(days, on)
+        return self._series[key][days[index - 1]] if index else None
+
+    def _leg(self, start: str, end: str, source: str, day: date) -> Rate | None:
+        """A rate published on exactly `day` linking start and end, in either direction."""
+        direct = self._series.get((start, end, source), {}).get(day)
+        return direct if direct else self._series.get((end, start, source), {}).get(day)
+
+    def _leg_dates(self, start: str, end: str, source: str, on: date) -> set[date]:
+        found: set[date] = set()
+        for key in ((start, end, source), (end, start, source)):
+            days = self._dates.get(key, [])
+            found.update(days[: bisect.bisect_right(days, on)])
+        return found
+
+    def _candidates(self, base: str, quote: str, on: date) -> list[RateInForce]:
+        candidates: list[RateInForce] = []
+        sources = {key[2] for key in self._series}
+        for source in sources:
+            direct = self._latest_on_or_before((base, quote, source), on)
+            if direct:
+                candidates.append(
+                    RateInForce(base, quote, on, Fraction(direct.value), "direct", (direct,))
+                )
+            inverse = self._latest_on_or_before((quote, base, source), on)
+            if inverse:
+                candidates.append(
+                    RateInForce(base, quote, on, 1 / Fraction(inverse.value), "inverse", (inverse,))
+                )
+            for via in sorted(self._neighbours[base] & self._neighbours[quote]):
+                common = self._leg_dates(base, via, source, on) & self._leg_dates(
+                    via, quote, source, on
+                )
+                if not common:
+                    continue
+                day = max(common)
+                first = self._leg(base, via, source, day)
+                second = self._leg(via, quote, source, day)
+                assert first is not None  # both legs exist on every date of `common`
+                assert second is not None
+                factor = _leg_factor(first, base) * _leg_factor(second, via)
+                candidates.append(
+                    RateInForce(base, quote, on, factor, "cross", (first, second), via)
+                )
+        return candidates
+
+    def in_force(self, base: str, quote: str, on: date) -> RateInForce:
+        """The rate in force: latest date first, then direct, inverse, cross, then source."""
+        base, quote = check_currency(base), check_currency(quote)
+        if base == quote:
+            return RateInForce(base, quote, on, Fraction(1), "identity", ())
+        candidates = self._candidates(base, quote, on)
+        if not candidates:
+            raise RateNotInForce(
+                f"no {base}/{quote} rate on or before {on.isoformat()}: add one with "
+                f"`fundledger rates add {on.isoformat()} {base} {quote} RATE`"
+            )
+        best = min(
+            candidates,
+            key=lambda c: (
+                -(c.rate_date or on).toordinal(),
+                _METHOD_PREFERENCE[c.method],
+                self._source_order(c.source or ""),
+                c.via or "",
+            ),
+        )
+        assert best.rate_date is not None
+        age = (on - best.rate_date).days
+        if age > self.max_age_days:
+            raise RateNotInForce(
+                f"no {base}/{quote} rate in force on {on.isoformat()}: the latest known is "
+                f"{best.rate_date.isoformat()} ({best.display_value()}, {best.source}), "
+                f"{age} days earlier, beyond the {self.max_age_days}-day limit; "
+                f"add or import the rates for that date"
+            )
+        return best
+
+
+def _leg_factor(rate: Rate, start: str) -> Fraction:
+    """1 `start` expressed in the leg's other currency."""
+    value = Fraction(rate.value)
+    return value if rate.base == start else 1 / value
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionFactors:
+    """Exact factors from minor units of `currency` to minor units of home and reporting."""
+
+    currency: str
+    on: date
+    to_home: Fraction
+    to_reporting: Fraction
+    rates: tuple[RateInForce, ...]
+
+
+def conversion_factors(
+    book: RateBook, currency: str, on: date, home: str, reporting: str
+) -> ConversionFactors:
+    """The rules of shared/design.md §1, "Converting a donation", as exact fractions."""
+    currency = check_currency(currency)
+    rates: list[RateInForce] = []
+    reporting_in_home = book.in_force(reporting, home, on)
+    if currency == home:
+        to_home = Fraction(1)
+        to_reporting = 1 / reporting_in_home.factor
+        rates.append(reporting_in_home)
+    elif currency == reporting:
+        to_home = reporting_in_home.factor
+        to_reporting = Fraction(1)
+        rates.append(reporting_in_home)
+    else:
+        currency_in_home = book.in_force(currency, home, on)
+        to_home = currency_in_home.factor
+        to_reporting = currency_in_home.factor / reporting_in_home.factor
+        rates.extend((currency_in_home, reporting_in_home))
+    return ConversionFactors(
+        currency=currency,
+        on=on,
+        to_home=in_minor_units(to_home, currency, home),
+        to_reporting=in_minor_units(to_reporting, currency, reporting),
+        rates=tuple(rate for rate in rates if rate.method != "identity"),
+    )
+
+
+def in_minor_units(factor: Fraction, source: str, target: str) -> Fraction:
+    """A factor between whole units restated between minor units (agorot to cents, yen to cents)."""
+    return factor * Fraction(10) ** (minor_unit_digits(target) - minor_unit_digits(source))
+
+
+def convert_minor(amount_minor: int, factor: Fraction) -> int:
+    """Minor units converted by an exact factor and rounded once by the ledger's rule."""
+    return divide_round_half_up(amount_minor * factor.numerator, factor.denominator)
+
+
+_FIXED_RATE = re.compile(
+    r"\s*1\s+(?P<base>[A-Za-z]{3})\s*=\s*(?P<value>[0-9][0-9.,]*)\s+(?P<quote>[A-Za-z]{3})\s*"
+)
+# What people write for the shekel, mapped to its ISO code.
+CURRENCY_ALIASES = {"NIS": "ILS"}
+
+
+@dataclass(frozen=True, slots=True)
+class FixedRate:
+    """A single headline rate for a whole report, such as "1 ILS = 0.2911 USD"."""
+
+    base: str
+    quote: str
+    value: Decimal
+
+    @classmethod
+    def parse(cls, text: str, home: str, reporting: str) -> FixedRate:
+        match = _FIXED_RATE.fullmatch(text)
+        if not match:
+            raise InvalidRate(
+                f'fixed rate {text!r} is not of the form "1 {home} = 0.2911 {reporting}"'
+            )
+        base, quote = (
+            CURRENCY_ALIASES.get(code.upper(), code.upper())
+            for code in (match["base"], match["quote"])
+        )
+        if {base, quote} != {home, reporting}:
+            raise InvalidRate(
+                f"fixed rate {text!r} must link {home} and {reporting} (either direction)"
+            )
+        return cls(base, quote, parse_rate(match["value"]))
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {format(self.value, 'f')} {self.quote}"
+
+    def factor(self, source: str, target: str) -> Fraction:
+        """1 `source` in `target` by this rate, exactly."""
+        value = Fraction(self.value)
+        return value if (self.base, self.quote) == (source, target) else 1 / value

@@ -1,0 +1,1 @@
+"""Presentation of report data: JSON and CSV now, PDF layouts later."""

@@ -1,0 +1,75 @@
+"""The campaign summary as the JSON of shared/design.md §4. Amounts are decimal strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fundledger.domain.money import Money
+from fundledger.services.reports import CampaignSummary
+
+
+def amount_text(money: Money) -> str:
+    return format(money.quantized(), "f")
+
+
+def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:
+    home = summary.home_currency.lower()
+    reporting = summary.reporting_currency.lower()
+    campaign = summary.campaign
+    return {
+        "campaign": {
+            "slug": campaign.slug,
+            "name": campaign.name,
+            "start": campaign.start.isoformat() if campaign.start else None,
+            "end": campaign.end.isoformat() if campaign.end else None,
+            "partner": campaign.partner,
+            "goal": (
+                {"amount": amount_text(campaign.goal), "currency": campaign.goal.currency}
+                if campaign.goal
+                else None
+            ),
+        },
+        "home_currency": summary.home_currency,
+        "reporting_currency": summary.reporting_currency,
+        "donation_count": summary.donation_count,
+        "donor_count": summary.donor_count,
+        "anonymous_count": summary.anonymous_count,
+        f"total_{home}": amount_text(summary.total_home),
+        f"total_{reporting}": amount_text(summary.total_reporting),
+        "method": summary.method,
+        "fixed_rate": (
+            {
+                "rate": str(summary.headline.rate),
+                f"total_{reporting}": amount_text(summary.headline.total_reporting),
+                "method": f"total {summary.home_currency} × fixed rate, rounded half-up once",
+            }
+            if summary.headline
+            else None
+        ),
+        "by_currency": {
+            line.currency: {
+                "count": line.count,
+                "amount": amount_text(line.amount),
+                home: amount_text(line.home),
+                reporting: amount_text(line.reporting),
+            }
+            for line in summary.by_currency
+        },
+        "by_day": [
+            {
+                "date": line.date.isoformat(),
+                "count": line.count,
+                home: amount_text(line.home),
+                reporting: amount_text(line.reporting),
+            }
+            for line in summary.by_day
+        ],
+        "rates": {
+            "source": list(summary.rates.sources),
+            "pairs": list(summary.rates.pairs),
+            "first_date": summary.rates.first_date.isoformat()
+            if summary.rates.first_date
+            else None,
+            "last_date": summary.rates.last_date.isoformat() if summary.rates.last_date else None,
+        },
+    }

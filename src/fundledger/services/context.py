@@ -1,0 +1,62 @@
+"""Who is acting, through which command, under which settings; and the audit trail they leave."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.models import AuditEvent
+from fundledger.domain.settings import LedgerSettings
+
+
+def current_actor() -> str:
+    """The person at the keyboard: FUNDLEDGER_USER if set, else the login name."""
+    explicit = os.environ.get("FUNDLEDGER_USER", "").strip()
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    command: str
+    actor: str = field(default_factory=current_actor)
+    settings: LedgerSettings = field(default_factory=LedgerSettings)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record_audit(
+    session: Session,
+    context: CommandContext,
+    action: str,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Write an audit event in the caller's transaction: it lands exactly when the change does."""
+    session.add(
+        AuditEvent(
+            occurred_at=now(),
+            actor=context.actor,
+            command=context.command[:200],
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
+            reason=reason,
+        )
+    )

@@ -1,0 +1,212 @@
+"""Donations: record, reverse (never edit or delete), list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from fundledger.adapters.db.models import Campaign, Donation, Donor
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import Money
+from fundledger.services.campaigns import get_campaign
+from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.donors import find_or_add_donor
+
+MAX_TEXT = {"method": 32, "reference": 200}
+
+
+@dataclass(frozen=True, slots=True)
+class DonationEntry:
+    """One ledger line as the treasurer sees it."""
+
+    id: int
+    campaign: str
+    date: date
+    amount: Money
+    donor: str | None
+    email: str | None
+    anonymous: bool
+    method: str | None
+    reference: str | None
+    note: str | None
+    reverses: int | None
+    reversed_by: int | None
+
+    @property
+    def reversed(self) -> bool:
+        return self.reversed_by is not None
+
+
+def _entry(
+    donation: Donation, campaign: str, donor: Donor | None, reversed_by: int | None
+) -> DonationEntry:
+    return DonationEntry(
+        id=donation.id,
+        campaign=campaign,
+        date=donation.donation_date,
+        amount=Money.from_minor(donation.amount_minor, donation.currency),
+        donor=donor.name if donor else None,
+        email=donor.email if donor else None,
+        anonymous=donation.anonymous,
+        method=donation.method,
+        reference=donation.reference,
+        note=donation.note,
+        reverses=donation.reverses_id,
+        reversed_by=reversed_by,
+    )
+
+
+def _clean(field: str, value: str | None) -> str | None:
+    text = (value or "").strip() or None
+    limit = MAX_TEXT.get(field)
+    if text and limit and len(text) > limit:
+        raise FundledgerError(f"{field} is longer than {limit} characters: {text[:40]!r}…")
+    return text
+
+
+def record_donation(
+    session: Session,
+    context: CommandContext,
+    *,
+    campaign_slug: str,
+    on: date,
+    amount: Money,
+    donor_name: str | None = None,
+    donor_email: str | None = None,
+    anonymous: bool = False,
+    method: str | None = None,
+    reference: str | None = None,
+    note: str | None = None,
+) -> DonationEntry:
+    """Record a gift. It is recorded even when no rate is in force yet: the gift happened."""
+    if amount.amount <= 0:
+        raise FundledgerError(
+            f"a donation must be a positive amount, not {amount}; "
+            "to correct a gift, reverse it with `fundledger donation reverse ID --reason ...`"
+        )
+    campaign = get_campaign(session, campaign_slug)
+    reference = _clean("reference", reference)
+    if reference is not None:
+        existing = session.scalar(select(Donation).where(Donation.reference == reference))
+        if existing is not None:
+            raise FundledgerError(
+                f"reference {reference!r} is already donation #{existing.id} "
+                f"({Money.from_minor(existing.amount_minor, existing.currency)} on "
+                f"{existing.donation_date}); references are unique"
+            )
+    has_donor = bool((donor_name or "").strip() or (donor_email or "").strip())
+    donor = (
+        find_or_add_donor(session, context, name=donor_name, email=donor_email)
+        if has_donor
+        else None
+    )
+    donation = Donation(
+        campaign_id=campaign.id,
+        donor_id=donor.id if donor else None,
+        donation_date=on,
+        amount_minor=amount.to_minor(),
+        currency=amount.currency,
+        method=_clean("method", method),
+        reference=reference,
+        anonymous=anonymous or donor is None,
+        note=_clean("note", note),
+        reverses_id=None,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(donation)
+    session.flush()
+    record_audit(
+        session,
+        context,
+        "donation.add",
+        entity="donation",
+        entity_id=donation.id,
+        details={
+            "campaign": campaign.slug,
+            "date": on,
+            "amount": str(amount),
+            "donor_id": donation.donor_id,
+            "anonymous": donation.anonymous,
+            "method": donation.method,
+            "reference": reference,
+        },
+    )
+    return _entry(donation, campaign.slug, donor, None)
+
+
+def reverse_donation(
+    session: Session, context: CommandContext, *, donation_id: int, reason: str
+) -> DonationEntry:
+    """Append the exact negation of a gift. Both then drop out of every count and total."""
+    reason = reason.strip()
+    if not reason:
+        raise FundledgerError("say why the donation is reversed (--reason TEXT)")
+    original = session.get(Donation, donation_id)
+    if original is None:
+        raise FundledgerError(f"no donation #{donation_id}")
+    if original.reverses_id is not None:
+        raise FundledgerError(
+            f"donation #{donation_id} is itself the reversal of #{original.reverses_id}; "
+            "record the gift again if it was reversed by mistake"
+        )
+    earlier = session.scalar(select(Donation).where(Donation.reverses_id == donation_id))
+    if earlier is not None:
+        raise FundledgerError(
+            f"donation #{donation_id} was already reversed by #{earlier.id} "
+            f"on {earlier.recorded_at:%Y-%m-%d}; a donation can be reversed once"
+        )
+    reversal = Donation(
+        campaign_id=original.campaign_id,
+        donor_id=original.donor_id,
+        # Same date, so the same rates convert it: the pair nets to exactly zero.
+        donation_date=original.donation_date,
+        amount_minor=-original.amount_minor,
+        currency=original.currency,
+        method=original.method,
+        reference=None,
+        anonymous=original.anonymous,
+        note=reason,
+        reverses_id=original.id,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(reversal)
+    try:
+        session.flush()
+    except IntegrityError as error:  # another treasurer reversed it a moment ago
+        raise FundledgerError(f"donation #{donation_id} was already reversed") from error
+    record_audit(
+        session,
+        context,
+        "donation.reverse",
+        entity="donation",
+        entity_id=reversal.id,
+        details={
+            "reverses": original.id,
+            "amount": str(Money.from_minor(reversal.amount_minor, reversal.currency)),
+        },
+        reason=reason,
+    )
+    campaign = session.get_one(Campaign, original.campaign_id)
+    donor = session.get(Donor, original.donor_id) if original.donor_id else None
+    return _entry(reversal, campaign.slug, donor, None)
+
+
+def list_donations(session: Session, campaign_slug: str) -> list[DonationEntry]:
+    campaign = get_campaign(session, campaign_slug)
+    reversal = aliased(Donation)
+    rows = session.execute(
+        select(Donation, Donor, reversal.id)
+        .outerjoin(Donor, Donor.id == Donation.donor_id)
+        .outerjoin(reversal, reversal.reverses_id == Donation.id)
+        .where(Donation.campaign_id == campaign.id)
+        .order_by(Donation.donation_date, Donation.id)
+    ).all()
+    return [
+        _entry(donation, campaign.slug, donor, reversed_by) for donation, donor, reversed_by in rows
+    ]

@@ -1,0 +1,55 @@
+"""Creating and upgrading a ledger's schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alembic import command
+from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.migrate import alembic_config, current_revision, head_revision
+from fundledger.domain.errors import FundledgerError
+from fundledger.services.context import CommandContext, record_audit
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def initialize_ledger(engine: Engine, context: CommandContext) -> SchemaChange:
+    """Run the migrations to head and record it, all in one transaction. Idempotent."""
+    with engine.begin() as connection:
+        before = current_revision(connection)
+        command.upgrade(alembic_config(connection), "head")
+        after = current_revision(connection)
+        change = SchemaChange(before, after)
+        if change.changed:
+            with Session(bind=connection) as session:
+                record_audit(
+                    session,
+                    context,
+                    "schema.upgrade",
+                    details={"from": before, "to": after},
+                )
+                session.flush()
+    return change
+
+
+def require_current_schema(connection: Connection) -> None:
+    """Refuse to work on a ledger whose schema is missing or older than this program."""
+    head = head_revision()
+    if not inspect(connection).has_table("alembic_version"):
+        raise FundledgerError("this database has no fundledger ledger yet: run `fundledger init`")
+    current = current_revision(connection)
+    if current != head:
+        raise FundledgerError(
+            f"this ledger's schema is at revision {current}, this fundledger needs {head}: "
+            "run `fundledger init` to upgrade it"
+        )

@@ -1,8 +1,8 @@
 """Alembic environment for fundledger.
 
-Tests and `fundledger init` hand in an open connection (config.attributes["connection"]) so the
-migration runs inside their transaction; the `alembic` command line builds its own engine from
-the FUNDLEDGER_DB URL.
+`fundledger init` hands in an open connection (config.attributes["connection"]) so the
+migration runs inside its transaction; pytest-alembic hands in an engine; the `alembic` command
+line builds its own engine from the FUNDLEDGER_DB URL.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 from alembic import context
 from alembic.operations import MigrationScript
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine
 from fundledger.adapters.db.models import Base
@@ -45,9 +45,13 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _run(connection)
+    handed_in = config.attributes.get("connection")
+    if isinstance(handed_in, Connection):
+        _run(handed_in)
+        return
+    if isinstance(handed_in, Engine):  # pytest-alembic hands in its engine
+        with handed_in.begin() as connection:
+            _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url") or os.environ.get(
         "FUNDLEDGER_DB", DEFAULT_DATABASE_URL

@@ -32,7 +32,9 @@ def add(ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str)
     """
     recorded = ledger.run(
         lambda session, context: add_rate(
-            session, context, Rate(on, base, quote, parse_rate(rate), source.strip() or MANUAL_SOURCE)
+            session,
+            context,
+            Rate(on, base, quote, parse_rate(rate), source.strip() or MANUAL_SOURCE),
         )
     )
     click.echo(recorded.describe()[0].upper() + recorded.describe()[1:] + ".")

@@ -1,0 +1,46 @@
+# fundledger: `make demo` and `make test` build the environment themselves when it is missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := reports/examples/demo.db
+
+.PHONY: demo test lint typecheck check lock bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m fundledger.demo --db $(DEMO_DB)
+
+# Runs the whole suite. PostgreSQL tests use FUNDLEDGER_TEST_POSTGRES_URL when it is set;
+# otherwise a throw-away server is started with .ci/start-postgres if PostgreSQL is installed.
+test: $(STAMP)
+	@if [ -z "$$FUNDLEDGER_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		export FUNDLEDGER_TEST_POSTGRES_URL=$$(.ci/start-postgres) || exit 1; \
+	fi; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Re-pin every dependency to the newest versions the constraints of pyproject.toml allow.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions for a reproducible environment; regenerate with 'make lock'."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,77 @@
+"""Donations, rates and audit events cannot be changed or removed, even by raw SQL."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError
+
+from fundledger.adapters.db.models import APPEND_ONLY_TABLES
+from tests.ledger_helpers import campaign, gift, rates
+
+
+@pytest.fixture
+def filled(ledger_engine: Engine) -> Engine:
+    campaign(ledger_engine)
+    rates(ledger_engine, "2025-07-03 USD ILS 3.376")
+    gift(ledger_engine, "2025-07-03 100.00 USD", donor="Dana Levi")
+    return ledger_engine
+
+
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY_TABLES)
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE {table} SET id = id", "DELETE FROM {table}", "DELETE FROM {table} WHERE id = 1"],
+)
+def test_raw_update_and_delete_fail(filled: Engine, table: str, statement: str) -> None:
+    before = count(filled, table)
+    assert before > 0
+    with pytest.raises(DatabaseError, match="append-only"), filled.begin() as connection:
+        connection.execute(text(statement.format(table=table)))
+    assert count(filled, table) == before
+
+
+def test_emptying_a_table_fails(filled: Engine) -> None:
+    """PostgreSQL's TRUNCATE skips row triggers, so it has a trigger of its own; SQLite's
+    truncate optimisation of DELETE is off on tables with triggers."""
+    statement = (
+        "TRUNCATE {table} CASCADE"
+        if filled.dialect.name == "postgresql"
+        else ("DELETE FROM {table}")
+    )
+    for table in APPEND_ONLY_TABLES:
+        with pytest.raises(DatabaseError, match="append-only"), filled.begin() as connection:
+            connection.execute(text(statement.format(table=table)))
+        assert count(filled, table) > 0
+
+
+def test_the_database_own_client_cannot_delete_donations(filled: Engine, ledger_url: str) -> None:
+    """What a treasurer might type: `sqlite3 fundledger.db "delete from donation"`, or psql."""
+    url = make_url(ledger_url)
+    if filled.dialect.name == "sqlite":
+        assert url.database
+        with (
+            sqlite3.connect(url.database) as raw,
+            pytest.raises(sqlite3.IntegrityError, match="append-only"),
+        ):
+            raw.execute("delete from donation")
+        command = ["sqlite3", url.database, "delete from donation"]
+    else:
+        plain_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        command = ["psql", plain_url, "-c", "delete from donation"]
+    if shutil.which(command[0]) is None:
+        pytest.fail(f"{command[0]} is not installed: .ci/run installs it")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "append-only" in result.stderr
+    assert count(filled, "donation") == 1

@@ -1,0 +1,158 @@
+"""Campaign totals, computed by SQL on SQLite and PostgreSQL, gift by gift at dated rates."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from fundledger.adapters.db.models import AuditEvent, Donation
+from fundledger.adapters.db.sql_money import convert_minor as convert_minor_sql
+from fundledger.domain.errors import FundledgerError, RateNotInForce
+from fundledger.domain.money import Money, divide_round_half_up
+from fundledger.domain.rates import FixedRate, Rate, RateBook, conversion_factors, convert_minor
+from fundledger.services.donations import reverse_donation
+from fundledger.services.reports import campaign_summary
+from tests.ledger_helpers import campaign, gift, rates, run, summary
+
+
+@pytest.fixture
+def ledger(ledger_engine: Engine) -> Engine:
+    campaign(ledger_engine)
+    rates(ledger_engine, "2025-07-03 USD ILS 3.376", "2025-07-04 USD ILS 3.351")
+    return ledger_engine
+
+
+def test_a_usd_gift_and_an_ils_gift_on_the_same_day(ledger: Engine) -> None:
+    gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi")
+    gift(ledger, "2025-07-03 150.00 ILS")
+    report = summary(ledger)
+    (usd_line,) = (line for line in report.by_currency if line.currency == "USD")
+    (ils_line,) = (line for line in report.by_currency if line.currency == "ILS")
+    assert (usd_line.home, usd_line.reporting) == (Money("337.60", "ILS"), Money("100.00", "USD"))
+    assert (ils_line.home, ils_line.reporting) == (Money("150.00", "ILS"), Money("44.43", "USD"))
+    assert report.total_home == Money("487.60", "ILS")
+    assert report.total_reporting == Money("144.43", "USD")
+    assert (report.donation_count, report.donor_count, report.anonymous_count) == (2, 1, 1)
+
+
+def test_a_saturday_gift_uses_fridays_rate(ledger: Engine) -> None:
+    gift(ledger, "2025-07-05 100.00 USD")
+    report = summary(ledger)
+    assert report.total_home == Money("335.10", "ILS")
+    assert (report.rates.first_date, report.rates.last_date) == (date(2025, 7, 4), date(2025, 7, 4))
+
+
+def test_a_gift_eight_days_after_the_last_rate_is_recorded_but_refused_in_the_report(
+    ledger: Engine,
+) -> None:
+    gift(ledger, "2025-07-12 250.00 ILS")
+    with pytest.raises(RateNotInForce) as refused:
+        summary(ledger)
+    assert str(refused.value).startswith(
+        "no USD/ILS rate in force on 2025-07-12: the latest known is 2025-07-04"
+    )
+    with ledger.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Donation)) == 1
+
+
+def test_a_reversed_gift_leaves_both_totals_exactly_as_before(ledger: Engine) -> None:
+    gift(ledger, "2025-07-03 150.00 ILS")
+    gift(ledger, "2025-07-04 100.00 USD")
+    before = summary(ledger)
+    mistaken = gift(ledger, "2025-07-03 2.11 ILS", donor="Typo")  # a half-cent tie in USD
+    assert summary(ledger).total_reporting != before.total_reporting
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=mistaken.id, reason="typo"))
+    after = summary(ledger)
+    assert (after.total_home, after.total_reporting) == (before.total_home, before.total_reporting)
+    assert (after.donation_count, after.donor_count) == (before.donation_count, before.donor_count)
+    assert after.by_day == before.by_day
+
+
+def test_reversing_twice_or_reversing_a_reversal_fails(ledger: Engine) -> None:
+    original = gift(ledger, "2025-07-03 150.00 ILS")
+    reversal = run(ledger, lambda s, c: reverse_donation(s, c, donation_id=original.id, reason="x"))
+    assert reversal.amount == Money("-150.00", "ILS")
+    with pytest.raises(FundledgerError, match=f"already reversed by #{reversal.id}"):
+        run(ledger, lambda s, c: reverse_donation(s, c, donation_id=original.id, reason="again"))
+    with pytest.raises(FundledgerError, match="is itself the reversal"):
+        run(ledger, lambda s, c: reverse_donation(s, c, donation_id=reversal.id, reason="undo"))
+    with pytest.raises(FundledgerError, match="no donation #999"):
+        run(ledger, lambda s, c: reverse_donation(s, c, donation_id=999, reason="?"))
+
+
+def test_every_write_leaves_an_audit_event(ledger: Engine) -> None:
+    with ledger.connect() as connection:
+        before = connection.scalar(select(func.count()).select_from(AuditEvent))
+    gift(ledger, "2025-07-03 150.00 ILS", donor="Sami Haddad")  # a new donor and a gift
+    with ledger.connect() as connection:
+        actions = connection.scalars(
+            select(AuditEvent.action).order_by(AuditEvent.id).offset(before)
+        ).all()
+    assert actions == ["donor.add", "donation.add"]
+
+
+def test_fixed_headline_rate(ledger: Engine) -> None:
+    gift(ledger, "2025-07-03 800000.00 ILS")
+    headline = FixedRate.parse("1 ILS = 0.2911 USD", "ILS", "USD")
+    report = run(ledger, lambda s, c: campaign_summary(s, c, "dont-look-away", headline))
+    assert report.total_home == Money("800000.00", "ILS")
+    assert report.headline is not None
+    assert report.headline.total_reporting == Money("232880.00", "USD")
+    assert report.total_reporting == Money("236966.82", "USD")  # 800,000 / 3.376 per gift
+
+
+def test_sql_rounding_is_the_python_rule_on_ties_signs_and_huge_values(
+    ledger_engine: Engine,
+) -> None:
+    cases = [
+        (211, 1000, 3376),  # 0.625 cents: a tie, away from zero
+        (-211, 1000, 3376),
+        (15000, 1000, 3376),
+        (5, 1, 10),
+        (-5, 1, 10),
+        (9_000_000_000_000_000, 10**20 + 3, 10**19 + 7),  # far past 64 bits
+        (1, 0, 1),
+    ]
+    with ledger_engine.connect() as connection:
+        for amount, numerator, denominator in cases:
+            computed = connection.scalar(
+                select(convert_minor_sql(amount, str(numerator), str(denominator)))
+            )
+            assert int(computed) == divide_round_half_up(amount * numerator, denominator)
+
+
+def test_sql_totals_equal_the_sum_of_gifts_converted_one_by_one(ledger_engine: Engine) -> None:
+    """200 gifts in three currencies over a month of business-day rates, ties included."""
+    randomizer = random.Random(20250703)
+    campaign(ledger_engine)
+    start = date(2025, 6, 1)
+    rate_lines, book_rates = [], []
+    for offset in range(40):
+        day = start + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        usd = Decimal(randomizer.randint(33000, 38000)) / 10000
+        eur = Decimal(randomizer.randint(38000, 42000)) / 10000
+        for base, value in (("USD", usd), ("EUR", eur)):
+            rate_lines.append(f"{day} {base} ILS {value} BOI")
+            book_rates.append(Rate(day, base, "ILS", value, "BOI"))
+    rates(ledger_engine, *rate_lines)
+    book = RateBook(book_rates)
+    expected_home = expected_reporting = 0
+    for _ in range(200):
+        day = start + timedelta(days=randomizer.randint(3, 39))
+        currency = randomizer.choice(["ILS", "ILS", "USD", "EUR"])
+        minor = randomizer.choice([211 * randomizer.randint(1, 999), randomizer.randint(1, 10**7)])
+        gift(ledger_engine, f"{day} {Money.from_minor(minor, currency).amount} {currency}")
+        factors = conversion_factors(book, currency, day, "ILS", "USD")
+        expected_home += convert_minor(minor, factors.to_home)
+        expected_reporting += convert_minor(minor, factors.to_reporting)
+    report = summary(ledger_engine)
+    assert report.total_home.to_minor() == expected_home
+    assert report.total_reporting.to_minor() == expected_reporting
+    assert sum(line.reporting.to_minor() for line in report.by_day) == expected_reporting
+    assert report.donation_count == 200

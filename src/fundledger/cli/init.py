@@ -15,7 +15,8 @@ def init(ledger: Ledger) -> None:
 
     \b
     Example:
-      fundledger --db sqlite:///coalition.db init
+      fundledger init
+      fundledger --db postgresql://treasurer@db.example.org/ledger init
     """
     change = initialize_ledger(ledger.engine(must_exist=False), ledger.context())
     if change.changed:

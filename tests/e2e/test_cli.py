@@ -1,0 +1,256 @@
+"""The `fundledger` command as a treasurer runs it, on a SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from fundledger.adapters.db.engine import make_engine
+from fundledger.adapters.db.models import AuditEvent, Base
+from fundledger.cli import cli
+
+FUNDLEDGER = Path(sys.executable).with_name("fundledger")
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Shell:
+    """Runs the installed `fundledger` command; `in_process` runs the same code via CliRunner,
+    faster, for the many small error cases."""
+
+    database_url: str
+    folder: Path
+    in_process: bool = False
+
+    def run(self, *args: str, expect: int = 0) -> Outcome:
+        environment = {"FUNDLEDGER_DB": self.database_url, "FUNDLEDGER_USER": "e2e"}
+        if self.in_process:
+            result = CliRunner().invoke(cli, list(args), env=environment, prog_name="fundledger")
+            if result.exception and not isinstance(result.exception, SystemExit):
+                raise result.exception
+            outcome = Outcome(result.exit_code, result.stdout, result.stderr)
+        else:
+            completed = subprocess.run(
+                [str(FUNDLEDGER), *args],
+                capture_output=True,
+                text=True,
+                cwd=self.folder,
+                env={**os.environ, **environment},
+                check=False,
+            )
+            outcome = Outcome(completed.returncode, completed.stdout, completed.stderr)
+        assert outcome.returncode == expect, (outcome.stdout, outcome.stderr)
+        assert "Traceback" not in outcome.stderr
+        return outcome
+
+    def fails(self, *args: str, expect: int = 1) -> str:
+        """A user error: exit 1, one line on stderr, nothing on stdout."""
+        result = self.run(*args, expect=expect)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert result.stdout == ""
+        return lines[0]
+
+    def row_counts(self) -> dict[str, int]:
+        engine = make_engine(self.database_url)
+        with engine.connect() as connection:
+            counts = {
+                name: int(connection.scalar(select(func.count()).select_from(table)) or 0)
+                for name, table in Base.metadata.tables.items()
+            }
+        engine.dispose()
+        return counts
+
+
+@pytest.fixture
+def shell(empty_database_url: str, tmp_path: Path) -> Shell:
+    return Shell(empty_database_url, tmp_path)
+
+
+@pytest.fixture
+def quick_shell(empty_database_url: str, tmp_path: Path) -> Shell:
+    return Shell(empty_database_url, tmp_path, in_process=True)
+
+
+def with_campaign(shell: Shell) -> Shell:
+    shell.run("init")
+    shell.run(
+        "campaign", "add", "dont-look-away", "--name", "Don't Look Away", "--goal", "800000",
+        "--start", "2025-06-20", "--end", "2025-07-20", "--partner", "Arava Institute",
+    )  # fmt: skip
+    shell.run("rates", "add", "2025-07-03", "USD", "ILS", "3.376")
+    return shell
+
+
+@pytest.fixture
+def ledger(shell: Shell) -> Shell:
+    return with_campaign(shell)
+
+
+@pytest.fixture
+def quick_ledger(quick_shell: Shell) -> Shell:
+    return with_campaign(quick_shell)
+
+
+def report(shell: Shell, *extra: str) -> dict[str, object]:
+    result = shell.run("report", "campaign", "dont-look-away", "--format", "json", *extra)
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_init_is_idempotent(shell: Shell) -> None:
+    assert "is at schema" in shell.run("init").stdout
+    assert "up to date" in shell.run("init").stdout
+    assert shell.row_counts()["audit_event"] == 1
+
+
+def test_the_must_show_figures(ledger: Shell) -> None:
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "100",
+               "--currency", "USD", "--donor", "Dana Levi", "--email", "dana@example.org")  # fmt: skip
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150")
+    data = report(ledger)
+    assert data["by_currency"] == {
+        "ILS": {"count": 1, "amount": "150.00", "ils": "150.00", "usd": "44.43"},
+        "USD": {"count": 1, "amount": "100.00", "ils": "337.60", "usd": "100.00"},
+    }
+    assert (data["total_ils"], data["total_usd"]) == ("487.60", "144.43")
+    assert (data["donation_count"], data["donor_count"], data["anonymous_count"]) == (2, 1, 1)
+    assert data["rates"] == {
+        "source": ["manual"],
+        "pairs": ["USD/ILS"],
+        "first_date": "2025-07-03",
+        "last_date": "2025-07-03",
+    }
+
+    # Saturday uses Friday's rate.
+    ledger.run("rates", "add", "2025-07-04", "USD", "ILS", "3.351")
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-05", "--amount", "100",
+               "--currency", "USD")  # fmt: skip
+    saturday = report(ledger)["by_day"]
+    assert saturday[-1] == {"date": "2025-07-05", "count": 1, "ils": "335.10", "usd": "100.00"}
+    shown = ledger.run("rates", "show", "2025-07-05", "USD", "ILS").stdout
+    assert shown.strip() == "2025-07-05 USD/ILS = 3.3510 (manual 2025-07-04)"
+
+    # Eight days after the last rate: recorded, but the report refuses naming pair and dates.
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-12", "--amount", "50")
+    message = ledger.fails("report", "campaign", "dont-look-away", "--format", "json")
+    assert message == (
+        "Error: no USD/ILS rate in force on 2025-07-12: the latest known is 2025-07-04 "
+        "(3.3510, manual), 8 days earlier, beyond the 7-day limit; add or import the rates for "
+        "that date"
+    )
+
+
+def test_headline_at_a_fixed_rate(ledger: Shell) -> None:
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "800000")
+    data = report(ledger, "--fixed-rate", "1 ILS = 0.2911 USD")
+    assert data["total_ils"] == "800000.00"
+    assert data["fixed_rate"] == {
+        "rate": "1 ILS = 0.2911 USD",
+        "total_usd": "232880.00",
+        "method": "total ILS × fixed rate, rounded half-up once",
+    }
+
+
+def test_a_reversal_restores_the_totals_and_cannot_be_repeated(ledger: Shell) -> None:
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150")
+    before = report(ledger)
+    added = ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
+                       "--amount", "99.99", "--currency", "USD", "--donor", "Typo")  # fmt: skip
+    donation_id = added.stdout.split("#")[1].split(":")[0]
+    assert report(ledger)["total_usd"] != before["total_usd"]
+    reversed_ = ledger.run("donation", "reverse", donation_id, "--reason", "entered twice")
+    assert f"of donation #{donation_id}: -99.99 USD" in reversed_.stdout
+    after = report(ledger)
+    assert (after["total_ils"], after["total_usd"]) == (before["total_ils"], before["total_usd"])
+    assert after["donation_count"] == before["donation_count"]
+    message = ledger.fails("donation", "reverse", donation_id, "--reason", "again")
+    assert f"donation #{donation_id} was already reversed by #" in message
+
+    listed = json.loads(ledger.run("donation", "list", "dont-look-away", "--format", "json").stdout)
+    assert [(row["id"], row["amount"], row["reversed"]) for row in listed] == [
+        (1, "150.00", False),
+        (2, "99.99", True),
+        (3, "-99.99", False),
+    ]
+    assert set(listed[0]) >= {"id", "date", "amount", "currency", "donor", "reference", "reversed"}
+    csv_text = ledger.run("donation", "list", "dont-look-away", "--format", "csv").stdout
+    assert csv_text.splitlines()[0].startswith("id,date,amount,currency,donor")
+    assert len(csv_text.splitlines()) == 4
+    table = ledger.run("donation", "list", "dont-look-away").stdout
+    assert "reversed by #3" in table
+    assert "reverses #2" in table
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["campaign", "add", "Bad Slug", "--name", "x"], "must be lowercase letters"),
+        (["campaign", "add", "dont-look-away", "--name", "x"], "already exists"),
+        (["donation", "add", "nope", "--date", "2025-07-03", "--amount", "1"], "no campaign 'nope'"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "1.005"],
+         "more than 2 decimal places"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "-5"],
+         "must be a positive amount"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "5",
+          "--currency", "XYZ"], "unknown currency code 'XYZ'"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "5",
+          "--donor", "New Donor", "--method", "m" * 40], "method is longer than 32"),
+        (["donation", "reverse", "77", "--reason", "x"], "no donation #77"),
+        (["rates", "add", "2025-07-03", "USD", "ILS", "0"], "must be greater than zero"),
+        (["rates", "show", "2025-07-01", "USD", "ILS"], "no USD/ILS rate on or before 2025-07-01"),
+        (["report", "campaign", "dont-look-away", "--fixed-rate", "1 EUR = 2 USD"],
+         "must link ILS and USD"),
+    ],
+)  # fmt: skip
+def test_user_errors_are_one_line_exit_1_and_write_nothing(
+    quick_ledger: Shell, args: list[str], expected: str
+) -> None:
+    before = quick_ledger.row_counts()
+    message = quick_ledger.fails(*args)
+    assert message.startswith("Error: ")
+    assert expected in message
+    assert quick_ledger.row_counts() == before
+
+
+def test_usage_errors_exit_2(ledger: Shell) -> None:
+    result = ledger.run("donation", "add", "dont-look-away", "--date", "03/07/2025",
+                        "--amount", "1", expect=2)  # fmt: skip
+    assert "is not a date: write it as YYYY-MM-DD" in result.stderr
+
+
+def test_a_missing_or_uninitialized_ledger_is_explained(shell: Shell) -> None:
+    message = shell.fails("campaign", "list")
+    assert "run `fundledger init`" in message or "create it with `fundledger init`" in message
+
+
+def test_every_write_is_audited_with_who_and_what(ledger: Shell) -> None:
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "10")
+    engine = make_engine(ledger.database_url)
+    with engine.connect() as connection:
+        events = connection.execute(
+            select(AuditEvent.action, AuditEvent.actor, AuditEvent.command).order_by(AuditEvent.id)
+        ).all()
+    engine.dispose()
+    assert [event.action for event in events] == [
+        "schema.upgrade",
+        "campaign.add",
+        "rate.add",
+        "donation.add",
+    ]
+    assert {event.actor for event in events} == {"e2e"}
+    assert events[-1].command.startswith("fundledger donation add dont-look-away")

@@ -120,7 +120,8 @@ def test_init_is_idempotent(shell: Shell) -> None:
 
 def test_the_must_show_figures(ledger: Shell) -> None:
     ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "100",
-               "--currency", "USD", "--donor", "Dana Levi", "--email", "dana@example.org")  # fmt: skip
+               "--currency", "USD", "--donor", "Dana Levi",
+               "--email", "dana@example.org")  # fmt: skip
     ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150")
     data = report(ledger)
     assert data["by_currency"] == {
@@ -201,7 +202,8 @@ def test_a_reversal_restores_the_totals_and_cannot_be_repeated(ledger: Shell) ->
     [
         (["campaign", "add", "Bad Slug", "--name", "x"], "must be lowercase letters"),
         (["campaign", "add", "dont-look-away", "--name", "x"], "already exists"),
-        (["donation", "add", "nope", "--date", "2025-07-03", "--amount", "1"], "no campaign 'nope'"),
+        (["donation", "add", "nope", "--date", "2025-07-03", "--amount", "1"],
+         "no campaign 'nope'"),
         (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "1.005"],
          "more than 2 decimal places"),
         (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "-5"],

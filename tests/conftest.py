@@ -137,3 +137,22 @@ def ledger_engine(ledger_url: str) -> Iterator[Engine]:
     engine = make_engine(ledger_url)
     yield engine
     engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database, so a run without PostgreSQL is visible."""
+    counts = {kind: {"passed": 0, "failed": 0, "skipped": 0} for kind in DATABASE_KINDS}
+    for outcome in counts["sqlite"]:
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup"):
+                continue
+            if outcome == "passed" and report.when != "call":
+                continue
+            for kind in DATABASE_KINDS:
+                if f"[{kind}" in report.nodeid or f"-{kind}" in report.nodeid:
+                    counts[kind][outcome] += 1
+    for kind, outcome_counts in counts.items():
+        terminalreporter.write_line(
+            f"fundledger {kind}: {outcome_counts['passed']} passed, "
+            f"{outcome_counts['failed']} failed, {outcome_counts['skipped']} skipped"
+        )

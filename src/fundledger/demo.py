@@ -32,7 +32,7 @@ from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger
 
 SLUG = "dont-look-away"
-GOAL = Money("800000.00", "ILS")
+GOAL = Money.parse("800000.00", "ILS")
 HEADLINE_RATE = "1 ILS = 0.2911 USD"
 START, END = date(2025, 6, 1), date(2025, 6, 30)
 SEED = 20250601
@@ -95,7 +95,7 @@ def build_ledger(session: Session, context: CommandContext) -> int:
         day = randomizer.choice(days)
         roll = randomizer.random()
         currency = "USD" if roll < 0.08 else "EUR" if roll < 0.12 else "ILS"
-        amount = Money(
+        amount = Money.parse(
             randomizer.choice(ILS_AMOUNTS if currency == "ILS" else FOREIGN_AMOUNTS), currency
         )
         ils = convert_minor(

@@ -68,4 +68,4 @@ def open_ecb_file(path: Path) -> io.TextIOWrapper:
         if len(members) != 1:
             raise RateFileError(f"{path}: expected one CSV file inside the zip, found {members}")
         return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115  (caller closes)
+    return open(path, encoding="utf-8-sig", newline="")

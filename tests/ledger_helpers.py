@@ -24,7 +24,7 @@ CONTEXT = CommandContext(command="pytest", actor="tester")
 
 
 def run(engine: Engine, work: Callable[[Session, CommandContext], T]) -> T:
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         return work(session, CONTEXT)
 
 

@@ -56,7 +56,7 @@ def add(
             partner=partner,
         )
 
-    created = ledger.run(work)
+    created = ledger.run(work, write=True)
     click.echo(f"Created campaign {created.slug} ({created.name}).")
 
 

@@ -61,14 +61,15 @@ class Ledger:
         return CommandContext(command=command)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool) -> Iterator[Session]:
         """One command, one transaction, on a ledger whose schema is current."""
-        with transaction(self.engine()) as session:
+        with transaction(self.engine(), write=write) as session:
             require_current_schema(session.connection())
             yield session
 
-    def run(self, work: Callable[[Session, CommandContext], T]) -> T:
-        with self.transaction() as session:
+    def run(self, work: Callable[[Session, CommandContext], T], *, write: bool = False) -> T:
+        """Run a command's work in one transaction; `write` for commands that change the ledger."""
+        with self.transaction(write=write) as session:
             return work(session, self.context())
 
     def dispose(self) -> None:

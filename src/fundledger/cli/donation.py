@@ -115,7 +115,7 @@ def add(
             note=note,
         )
 
-    entry = ledger.run(work)
+    entry = ledger.run(work, write=True)
     who = "anonymous" if entry.anonymous else entry.donor
     click.echo(f"Recorded donation #{entry.id}: {entry.amount} on {entry.date} ({who}).")
 
@@ -134,7 +134,8 @@ def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
     entry = ledger.run(
         lambda session, context: reverse_donation(
             session, context, donation_id=donation_id, reason=reason
-        )
+        ),
+        write=True,
     )
     click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {entry.amount}.")
 

@@ -35,9 +35,10 @@ def add(ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str)
             session,
             context,
             Rate(on, base, quote, parse_rate(rate), source.strip() or MANUAL_SOURCE),
-        )
+        ),
+        write=True,
     )
-    click.echo(recorded.describe()[0].upper() + recorded.describe()[1:] + ".")
+    click.echo(f"{recorded.describe()}.")
 
 
 @rates.command("show")

@@ -29,10 +29,10 @@ class RecordedRate:
             f"{format_rate(self.rate.value)} {self.rate.quote} ({self.rate.source})"
         )
         if not self.added:
-            return f"{text} is already recorded; nothing added"
+            return f"Already recorded: {text}; nothing added"
         if self.superseded is not None:
-            return f"recorded {text}, superseding {format_rate(self.superseded)}"
-        return f"recorded {text}"
+            return f"Recorded {text}, superseding {format_rate(self.superseded)}"
+        return f"Recorded {text}"
 
 
 def _latest_row(session: Session, rate: Rate) -> ExchangeRate | None:

@@ -8,6 +8,7 @@ from alembic import command
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db.engine import for_writing
 from fundledger.adapters.db.migrate import alembic_config, current_revision, head_revision
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, record_audit
@@ -25,7 +26,7 @@ class SchemaChange:
 
 def initialize_ledger(engine: Engine, context: CommandContext) -> SchemaChange:
     """Run the migrations to head and record it, all in one transaction. Idempotent."""
-    with engine.begin() as connection:
+    with for_writing(engine).begin() as connection:
         before = current_revision(connection)
         command.upgrade(alembic_config(connection), "head")
         after = current_revision(connection)

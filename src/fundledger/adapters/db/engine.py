@@ -15,6 +15,7 @@ from fundledger.adapters.db.sql_money import register_sqlite_functions
 
 DEFAULT_DATABASE_URL = "sqlite:///fundledger.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BEGIN_OPTION = "fundledger_sqlite_begin"
 
 
 def normalize_url(url: str) -> str:
@@ -46,11 +47,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The engine for a command that writes. On SQLite its transactions take the write lock
+    at BEGIN (IMMEDIATE), so two treasurers writing at once wait for each other (busy timeout)
+    instead of one failing when its read lock cannot be upgraded."""
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
+def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One unit of work: commits if the block finishes, rolls everything back otherwise."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    bind = for_writing(engine) if write else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session

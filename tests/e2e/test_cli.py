@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fundledger.adapters.db.engine import make_engine
 from fundledger.adapters.db.models import AuditEvent, Base
@@ -217,6 +217,28 @@ def test_a_reversal_restores_the_totals_and_cannot_be_repeated(ledger: Shell) ->
         (["rates", "show", "2025-07-01", "USD", "ILS"], "no USD/ILS rate on or before 2025-07-01"),
         (["report", "campaign", "dont-look-away", "--fixed-rate", "1 EUR = 2 USD"],
          "must link ILS and USD"),
+        (["report", "campaign", "dont-look-away", "--fixed-rate", "1 ILS = 0,2911 USD"],
+         "not of the form"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "12,50"],
+         "'12,50' is not a decimal number"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03",
+          "--amount", "92233720368547758.08"], "larger than the ledger accepts"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "1" + "0" * 60],
+         "too long to be an amount"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "5",
+          "--currency", ""], "unknown currency code ''"),
+        (["donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "5",
+          "--donor", "x" * 201], "the donor's name is longer than 200 characters"),
+        (["rates", "add", "2025-07-03", "USD", "ILS", "3,376"], "'3,376' is not a decimal"),
+        (["rates", "add", "2025-07-03", "USD", "ILS", "3.376", "--source", " "],
+         "a rate needs its source"),
+        (["campaign", "add", "goal-less", "--name", "x", "--goal", ""], "is not a decimal number"),
+        (["campaign", "add", "long", "--name", "x", "--partner", "p" * 201],
+         "partner's name (--partner) is longer than 200"),
+        (["--db", "mysql://x@y/z", "campaign", "list"], "cannot use the database URL"),
+        (["--db", "postgresql://h:abc/x", "campaign", "list"], "cannot use the database URL"),
+        (["report", "campaign", "dont-look-away", "-o", "/proc/fundledger/x.json"],
+         "cannot write /proc/fundledger/x.json"),
     ],
 )  # fmt: skip
 def test_user_errors_are_one_line_exit_1_and_write_nothing(
@@ -229,10 +251,44 @@ def test_user_errors_are_one_line_exit_1_and_write_nothing(
     assert quick_ledger.row_counts() == before
 
 
-def test_usage_errors_exit_2(ledger: Shell) -> None:
-    result = ledger.run("donation", "add", "dont-look-away", "--date", "03/07/2025",
-                        "--amount", "1", expect=2)  # fmt: skip
-    assert "is not a date: write it as YYYY-MM-DD" in result.stderr
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["donation", "add", "dont-look-away", "--date", "03/07/2025", "--amount", "1"],
+         "is not a date: write it as YYYY-MM-DD"),
+        (["rates", "show", "0001-01-02", "USD", "ILS"], "0001-01-02 is outside 1900–2199"),
+        (["donation", "reverse", "99999999999999999999", "--reason", "x"], "is not in the range"),
+        (["report", "campaign", "dont-look-away", "--format", "xml"],
+         "Invalid value for '--format'"),
+    ],
+)  # fmt: skip
+def test_usage_errors_exit_2(quick_ledger: Shell, args: list[str], expected: str) -> None:
+    result = quick_ledger.run(*args, expect=2)
+    assert expected in result.stderr
+
+
+def test_arguments_that_are_not_utf8_are_refused(ledger: Shell) -> None:
+    result = subprocess.run(
+        [str(FUNDLEDGER), "donation", "add", "dont-look-away", "--date", "2025-07-03",
+         "--amount", "5", "--donor", b"Caf\xe9"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "FUNDLEDGER_DB": ledger.database_url},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: argument 9 is not valid UTF-8 text: check the terminal's encoding or the file "
+        "the value came from"
+    )
+
+
+def test_a_ledger_from_a_newer_fundledger_is_refused(quick_ledger: Shell) -> None:
+    engine = make_engine(quick_ledger.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    engine.dispose()
+    for args in (["campaign", "list"], ["init"]):
+        message = quick_ledger.fails(*args)
+        assert "schema (0099_future) was made by a newer fundledger" in message
 
 
 def test_a_missing_or_uninitialized_ledger_is_explained(shell: Shell) -> None:

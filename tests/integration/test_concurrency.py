@@ -88,3 +88,14 @@ def test_a_gift_reversed_by_two_treasurers_at_once_is_reversed_once(
             select(func.count()).where(Donation.reverses_id == original.id)
         )
     assert reversals == 1
+
+
+def test_a_report_reads_one_snapshot(ledger_engine: Engine) -> None:
+    """A gift committed while a report is being computed is not half in it."""
+    campaign(ledger_engine)
+    gift(ledger_engine, "2025-07-03 100.00 ILS")
+    with transaction(ledger_engine) as session:
+        first = session.scalar(select(func.count()).select_from(Donation))
+        gift(ledger_engine, "2025-07-03 999.00 ILS")  # another treasurer, committed meanwhile
+        second = session.scalar(select(func.count()).select_from(Donation))
+    assert first == second == 1

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from fundledger.domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
 from fundledger.domain.money import (
     EXACT,
+    MAX_AMOUNT_MINOR,
     Money,
     divide_round_half_up,
     minor_unit_digits,
@@ -64,7 +65,7 @@ def test_mixing_currencies_raises(a: Money, b: Money) -> None:
 @pytest.mark.parametrize("currency", CURRENCIES)
 def test_minor_unit_round_trip_is_exact_for_every_currency_babel_knows(currency: str) -> None:
     digits = minor_unit_digits(currency)
-    for minor in (0, 1, -1, 5, 99, 12_345, -987_654_321, 10**15 + 7):
+    for minor in (0, 1, -1, 5, 99, 12_345, -987_654_321, MAX_AMOUNT_MINOR - 7):
         money_value = Money.from_minor(minor, currency)
         assert money_value.to_minor() == minor
         assert Money(Decimal(str(money_value.amount)), currency).to_minor() == minor
@@ -133,6 +134,22 @@ def test_typed_amounts_must_fit_the_minor_unit() -> None:
         Money.parse("1e3", "ILS")
     with pytest.raises(UnknownCurrency, match="NIS"):
         Money.parse("10", "NIS")
+
+
+@pytest.mark.parametrize("text", ["12,50", "1.2,3", ",5", "1,25.00", "1_000", "1e3", "", "-"])
+def test_a_comma_is_only_ever_a_thousands_separator(text: str) -> None:
+    with pytest.raises(InvalidAmount, match="is not a decimal number"):
+        Money.parse(text, "ILS")
+
+
+def test_amounts_beyond_what_the_ledger_stores_are_refused() -> None:
+    assert Money.parse("10,000,000,000,000.00", "ILS").to_minor() == MAX_AMOUNT_MINOR
+    with pytest.raises(InvalidAmount, match="larger than the ledger accepts"):
+        Money.parse("10000000000000.01", "ILS")
+    with pytest.raises(InvalidAmount, match="too long"):
+        Money.parse("1" + "0" * 60, "ILS")
+    with pytest.raises(InvalidAmount, match="larger than the ledger accepts"):
+        Money.from_minor(-(MAX_AMOUNT_MINOR + 1), "ILS").to_minor()
 
 
 def test_display_uses_the_minor_unit() -> None:

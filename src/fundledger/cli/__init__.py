@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -69,4 +70,14 @@ for command in (init, campaign, donation, rates, report):
 
 
 def main() -> None:
+    for position, argument in enumerate(sys.argv[1:], start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            click.echo(
+                f"Error: argument {position} is not valid UTF-8 text: check the terminal's "
+                "encoding or the file the value came from",
+                err=True,
+            )
+            sys.exit(1)
     cli(prog_name="fundledger")

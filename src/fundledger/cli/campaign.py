@@ -44,7 +44,7 @@ def add(
     """
 
     def work(session: Session, context: CommandContext) -> CampaignInfo:
-        goal_money = Money.parse(goal, context.settings.home_currency) if goal else None
+        goal_money = None if goal is None else Money.parse(goal, context.settings.home_currency)
         return add_campaign(
             session,
             context,

@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
@@ -36,13 +42,22 @@ class Ledger:
 
     @property
     def display_url(self) -> str:
-        return make_url(self.url).render_as_string(hide_password=True)
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):
+            return repr(self.url)
 
     def engine(self, *, must_exist: bool = True) -> Engine:
         if self._engine is None:
-            if must_exist:
-                self._require_sqlite_file()
-            self._engine = make_engine(self.url)
+            try:
+                if must_exist:
+                    self._require_sqlite_file()
+                self._engine = make_engine(self.url)
+            except (ArgumentError, ImportError, ValueError) as error:
+                raise FundledgerError(
+                    f"cannot use the database URL {self.display_url} ({error}); write it like "
+                    "sqlite:///fundledger.db or postgresql://user@host/dbname"
+                ) from None
         return self._engine
 
     def _require_sqlite_file(self) -> None:
@@ -91,21 +106,29 @@ def describe_database_error(error: SQLAlchemyError, ledger: Ledger) -> str:
 
 
 class IsoDate(click.ParamType[date]):
+    """A calendar date written YYYY-MM-DD, within years a ledger can mean."""
+
     name = "DATE"
+    earliest = date(1900, 1, 1)
+    latest = date(2199, 12, 31)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value).strip())
+            parsed = date.fromisoformat(str(value).strip())
         except ValueError:
             self.fail(
                 f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-07-03", param, ctx
             )
+        if not self.earliest <= parsed <= self.latest:
+            self.fail(f"{value} is outside {self.earliest.year}–{self.latest.year}", param, ctx)
+        return parsed
 
 
 ISO_DATE = IsoDate()
 OUTPUT_FORMATS = click.Choice(["table", "json", "csv"])
+ROW_ID = click.IntRange(min=1, max=2**63 - 1)
 
 
 def emit_json(data: Any) -> None:

@@ -8,7 +8,15 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_csv, emit_json, emit_table
+from fundledger.cli.common import (
+    ISO_DATE,
+    OUTPUT_FORMATS,
+    ROW_ID,
+    Ledger,
+    emit_csv,
+    emit_json,
+    emit_table,
+)
 from fundledger.domain.money import Money
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
@@ -100,7 +108,9 @@ def add(
     """
 
     def work(session: Session, context: CommandContext) -> DonationEntry:
-        money = Money.parse(amount, currency or context.settings.home_currency)
+        money = Money.parse(
+            amount, context.settings.home_currency if currency is None else currency
+        )
         return record_donation(
             session,
             context,
@@ -121,7 +131,7 @@ def add(
 
 
 @donation.command("reverse")
-@click.argument("donation_id", metavar="ID", type=click.IntRange(min=1))
+@click.argument("donation_id", metavar="ID", type=ROW_ID)
 @click.option("--reason", required=True, help="Why: kept with the reversal and in the audit trail.")
 @click.pass_obj
 def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:

@@ -26,6 +26,9 @@ def rates() -> None:
 def add(ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str) -> None:
     """Record that on DATE, 1 BASE = RATE QUOTE (exactly as published, never inverted).
 
+    Rows are never changed: to correct a rate, add the right value for the same date, pair
+    and --source; the newest row for those supersedes the earlier one.
+
     \b
     Example:
       fundledger rates add 2025-07-03 USD ILS 3.376
@@ -34,7 +37,7 @@ def add(ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str)
         lambda session, context: add_rate(
             session,
             context,
-            Rate(on, base, quote, parse_rate(rate), source.strip() or MANUAL_SOURCE),
+            Rate(on, base, quote, parse_rate(rate), source),
         ),
         write=True,
     )

@@ -9,6 +9,7 @@ import click
 from sqlalchemy.orm import Session
 
 from fundledger.cli.common import Ledger
+from fundledger.domain.errors import FundledgerError
 from fundledger.domain.rates import FixedRate
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
@@ -66,6 +67,9 @@ def campaign(
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise FundledgerError(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"Wrote {output}.", err=True)

@@ -23,6 +23,13 @@ from fundledger.domain.errors import CurrencyMismatch, InvalidAmount, UnknownCur
 EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
 
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# "1,250.50": commas only as thousands separators, never as a decimal comma ("12,50").
+_GROUPED_DECIMAL_TEXT = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_LONGEST_NUMERAL = 40
+
+# No single amount exceeds this many minor units (10 trillion shekels): far beyond any gift,
+# and small enough that thousands of them still sum inside a 64-bit BIGINT.
+MAX_AMOUNT_MINOR = 10**15
 
 
 @cache
@@ -46,13 +53,20 @@ def minor_unit_digits(currency: str) -> int:
     return int(get_currency_precision(check_currency(currency)))
 
 
-def decimal_from_text(text: str) -> Decimal:
-    """Parse a plain decimal numeral ("1250", "-3.376", "1,250.50"); no exponents, no floats."""
+def decimal_from_text(text: str, *, thousands: bool = False) -> Decimal:
+    """Parse a decimal numeral ("1250", "-3.376"; with `thousands`, also "1,250.50").
+
+    No exponents, no decimal commas, no floats."""
     if not isinstance(text, str):
         raise TypeError(f"expected text, not {type(text).__name__}")
-    cleaned = text.strip().replace(",", "").replace("_", "")
+    cleaned = text.strip()
+    if len(cleaned) > _LONGEST_NUMERAL:
+        raise InvalidAmount(f"{cleaned[:20]}… is too long to be an amount")
+    if thousands and _GROUPED_DECIMAL_TEXT.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
     if not _DECIMAL_TEXT.fullmatch(cleaned):
-        raise InvalidAmount(f"{text!r} is not a decimal number (write it like 1250.50)")
+        example = "1250.50 or 1,250.50" if thousands else "3.376"
+        raise InvalidAmount(f"{text!r} is not a decimal number (write it like {example})")
     return Decimal(cleaned)
 
 
@@ -101,8 +115,9 @@ class Money:
     @classmethod
     def parse(cls, text: str, currency: str) -> Self:
         """An amount typed by a person: exact, with no more decimals than the minor unit."""
-        amount = decimal_from_text(text)
+        amount = decimal_from_text(text, thousands=True)
         money = cls(amount, currency)
+        money.check_size()
         if not money.is_whole_minor_units():
             digits = minor_unit_digits(money.currency)
             raise InvalidAmount(
@@ -124,12 +139,23 @@ class Money:
 
     def to_minor(self) -> int:
         """Integer minor units; the amount must already be a whole number of them."""
+        self.check_size()
         scaled = self.amount.scaleb(minor_unit_digits(self.currency), context=EXACT)
         if scaled != scaled.to_integral_value():
             raise InvalidAmount(
                 f"{self.amount} {self.currency} is not a whole number of minor units"
             )
         return int(scaled)
+
+    def check_size(self) -> None:
+        """Refuse an amount larger than any the ledger stores (MAX_AMOUNT_MINOR)."""
+        digits = minor_unit_digits(self.currency)
+        if abs(self.amount).scaleb(digits, context=EXACT) > MAX_AMOUNT_MINOR:
+            limit = Decimal(MAX_AMOUNT_MINOR).scaleb(-digits)
+            raise InvalidAmount(
+                f"{self.amount} {self.currency} is larger than the ledger accepts "
+                f"(at most {limit:,f} {self.currency})"
+            )
 
     def is_whole_minor_units(self) -> bool:
         return round_half_up(self.amount, self.currency) == self.amount

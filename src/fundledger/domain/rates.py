@@ -66,7 +66,7 @@ def format_rate(value: Decimal | Fraction) -> str:
     """A rate for people: at least 4 decimals; a derived rate rounded to 4 (small ones to 4
     significant digits), for display only: conversions use the exact fraction."""
     if isinstance(value, Fraction):
-        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        exact = EXACT.divide(Decimal(value.numerator), Decimal(value.denominator))
         places = max(4, 3 - exact.adjusted())
         value = exact.quantize(Decimal(1).scaleb(-places), context=EXACT)
     text = format(plain_decimal(value), "f")
@@ -92,6 +92,9 @@ class Rate:
         object.__setattr__(self, "base", check_currency(self.base))
         object.__setattr__(self, "quote", check_currency(self.quote))
         object.__setattr__(self, "value", parse_rate(self.value))
+        object.__setattr__(self, "source", self.source.strip())
+        if not self.source:
+            raise InvalidRate("a rate needs its source: BOI, ECB, manual, ...")
         if self.base == self.quote:
             raise InvalidRate(
                 f"a rate needs two different currencies, not {self.base}/{self.quote}"
@@ -320,7 +323,7 @@ def convert_minor(amount_minor: int, factor: Fraction) -> int:
 
 
 _FIXED_RATE = re.compile(
-    r"\s*1\s+(?P<base>[A-Za-z]{3})\s*=\s*(?P<value>[0-9][0-9.,]*)\s+(?P<quote>[A-Za-z]{3})\s*"
+    r"\s*1\s+(?P<base>[A-Za-z]{3})\s*=\s*(?P<value>[0-9][0-9.]*)\s+(?P<quote>[A-Za-z]{3})\s*"
 )
 # What people write for the shekel, mapped to its ISO code.
 CURRENCY_ALIASES = {"NIS": "ILS"}

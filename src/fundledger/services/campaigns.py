@@ -13,6 +13,7 @@ from fundledger.adapters.db.models import Campaign, Donation
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.validation import bounded_text, required_text
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -63,9 +64,8 @@ def add_campaign(
             f"campaign slug {slug!r} must be lowercase letters, digits and single hyphens, "
             "e.g. dont-look-away"
         )
-    name = name.strip()
-    if not name:
-        raise FundledgerError("a campaign needs a name (--name)")
+    name = required_text("the campaign's name (--name)", name, Campaign.name)
+    partner = bounded_text("the partner's name (--partner)", partner, Campaign.partner)
     if start and end and end < start:
         raise FundledgerError(f"campaign ends ({end}) before it starts ({start})")
     if goal is not None and goal.amount <= 0:
@@ -81,7 +81,7 @@ def add_campaign(
         goal_currency=goal.currency if goal else None,
         start_date=start,
         end_date=end,
-        partner=(partner or "").strip() or None,
+        partner=partner,
         created_at=now(),
     )
     session.add(campaign)

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import AuditEvent
 from fundledger.domain.settings import LedgerSettings
+from fundledger.services.validation import bounded_text
 
 
 def current_actor() -> str:
     """The person at the keyboard: FUNDLEDGER_USER if set, else the login name."""
-    explicit = os.environ.get("FUNDLEDGER_USER", "").strip()
+    explicit = bounded_text("FUNDLEDGER_USER", os.environ.get("FUNDLEDGER_USER"), AuditEvent.actor)
     if explicit:
         return explicit
     try:

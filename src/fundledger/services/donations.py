@@ -15,8 +15,7 @@ from fundledger.domain.money import Money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donors import find_or_add_donor
-
-MAX_TEXT = {"method": 32, "reference": 200}
+from fundledger.services.validation import bounded_text, required_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +59,6 @@ def _entry(
     )
 
 
-def _clean(field: str, value: str | None) -> str | None:
-    text = (value or "").strip() or None
-    limit = MAX_TEXT.get(field)
-    if text and limit and len(text) > limit:
-        raise FundledgerError(f"{field} is longer than {limit} characters: {text[:40]!r}…")
-    return text
-
-
 def record_donation(
     session: Session,
     context: CommandContext,
@@ -89,7 +80,9 @@ def record_donation(
             "to correct a gift, reverse it with `fundledger donation reverse ID --reason ...`"
         )
     campaign = get_campaign(session, campaign_slug)
-    reference = _clean("reference", reference)
+    reference = bounded_text("reference", reference, Donation.reference)
+    method = bounded_text("method", method, Donation.method)
+    note = bounded_text("note", note, Donation.note)
     if reference is not None:
         existing = session.scalar(select(Donation).where(Donation.reference == reference))
         if existing is not None:
@@ -110,10 +103,10 @@ def record_donation(
         donation_date=on,
         amount_minor=amount.to_minor(),
         currency=amount.currency,
-        method=_clean("method", method),
+        method=method,
         reference=reference,
         anonymous=anonymous or donor is None,
-        note=_clean("note", note),
+        note=note,
         reverses_id=None,
         recorded_at=now(),
         recorded_by=context.actor,
@@ -143,9 +136,7 @@ def reverse_donation(
     session: Session, context: CommandContext, *, donation_id: int, reason: str
 ) -> DonationEntry:
     """Append the exact negation of a gift. Both then drop out of every count and total."""
-    reason = reason.strip()
-    if not reason:
-        raise FundledgerError("say why the donation is reversed (--reason TEXT)")
+    reason = required_text("the reason for a reversal (--reason)", reason, Donation.note)
     original = session.get(Donation, donation_id)
     if original is None:
         raise FundledgerError(f"no donation #{donation_id}")

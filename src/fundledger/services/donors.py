@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import Donor
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.validation import bounded_text
 
 _SPACES = re.compile(r"\s+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -31,8 +32,8 @@ def email_key(email: str) -> str:
 def find_or_add_donor(
     session: Session, context: CommandContext, *, name: str | None, email: str | None
 ) -> Donor:
-    clean_name = normalize_name(name or "")
-    clean_email = (email or "").strip() or None
+    clean_name = bounded_text("the donor's name", normalize_name(name or ""), Donor.name) or ""
+    clean_email = bounded_text("the donor's e-mail", email, Donor.email)
     if clean_email and not _EMAIL.fullmatch(clean_email):
         raise FundledgerError(f"{clean_email!r} is not an e-mail address")
     if clean_email:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import ExchangeRate
 from fundledger.domain.rates import Rate, RateBook, RateInForce, format_rate
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.validation import bounded_text
 
 MANUAL_SOURCE = "manual"
 
@@ -50,6 +51,7 @@ def _latest_row(session: Session, rate: Rate) -> ExchangeRate | None:
 
 def add_rate(session: Session, context: CommandContext, rate: Rate) -> RecordedRate:
     """Append a rate. The same value again adds nothing; a new value supersedes the old one."""
+    bounded_text("the rate's source", rate.source, ExchangeRate.source)
     previous = _latest_row(session, rate)
     if previous is not None and previous.rate == rate.value:
         return RecordedRate(rate, previous.id, None, added=False)
@@ -85,7 +87,9 @@ def add_rate(session: Session, context: CommandContext, rate: Rate) -> RecordedR
 def load_rate_book(session: Session, context: CommandContext, first: date, last: date) -> RateBook:
     """Every rate that could be in force between `first` and `last`, as a RateBook."""
     settings = context.settings
-    earliest = first - timedelta(days=settings.max_rate_age_days)
+    earliest = max(date.min + timedelta(days=settings.max_rate_age_days), first) - timedelta(
+        days=settings.max_rate_age_days
+    )
     # The last rate of each series before the window is out of force, but it lets an error
     # name the latest rate known.
     last_before = (

@@ -9,7 +9,12 @@ from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import for_writing
-from fundledger.adapters.db.migrate import alembic_config, current_revision, head_revision
+from fundledger.adapters.db.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    known_revisions,
+)
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, record_audit
 
@@ -28,6 +33,7 @@ def initialize_ledger(engine: Engine, context: CommandContext) -> SchemaChange:
     """Run the migrations to head and record it, all in one transaction. Idempotent."""
     with for_writing(engine).begin() as connection:
         before = current_revision(connection)
+        _refuse_unknown_revision(before)
         command.upgrade(alembic_config(connection), "head")
         after = current_revision(connection)
         change = SchemaChange(before, after)
@@ -43,12 +49,21 @@ def initialize_ledger(engine: Engine, context: CommandContext) -> SchemaChange:
     return change
 
 
+def _refuse_unknown_revision(revision: str | None) -> None:
+    if revision is not None and revision not in known_revisions():
+        raise FundledgerError(
+            f"this ledger's schema ({revision}) was made by a newer fundledger than this one: "
+            "upgrade fundledger before using it"
+        )
+
+
 def require_current_schema(connection: Connection) -> None:
     """Refuse to work on a ledger whose schema is missing or older than this program."""
     head = head_revision()
     if not inspect(connection).has_table("alembic_version"):
         raise FundledgerError("this database has no fundledger ledger yet: run `fundledger init`")
     current = current_revision(connection)
+    _refuse_unknown_revision(current)
     if current != head:
         raise FundledgerError(
             f"this ledger's schema is at revision {current}, this fundledger needs {head}: "

@@ -41,6 +41,9 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Write-ahead logging: a report reads one snapshot while another treasurer writes,
+        # instead of blocking them. (Keep the ledger on a local disk: WAL needs shared memory.)
+        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
         register_sqlite_functions(dbapi_connection)
@@ -58,9 +61,19 @@ def for_writing(engine: Engine) -> Engine:
     return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
+def for_reading(engine: Engine) -> Engine:
+    """The engine for a command that only reads. A report runs several statements; on
+    PostgreSQL they must all see one snapshot (REPEATABLE READ), or a gift committed between
+    them could be counted but not converted. A SQLite transaction in WAL mode already reads
+    one snapshot."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+    return engine
+
+
 @contextmanager
 def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One unit of work: commits if the block finishes, rolls everything back otherwise."""
-    bind = for_writing(engine) if write else engine
+    bind = for_writing(engine) if write else for_reading(engine)
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session

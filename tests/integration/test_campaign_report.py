@@ -156,3 +156,22 @@ def test_sql_totals_equal_the_sum_of_gifts_converted_one_by_one(ledger_engine: E
     assert report.total_reporting.to_minor() == expected_reporting
     assert sum(line.reporting.to_minor() for line in report.by_day) == expected_reporting
     assert report.donation_count == 200
+
+
+def test_gaps_are_reported_earliest_first_with_how_many_more(ledger: Engine) -> None:
+    gift(ledger, "2025-07-20 5.00 ILS")
+    gift(ledger, "2025-07-12 5.00 USD")
+    gift(ledger, "2025-07-03 5.00 ILS")
+    with pytest.raises(RateNotInForce) as refused:
+        summary(ledger)
+    message = str(refused.value)
+    assert message.startswith("no USD/ILS rate in force on 2025-07-12")
+    assert message.endswith("(and 1 more without a rate)")
+
+
+def test_an_absurd_rate_is_refused_before_the_database_overflows(ledger_engine: Engine) -> None:
+    campaign(ledger_engine)
+    rates(ledger_engine, "2025-07-03 USD ILS 0.0000000001")
+    gift(ledger_engine, "2025-07-03 1000000.00 ILS")
+    with pytest.raises(FundledgerError, match="converts to more than the ledger can hold"):
+        summary(ledger_engine)

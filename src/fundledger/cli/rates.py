@@ -1,14 +1,42 @@
-"""fundledger rates add|show"""
+"""fundledger rates add|import|show|list|gaps"""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
+from typing import Any, Literal, cast
 
 import click
+from sqlalchemy.orm import Session
 
-from fundledger.cli.common import ISO_DATE, Ledger
-from fundledger.domain.rates import Rate, parse_rate
-from fundledger.services.rates import MANUAL_SOURCE, add_rate, rate_in_force
+from fundledger.adapters.rate_files import FORMATS, RateFormat, count_lines, read_rate_file
+from fundledger.cli.common import (
+    ISO_DATE,
+    OUTPUT_FORMATS,
+    Ledger,
+    emit_csv,
+    emit_json,
+    emit_table,
+)
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import check_currency
+from fundledger.domain.rates import Rate, format_rate, parse_rate
+from fundledger.services.campaigns import get_campaign
+from fundledger.services.context import CommandContext
+from fundledger.services.conversion import Gap, counted_donations, gift_factors
+from fundledger.services.rates import (
+    MANUAL_SOURCE,
+    RateImport,
+    StoredRate,
+    add_rate,
+    describe_rate,
+    import_rates,
+    list_rates,
+    rate_in_force,
+)
+
+PROGRESS_FROM_LINES = 5_000
 
 
 @click.group()
@@ -22,26 +50,87 @@ def rates() -> None:
 @click.argument("quote")
 @click.argument("rate", metavar="RATE")
 @click.option("--source", default=MANUAL_SOURCE, show_default=True, help="Who published it.")
+@click.option(
+    "--supersede", is_flag=True, help="Record RATE as a correction of a different stored value."
+)
 @click.pass_obj
-def add(ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str) -> None:
+def add(
+    ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str, supersede: bool
+) -> None:
     """Record that on DATE, 1 BASE = RATE QUOTE (exactly as published, never inverted).
 
     Rows are never changed: to correct a rate, add the right value for the same date, pair
-    and --source; the newest row for those supersedes the earlier one.
+    and --source with --supersede; the newest row for those is the one in force.
 
     \b
     Example:
       fundledger rates add 2025-07-03 USD ILS 3.376
     """
-    recorded = ledger.run(
-        lambda session, context: add_rate(
-            session,
-            context,
-            Rate(on, base, quote, parse_rate(rate), source),
-        ),
+    typed = Rate(on, base, quote, parse_rate(rate), source)
+    result = ledger.run(
+        lambda session, context: add_rate(session, context, typed, supersede=supersede),
         write=True,
     )
-    click.echo(f"{recorded.describe()}.")
+    if result.corrections:
+        previous = format_rate(result.corrections[0].previous)
+        click.echo(f"Recorded {describe_rate(typed)}, superseding {previous}.")
+    elif result.new:
+        click.echo(f"Recorded {describe_rate(typed)}.")
+    else:
+        click.echo(f"Already recorded: {describe_rate(typed)}; nothing added.")
+
+
+@rates.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="boi: Bank of Israel SDMX CSV; ecb: eurofxref(-hist).csv or its zip; "
+    "csv: date,base,quote,rate[,source].",
+)
+@click.option("--source", help="Name the source of every rate (default: BOI, ECB, or the file's).")
+@click.option(
+    "--supersede",
+    is_flag=True,
+    help="Record rates that differ from stored ones as corrections instead of refusing.",
+)
+@click.pass_obj
+def import_(
+    ledger: Ledger, file: Path, file_format: str, source: str | None, supersede: bool
+) -> None:
+    """Import the rates of FILE in one transaction. Importing a file again adds nothing.
+
+    \b
+    Example:
+      fundledger rates import eurofxref-hist.zip
+      fundledger rates import boi-representative-rates.csv --format boi
+    """
+    lines = count_lines(file)
+
+    def work(session: Session, context: CommandContext) -> RateImport:
+        with read_rate_file(file, cast(RateFormat | Literal["auto"], file_format), source) as (
+            detected,
+            rows,
+        ):
+            origin = f"{file.name} ({detected})"
+            if lines < PROGRESS_FROM_LINES:
+                return import_rates(session, context, rows, origin=origin, supersede=supersede)
+            bar = click.progressbar(length=lines, label=f"Reading {file.name}", file=sys.stderr)
+            with bar:
+                return import_rates(
+                    session,
+                    context,
+                    rows,
+                    origin=origin,
+                    supersede=supersede,
+                    progress=lambda line: bar.update(line - bar.pos),
+                )
+
+    result = ledger.run(work, write=True)
+    click.echo(f"{result.describe()}.")
 
 
 @rates.command("show")
@@ -50,12 +139,137 @@ def add(ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str)
 @click.argument("quote")
 @click.pass_obj
 def show(ledger: Ledger, on: date, base: str, quote: str) -> None:
-    """Show the rate in force on DATE for BASE/QUOTE and where it comes from.
+    """Show the rate in force on DATE for BASE/QUOTE, where it comes from and how it was derived.
 
     \b
     Example:
       fundledger rates show 2025-07-05 USD ILS
-      2025-07-05 USD/ILS = 3.3760 (manual 2025-07-03)
+      2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9876 / EUR/USD 1.1780)
     """
     in_force = ledger.run(lambda session, context: rate_in_force(session, context, on, base, quote))
     click.echo(in_force.explain())
+
+
+def _pair(value: str | None) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    base, slash, quote = value.partition("/")
+    if not slash:
+        raise FundledgerError(f"--pair {value!r} must be written BASE/QUOTE, e.g. USD/ILS")
+    return check_currency(base), check_currency(quote)
+
+
+RATE_COLUMNS = (
+    "date",
+    "base",
+    "quote",
+    "rate",
+    "source",
+    "superseded",
+    "recorded_at",
+    "recorded_by",
+)
+
+
+def _rate_row(stored: StoredRate) -> dict[str, Any]:
+    return {
+        "date": stored.rate.rate_date.isoformat(),
+        "base": stored.rate.base,
+        "quote": stored.rate.quote,
+        "rate": format(stored.rate.value, "f"),
+        "source": stored.rate.source,
+        "superseded": stored.superseded,
+        "recorded_at": stored.recorded_at.isoformat(timespec="seconds"),
+        "recorded_by": stored.recorded_by,
+    }
+
+
+@rates.command("list")
+@click.option("--pair", help="Only this pair, written BASE/QUOTE (e.g. USD/ILS).")
+@click.option("--from", "first", type=ISO_DATE, help="From this date on.")
+@click.option("--to", "last", type=ISO_DATE, help="Up to this date.")
+@click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@click.pass_obj
+def list_(
+    ledger: Ledger, pair: str | None, first: date | None, last: date | None, output_format: str
+) -> None:
+    """List stored rates as published, corrections included, oldest first.
+
+    \b
+    Example:
+      fundledger rates list --pair EUR/ILS --from 2025-07-01 --to 2025-07-31
+    """
+    base, quote = _pair(pair)
+    stored = ledger.run(
+        lambda session, _: list_rates(session, base=base, quote=quote, first=first, last=last)
+    )
+    rows = [_rate_row(item) for item in stored]
+    if output_format == "json":
+        emit_json(rows)
+    elif output_format == "csv":
+        emit_csv(rows, RATE_COLUMNS)
+    else:
+        emit_table(
+            [
+                [
+                    row["date"],
+                    f"{row['base']}/{row['quote']}",
+                    format_rate(item.rate.value),
+                    row["source"],
+                    "superseded" if row["superseded"] else "",
+                ]
+                for row, item in zip(rows, stored, strict=True)
+            ],
+            ["DATE", "PAIR", "RATE", "SOURCE", "STATUS"],
+            right_aligned=[2],
+        )
+
+
+@rates.command("gaps")
+@click.option("--campaign", "slug", help="Only the gifts of this campaign.")
+@click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@click.pass_obj
+def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
+    """List the dates whose gifts no rate in force can convert yet, and the pair each needs.
+
+    \b
+    Example:
+      fundledger rates gaps --campaign dont-look-away
+    """
+
+    def work(session: Session, context: CommandContext) -> tuple[Gap, ...]:
+        campaign_id = get_campaign(session, slug).id if slug else None
+        return gift_factors(session, context, counted_donations(campaign_id)).gaps
+
+    found = ledger.run(work)
+    rows = [
+        {
+            "date": gap.on.isoformat(),
+            "currency": gap.currency,
+            "gifts": gap.gifts,
+            "needs": gap.pair,
+            "latest_rate": gap.latest.isoformat() if gap.latest else None,
+        }
+        for gap in found
+    ]
+    if output_format == "json":
+        emit_json(rows)
+    elif output_format == "csv":
+        emit_csv(rows, ("date", "currency", "gifts", "needs", "latest_rate"))
+    elif not rows:
+        click.echo("No gaps: every gift has a rate in force.")
+    else:
+        emit_table(
+            [
+                [
+                    gap.on.isoformat(),
+                    gap.currency,
+                    str(gap.gifts),
+                    gap.pair,
+                    gap.latest.isoformat() if gap.latest else "none",
+                ]
+                for gap in found
+            ],
+            ["DATE", "GIFTS IN", "COUNT", "NEEDS", "LATEST RATE"],
+            right_aligned=[2],
+        )

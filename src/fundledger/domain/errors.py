@@ -1,5 +1,9 @@
 """Errors that mean "the user asked for something the ledger cannot do", with a message for them."""
 
+from __future__ import annotations
+
+from datetime import date
+
 
 class FundledgerError(Exception):
     """A user error: the CLI prints its message on one line and exits 1."""
@@ -19,6 +23,12 @@ class CurrencyMismatch(TypeError):
 
 class RateNotInForce(FundledgerError):
     """No exchange rate is in force for a pair on a date."""
+
+    def __init__(self, message: str, *, pair: str, on: date, latest: date | None = None) -> None:
+        super().__init__(message)
+        self.pair = pair
+        self.on = on
+        self.latest = latest
 
 
 class InvalidRate(FundledgerError):

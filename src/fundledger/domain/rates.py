@@ -165,8 +165,12 @@ class RateBook:
         *,
         max_age_days: int = DEFAULTS.max_rate_age_days,
         source_priority: Sequence[str] = DEFAULTS.rate_source_priority,
+        known_since: date | None = None,
     ) -> None:
+        """`known_since`: the book holds no rates before this date (its caller looked no
+        further back), which an error then says."""
         self.max_age_days = max_age_days
+        self.known_since = known_since
         self._source_rank = {source: rank for rank, source in enumerate(source_priority)}
         latest: dict[tuple[str, str, str, date], Rate] = {}
         for rate in rates:
@@ -244,9 +248,12 @@ class RateBook:
             return RateInForce(base, quote, on, Fraction(1), "identity", ())
         candidates = self._candidates(base, quote, on)
         if not candidates:
+            since = f" (none since {self.known_since.isoformat()})" if self.known_since else ""
             raise RateNotInForce(
-                f"no {base}/{quote} rate on or before {on.isoformat()}: add one with "
-                f"`fundledger rates add {on.isoformat()} {base} {quote} RATE`"
+                f"no {base}/{quote} rate on or before {on.isoformat()}{since}: add one with "
+                f"`fundledger rates add {on.isoformat()} {base} {quote} RATE`",
+                pair=f"{base}/{quote}",
+                on=on,
             )
         best = min(
             candidates,
@@ -264,7 +271,10 @@ class RateBook:
                 f"no {base}/{quote} rate in force on {on.isoformat()}: the latest known is "
                 f"{best.rate_date.isoformat()} ({best.display_value()}, {best.source}), "
                 f"{age} days earlier, beyond the {self.max_age_days}-day limit; "
-                f"add or import the rates for that date"
+                f"add or import the rates for that date",
+                pair=f"{base}/{quote}",
+                on=on,
+                latest=best.rate_date,
             )
         return best
 

@@ -2,96 +2,234 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import ExchangeRate
+from fundledger.adapters.rate_files.common import RateRow
+from fundledger.domain.errors import FundledgerError
 from fundledger.domain.rates import Rate, RateBook, RateInForce, format_rate
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text
 
+Progress = Callable[[int], None]  # called now and then with the line being read
 MANUAL_SOURCE = "manual"
+INSERT_BATCH = 5_000
+# How far back an error looks for "the latest rate known" when none is in force.
+LOOKBACK = timedelta(days=366)
+
+RateKey = tuple[date, str, str, str]  # rate_date, base, quote, source
+
+
+def rate_key(rate: Rate) -> RateKey:
+    return (rate.rate_date, rate.base, rate.quote, rate.source)
+
+
+def describe_rate(rate: Rate) -> str:
+    return (
+        f"{rate.rate_date.isoformat()} 1 {rate.base} = {format_rate(rate.value)} {rate.quote} "
+        f"({rate.source})"
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class RecordedRate:
+class Correction:
     rate: Rate
-    id: int | None
-    superseded: Decimal | None  # the value this row replaces, if any
-    added: bool
+    previous: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RateImport:
+    """What an import did: rows new to the ledger, rows it already had, corrections."""
+
+    origin: str
+    new: int
+    present: int
+    corrections: tuple[Correction, ...] = ()
 
     def describe(self) -> str:
-        text = (
-            f"{self.rate.rate_date.isoformat()} 1 {self.rate.base} = "
-            f"{format_rate(self.rate.value)} {self.rate.quote} ({self.rate.source})"
+        text = f"{self.origin}: {self.new} new, {self.present} already present"
+        if self.corrections:
+            text += f", {len(self.corrections)} superseded"
+        return text
+
+
+def _unique_rows(
+    rows: Iterable[RateRow], origin: str, progress: Progress | None
+) -> dict[RateKey, RateRow]:
+    """The file's rows by key; the same rate twice is one, two values for one key an error."""
+    unique: dict[RateKey, RateRow] = {}
+    for count, row in enumerate(rows, start=1):
+        key = rate_key(row.rate)
+        earlier = unique.get(key)
+        if earlier is None:
+            unique[key] = row
+        elif earlier.rate.value != row.rate.value:
+            raise FundledgerError(
+                f"{origin}: line {row.line} gives {describe_rate(row.rate)} but line "
+                f"{earlier.line} gives {format_rate(earlier.rate.value)} for the same date, pair "
+                "and source; nothing imported"
+            )
+        if progress is not None and count % 1000 == 0:
+            progress(row.line)
+    return unique
+
+
+def _stored_values(session: Session, keys: Iterable[RateKey]) -> dict[RateKey, Decimal]:
+    """The value in force for each key already in the ledger (the newest row wins)."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    days = [key[0] for key in keys]
+    sources = {key[3] for key in keys}
+    stored: dict[RateKey, Decimal] = {}
+    result = session.execute(
+        select(
+            ExchangeRate.rate_date,
+            ExchangeRate.base,
+            ExchangeRate.quote,
+            ExchangeRate.source,
+            ExchangeRate.rate,
         )
-        if not self.added:
-            return f"Already recorded: {text}; nothing added"
-        if self.superseded is not None:
-            return f"Recorded {text}, superseding {format_rate(self.superseded)}"
-        return f"Recorded {text}"
-
-
-def _latest_row(session: Session, rate: Rate) -> ExchangeRate | None:
-    return session.scalars(
-        select(ExchangeRate)
         .where(
-            ExchangeRate.rate_date == rate.rate_date,
-            ExchangeRate.base == rate.base,
-            ExchangeRate.quote == rate.quote,
-            ExchangeRate.source == rate.source,
+            ExchangeRate.source.in_(sources),
+            ExchangeRate.rate_date.between(min(days), max(days)),
         )
-        .order_by(ExchangeRate.id.desc())
-    ).first()
-
-
-def add_rate(session: Session, context: CommandContext, rate: Rate) -> RecordedRate:
-    """Append a rate. The same value again adds nothing; a new value supersedes the old one."""
-    bounded_text("the rate's source", rate.source, ExchangeRate.source)
-    previous = _latest_row(session, rate)
-    if previous is not None and previous.rate == rate.value:
-        return RecordedRate(rate, previous.id, None, added=False)
-    row = ExchangeRate(
-        rate_date=rate.rate_date,
-        base=rate.base,
-        quote=rate.quote,
-        rate=rate.value,
-        source=rate.source,
-        recorded_at=now(),
-        recorded_by=context.actor,
+        .order_by(ExchangeRate.id)
     )
-    session.add(row)
-    session.flush()
-    superseded = previous.rate if previous is not None else None
-    record_audit(
+    for rate_date, base, quote, source, value in result:
+        stored[(rate_date, base, quote, source)] = value
+    return stored
+
+
+def import_rates(
+    session: Session,
+    context: CommandContext,
+    rows: Iterable[RateRow],
+    *,
+    origin: str,
+    supersede: bool = False,
+    progress: Progress | None = None,
+    action: str = "rates.import",
+) -> RateImport:
+    """Append the rates of a file (or one typed rate) in the caller's transaction.
+
+    Rates already stored add nothing, so importing a file twice is harmless. A rate that
+    contradicts a stored one (same date, pair and source, other value) is refused with both
+    values named, unless `supersede`: then it is appended as a correction, with an audit event.
+    """
+    unique = _unique_rows(rows, origin, progress)
+    for row in unique.values():
+        bounded_text("the rate's source", row.rate.source, ExchangeRate.source)
+    stored = _stored_values(session, unique)
+    new: list[RateRow] = []
+    contradictions: list[tuple[RateRow, Decimal]] = []
+    present = 0
+    for key, row in unique.items():
+        previous = stored.get(key)
+        if previous is None:
+            new.append(row)
+        elif previous == row.rate.value:
+            present += 1
+        else:
+            contradictions.append((row, previous))
+    if contradictions and not supersede:
+        row, previous = contradictions[0]
+        where = f"line {row.line}: " if row.line else ""
+        more = f" (and {len(contradictions) - 1} more)" if len(contradictions) > 1 else ""
+        raise FundledgerError(
+            f"{origin}: {where}{describe_rate(row.rate)} contradicts the stored "
+            f"{format_rate(previous)}{more}; nothing imported. If the new value is a "
+            "correction, run again with --supersede"
+        )
+    recorded_at = now()
+    for batch_start in range(0, len(new), INSERT_BATCH):
+        batch = new[batch_start : batch_start + INSERT_BATCH]
+        session.execute(
+            insert(ExchangeRate), [_row_values(row.rate, recorded_at, context) for row in batch]
+        )
+    corrections = []
+    for row, previous in contradictions:
+        correction_id = session.scalar(
+            insert(ExchangeRate)
+            .values(_row_values(row.rate, recorded_at, context))
+            .returning(ExchangeRate.id)
+        )
+        record_audit(
+            session,
+            context,
+            "rate.supersede",
+            entity="exchange_rate",
+            entity_id=correction_id,
+            details={
+                "date": row.rate.rate_date,
+                "pair": row.rate.pair,
+                "source": row.rate.source,
+                "rate": str(row.rate.value),
+                "previous": str(previous),
+                "origin": origin,
+            },
+        )
+        corrections.append(Correction(row.rate, previous))
+    result = RateImport(origin, len(new), present, tuple(corrections))
+    if new or corrections:
+        record_audit(
+            session,
+            context,
+            action,
+            entity="exchange_rate",
+            details={
+                "origin": origin,
+                "new": result.new,
+                "present": result.present,
+                "superseded": len(corrections),
+                "first_date": min(row.rate.rate_date for row in new) if new else None,
+                "last_date": max(row.rate.rate_date for row in new) if new else None,
+            },
+        )
+    return result
+
+
+def _row_values(rate: Rate, recorded_at: datetime, context: CommandContext) -> dict[str, object]:
+    return {
+        "rate_date": rate.rate_date,
+        "base": rate.base,
+        "quote": rate.quote,
+        "rate": rate.value,
+        "source": rate.source,
+        "recorded_at": recorded_at,
+        "recorded_by": context.actor,
+    }
+
+
+def add_rate(
+    session: Session, context: CommandContext, rate: Rate, *, supersede: bool = False
+) -> RateImport:
+    """One rate typed by a treasurer: an import of one row."""
+    return import_rates(
         session,
         context,
-        "rate.add",
-        entity="exchange_rate",
-        entity_id=row.id,
-        details={
-            "date": rate.rate_date,
-            "pair": rate.pair,
-            "rate": str(rate.value),
-            "source": rate.source,
-            "supersedes": previous.id if previous is not None else None,
-        },
+        [RateRow(0, rate)],
+        origin="rates add",
+        supersede=supersede,
+        action="rate.add",
     )
-    return RecordedRate(rate, row.id, superseded, added=True)
 
 
 def load_rate_book(session: Session, context: CommandContext, first: date, last: date) -> RateBook:
-    """Every rate that could be in force between `first` and `last`, as a RateBook."""
+    """Every rate that could be in force between `first` and `last`, as a RateBook.
+
+    Also the last rate of each series in the year before that window: out of force, but it
+    lets an error name the latest rate known."""
     settings = context.settings
-    earliest = max(date.min + timedelta(days=settings.max_rate_age_days), first) - timedelta(
-        days=settings.max_rate_age_days
-    )
-    # The last rate of each series before the window is out of force, but it lets an error
-    # name the latest rate known.
+    margin = timedelta(days=settings.max_rate_age_days)
+    earliest = max(date.min + margin, first) - margin
+    lookback = max(date.min + LOOKBACK, earliest) - LOOKBACK
     last_before = (
         select(
             ExchangeRate.base,
@@ -99,22 +237,34 @@ def load_rate_book(session: Session, context: CommandContext, first: date, last:
             ExchangeRate.source,
             func.max(ExchangeRate.rate_date).label("rate_date"),
         )
-        .where(ExchangeRate.rate_date < earliest)
+        .where(ExchangeRate.rate_date >= lookback, ExchangeRate.rate_date < earliest)
         .group_by(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.source)
         .subquery()
     )
-    in_window = ExchangeRate.rate_date.between(earliest, last)
     just_before = exists().where(
         last_before.c.base == ExchangeRate.base,
         last_before.c.quote == ExchangeRate.quote,
         last_before.c.source == ExchangeRate.source,
         last_before.c.rate_date == ExchangeRate.rate_date,
     )
-    rows = session.scalars(select(ExchangeRate).where(or_(in_window, just_before))).all()
+    rows = session.execute(
+        select(
+            ExchangeRate.rate_date,
+            ExchangeRate.base,
+            ExchangeRate.quote,
+            ExchangeRate.rate,
+            ExchangeRate.source,
+            ExchangeRate.id,
+        ).where(
+            ExchangeRate.rate_date.between(lookback, last),
+            or_(ExchangeRate.rate_date >= earliest, just_before),
+        )
+    )
     return RateBook(
-        (Rate(row.rate_date, row.base, row.quote, row.rate, row.source, row.id) for row in rows),
+        (Rate(*row) for row in rows),
         max_age_days=settings.max_rate_age_days,
         source_priority=settings.rate_source_priority,
+        known_since=lookback,
     )
 
 
@@ -122,3 +272,56 @@ def rate_in_force(
     session: Session, context: CommandContext, on: date, base: str, quote: str
 ) -> RateInForce:
     return load_rate_book(session, context, on, on).in_force(base, quote, on)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRate:
+    id: int
+    rate: Rate
+    recorded_at: datetime
+    recorded_by: str
+    superseded: bool
+
+
+def list_rates(
+    session: Session,
+    *,
+    base: str | None = None,
+    quote: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[StoredRate]:
+    """Stored rate rows, oldest date first, each marked if a later row superseded it."""
+    newer = aliased(ExchangeRate)
+    superseded = (
+        exists()
+        .where(
+            newer.rate_date == ExchangeRate.rate_date,
+            newer.base == ExchangeRate.base,
+            newer.quote == ExchangeRate.quote,
+            newer.source == ExchangeRate.source,
+            newer.id > ExchangeRate.id,
+        )
+        .label("superseded")
+    )
+    query = select(ExchangeRate, superseded).order_by(
+        ExchangeRate.rate_date, ExchangeRate.base, ExchangeRate.quote, ExchangeRate.id
+    )
+    if base is not None:
+        query = query.where(ExchangeRate.base == base)
+    if quote is not None:
+        query = query.where(ExchangeRate.quote == quote)
+    if first is not None:
+        query = query.where(ExchangeRate.rate_date >= first)
+    if last is not None:
+        query = query.where(ExchangeRate.rate_date <= last)
+    return [
+        StoredRate(
+            id=row.id,
+            rate=Rate(row.rate_date, row.base, row.quote, row.rate, row.source, row.id),
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+            superseded=bool(is_superseded),
+        )
+        for row, is_superseded in session.execute(query)
+    ]

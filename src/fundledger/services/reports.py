@@ -7,18 +7,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Table, and_, case, exists, func, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Table, and_, case, func, insert, select
+from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
 from fundledger.adapters.db.sql_money import conversion_factor_table, convert_minor
-from fundledger.domain.errors import FundledgerError, RateNotInForce
-from fundledger.domain.money import MAX_AMOUNT_MINOR, Money
+from fundledger.domain.money import Money
 from fundledger.domain.rates import (
     ConversionFactors,
     FixedRate,
     RateInForce,
-    conversion_factors,
     in_minor_units,
 )
 from fundledger.domain.rates import (
@@ -26,7 +24,7 @@ from fundledger.domain.rates import (
 )
 from fundledger.services.campaigns import CampaignInfo, campaign_info, get_campaign
 from fundledger.services.context import CommandContext
-from fundledger.services.rates import load_rate_book
+from fundledger.services.conversion import counted_donations, gift_factors
 
 PER_GIFT_METHOD = (
     "sum of per-gift conversions, each rounded half-up once from the original amount "
@@ -84,57 +82,6 @@ class CampaignSummary:
     method: str = PER_GIFT_METHOD
 
 
-def counted_donations(campaign_id: int) -> ColumnElement[bool]:
-    """Gifts that count: neither reversed nor a reversal."""
-    reversal = aliased(Donation)
-    return and_(
-        Donation.campaign_id == campaign_id,
-        Donation.reverses_id.is_(None),
-        ~exists().where(reversal.reverses_id == Donation.id),
-    )
-
-
-def _factors_for(
-    session: Session, context: CommandContext, counted: ColumnElement[bool]
-) -> dict[tuple[date, str], ConversionFactors]:
-    """Conversion factors for each (date, currency) of the counted gifts, or one error that
-    names the first gap and how many more there are."""
-    groups = session.execute(
-        select(Donation.donation_date, Donation.currency, func.max(func.abs(Donation.amount_minor)))
-        .where(counted)
-        .group_by(Donation.donation_date, Donation.currency)
-        .order_by(Donation.donation_date, Donation.currency)
-    ).all()
-    if not groups:
-        return {}
-    settings = context.settings
-    book = load_rate_book(session, context, groups[0][0], groups[-1][0])
-    factors: dict[tuple[date, str], ConversionFactors] = {}
-    failures: list[RateNotInForce] = []
-    for day, currency, largest in groups:
-        try:
-            found = conversion_factors(
-                book, currency, day, settings.home_currency, settings.reporting_currency
-            )
-        except RateNotInForce as error:
-            failures.append(error)
-            continue
-        for factor in (found.to_home, found.to_reporting):
-            # The database sums converted gifts in 64-bit integers: refuse a rate that would
-            # blow one gift past any amount the ledger holds, rather than fail obscurely.
-            if abs(convert_minor_python(int(largest), factor)) > MAX_AMOUNT_MINOR:
-                raise FundledgerError(
-                    f"a {currency} gift of {day.isoformat()} converts to more than the ledger "
-                    f"can hold; check the rates in force: "
-                    f"{'; '.join(rate.explain() for rate in found.rates)}"
-                )
-        factors[(day, currency)] = found
-    if failures:
-        more = f" (and {len(failures) - 1} more without a rate)" if len(failures) > 1 else ""
-        raise RateNotInForce(f"{failures[0]}{more}")
-    return factors
-
-
 @contextmanager
 def _factor_table(
     session: Session, factors: dict[tuple[date, str], ConversionFactors]
@@ -182,8 +129,7 @@ def campaign_summary(
     reporting = context.settings.reporting_currency
     campaign = get_campaign(session, slug)
     counted = counted_donations(campaign.id)
-
-    factors = _factors_for(session, context, counted)
+    factors = gift_factors(session, context, counted).require_complete()
 
     donation_count, donor_count, anonymous_count = session.execute(
         select(

@@ -106,6 +106,8 @@ class ExchangeRate(Base):
     __table_args__ = (
         CheckConstraint("base <> quote", name="two_currencies"),
         Index("ix_exchange_rate_pair_date", "base", "quote", "rate_date"),
+        # "Which rates could be in force between two dates" reads by date alone.
+        Index("ix_exchange_rate_date", "rate_date"),
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)

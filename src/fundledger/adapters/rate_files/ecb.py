@@ -1,50 +1,77 @@
-"""The ECB's reference rates history (eurofxref-hist.csv): wide, newest first, `N/A` for
-missing values, a trailing comma on every line. Columns are found by header name."""
+"""The ECB's euro reference rates: the history (eurofxref-hist.csv, newest first) and the
+one-day file (eurofxref.csv, dated like "30 October 2026"). Both are wide: a `Date` column and
+one column per currency in units per 1 EUR, `N/A` where missing, a trailing comma on every
+line. Column order changes between versions, so columns are found by their header."""
 
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
 from collections.abc import Container, Iterable, Iterator
 from datetime import date
-from pathlib import Path
 
-from fundledger.domain.errors import FundledgerError, InvalidRate, UnknownCurrency
+from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
+from fundledger.domain.errors import InvalidRate, UnknownCurrency
 from fundledger.domain.rates import Rate, parse_rate
 
 ECB_SOURCE = "ECB"
 ECB_BASE = "EUR"
 MISSING = {"", "N/A"}
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"],
+        start=1,
+    )
+}  # fmt: skip
 
 
-class RateFileError(FundledgerError):
-    """A rate file that cannot be read, with where and what to do."""
+def is_ecb_header(fields: list[str]) -> bool:
+    return bool(fields) and fields[0].strip() == "Date" and len(fields) > 1
+
+
+def parse_ecb_date(text: str) -> date:
+    """2025-07-04 (history) or 4 July 2025 (daily file); month names in English whatever the
+    process locale."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.split()
+    if len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit():
+        month = MONTHS.get(parts[1].lower())
+        if month:
+            return date(int(parts[2]), month, int(parts[0]))
+    raise ValueError(text)
 
 
 def read_ecb_rates(
     lines: Iterable[str],
     *,
     name: str = "eurofxref-hist.csv",
+    source: str = ECB_SOURCE,
     currencies: Container[str] | None = None,
     first: date | None = None,
     last: date | None = None,
-) -> Iterator[Rate]:
-    """Each published value as a Rate `1 EUR = value CUR` from the ECB, exactly as written."""
+) -> Iterator[RateRow]:
+    """Each published value as `1 EUR = value CUR`, exactly as written."""
     reader = csv.reader(lines)
     header = next(reader, None)
-    if not header or header[0].strip() != "Date":
+    if not header or not is_ecb_header(header):
         raise RateFileError(f"{name}: line 1 is not an ECB header starting with 'Date'")
     columns = [(index, code.strip()) for index, code in enumerate(header) if index and code.strip()]
     for row in reader:
         line = reader.line_num
         if not row or not row[0].strip():
             continue
+        check_width(row, header, name, line)
         try:
-            day = date.fromisoformat(row[0].strip())
+            day = parse_ecb_date(row[0])
         except ValueError:
             raise RateFileError(
-                f"{name}: line {line}: {row[0]!r} is not a date (YYYY-MM-DD)"
+                f"{name}: line {line}: {row[0].strip()!r} is not a date "
+                "(expected 2025-07-04 or 4 July 2025)"
             ) from None
         if (first and day < first) or (last and day > last):
             continue
@@ -55,17 +82,6 @@ def read_ecb_rates(
             if text in MISSING:
                 continue
             try:
-                yield Rate(day, ECB_BASE, code, parse_rate(text), ECB_SOURCE)
+                yield RateRow(line, Rate(day, ECB_BASE, code, parse_rate(text), source))
             except (InvalidRate, UnknownCurrency) as error:
                 raise RateFileError(f"{name}: line {line}, column {code}: {error}") from None
-
-
-def open_ecb_file(path: Path) -> io.TextIOWrapper:
-    """The CSV itself, or the zip the ECB distributes it in."""
-    if zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        members = [member for member in archive.namelist() if member.endswith(".csv")]
-        if len(members) != 1:
-            raise RateFileError(f"{path}: expected one CSV file inside the zip, found {members}")
-        return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/examples/demo.db
 
-.PHONY: demo test lint typecheck lock clean
+.PHONY: demo test bench lint typecheck lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,18 @@ test: $(STAMP)
 		export FUNDLEDGER_TEST_POSTGRES_URL=$$(.ci/start-postgres) || exit 1; \
 	fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations benchmarks
+	$(BIN)/ruff format --check src tests migrations benchmarks
 	$(BIN)/mypy
 
+# Benchmarks are measured here, never as timed tests. PostgreSQL too when
+# FUNDLEDGER_BENCH_POSTGRES_URL names a database the benchmark may empty.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/import_ecb_history.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations benchmarks
+	$(BIN)/ruff format --check src tests migrations benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -21,7 +21,7 @@ from fundledger.cli.common import (
 )
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import check_currency
-from fundledger.domain.rates import Rate, format_rate, parse_rate
+from fundledger.domain.rates import Rate, format_rate, rate_from_text
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import Gap, counted_donations, gift_factors
@@ -66,7 +66,7 @@ def add(
     Example:
       fundledger rates add 2025-07-03 USD ILS 3.376
     """
-    typed = Rate(on, base, quote, parse_rate(rate), source)
+    typed = Rate(on, base, quote, rate_from_text(rate), source)
     result = ledger.run(
         lambda session, context: add_rate(session, context, typed, supersede=supersede),
         write=True,

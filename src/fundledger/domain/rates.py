@@ -55,6 +55,14 @@ def parse_rate(value: str | Decimal) -> Decimal:
     return rate
 
 
+def rate_from_text(text: str) -> Decimal:
+    """A rate as written in a file or typed; `Rate` checks it when it is built."""
+    try:
+        return decimal_from_text(text)
+    except InvalidAmount as error:
+        raise InvalidRate(f"rate {text!r} is not a decimal number (write it like 3.376)") from error
+
+
 def plain_decimal(value: Decimal) -> Decimal:
     """The value without trailing fractional zeros and never in exponent notation."""
     normalized = value.normalize(EXACT)

@@ -124,8 +124,8 @@ def import_rates(
     values named, unless `supersede`: then it is appended as a correction, with an audit event.
     """
     unique = _unique_rows(rows, origin, progress)
-    for row in unique.values():
-        bounded_text("the rate's source", row.rate.source, ExchangeRate.source)
+    for source in {row.rate.source for row in unique.values()}:
+        bounded_text("the rate's source", source, ExchangeRate.source)
     stored = _stored_values(session, unique)
     new: list[RateRow] = []
     contradictions: list[tuple[RateRow, Decimal]] = []
@@ -150,8 +150,10 @@ def import_rates(
     recorded_at = now()
     for batch_start in range(0, len(new), INSERT_BATCH):
         batch = new[batch_start : batch_start + INSERT_BATCH]
+        # Core, not ORM, bulk insert: a full ECB history is 200,000+ rows.
         session.execute(
-            insert(ExchangeRate), [_row_values(row.rate, recorded_at, context) for row in batch]
+            insert(ExchangeRate.metadata.tables[ExchangeRate.__tablename__]),
+            [_row_values(row.rate, recorded_at, context) for row in batch],
         )
     corrections = []
     for row, previous in contradictions:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import EXACT, decimal_from_text
-from fundledger.domain.rates import Rate, parse_rate
+from fundledger.domain.rates import Rate
 
 BOI_SOURCE = "BOI"
 SERIES_PREFIX = "RER_"
@@ -76,7 +76,7 @@ def read_boi_rates(
                 day,
                 field["BASE_CURRENCY"],
                 field["COUNTER_CURRENCY"],
-                parse_rate(per_unit),
+                per_unit,
                 source,
             )
         except ValueError:

@@ -11,7 +11,7 @@ from datetime import date
 
 from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
 from fundledger.domain.errors import InvalidRate, UnknownCurrency
-from fundledger.domain.rates import Rate, parse_rate
+from fundledger.domain.rates import Rate, rate_from_text
 
 ECB_SOURCE = "ECB"
 ECB_BASE = "EUR"
@@ -82,6 +82,6 @@ def read_ecb_rates(
             if text in MISSING:
                 continue
             try:
-                yield RateRow(line, Rate(day, ECB_BASE, code, parse_rate(text), source))
+                yield RateRow(line, Rate(day, ECB_BASE, code, rate_from_text(text), source))
             except (InvalidRate, UnknownCurrency) as error:
                 raise RateFileError(f"{name}: line {line}, column {code}: {error}") from None

@@ -8,7 +8,7 @@ from datetime import date
 
 from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.rates import Rate, parse_rate
+from fundledger.domain.rates import Rate, rate_from_text
 
 COLUMNS = ("date", "base", "quote", "rate")
 DEFAULT_SOURCE = "manual"
@@ -44,7 +44,7 @@ def read_plain_rates(
         row_source = row[4].strip() if has_source and len(row) > 4 else ""
         try:
             rate = Rate(
-                day, row[1], row[2], parse_rate(row[3]), source or row_source or DEFAULT_SOURCE
+                day, row[1], row[2], rate_from_text(row[3]), source or row_source or DEFAULT_SOURCE
             )
         except FundledgerError as error:
             raise RateFileError(f"{name}: line {line}: {error}") from None

@@ -1,0 +1,83 @@
+"""Properties of the rate in force over random rate tables (Hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fundledger.domain.errors import RateNotInForce
+from fundledger.domain.rates import Rate, RateBook, convert_minor
+
+START = date(2025, 1, 1)
+CURRENCIES = ["USD", "ILS", "EUR"]
+SOURCES = ["BOI", "ECB", "manual"]
+
+rates = st.decimals(min_value=Decimal("0.0500"), max_value=Decimal("20"), places=4).filter(
+    lambda value: value > 0
+)
+
+
+@st.composite
+def rate_rows(draw: st.DrawFn) -> Rate:
+    base, quote = draw(st.permutations(CURRENCIES))[:2]
+    return Rate(
+        START + timedelta(days=draw(st.integers(0, 60))),
+        base,
+        quote,
+        draw(rates),
+        draw(st.sampled_from(SOURCES)),
+        draw(st.integers(0, 10_000)),
+    )
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(rate_rows(), max_size=40),
+    st.integers(0, 75),
+    st.sampled_from([(b, q) for b in CURRENCIES for q in CURRENCIES if b != q]),
+    st.integers(1, 10),
+)
+def test_the_rate_in_force_is_never_later_nor_older_than_the_limit(
+    table: list[Rate], day: int, pair: tuple[str, str], max_age: int
+) -> None:
+    on = START + timedelta(days=day)
+    book = RateBook(table, max_age_days=max_age)
+    base, quote = pair
+    try:
+        found = book.in_force(base, quote, on)
+    except RateNotInForce:
+        # Refused only when no direct or inverse rate for the pair lies within the limit.
+        assert not any(
+            {row.base, row.quote} == {base, quote} and 0 <= (on - row.rate_date).days <= max_age
+            for row in table
+        )
+        return
+    assert found.rate_date is not None
+    assert found.rate_date <= on
+    assert (on - found.rate_date).days <= max_age
+    assert all(leg.rate_date == found.rate_date for leg in found.legs)
+    assert len({leg.source for leg in found.legs}) == 1
+    # Latest date first: nothing usable for the pair is more recent than the answer.
+    assert not any(
+        {row.base, row.quote} == {base, quote} and found.rate_date < row.rate_date <= on
+        for row in table
+    )
+
+
+@given(
+    st.decimals(min_value=Decimal(1), max_value=Decimal(10), places=4),
+    st.integers(1, 10**12),
+)
+def test_an_inverse_of_an_inverse_converts_back_within_one_minor_unit(
+    value: Decimal, cents: int
+) -> None:
+    published = RateBook([Rate(START, "USD", "ILS", value, "BOI")])
+    inverse = published.in_force("ILS", "USD", START)
+    assert inverse.method == "inverse"
+    assert 1 / inverse.factor == Fraction(value)  # exact: no stored reciprocal
+    agorot = convert_minor(cents, published.in_force("USD", "ILS", START).factor)
+    assert abs(convert_minor(agorot, inverse.factor) - cents) <= 1

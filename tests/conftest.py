@@ -23,7 +23,8 @@ from fundledger.adapters.db.migrate import upgrade_to_head
 POSTGRES_URL = os.environ.get("FUNDLEDGER_TEST_POSTGRES_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("FUNDLEDGER_REQUIRE_POSTGRES", "") == "1"
 DATABASE_KINDS = ("sqlite", "postgresql")
-TEMPLATE_DATABASE = "fundledger_test_template"
+# One template per pytest-xdist worker, so parallel workers never share one.
+TEMPLATE_DATABASE = f"fundledger_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def pytest_configure(config: pytest.Config) -> None:

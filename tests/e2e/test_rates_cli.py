@@ -91,3 +91,10 @@ def test_a_big_file_shows_progress_on_stderr(quick_ledger: Shell) -> None:
     result = quick_ledger.run("rates", "import", str(path))
     assert result.stdout.strip() == "many.csv (csv): 6000 new, 0 already present."
     assert "Reading many.csv" in result.stderr
+
+
+def test_a_file_in_the_wrong_encoding_is_one_line_exit_1(quick_ledger: Shell) -> None:
+    path = Path(quick_ledger.folder) / "hebrew-excel.csv"
+    path.write_bytes(b"date,base,quote,rate\n2025-07-08,USD,ILS,3.38 \xf9\xec\n")
+    message = quick_ledger.fails("rates", "import", str(path))
+    assert message == "Error: hebrew-excel.csv: line 2 is not UTF-8 text; save the file as UTF-8"

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
 from fundledger.adapters.db.engine import make_engine, transaction
-from fundledger.adapters.db.models import AuditEvent, Donation
+from fundledger.adapters.db.models import AuditEvent, Donation, ExchangeRate
+from fundledger.adapters.rate_files import RateRow
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
+from fundledger.domain.rates import Rate
 from fundledger.services.donations import record_donation, reverse_donation
+from fundledger.services.rates import RateImport, import_rates
 from tests.ledger_helpers import CONTEXT, campaign, gift
 
 TREASURERS = 4
@@ -99,3 +103,27 @@ def test_a_report_reads_one_snapshot(ledger_engine: Engine) -> None:
         gift(ledger_engine, "2025-07-03 999.00 ILS")  # another treasurer, committed meanwhile
         second = session.scalar(select(func.count()).select_from(Donation))
     assert first == second == 1
+
+
+def test_two_treasurers_importing_the_same_rates_at_once_store_them_once(
+    ledger_engine: Engine, ledger_url: str
+) -> None:
+    rows = [
+        RateRow(line, Rate(date(2025, 1, 1) + timedelta(days=line), "USD", "ILS",
+                           Decimal("3.5"), "BOI"))
+        for line in range(2, 502)
+    ]  # fmt: skip
+    results: list[RateImport] = []
+
+    def treasurer(_index: int) -> None:
+        engine = make_engine(ledger_url)
+        try:
+            with transaction(engine, write=True) as session:
+                results.append(import_rates(session, CONTEXT, rows, origin="boi.csv"))
+        finally:
+            engine.dispose()
+
+    assert at_once(treasurer, 2) == []
+    assert sorted((result.new, result.present) for result in results) == [(0, 500), (500, 0)]
+    with ledger_engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ExchangeRate)) == 500

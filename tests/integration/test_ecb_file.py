@@ -36,7 +36,7 @@ Date, USD, JPY, ILS, CYP,
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8", errors="surrogateescape"))  # lone bytes stay bytes
     return path
 
 
@@ -114,6 +114,16 @@ def test_the_plain_csv_with_and_without_a_source_column(tmp_path: Path) -> None:
          r"f\.csv: line 4 has 16 fields but the header has 15; is a decimal comma"),
         ("g.csv", "Date,USD,ILS,\n2025-07-04,1,1780,3.9425,\n",
          r"g\.csv: line 2 has 5 fields but the header has 4"),
+        ("h.csv", "Date,USD,JPY,ILS,\n2026-10-28,1.11,175.8\n",
+         r"h\.csv: line 2 has 3 fields but the header names 4; is the line cut short\?"),
+        ("i.csv", "Date,USD,JPY,\n,1.11,175.92,\n", r"i\.csv: line 2: '' is not a date"),
+        ("j.csv", "date,base,quote,rate\n20250703,USD,ILS,3.376\n",
+         r"j\.csv: line 2: '20250703' is not a date"),
+        ("k.csv", BOI_CSV.replace("Y,2,,2025-07-04", "Y,1000000,,2025-07-04"),
+         r"k\.csv: line 5: UNIT_MULT 1000000 is outside 0-6"),
+        ("l.csv", "", r"l\.csv is empty: it holds no rates"),
+        ("m.csv", "date,base,quote,rate\n2025-07-03,USD,ILS,3.38 \udcf9\n",
+         r"m\.csv: line 2 is not UTF-8 text"),
     ],
 )  # fmt: skip
 def test_bad_files_name_the_file_and_line(
@@ -123,7 +133,17 @@ def test_bad_files_name_the_file_and_line(
         rates_of(write(tmp_path, name, text))
 
 
+def test_a_damaged_zip_is_one_clear_error(tmp_path: Path) -> None:
+    damaged = bytearray(ECB_ZIP.read_bytes())
+    damaged[200_000:200_004] = b"\0\0\0\0"
+    path = tmp_path / "damaged.zip"
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(RateFileError, match=r"^damaged\.zip: "):
+        rates_of(path)
+
+
 def test_format_detection_from_the_header() -> None:
+    assert detect_format("Date,Base,Quote,Rate\n", "x") == "csv"
     assert detect_format("Date,USD,JPY,\n", "x") == "ecb"
     assert detect_format(BOI_CSV.splitlines()[0], "x") == "boi"
     assert detect_format("date,base,quote,rate,source\n", "x") == "csv"

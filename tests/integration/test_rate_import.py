@@ -54,6 +54,20 @@ def test_importing_the_same_file_twice_adds_nothing(ledger_engine: Engine, tmp_p
     assert count(ledger_engine) == 2
 
 
+def test_known_sources_are_one_name_whatever_the_case(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    header = "date,base,quote,rate,source\n"
+    import_file(ledger_engine, write(tmp_path, f"{header}2025-07-03,EUR,ILS,3.9562,ECB\n"))
+    again = import_file(ledger_engine, write(tmp_path, f"{header}2025-07-03,EUR,ILS,3.9562,ecb\n"))
+    assert (again.new, again.present) == (0, 1)
+
+
+def test_a_file_with_no_rates_is_refused(ledger_engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(FundledgerError, match=r"rates\.csv: no rates found in it"):
+        import_file(ledger_engine, write(tmp_path, "date,base,quote,rate\n"))
+
+
 def test_a_contradiction_is_refused_naming_both_values(
     ledger_engine: Engine, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
@@ -116,7 +117,7 @@ class IsoDate(click.ParamType[date]):
         if isinstance(value, date):
             return value
         try:
-            parsed = date.fromisoformat(str(value).strip())
+            parsed = iso_date(str(value))
         except ValueError:
             self.fail(
                 f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-07-03", param, ctx

@@ -108,26 +108,30 @@ def import_(
       fundledger rates import eurofxref-hist.zip
       fundledger rates import boi-representative-rates.csv --format boi
     """
-    lines = count_lines(file)
+    ledger.engine()  # a wrong --db fails now, not after reading a long file
+    # The file is read and checked before the transaction starts, so a SQLite ledger's write
+    # lock is held only while rows are written.
+    with read_rate_file(file, cast(RateFormat | Literal["auto"], file_format), source) as (
+        detected,
+        rows,
+    ):
+        lines = count_lines(file)
+        if lines < PROGRESS_FROM_LINES:
+            parsed = list(rows)
+        else:
+            with click.progressbar(
+                length=lines, label=f"Reading {file.name}", file=sys.stderr
+            ) as bar:
+                parsed = []
+                for row in rows:
+                    parsed.append(row)
+                    if row.line > bar.pos:
+                        bar.update(row.line - bar.pos)
+                bar.update(lines - bar.pos)
+    origin = f"{file.name} ({detected})"
 
     def work(session: Session, context: CommandContext) -> RateImport:
-        with read_rate_file(file, cast(RateFormat | Literal["auto"], file_format), source) as (
-            detected,
-            rows,
-        ):
-            origin = f"{file.name} ({detected})"
-            if lines < PROGRESS_FROM_LINES:
-                return import_rates(session, context, rows, origin=origin, supersede=supersede)
-            bar = click.progressbar(length=lines, label=f"Reading {file.name}", file=sys.stderr)
-            with bar:
-                return import_rates(
-                    session,
-                    context,
-                    rows,
-                    origin=origin,
-                    supersede=supersede,
-                    progress=lambda line: bar.update(line - bar.pos),
-                )
+        return import_rates(session, context, parsed, origin=origin, supersede=supersede)
 
     result = ledger.run(work, write=True)
     click.echo(f"{result.describe()}.")

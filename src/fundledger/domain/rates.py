@@ -84,6 +84,15 @@ def format_rate(value: Decimal | Fraction) -> str:
     return f"{whole}.{fraction.ljust(4, '0')}"
 
 
+# Sources the ledger knows by name, written one way whatever the case typed ("ecb", "Boi").
+KNOWN_SOURCES = {name.casefold(): name for name in ("BOI", "ECB", "manual")}
+
+
+def canonical_source(name: str) -> str:
+    stripped = name.strip()
+    return KNOWN_SOURCES.get(stripped.casefold(), stripped)
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     """One published rate: on `rate_date`, 1 `base` = `value` `quote`, according to `source`.
@@ -102,7 +111,7 @@ class Rate:
         object.__setattr__(self, "base", check_currency(self.base))
         object.__setattr__(self, "quote", check_currency(self.quote))
         object.__setattr__(self, "value", parse_rate(self.value))
-        object.__setattr__(self, "source", self.source.strip())
+        object.__setattr__(self, "source", canonical_source(self.source))
         if not self.source:
             raise InvalidRate("a rate needs its source: BOI, ECB, manual, ...")
         if self.base == self.quote:
@@ -191,6 +200,8 @@ class RateBook:
             by_series[(base, quote, source)][rate_date] = rate
         self._series = dict(by_series)
         self._dates = {key: sorted(days) for key, days in by_series.items()}
+        self._sources = sorted({key[2] for key in self._series})
+        self._leg_days_cache: dict[tuple[str, str, str], tuple[list[date], set[date]]] = {}
         self._neighbours: dict[str, set[str]] = defaultdict(set)
         for base, quote, _source in self._series:
             self._neighbours[base].add(quote)
@@ -211,17 +222,37 @@ class RateBook:
         direct = self._series.get((start, end, source), {}).get(day)
         return direct if direct else self._series.get((end, start, source), {}).get(day)
 
-    def _leg_dates(self, start: str, end: str, source: str, on: date) -> set[date]:
-        found: set[date] = set()
-        for key in ((start, end, source), (end, start, source)):
-            days = self._dates.get(key, [])
-            found.update(days[: bisect.bisect_right(days, on)])
-        return found
+    def _leg_days(self, start: str, end: str, source: str) -> tuple[list[date], set[date]]:
+        """Dates on which `source` published a rate linking start and end, either direction."""
+        key = (min(start, end), max(start, end), source)
+        cached = self._leg_days_cache.get(key)
+        if cached is None:
+            days = set(self._dates.get((start, end, source), ()))
+            days.update(self._dates.get((end, start, source), ()))
+            cached = self._leg_days_cache[key] = (sorted(days), days)
+        return cached
+
+    def _latest_common_day(
+        self, first: tuple[list[date], set[date]], second: tuple[list[date], set[date]], on: date
+    ) -> date | None:
+        """The latest date on or before `on` on which both legs were published."""
+        (walk, _), (_, other) = (
+            (first, second)
+            if len(first[0]) <= len(second[0])
+            else (
+                second,
+                first,
+            )
+        )
+        for index in range(bisect.bisect_right(walk, on) - 1, -1, -1):
+            if walk[index] in other:
+                return walk[index]
+        return None
 
     def _candidates(self, base: str, quote: str, on: date) -> list[RateInForce]:
         candidates: list[RateInForce] = []
-        sources = {key[2] for key in self._series}
-        for source in sources:
+        vias = sorted(self._neighbours[base] & self._neighbours[quote])
+        for source in self._sources:
             direct = self._latest_on_or_before((base, quote, source), on)
             if direct:
                 candidates.append(
@@ -232,16 +263,15 @@ class RateBook:
                 candidates.append(
                     RateInForce(base, quote, on, 1 / Fraction(inverse.value), "inverse", (inverse,))
                 )
-            for via in sorted(self._neighbours[base] & self._neighbours[quote]):
-                common = self._leg_dates(base, via, source, on) & self._leg_dates(
-                    via, quote, source, on
+            for via in vias:
+                day = self._latest_common_day(
+                    self._leg_days(base, via, source), self._leg_days(via, quote, source), on
                 )
-                if not common:
+                if day is None:
                     continue
-                day = max(common)
                 first = self._leg(base, via, source, day)
                 second = self._leg(via, quote, source, day)
-                assert first is not None  # both legs exist on every date of `common`
+                assert first is not None  # both legs were published on `day`
                 assert second is not None
                 factor = _leg_factor(first, base) * _leg_factor(second, via)
                 candidates.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +17,6 @@ from fundledger.domain.rates import Rate, RateBook, RateInForce, format_rate
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text
 
-Progress = Callable[[int], None]  # called now and then with the line being read
 MANUAL_SOURCE = "manual"
 INSERT_BATCH = 5_000
 # How far back an error looks for "the latest rate known" when none is in force.
@@ -59,12 +58,10 @@ class RateImport:
         return text
 
 
-def _unique_rows(
-    rows: Iterable[RateRow], origin: str, progress: Progress | None
-) -> dict[RateKey, RateRow]:
+def _unique_rows(rows: Iterable[RateRow], origin: str) -> dict[RateKey, RateRow]:
     """The file's rows by key; the same rate twice is one, two values for one key an error."""
     unique: dict[RateKey, RateRow] = {}
-    for count, row in enumerate(rows, start=1):
+    for row in rows:
         key = rate_key(row.rate)
         earlier = unique.get(key)
         if earlier is None:
@@ -75,8 +72,6 @@ def _unique_rows(
                 f"{earlier.line} gives {format_rate(earlier.rate.value)} for the same date, pair "
                 "and source; nothing imported"
             )
-        if progress is not None and count % 1000 == 0:
-            progress(row.line)
     return unique
 
 
@@ -107,6 +102,19 @@ def _stored_values(session: Session, keys: Iterable[RateKey]) -> dict[RateKey, D
     return stored
 
 
+# An arbitrary constant naming fundledger's rate-import lock among PostgreSQL advisory locks.
+RATE_WRITERS_LOCK = 0x46_4C_52_41  # "FLRA"
+
+
+def _serialize_rate_writers(session: Session) -> None:
+    """One rate import at a time: the check for stored values and the insert that follows must
+    not interleave with another treasurer's, or both would add the same rates. SQLite writers
+    already hold the database's write lock (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock
+    until the end of the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(RATE_WRITERS_LOCK)))
+
+
 def import_rates(
     session: Session,
     context: CommandContext,
@@ -114,7 +122,6 @@ def import_rates(
     *,
     origin: str,
     supersede: bool = False,
-    progress: Progress | None = None,
     action: str = "rates.import",
 ) -> RateImport:
     """Append the rates of a file (or one typed rate) in the caller's transaction.
@@ -123,7 +130,10 @@ def import_rates(
     contradicts a stored one (same date, pair and source, other value) is refused with both
     values named, unless `supersede`: then it is appended as a correction, with an audit event.
     """
-    unique = _unique_rows(rows, origin, progress)
+    _serialize_rate_writers(session)
+    unique = _unique_rows(rows, origin)
+    if not unique:
+        raise FundledgerError(f"{origin}: no rates found in it; nothing imported")
     for source in {row.rate.source for row in unique.values()}:
         bounded_text("the rate's source", source, ExchangeRate.source)
     stored = _stored_values(session, unique)

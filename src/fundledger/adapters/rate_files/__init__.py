@@ -4,13 +4,14 @@ and the plain `date,base,quote,rate[,source]` CSV. `read_rate_file` picks the re
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 from fundledger.adapters.rate_files.boi import BOI_SOURCE, is_boi_header, read_boi_rates
-from fundledger.adapters.rate_files.common import RateFileError, RateRow, open_text
+from fundledger.adapters.rate_files.common import RateFileError, RateRow, count_lines, open_text
 from fundledger.adapters.rate_files.ecb import ECB_SOURCE, is_ecb_header, read_ecb_rates
 from fundledger.adapters.rate_files.plain_csv import is_plain_header, read_plain_rates
 
@@ -18,27 +19,30 @@ RateFormat = Literal["boi", "ecb", "csv"]
 FORMATS: tuple[RateFormat, ...] = ("boi", "ecb", "csv")
 DEFAULT_SOURCES: dict[RateFormat, str | None] = {"boi": BOI_SOURCE, "ecb": ECB_SOURCE, "csv": None}
 
-__all__ = ["FORMATS", "RateFileError", "RateFormat", "RateRow", "detect_format", "read_rate_file"]
+__all__ = [
+    "FORMATS",
+    "RateFileError",
+    "RateFormat",
+    "RateRow",
+    "count_lines",
+    "detect_format",
+    "read_rate_file",
+]
 
 
 def detect_format(header_line: str, name: str) -> RateFormat:
     fields = next(csv.reader([header_line]), [])
+    if is_plain_header(fields):
+        return "csv"
     if is_boi_header(fields):
         return "boi"
     if is_ecb_header(fields):
         return "ecb"
-    if is_plain_header(fields):
-        return "csv"
     raise RateFileError(
         f"{name}: cannot tell the format from line 1 ({header_line.strip()[:60]!r}); expected a "
         "Bank of Israel SDMX CSV, an ECB eurofxref file, or date,base,quote,rate[,source] "
         "(or say which with --format)"
     )
-
-
-def count_lines(path: Path) -> int:
-    with open_text(path) as text:
-        return sum(1 for _ in text)
 
 
 @contextmanager
@@ -48,12 +52,11 @@ def read_rate_file(
     """Open a rate file and yield its format and its rows (read lazily, checked as read)."""
     name = path.name
     with open_text(path) as text:
-        try:
-            header = text.readline()
-        except UnicodeDecodeError:
-            raise RateFileError(f"{name}: line 1 is not UTF-8 text") from None
+        header = next(text, "")
+        if not header.strip():
+            raise RateFileError(f"{name} is empty: it holds no rates")
         chosen: RateFormat = detect_format(header, name) if file_format == "auto" else file_format
-        lines = _with_header(header, text, name)
+        lines = itertools.chain([header], text)
         resolved = source or DEFAULT_SOURCES[chosen]
         if chosen == "boi":
             rows = read_boi_rates(lines, name=name, source=resolved or BOI_SOURCE)
@@ -62,13 +65,3 @@ def read_rate_file(
         else:
             rows = read_plain_rates(lines, name=name, source=resolved)
         yield chosen, rows
-
-
-def _with_header(header: str, rest: Iterator[str], name: str) -> Iterator[str]:
-    yield header
-    line = 1
-    try:
-        for line, text in enumerate(rest, start=2):  # noqa: B007 (line is reported on error)
-            yield text
-    except UnicodeDecodeError:
-        raise RateFileError(f"{name}: line {line + 1} is not UTF-8 text") from None

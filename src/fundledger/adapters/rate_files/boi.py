@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from datetime import date
 from decimal import Decimal
 
 from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
+from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import EXACT, decimal_from_text
 from fundledger.domain.rates import Rate
@@ -29,6 +29,7 @@ REQUIRED_COLUMNS = (
     "OBS_VALUE",
 )
 MISSING = {"", "NaN", "NA", "N/A"}
+MAX_UNIT_MULT = 6  # quotes per up to a million units
 
 
 def is_boi_header(fields: list[str]) -> bool:
@@ -62,27 +63,32 @@ def read_boi_rates(
         if field["OBS_VALUE"] in MISSING:
             continue
         try:
-            day = date.fromisoformat(field["TIME_PERIOD"])
+            day = iso_date(field["TIME_PERIOD"])
         except ValueError:
             raise RateFileError(
                 f"{name}: line {line}: TIME_PERIOD {field['TIME_PERIOD']!r} is not a date "
                 "(YYYY-MM-DD)"
             ) from None
+        unit_mult = _unit_mult(field["UNIT_MULT"], name, line)
         try:
-            unit_mult = int(field["UNIT_MULT"] or "0")
             quoted = decimal_from_text(field["OBS_VALUE"])
             per_unit = EXACT.divide(quoted, Decimal(10) ** unit_mult)
-            rate = Rate(
-                day,
-                field["BASE_CURRENCY"],
-                field["COUNTER_CURRENCY"],
-                per_unit,
-                source,
-            )
-        except ValueError:
-            raise RateFileError(
-                f"{name}: line {line}: UNIT_MULT {field['UNIT_MULT']!r} is not a whole number"
-            ) from None
+            rate = Rate(day, field["BASE_CURRENCY"], field["COUNTER_CURRENCY"], per_unit, source)
         except FundledgerError as error:
             raise RateFileError(f"{name}: line {line} ({field['SERIES_CODE']}): {error}") from None
         yield RateRow(line, rate)
+
+
+def _unit_mult(text: str, name: str, line: int) -> int:
+    """The power of ten the value is quoted per (0: per unit; 2: per 100, as for JPY)."""
+    try:
+        unit_mult = int(text or "0")
+    except ValueError:
+        raise RateFileError(
+            f"{name}: line {line}: UNIT_MULT {text!r} is not a whole number"
+        ) from None
+    if not 0 <= unit_mult <= MAX_UNIT_MULT:
+        raise RateFileError(
+            f"{name}: line {line}: UNIT_MULT {unit_mult} is outside 0-{MAX_UNIT_MULT}"
+        )
+    return unit_mult

@@ -6,10 +6,12 @@ line. Column order changes between versions, so columns are found by their heade
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Container, Iterable, Iterator
 from datetime import date
 
 from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
+from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import InvalidRate, UnknownCurrency
 from fundledger.domain.rates import Rate, rate_from_text
 
@@ -26,8 +28,18 @@ MONTHS = {
 }  # fmt: skip
 
 
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
 def is_ecb_header(fields: list[str]) -> bool:
-    return bool(fields) and fields[0].strip() == "Date" and len(fields) > 1
+    """`Date` then currency codes (and the trailing comma's empty field)."""
+    codes = [field.strip() for field in fields[1:] if field.strip()]
+    return (
+        bool(fields)
+        and fields[0].strip() == "Date"
+        and bool(codes)
+        and all(_CURRENCY_CODE.fullmatch(code) for code in codes)
+    )
 
 
 def parse_ecb_date(text: str) -> date:
@@ -35,7 +47,7 @@ def parse_ecb_date(text: str) -> date:
     process locale."""
     text = text.strip()
     try:
-        return date.fromisoformat(text)
+        return iso_date(text)
     except ValueError:
         pass
     parts = text.split()
@@ -59,13 +71,21 @@ def read_ecb_rates(
     reader = csv.reader(lines)
     header = next(reader, None)
     if not header or not is_ecb_header(header):
-        raise RateFileError(f"{name}: line 1 is not an ECB header starting with 'Date'")
+        raise RateFileError(
+            f"{name}: line 1 is not an ECB header ('Date' followed by currency codes)"
+        )
     columns = [(index, code.strip()) for index, code in enumerate(header) if index and code.strip()]
+    needed = columns[-1][0] + 1
     for row in reader:
         line = reader.line_num
-        if not row or not row[0].strip():
+        if not any(field.strip() for field in row):
             continue
         check_width(row, header, name, line)
+        if len(row) < needed:
+            raise RateFileError(
+                f"{name}: line {line} has {len(row)} fields but the header names {needed}; "
+                "is the line cut short?"
+            )
         try:
             day = parse_ecb_date(row[0])
         except ValueError:

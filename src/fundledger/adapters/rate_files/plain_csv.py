@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from datetime import date
 
 from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
+from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.rates import Rate, rate_from_text
 
@@ -36,7 +36,7 @@ def read_plain_rates(
         if len(row) < 4:
             raise RateFileError(f"{name}: line {line} has {len(row)} fields; expected at least 4")
         try:
-            day = date.fromisoformat(row[0].strip())
+            day = iso_date(row[0])
         except ValueError:
             raise RateFileError(
                 f"{name}: line {line}: {row[0].strip()!r} is not a date (YYYY-MM-DD)"

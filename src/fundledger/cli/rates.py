@@ -154,13 +154,19 @@ def show(ledger: Ledger, on: date, base: str, quote: str) -> None:
     click.echo(in_force.explain())
 
 
-def _pair(value: str | None) -> tuple[str | None, str | None]:
+def _pair(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[str, str] | None:
+    """--pair USD/ILS as (base, quote); a malformed pair is a usage error."""
     if not value:
-        return None, None
+        return None
     base, slash, quote = value.partition("/")
-    if not slash:
-        raise FundledgerError(f"--pair {value!r} must be written BASE/QUOTE, e.g. USD/ILS")
-    return check_currency(base), check_currency(quote)
+    try:
+        if not slash:
+            raise FundledgerError("write it BASE/QUOTE, e.g. USD/ILS")
+        return check_currency(base), check_currency(quote)
+    except FundledgerError as error:
+        raise click.BadParameter(f"{value!r}: {error}") from None
 
 
 RATE_COLUMNS = (
@@ -189,13 +195,17 @@ def _rate_row(stored: StoredRate) -> dict[str, Any]:
 
 
 @rates.command("list")
-@click.option("--pair", help="Only this pair, written BASE/QUOTE (e.g. USD/ILS).")
+@click.option("--pair", callback=_pair, help="Only this pair, written BASE/QUOTE (e.g. USD/ILS).")
 @click.option("--from", "first", type=ISO_DATE, help="From this date on.")
 @click.option("--to", "last", type=ISO_DATE, help="Up to this date.")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
 @click.pass_obj
 def list_(
-    ledger: Ledger, pair: str | None, first: date | None, last: date | None, output_format: str
+    ledger: Ledger,
+    pair: tuple[str, str] | None,
+    first: date | None,
+    last: date | None,
+    output_format: str,
 ) -> None:
     """List stored rates as published, corrections included, oldest first.
 
@@ -203,7 +213,7 @@ def list_(
     Example:
       fundledger rates list --pair EUR/ILS --from 2025-07-01 --to 2025-07-31
     """
-    base, quote = _pair(pair)
+    base, quote = pair if pair else (None, None)
     stored = ledger.run(
         lambda session, _: list_rates(session, base=base, quote=quote, first=first, last=last)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
+from fundledger.reports.csv_output import write_csv
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
 
@@ -138,10 +138,7 @@ def emit_json(data: Any) -> None:
 
 def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: "" if row.get(key) is None else row[key] for key in columns})
+    write_csv(buffer, rows, columns)
     click.echo(buffer.getvalue(), nl=False)
 
 

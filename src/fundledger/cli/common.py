@@ -77,15 +77,22 @@ class Ledger:
         return CommandContext(command=command)
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Session]:
+    def transaction(self, *, write: bool, commit: bool = True) -> Iterator[Session]:
         """One command, one transaction, on a ledger whose schema is current."""
-        with transaction(self.engine(), write=write) as session:
+        with transaction(self.engine(), write=write, commit=commit) as session:
             require_current_schema(session.connection())
             yield session
 
-    def run(self, work: Callable[[Session, CommandContext], T], *, write: bool = False) -> T:
-        """Run a command's work in one transaction; `write` for commands that change the ledger."""
-        with self.transaction(write=write) as session:
+    def run(
+        self,
+        work: Callable[[Session, CommandContext], T],
+        *,
+        write: bool = False,
+        commit: bool = True,
+    ) -> T:
+        """Run a command's work in one transaction; `write` for commands that change the
+        ledger, `commit=False` to roll back what they did (a dry run)."""
+        with self.transaction(write=write, commit=commit) as session:
             return work(session, self.context())
 
     def dispose(self) -> None:

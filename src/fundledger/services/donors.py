@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donor
+from fundledger.domain.donors import email_key, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text
 
-_SPACES = re.compile(r"\s+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def normalize_name(name: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
-
-
-def name_key(name: str) -> str:
-    return normalize_name(name).casefold()
-
-
-def email_key(email: str) -> str:
-    return email.strip().casefold()
 
 
 def find_or_add_donor(

@@ -72,8 +72,18 @@ def for_reading(engine: Engine) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
-    """One unit of work: commits if the block finishes, rolls everything back otherwise."""
+def transaction(engine: Engine, *, write: bool = False, commit: bool = True) -> Iterator[Session]:
+    """One unit of work: commits if the block finishes, rolls everything back otherwise.
+    With `commit=False` (a dry run) it rolls back even when the block finishes."""
     bind = for_writing(engine) if write else for_reading(engine)
-    with Session(bind, expire_on_commit=False) as session, session.begin():
-        yield session
+    with Session(bind, expire_on_commit=False) as session:
+        session.begin()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        if commit:
+            session.commit()
+        else:
+            session.rollback()

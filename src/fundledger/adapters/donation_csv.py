@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 from zoneinfo import ZoneInfo
 
 from fundledger.domain.donors import normalize_name
@@ -120,9 +120,9 @@ class DonationFile:
             raise DonationFileError(
                 f"unknown encoding {encoding!r} (try utf-8 or cp1255)"
             ) from None
-        self.encoding = (
-            "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else (encoding)
-        )
+        self.encoding_name = encoding
+        utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")
+        self.encoding = "utf-8-sig" if utf8 else encoding  # a BOM is dropped, not read as text
         self.sha256 = ""
 
     def _open(self) -> io.BufferedReader:
@@ -163,8 +163,7 @@ class DonationFile:
             binary.seek(0)
             delimiter = self._sniff(binary.read(SNIFF_BYTES))
             binary.seek(0)
-            text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
-            reader = csv.reader(text, delimiter=delimiter)
+            reader = csv.reader(self._decoded(binary), delimiter=delimiter)
             try:
                 header = next(reader, None)
                 if header is None:
@@ -180,13 +179,20 @@ class DonationFile:
                     if not any(cells):
                         continue
                     yield self._row(reader.line_num, cells, seen_references)
-            except UnicodeDecodeError:
-                raise DonationFileError(
-                    f"{self.name}: near line {reader.line_num + 1}: not {self.encoding} text; "
-                    "give the file's encoding with --encoding (cp1255 for Hebrew Excel)"
-                ) from None
             except csv.Error as error:
                 raise DonationFileError(f"{self.name}:{reader.line_num}: {error}") from None
+
+    def _decoded(self, binary: IO[bytes]) -> Iterator[str]:
+        """Lines decoded one by one, so that an encoding error names its line exactly."""
+        decode = codecs.getdecoder(self.encoding)
+        for number, raw in enumerate(binary, start=1):
+            try:
+                yield decode(raw)[0]
+            except UnicodeDecodeError:
+                raise DonationFileError(
+                    f"{self.name}:{number}: not {self.encoding_name} text; give the file's "
+                    "encoding with --encoding (cp1255 for Hebrew Excel)"
+                ) from None
 
     def _row(self, line: int, cells: list[str], seen: dict[str, int]) -> DonationRow | RowProblem:
         day_text, amount_text, currency_text, donor, email, method, reference, note, flag = cells

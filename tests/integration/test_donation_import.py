@@ -1,0 +1,273 @@
+"""`fundledger import donations`: every bad line reported, nothing half-written, idempotent."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select, text
+
+from fundledger.adapters.db.models import AuditEvent, Donation, Donor
+from fundledger.adapters.donation_csv import DonationFile
+from fundledger.cli import cli
+from fundledger.services.campaigns import add_campaign
+from fundledger.services.donation_import import ImportSummary, import_donations
+from fundledger.services.donations import list_donations
+from tests.ledger_helpers import campaign, run
+
+CAMPAIGN_NUMBERS = itertools.count()
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
+HEADER = "date,amount,currency,donor,email,method,reference,note"
+
+# file -> what the one-line (or first) message must say; None: a problem per line below.
+BAD_FILES = {
+    "missing-date-column.csv": "missing-date-column.csv:1: header lacks the column(s) date",
+    "no-header.csv": "no-header.csv:1: header lacks the column(s) date, amount",
+    "empty.csv": "empty.csv is empty",
+    "binary.csv": "binary.csv is not a text file",
+    "not-utf8.csv": "not-utf8.csv:2: not utf-8 text; give the file's encoding with --encoding",
+    "amount-empty.csv": "amount-empty.csv:2: amount: missing",
+    "amount-zero.csv": "amount-zero.csv:2: amount: '0': a donation must be more than zero",
+    "amount-negative.csv": "amount-negative.csv:2: amount: '-50': a donation must be more than",
+    "amount-not-numeric.csv": "amount-not-numeric.csv:2: amount: 'fifty' is not an amount",
+    "amount-nan.csv": "amount-nan.csv:2: amount: 'NaN' is not an amount",
+    "amount-infinite.csv": "amount-infinite.csv:2: amount: 'inf' is not an amount",
+    "amount-too-many-decimals.csv": "amount-too-many-decimals.csv:2: amount: '10.005' has more "
+    "than 2 decimal places for ILS",
+    "amount-too-large.csv": "amount-too-large.csv:2: amount: '99999999999999' is larger than",
+    "date-impossible.csv": "date-impossible.csv:2: date: '2025-02-30' is not a date as ISO",
+    "date-not-iso.csv": "date-not-iso.csv:2: date: '03/07/2025' is not a date as ISO",
+    "currency-unknown.csv": "currency-unknown.csv:2: currency: unknown currency code 'XYZ'",
+    "reference-repeated.csv": "reference-repeated.csv:3: reference: 'R1' already appears on line 2",
+    "email-invalid.csv": "email-invalid.csv:2: email: 'dana-at-example.org' is not an e-mail",
+    "anonymous-unclear.csv": "anonymous-unclear.csv:2: anonymous: 'maybe' is neither yes nor no",
+}
+
+
+def invoke(url: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--db", url, *args], prog_name="fundledger")
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            int(connection.scalar(select(func.count()).select_from(table)) or 0)
+            for table in (Donation, Donor, AuditEvent)
+        )
+
+
+def import_text(engine: Engine, tmp_path: Path, body: str, name: str = "d.csv",
+                **options: str) -> ImportSummary:  # fmt: skip
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+
+    def work(session, context):  # type: ignore[no-untyped-def]
+        source = DonationFile(path, home_currency="ILS", **options)  # type: ignore[arg-type]
+        return import_donations(session, context, "dont-look-away", source)
+
+    return run(engine, work)
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(BAD_FILES.items()))
+def test_each_bad_file_is_refused_naming_line_and_field(
+    ledger_engine: Engine, ledger_url: str, name: str, expected: str
+) -> None:
+    campaign(ledger_engine)
+    before = counts(ledger_engine)
+    code, stdout, stderr = invoke(ledger_url, "import", "donations", "dont-look-away",
+                                  str(BAD / name))  # fmt: skip
+    assert code == 1
+    assert stdout == ""
+    assert expected in stderr
+    assert "Traceback" not in stderr
+    assert counts(ledger_engine) == before
+
+
+def test_every_bad_line_is_reported_not_just_the_first(
+    ledger_engine: Engine, ledger_url: str
+) -> None:
+    campaign(ledger_engine)
+    code, _, stderr = invoke(ledger_url, "import", "donations", "dont-look-away",
+                             str(BAD / "several-problems.csv"))  # fmt: skip
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert lines[:3] == [
+        "several-problems.csv:3: date: '2025-13-01' is not a date as ISO (e.g. 2025-07-03; see "
+        "--date-format)",
+        "several-problems.csv:4: amount: '-1': a donation must be more than zero (record a "
+        "correction with `fundledger donation reverse`)",
+        "several-problems.csv:5: currency: unknown currency code 'QQQ'",
+    ]
+    assert lines[-1] == "Error: several-problems.csv: 3 problem(s); nothing imported"
+    assert counts(ledger_engine)[0] == 0  # line 2 was good, and is not written either
+
+
+def test_a_reference_stored_with_other_data_names_both(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    import_text(ledger_engine, tmp_path, f"{HEADER}\n2025-07-03,100,ILS,Dana,,card,R1,\n")
+    with pytest.raises(Exception, match=r"d2\.csv: 1 problem") as refused:
+        import_text(ledger_engine, tmp_path, f"{HEADER}\n2025-07-03,150,ILS,Dana,,card,R1,\n",
+                    name="d2.csv")  # fmt: skip
+    assert refused.value.problems == [  # type: ignore[attr-defined]
+        "d2.csv:2: reference: 'R1' is already donation #1 (100.00 ILS on 2025-07-03), but this "
+        "line says 150.00 ILS on 2025-07-03"
+    ]
+
+
+def test_what_real_exports_contain(ledger_engine: Engine, tmp_path: Path) -> None:
+    campaign(ledger_engine)
+    body = (
+        "\ufeffTransaction Date;Sum;Currency;Name;Email;Method;Transaction ID;Note;Anonymous\n"
+        '03/07/2025;₪1,234;;Dana  Levi;DANA@example.org;card;T1;"two\nlines";no\n'
+        "04/07/2025;$50;;Dana Levi;dana@example.org;paypal;T2;;\n"
+        '05/07/2025;"1,000.50";EUR;Ali <b>Bold</b> & Co;;bank;T3;=SUM(A1:A9);\n'
+        "06/07/2025;18;ILS;O'Brien & Sons <Ltd>;;cash;T4;;yes\n"
+        "07/07/2025;36;ILS;\u200fנועה כהן – نور حداد;;cash;;;\n"
+    )
+    summary = import_text(
+        ledger_engine, tmp_path, body, date_format="DMY",
+        mapping={"transaction date": "date", "sum": "amount", "name": "donor",
+                 "transaction id": "reference"},
+    )  # fmt: skip
+    # Dana (by e-mail), Ali, O'Brien (an anonymous gift still has its donor) and Noa.
+    assert (summary.imported, summary.present, summary.new_donors) == (5, 0, 4)
+    entries = run(ledger_engine, lambda s, c: list_donations(s, "dont-look-away"))
+    assert [(str(e.date), str(e.amount), e.donor, e.anonymous, e.note) for e in entries] == [
+        ("2025-07-03", "1234.00 ILS", "Dana Levi", False, "two\nlines"),
+        ("2025-07-04", "50.00 USD", "Dana Levi", False, None),  # matched by e-mail
+        ("2025-07-05", "1000.50 EUR", "Ali <b>Bold</b> & Co", False, "=SUM(A1:A9)"),
+        ("2025-07-06", "18.00 ILS", "O'Brien & Sons <Ltd>", True, None),
+        ("2025-07-07", "36.00 ILS", "\u200fנועה כהן – نور حداد", False, None),
+    ]
+    assert str(entries[-1].reference).startswith("file:")
+
+
+def test_windows_1255_with_encoding_and_timestamps_in_israel(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        f"{HEADER}\n2025-07-03T22:30:00+00:00,100,ILS,שרה לוי,,card,W1,\n".encode("cp1255")
+    )
+
+    def work(session, context):  # type: ignore[no-untyped-def]
+        source = DonationFile(path, home_currency="ILS", encoding="cp1255")
+        return import_donations(session, context, "dont-look-away", source)
+
+    run(ledger_engine, work)
+    (entry,) = run(ledger_engine, lambda s, c: list_donations(s, "dont-look-away"))
+    assert (entry.donor, entry.date) == ("שרה לוי", date(2025, 7, 4))  # 01:30 in Israel
+
+
+def test_dry_run_writes_nothing_and_the_summary_is_printed(
+    ledger_engine: Engine, ledger_url: str, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    path = tmp_path / "d.csv"
+    rows = ["2025-07-03,100,ILS,Dana,d@x.org,card,R1,", "2025-07-03,50,USD,Dana,d@x.org,card,R2,"]
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    before = counts(ledger_engine)
+    code, stdout, _ = invoke(ledger_url, "import", "donations", "dont-look-away", str(path),
+                             "--dry-run")  # fmt: skip
+    assert code == 0
+    assert stdout.splitlines() == [
+        "Would import d.csv into dont-look-away: 2 new, 0 already present, 1 new donors "
+        "(dry run: nothing written).",
+        "  ILS 100.00 in 1 gifts",
+        "  USD 50.00 in 1 gifts",
+    ]
+    assert counts(ledger_engine) == before
+    code, stdout, _ = invoke(ledger_url, "import", "donations", "dont-look-away", str(path))
+    assert stdout.startswith("Imported d.csv into dont-look-away: 2 new, 0 already present")
+    code, stdout, _ = invoke(ledger_url, "import", "donations", "dont-look-away", str(path))
+    assert stdout.startswith("Imported d.csv into dont-look-away: 0 new, 2 already present")
+    with ledger_engine.connect() as connection:
+        actions = connection.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("donations.import") == 1
+
+
+def test_likely_duplicate_donors_are_listed_never_merged(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    summary = import_text(ledger_engine, tmp_path, f"{HEADER}\n"
+                          "2025-07-03,10,ILS,Zoë Cohen,zoe@a.org,card,A1,\n"
+                          "2025-07-03,10,ILS,zoe  cohen,zoe@b.org,card,A2,\n"
+                          "2025-07-03,10,ILS,Sami Haddad,,card,A3,\n")  # fmt: skip
+    assert summary.new_donors == 3
+    assert summary.possible_duplicates == [("Zoë Cohen <zoe@a.org>", "zoe cohen <zoe@b.org>")]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(st.sets(st.integers(1, 60), min_size=1, max_size=30), st.data())
+def test_importing_overlapping_files_gives_the_union(
+    ledger_engine: Engine, tmp_path: Path, numbers: set[int], data: st.DataObject
+) -> None:
+    slug = f"c{next(CAMPAIGN_NUMBERS)}"
+    run(ledger_engine, lambda s, c: add_campaign(s, c, slug=slug, name=slug))
+    ordered = sorted(numbers)
+    half = ordered[: len(ordered) // 2 + 1]
+    extra = data.draw(st.sets(st.integers(61, 90), max_size=10))
+
+    def body(items: list[int]) -> str:
+        return HEADER + "\n" + "".join(f"2025-07-03,{n},ILS,Donor {n},,card,{slug}-{n},\n"
+                                       for n in items)  # fmt: skip
+
+    def do_import(items: list[int], name: str) -> ImportSummary:
+        path = tmp_path / name
+        path.write_text(body(items), encoding="utf-8")
+
+        def work(session, context):  # type: ignore[no-untyped-def]
+            return import_donations(session, context, slug, DonationFile(path, home_currency="ILS"))
+
+        return run(ledger_engine, work)
+
+    do_import(ordered, f"{slug}-a.csv")
+    assert do_import(ordered, f"{slug}-a.csv").imported == 0
+    overlap = do_import(half + sorted(extra), f"{slug}-b.csv")
+    assert overlap.imported == len(extra)
+    entries = run(ledger_engine, lambda s, c: list_donations(s, slug))
+    assert sorted(int(e.amount.amount) for e in entries) == sorted(numbers | extra)
+
+
+def test_an_import_killed_half_way_leaves_the_ledger_as_it_was(
+    ledger_engine: Engine, ledger_url: str, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER + "\n")
+        for n in range(200_000):
+            out.write(f"2025-07-{n % 28 + 1:02d},{n % 900 + 1},ILS,Donor {n % 5000},,card,K{n},\n")
+    before = counts(ledger_engine)
+    fundledger = str(Path(sys.executable).with_name("fundledger"))
+    command = [fundledger, "--db", ledger_url, "import", "donations", "dont-look-away", str(path)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    assert process.poll() is None, "the import finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert counts(ledger_engine) == before
+    if ledger_engine.dialect.name == "sqlite":
+        with ledger_engine.connect() as connection:
+            assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert counts(ledger_engine)[0] == 200_000

@@ -93,10 +93,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_donation")),
         sa.UniqueConstraint("reference", name=op.f("uq_donation_reference")),
-        sa.UniqueConstraint("reverses_id", name=op.f("uq_donation_reverses_id")),
     )
     op.create_index(op.f("ix_donation_donor_id"), "donation", ["donor_id"])
     op.create_index("ix_donation_campaign_date", "donation", ["campaign_id", "donation_date"])
+    op.create_index(
+        "uq_donation_reverses_id",
+        "donation",
+        ["reverses_id"],
+        unique=True,
+        sqlite_where=sa.text("reverses_id IS NOT NULL"),
+        postgresql_where=sa.text("reverses_id IS NOT NULL"),
+    )
     op.create_table(
         "exchange_rate",
         sa.Column("id", Identifier, nullable=False),
@@ -134,6 +141,7 @@ def downgrade() -> None:
     op.drop_index("ix_exchange_rate_date", table_name="exchange_rate")
     op.drop_index("ix_exchange_rate_pair_date", table_name="exchange_rate")
     op.drop_table("exchange_rate")
+    op.drop_index("uq_donation_reverses_id", table_name="donation")
     op.drop_index("ix_donation_campaign_date", table_name="donation")
     op.drop_index(op.f("ix_donation_donor_id"), table_name="donation")
     op.drop_table("donation")

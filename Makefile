@@ -31,6 +31,7 @@ test: $(STAMP)
 # FUNDLEDGER_BENCH_POSTGRES_URL names a database the benchmark may empty.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_ecb_history.py
+	$(BIN)/python benchmarks/import_donations.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations benchmarks

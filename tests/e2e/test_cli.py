@@ -220,3 +220,17 @@ def test_every_write_is_audited_with_who_and_what(ledger: Shell) -> None:
     ]
     assert {event.actor for event in events} == {"e2e"}
     assert events[-1].command.startswith("fundledger donation add dont-look-away")
+
+
+def test_donor_list_counts_gifts_and_keeps_names_as_data(quick_ledger: Shell) -> None:
+    for donor, amount in [("=SUM(A1:A9)", "10"), ("Ali <b>Bold</b> & Co", "20"),
+                          ("=SUM(A1:A9)", "30")]:  # fmt: skip
+        quick_ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
+                         "--amount", amount, "--donor", donor)  # fmt: skip
+    listed = json.loads(quick_ledger.run("donor", "list", "--format", "json").stdout)
+    assert [(row["name"], row["gifts"]) for row in listed] == [
+        ("=SUM(A1:A9)", 2),
+        ("Ali <b>Bold</b> & Co", 1),
+    ]
+    csv_lines = quick_ledger.run("donor", "list", "--format", "csv").stdout.splitlines()
+    assert csv_lines[1].startswith("1,'=SUM(A1:A9),,2,")

@@ -12,6 +12,7 @@ from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL
 from fundledger.cli.campaign import campaign
 from fundledger.cli.common import Ledger, describe_database_error
 from fundledger.cli.donation import donation
+from fundledger.cli.donor import donor
 from fundledger.cli.importing import import_group
 from fundledger.cli.init import init
 from fundledger.cli.rates import rates
@@ -66,7 +67,7 @@ def cli(ctx: click.Context, database_url: str) -> None:
     ctx.obj = Ledger(url=database_url)
 
 
-for command in (init, campaign, donation, import_group, rates, report):
+for command in (init, campaign, donation, donor, import_group, rates, report):
     cli.add_command(command)
 
 

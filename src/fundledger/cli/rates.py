@@ -10,6 +10,7 @@ from typing import Any, Literal, cast
 import click
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db.queries import counted_donations
 from fundledger.adapters.rate_files import FORMATS, RateFormat, count_lines, read_rate_file
 from fundledger.cli.common import (
     ISO_DATE,
@@ -24,7 +25,7 @@ from fundledger.domain.money import check_currency
 from fundledger.domain.rates import Rate, format_rate, rate_from_text
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import Gap, counted_donations, gift_factors
+from fundledger.services.conversion import Gap, gift_factors
 from fundledger.services.rates import (
     MANUAL_SOURCE,
     RateImport,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
 from fundledger.domain.errors import FundledgerError, RateNotInForce
@@ -23,16 +23,6 @@ from fundledger.services.context import CommandContext
 from fundledger.services.rates import load_rate_book
 
 GiftKey = tuple[date, str]  # donation date, currency
-
-
-def counted_donations(campaign_id: int | None = None) -> ColumnElement[bool]:
-    """Gifts that count: neither reversed nor a reversal (of one campaign, or of all)."""
-    reversal = aliased(Donation)
-    return and_(
-        Donation.campaign_id == campaign_id if campaign_id is not None else true(),
-        Donation.reverses_id.is_(None),
-        ~exists().where(reversal.reverses_id == Donation.id),
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Index, insert, select
+from sqlalchemy import ColumnElement, Connection, Index, String, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, Donation, Donor
@@ -173,7 +174,7 @@ def import_donations(
     campaign = get_campaign(session, campaign_slug)
     summary = ImportSummary(source.name)
     donors = _DonorDirectory(session, context)
-    problems: list[str] = []
+    problems: list[RowProblem] = []
     problem_count = 0
     recorded_at = now()
     writer = _DonationWriter(session.connection(), campaign.id, recorded_at, context.actor)
@@ -188,9 +189,7 @@ def import_donations(
         summary.present += len(rows) - len(fresh) - len(clashes)
         if found:
             problem_count += len(found)
-            problems.extend(
-                p.describe(source.name) for p in found[: SHOWN_PROBLEMS - len(problems)]
-            )
+            problems.extend(found[: SHOWN_PROBLEMS - len(problems)])
         if problem_count == 0 and fresh:
             writer.write(fresh, donors.resolve(fresh))
             summary.imported += len(fresh)
@@ -201,7 +200,8 @@ def import_donations(
         if progress is not None:
             progress(chunk[-1].line)
     if problem_count:  # the transaction is rolled back: dropped indexes come back with it
-        raise DonationImportRefused(source.name, sorted(problems, key=_line_order), problem_count)
+        shown = [problem.describe(source.name) for problem in sorted(problems, key=_by_line)]
+        raise DonationImportRefused(source.name, shown, problem_count)
     writer.finish()
     summary.sha256 = source.sha256
     summary.new_donors = len(donors.created)
@@ -226,11 +226,16 @@ def import_donations(
     return summary
 
 
-def _line_order(problem: str) -> tuple[int, str]:
-    try:
-        return (int(problem.split(":", 2)[1]), problem)
-    except (IndexError, ValueError):
-        return (0, problem)
+def _by_line(problem: RowProblem) -> int:
+    return problem.line
+
+
+def _one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter instead of
+    thousands (a re-import of a million rows: 30 s with IN, far less with ANY)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("values", values, type_=ARRAY(String)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 def _split_known(
@@ -248,7 +253,7 @@ def _split_known(
                 Donation.donation_date,
                 Donation.amount_minor,
                 Donation.currency,
-            ).where(Donation.reference.in_(batch))
+            ).where(_one_of(session, Donation.reference, batch))
         ):
             stored[found.reference] = found
     fresh: list[DonationRow] = []
@@ -297,8 +302,11 @@ class _DonationWriter:
         if self.sqlite:
             if len(rows) >= CHUNK_ROWS and not self.dropped_indexes:
                 self._drop_secondary_indexes()
-            # SQLite stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
-            self.connection.exec_driver_sql(
+            # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite
+            # stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
+            raw = self.connection.connection.driver_connection
+            assert raw is not None
+            raw.executemany(
                 SQLITE_INSERT,
                 [
                     (campaign_id, donor_id, row.day.isoformat(), row.amount_minor, row.currency,

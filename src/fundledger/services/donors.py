@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Donor
+from fundledger.adapters.db.models import Donation, Donor
+from fundledger.adapters.db.queries import counted_donations
 from fundledger.domain.donors import email_key, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
@@ -55,3 +58,40 @@ def find_or_add_donor(
         details={"name": donor.name, "email": donor.email},
     )
     return donor
+
+
+@dataclass(frozen=True, slots=True)
+class DonorSummary:
+    id: int
+    name: str
+    email: str | None
+    gifts: int
+    first_gift: date | None
+    last_gift: date | None
+
+
+def list_donors(session: Session) -> list[DonorSummary]:
+    """Every donor with the number and dates of their gifts (reversals and reversed gifts
+    left out), by name."""
+    gifts = (
+        select(
+            Donation.donor_id,
+            func.count().label("gifts"),
+            func.min(Donation.donation_date).label("first_gift"),
+            func.max(Donation.donation_date).label("last_gift"),
+        )
+        .where(counted_donations())
+        .group_by(Donation.donor_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Donor.id, Donor.name, Donor.email, gifts.c.gifts, gifts.c.first_gift,
+               gifts.c.last_gift)
+        .outerjoin(gifts, gifts.c.donor_id == Donor.id)
+        .order_by(Donor.name_key, Donor.id)
+    ).all()  # fmt: skip
+    return [
+        DonorSummary(row.id, row.name, row.email, int(row.gifts or 0), row.first_gift,
+                     row.last_gift)
+        for row in rows
+    ]  # fmt: skip

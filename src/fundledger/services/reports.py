@@ -11,6 +11,7 @@ from sqlalchemy import Table, and_, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
+from fundledger.adapters.db.queries import counted_donations
 from fundledger.adapters.db.sql_money import conversion_factor_table, convert_minor
 from fundledger.domain.money import Money
 from fundledger.domain.rates import (
@@ -24,7 +25,7 @@ from fundledger.domain.rates import (
 )
 from fundledger.services.campaigns import CampaignInfo, campaign_info, get_campaign
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import counted_donations, gift_factors
+from fundledger.services.conversion import gift_factors
 
 PER_GIFT_METHOD = (
     "sum of per-gift conversions, each rounded half-up once from the original amount "

@@ -234,3 +234,18 @@ def test_donor_list_counts_gifts_and_keeps_names_as_data(quick_ledger: Shell) ->
     ]
     csv_lines = quick_ledger.run("donor", "list", "--format", "csv").stdout.splitlines()
     assert csv_lines[1].startswith("1,'=SUM(A1:A9),,2,")
+
+
+def test_donor_merge_and_unmerge_from_the_command_line(quick_ledger: Shell) -> None:
+    for donor in ("Dana Levi", "Dana Levy"):
+        quick_ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
+                         "--amount", "10", "--donor", donor)  # fmt: skip
+    merged = quick_ledger.run("donor", "merge", "2", "1", "--reason", "typo in the name")
+    assert merged.stdout.strip() == "Recorded merge #1: donor #2 now counts as #1."
+    assert report(quick_ledger)["donor_count"] == 1
+    assert "merged into #1" in quick_ledger.run("donor", "list").stdout
+    assert "already merged into #1" in quick_ledger.fails("donor", "merge", "2", "1",
+                                                          "--reason", "again")  # fmt: skip
+    undone = quick_ledger.run("donor", "unmerge", "1", "--reason", "two people")
+    assert undone.stdout.strip() == "Recorded #2, undoing donor merge #1."
+    assert report(quick_ledger)["donor_count"] == 2

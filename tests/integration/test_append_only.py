@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
-from tests.ledger_helpers import campaign, gift, rates
+from fundledger.services.donors import merge_donors
+from tests.ledger_helpers import campaign, gift, rates, run
 
 
 @pytest.fixture
@@ -20,6 +21,8 @@ def filled(ledger_engine: Engine) -> Engine:
     campaign(ledger_engine)
     rates(ledger_engine, "2025-07-03 USD ILS 3.376")
     gift(ledger_engine, "2025-07-03 100.00 USD", donor="Dana Levi")
+    gift(ledger_engine, "2025-07-03 50.00 ILS", donor="Dana  Levy")
+    run(ledger_engine, lambda s, c: merge_donors(s, c, merged_id=2, into_id=1, reason="same"))
     return ledger_engine
 
 
@@ -74,4 +77,4 @@ def test_the_database_own_client_cannot_delete_donations(filled: Engine, ledger_
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "append-only" in result.stderr
-    assert count(filled, "donation") == 1
+    assert count(filled, "donation") == 2

@@ -7,6 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from fundledger.adapters.db.migrate import head_revision
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -21,6 +23,7 @@ def test_the_wheel_ships_the_migrations_and_init_runs_from_it(tmp_path: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "fundledger/migrations/env.py" in names
     assert "fundledger/migrations/versions/0001_ledger.py" in names
+    assert "fundledger/migrations/versions/0002_donor_merge.py" in names
 
     installed = tmp_path / "installed"
     zipfile.ZipFile(wheel).extractall(installed)
@@ -41,5 +44,5 @@ def test_the_wheel_ships_the_migrations_and_init_runs_from_it(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == str(installed / "fundledger" / "migrations")
-    assert "is at schema 0001_ledger" in result.stdout
+    assert f"is at schema {head_revision()}" in result.stdout
     assert database.stat().st_size > 0

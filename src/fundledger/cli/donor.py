@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_csv, emit_json, emit_table
-from fundledger.services.donors import DonorSummary, list_donors
+from fundledger.cli.common import OUTPUT_FORMATS, ROW_ID, Ledger, emit_csv, emit_json, emit_table
+from fundledger.services.donors import DonorSummary, list_donors, merge_donors, undo_merge
 
-DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift")
+DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift", "merged_into")
 
 
 def _donor_row(donor: DonorSummary) -> dict[str, Any]:
@@ -20,6 +20,7 @@ def _donor_row(donor: DonorSummary) -> dict[str, Any]:
         "gifts": donor.gifts,
         "first_gift": donor.first_gift.isoformat() if donor.first_gift else None,
         "last_gift": donor.last_gift.isoformat() if donor.last_gift else None,
+        "merged_into": donor.merged_into,
     }
 
 
@@ -47,9 +48,49 @@ def list_(ledger: Ledger, output_format: str) -> None:
         emit_table(
             [
                 [str(row["id"]), row["name"], row["email"] or "", str(row["gifts"]),
-                 row["first_gift"] or "", row["last_gift"] or ""]
+                 row["first_gift"] or "", row["last_gift"] or "",
+                 f"merged into #{row['merged_into']}" if row["merged_into"] else ""]
                 for row in rows
             ],
-            ["ID", "NAME", "E-MAIL", "GIFTS", "FIRST", "LAST"],
+            ["ID", "NAME", "E-MAIL", "GIFTS", "FIRST", "LAST", "STATUS"],
             right_aligned=[0, 3],
         )  # fmt: skip
+
+
+@donor.command("merge")
+@click.argument("merged_id", metavar="A", type=ROW_ID)
+@click.argument("into_id", metavar="B", type=ROW_ID)
+@click.option("--reason", required=True, help="Why A and B are the same person.")
+@click.pass_obj
+def merge(ledger: Ledger, merged_id: int, into_id: int, reason: str) -> None:
+    """Count donor A's gifts as donor B's (the same person). Undo with `donor unmerge`.
+
+    \b
+    Example:
+      fundledger donor merge 17 4 --reason "same person, new e-mail address"
+    """
+    recorded = ledger.run(
+        lambda session, context: merge_donors(
+            session, context, merged_id=merged_id, into_id=into_id, reason=reason
+        ),
+        write=True,
+    )
+    click.echo(f"Recorded merge #{recorded.id}: donor #{merged_id} now counts as #{into_id}.")
+
+
+@donor.command("unmerge")
+@click.argument("merge_id", metavar="MERGE", type=ROW_ID)
+@click.option("--reason", required=True, help="Why the merge was wrong.")
+@click.pass_obj
+def unmerge(ledger: Ledger, merge_id: int, reason: str) -> None:
+    """Undo donor merge MERGE: the two donors count apart again.
+
+    \b
+    Example:
+      fundledger donor unmerge 3 --reason "two different people after all"
+    """
+    recorded = ledger.run(
+        lambda session, context: undo_merge(session, context, merge_id=merge_id, reason=reason),
+        write=True,
+    )
+    click.echo(f"Recorded #{recorded.id}, undoing donor merge #{merge_id}.")

@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Donation, Donor
-from fundledger.adapters.db.queries import counted_donations
+from fundledger.adapters.db.models import Donation, Donor, DonorMerge
+from fundledger.adapters.db.queries import counted_donations, effective_donor, merges_in_force
 from fundledger.domain.donors import email_key, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
-from fundledger.services.validation import bounded_text
+from fundledger.services.validation import bounded_text, required_text
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -68,30 +68,133 @@ class DonorSummary:
     gifts: int
     first_gift: date | None
     last_gift: date | None
+    merged_into: int | None  # the donor whose gifts these are counted with
 
 
 def list_donors(session: Session) -> list[DonorSummary]:
     """Every donor with the number and dates of their gifts (reversals and reversed gifts
-    left out), by name."""
+    left out), by name. A merged donor's gifts count under the donor it was merged into."""
+    owner = effective_donor(Donation.donor_id).label("owner")
+    counted = select(owner, Donation.donation_date).where(counted_donations()).subquery("counted")
     gifts = (
         select(
-            Donation.donor_id,
+            counted.c.owner,
             func.count().label("gifts"),
-            func.min(Donation.donation_date).label("first_gift"),
-            func.max(Donation.donation_date).label("last_gift"),
+            func.min(counted.c.donation_date).label("first_gift"),
+            func.max(counted.c.donation_date).label("last_gift"),
         )
-        .where(counted_donations())
-        .group_by(Donation.donor_id)
-        .subquery()
+        .group_by(counted.c.owner)
+        .subquery("gifts")
     )
+    merges = merges_in_force()
     rows = session.execute(
         select(Donor.id, Donor.name, Donor.email, gifts.c.gifts, gifts.c.first_gift,
-               gifts.c.last_gift)
-        .outerjoin(gifts, gifts.c.donor_id == Donor.id)
+               gifts.c.last_gift, merges.c.into_donor_id)
+        .outerjoin(gifts, gifts.c.owner == Donor.id)
+        .outerjoin(merges, merges.c.merged_donor_id == Donor.id)
         .order_by(Donor.name_key, Donor.id)
     ).all()  # fmt: skip
     return [
         DonorSummary(row.id, row.name, row.email, int(row.gifts or 0), row.first_gift,
-                     row.last_gift)
+                     row.last_gift, row.into_donor_id)
         for row in rows
     ]  # fmt: skip
+
+
+def _merge_in_force(session: Session, donor_id: int) -> DonorMerge | None:
+    merges = merges_in_force()
+    merge_id = session.scalar(select(merges.c.id).where(merges.c.merged_donor_id == donor_id))
+    return session.get(DonorMerge, merge_id) if merge_id is not None else None
+
+
+def _donor(session: Session, donor_id: int) -> Donor:
+    donor = session.get(Donor, donor_id)
+    if donor is None:
+        raise FundledgerError(f"no donor #{donor_id} (see `fundledger donor list`)")
+    return donor
+
+
+def merge_donors(
+    session: Session, context: CommandContext, *, merged_id: int, into_id: int, reason: str
+) -> DonorMerge:
+    """Record that donor `merged_id` is the same person as `into_id`. Nothing is rewritten:
+    reports count the gifts of both as one donor's until the merge is undone."""
+    reason = required_text("the reason for a merge (--reason)", reason, DonorMerge.reason)
+    if merged_id == into_id:
+        raise FundledgerError(f"donor #{merged_id} cannot be merged into itself")
+    merged, into = _donor(session, merged_id), _donor(session, into_id)
+    earlier = _merge_in_force(session, merged_id)
+    if earlier is not None:
+        raise FundledgerError(
+            f"donor #{merged_id} is already merged into #{earlier.into_donor_id} (merge "
+            f"#{earlier.id}); undo that with `fundledger donor unmerge {earlier.id}` first"
+        )
+    onward = _merge_in_force(session, into_id)
+    if onward is not None:
+        raise FundledgerError(
+            f"donor #{into_id} is itself merged into #{onward.into_donor_id}: merge into "
+            f"#{onward.into_donor_id} instead"
+        )
+    merges = merges_in_force()
+    following = session.scalars(
+        select(merges.c.merged_donor_id).where(merges.c.into_donor_id == merged_id)
+    ).all()
+    if following:
+        raise FundledgerError(
+            f"donor(s) {', '.join(f'#{n}' for n in following)} are merged into #{merged_id}: "
+            f"merge #{merged_id} into #{into_id} after undoing those, or merge them into "
+            f"#{into_id} directly"
+        )
+    merge = DonorMerge(
+        merged_donor_id=merged_id,
+        into_donor_id=into_id,
+        undoes_id=None,
+        reason=reason,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(merge)
+    session.flush()
+    record_audit(
+        session,
+        context,
+        "donor.merge",
+        entity="donor_merge",
+        entity_id=merge.id,
+        details={"merged": f"#{merged.id} {merged.name}", "into": f"#{into.id} {into.name}"},
+        reason=reason,
+    )
+    return merge
+
+
+def undo_merge(
+    session: Session, context: CommandContext, *, merge_id: int, reason: str
+) -> DonorMerge:
+    """Undo a merge by appending its reversal; the donors count apart again."""
+    reason = required_text("the reason for undoing a merge (--reason)", reason, DonorMerge.reason)
+    merge = session.get(DonorMerge, merge_id)
+    if merge is None or merge.into_donor_id is None:
+        raise FundledgerError(f"no donor merge #{merge_id}")
+    undone = session.scalar(select(DonorMerge.id).where(DonorMerge.undoes_id == merge_id))
+    if undone is not None:
+        raise FundledgerError(f"donor merge #{merge_id} was already undone by #{undone}")
+    undo = DonorMerge(
+        merged_donor_id=merge.merged_donor_id,
+        into_donor_id=None,
+        undoes_id=merge.id,
+        reason=reason,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(undo)
+    session.flush()
+    record_audit(
+        session,
+        context,
+        "donor.unmerge",
+        entity="donor_merge",
+        entity_id=undo.id,
+        details={"undoes": merge.id, "donor": merge.merged_donor_id},
+        reason=reason,
+    )
+    return undo

@@ -11,7 +11,7 @@ from sqlalchemy import Table, and_, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
-from fundledger.adapters.db.queries import counted_donations
+from fundledger.adapters.db.queries import counted_donations, effective_donor
 from fundledger.adapters.db.sql_money import conversion_factor_table, convert_minor
 from fundledger.domain.money import Money
 from fundledger.domain.rates import (
@@ -135,7 +135,11 @@ def campaign_summary(
     donation_count, donor_count, anonymous_count = session.execute(
         select(
             func.count(),
-            func.count(func.distinct(case((Donation.anonymous.is_(False), Donation.donor_id)))),
+            func.count(
+                func.distinct(
+                    case((Donation.anonymous.is_(False), effective_donor(Donation.donor_id)))
+                )
+            ),
             func.count(case((Donation.anonymous.is_(True), Donation.id))),
         ).where(counted)
     ).one()

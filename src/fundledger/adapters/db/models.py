@@ -30,7 +30,7 @@ NAMING_CONVENTION = {
 }
 
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
-APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event")
+APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event", "donor_merge")
 
 
 class Base(DeclarativeBase):
@@ -104,6 +104,25 @@ class Donation(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="anonymous"))
     note: Mapped[str | None] = mapped_column(Text)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class DonorMerge(Base):
+    """`merged_donor_id` is the same person as `into_donor_id`: their gifts count as one
+    donor's. Undone by a later row whose `undoes_id` points here; never changed or deleted."""
+
+    __tablename__ = "donor_merge"
+    __table_args__ = (
+        CheckConstraint("merged_donor_id <> into_donor_id", name="two_donors"),
+        CheckConstraint("(undoes_id IS NULL) = (into_donor_id IS NOT NULL)", name="merge_or_undo"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    merged_donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
+    into_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"))
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("donor_merge.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
 

@@ -1,11 +1,11 @@
-"""SQL conditions shared by the services."""
+"""SQL conditions and expressions shared by the services."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Subquery, and_, exists, func, select, true
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from fundledger.adapters.db.models import Donation
+from fundledger.adapters.db.models import Donation, DonorMerge
 
 
 def counted_donations(campaign_id: int | None = None) -> ColumnElement[bool]:
@@ -15,4 +15,30 @@ def counted_donations(campaign_id: int | None = None) -> ColumnElement[bool]:
         Donation.campaign_id == campaign_id if campaign_id is not None else true(),
         Donation.reverses_id.is_(None),
         ~exists().where(reversal.reverses_id == Donation.id),
+    )
+
+
+def merges_in_force() -> Subquery:
+    """(merged_donor_id, into_donor_id) of every donor merge not undone."""
+    undo = aliased(DonorMerge)
+    return (
+        select(DonorMerge.id, DonorMerge.merged_donor_id, DonorMerge.into_donor_id)
+        .where(
+            DonorMerge.into_donor_id.is_not(None),
+            ~exists().where(undo.undoes_id == DonorMerge.id),
+        )
+        .subquery("merge_in_force")
+    )
+
+
+def effective_donor(
+    donor_id: ColumnElement[int | None] | InstrumentedAttribute[int | None],
+) -> ColumnElement[int | None]:
+    """The donor a gift counts for: the one its donor was merged into, if any."""
+    merges = merges_in_force()
+    return func.coalesce(
+        select(merges.c.into_donor_id)
+        .where(merges.c.merged_donor_id == donor_id)
+        .scalar_subquery(),
+        donor_id,
     )

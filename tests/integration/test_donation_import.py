@@ -34,7 +34,13 @@ BAD_FILES = {
     "missing-date-column.csv": "missing-date-column.csv:1: header lacks the column(s) date",
     "no-header.csv": "no-header.csv:1: header lacks the column(s) date, amount",
     "empty.csv": "empty.csv is empty",
-    "binary.csv": "binary.csv is not a text file",
+    "binary.csv": "binary.csv:2: not a text file (it holds NUL bytes",
+    "short-row.csv": "short-row.csv:3: row: has 2 fields but the header has 8",
+    "long-row.csv": "long-row.csv:2: row: has 9 fields but the header has 8",
+    "unclosed-quote.csv": "unclosed-quote.csv:",
+    "duplicate-column.csv": "duplicate-column.csv:1: two columns are read as amount",
+    "date-timestamp-overflow.csv": "date-timestamp-overflow.csv:2: date: '9999-12-31T23:00-05:00'",
+    "amount-huge-digits.csv": "amount-huge-digits.csv:2: amount: '11111111111111111111'… is too",
     "not-utf8.csv": "not-utf8.csv:2: not utf-8 text; give the file's encoding with --encoding",
     "amount-empty.csv": "amount-empty.csv:2: amount: missing",
     "amount-zero.csv": "amount-zero.csv:2: amount: '0': a donation must be more than zero",
@@ -124,9 +130,13 @@ def test_a_reference_stored_with_other_data_names_both(
         import_text(ledger_engine, tmp_path, f"{HEADER}\n2025-07-03,150,ILS,Dana,,card,R1,\n",
                     name="d2.csv")  # fmt: skip
     assert refused.value.problems == [  # type: ignore[attr-defined]
-        "d2.csv:2: reference: 'R1' is already donation #1 (100.00 ILS on 2025-07-03), but this "
-        "line says 150.00 ILS on 2025-07-03"
+        "d2.csv:2: reference: 'R1' is already donation #1 (100.00 ILS on 2025-07-03 in "
+        "dont-look-away); this line differs (150.00 ILS on 2025-07-03 in dont-look-away, donor, "
+        "method, note or anonymity)"
     ]
+    with pytest.raises(Exception, match=r"d3\.csv: 1 problem"):  # only the donor changed
+        import_text(ledger_engine, tmp_path, f"{HEADER}\n2025-07-03,100,ILS,Sami,,card,R1,\n",
+                    name="d3.csv")  # fmt: skip
 
 
 def test_what_real_exports_contain(ledger_engine: Engine, tmp_path: Path) -> None:
@@ -154,7 +164,34 @@ def test_what_real_exports_contain(ledger_engine: Engine, tmp_path: Path) -> Non
         ("2025-07-06", "18.00 ILS", "O'Brien & Sons <Ltd>", True, None),
         ("2025-07-07", "36.00 ILS", "\u200fנועה כהן – نور حداد", False, None),
     ]
-    assert str(entries[-1].reference).startswith("file:")
+    assert str(entries[-1].reference).startswith("row:")
+
+
+def test_rows_without_reference_are_known_by_content(ledger_engine: Engine, tmp_path: Path) -> None:
+    """Re-saved with other line endings, or exported again with more rows: nothing twice;
+    two identical gifts in one file stay two; an e-mail without a name is anonymous."""
+    campaign(ledger_engine)
+    rows = ["2025-07-03,100,ILS,,,cash,,", "2025-07-03,100,ILS,,,cash,,",
+            "2025-07-04,50,ILS,,secret@example.org,card,,"]  # fmt: skip
+    first = import_text(ledger_engine, tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    again = import_text(ledger_engine, tmp_path, "\r\n".join([HEADER, *rows]) + "\r\n",
+                        name="crlf.csv")  # fmt: skip
+    more = import_text(ledger_engine, tmp_path, "\n".join([HEADER, *rows, rows[0]]) + "\n",
+                       name="more.csv")  # fmt: skip
+    assert (first.imported, again.imported, again.present, more.imported) == (3, 0, 3, 1)
+    entries = run(ledger_engine, lambda s, c: list_donations(s, "dont-look-away"))
+    assert [e.anonymous for e in entries] == [True, True, True, True]
+    assert entries[-1].email == "secret@example.org"
+
+
+def test_local_times_in_day_first_dates(ledger_engine: Engine, tmp_path: Path) -> None:
+    campaign(ledger_engine)
+    import_text(ledger_engine, tmp_path, f"{HEADER}\n03/07/2025 23:30,100,ILS,Dana,,card,T1,\n",
+                date_format="DMY")  # fmt: skip
+    with pytest.raises(Exception, match=r"e\.csv: 1 problem") as refused:
+        import_text(ledger_engine, tmp_path, f"{HEADER}\n03/07/2025 99:99,1,ILS,D,,card,T2,\n",
+                    name="e.csv", date_format="DMY")  # fmt: skip
+    assert "'03/07/2025 99:99' is not a date as DMY" in refused.value.problems[0]  # type: ignore[attr-defined]
 
 
 def test_windows_1255_with_encoding_and_timestamps_in_israel(

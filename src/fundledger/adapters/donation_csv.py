@@ -38,6 +38,7 @@ FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference",
 REQUIRED = ("date", "amount")
 LIMITS = {"donor": 200, "email": 254, "method": 32, "reference": 200}
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+LONGEST_AMOUNT = 40
 SNIFF_BYTES = 64 * 1024
 
 CURRENCY_SIGNS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", "NIS": "ILS"}
@@ -46,11 +47,14 @@ FALSE_WORDS = {"", "0", "false", "no", "n", "לא", "لا"}
 
 _AMOUNT = re.compile(
     r"(?P<sign_before>[₪$€£]|NIS|[A-Z]{3})?\s*(?P<minus>-)?\s*"
-    r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
+    r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?"
     r"\s*(?P<sign_after>[₪$€£]|NIS|[A-Z]{3})?"
 )
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T](\d{1,2}):(\d{2}).*)?")
+# DD/MM/YYYY (or MM/DD), one separator throughout, with an optional local time of day.
+_NUMERIC_DATE = re.compile(
+    r"([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]{4})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
+)
 
 
 class DonationFileError(FundledgerError):
@@ -78,7 +82,7 @@ class DonationRow(NamedTuple):
     donor: str | None
     email: str | None
     method: str | None
-    reference: str  # the file's, or "file:<sha256 prefix>:<line>" when it has none
+    reference: str  # the file's, or "row:<content digest>:<occurrence>" when it has none
     note: str | None
     anonymous: bool
 
@@ -115,11 +119,13 @@ class DonationFile:
         self.date_format = date_format
         self.mapping = mapping or {}
         try:
-            codecs.lookup(encoding)
+            is_text = codecs.lookup(encoding)._is_text_encoding
         except LookupError:
+            is_text = False
+        if not is_text or "\n".encode(encoding, errors="replace") != b"\n":
             raise DonationFileError(
-                f"unknown encoding {encoding!r} (try utf-8 or cp1255)"
-            ) from None
+                f"{encoding!r} is not a text encoding fundledger reads (try utf-8 or cp1255)"
+            )
         self.encoding_name = encoding
         utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")
         self.encoding = "utf-8-sig" if utf8 else encoding  # a BOM is dropped, not read as text
@@ -133,8 +139,6 @@ class DonationFile:
             raise DonationFileError(f"cannot read {self.path}: {error.strerror or error}") from None
 
     def _sniff(self, head: bytes) -> str:
-        if b"\0" in head:
-            raise DonationFileError(f"{self.name} is not a text file (it holds NUL bytes)")
         text = head.decode(self.encoding, errors="replace")
         first_line = text.splitlines()[0] if text.strip() else ""
         if not first_line.strip():
@@ -147,7 +151,12 @@ class DonationFile:
         for index, raw in enumerate(header):
             name = raw.strip().lstrip("\ufeff").lower()
             field = self.mapping.get(name, name)
-            if field in FIELDS and field not in found:
+            if field in FIELDS:
+                if field in found:
+                    raise DonationFileError(
+                        f"{self.name}:1: two columns are read as {field} ({header[found[field]]!r} "
+                        f"and {raw!r}); remove one or map it to another field"
+                    )
                 found[field] = index
         missing = [field for field in REQUIRED if field not in found]
         if missing:
@@ -161,11 +170,12 @@ class DonationFile:
     def rows(self) -> Iterator[DonationRow | RowProblem]:
         with self._open() as binary:
             self.sha256 = hashlib.file_digest(binary, "sha256").hexdigest()
-            binary.seek(0)
+            self._refuse_nul(binary)
             delimiter = self._sniff(binary.read(SNIFF_BYTES))
             binary.seek(0)
             text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
-            reader = csv.reader(text, delimiter=delimiter)
+            # strict: an unclosed quote is an error, not the rest of the file inside one cell
+            reader = csv.reader(text, delimiter=delimiter, strict=True)
             try:
                 header = next(reader, None)
                 if header is None:
@@ -175,12 +185,23 @@ class DonationFile:
                 # cell appended to each row.
                 pick = operator.itemgetter(*(columns.get(field, -1) for field in FIELDS))
                 seen_references: dict[str, int] = {}
+                self._occurrences: dict[str, int] = {}
+                width = len(header)
+                line = reader.line_num + 1  # where the next row starts (a row may span lines)
                 for row in reader:
+                    if len(row) != width:
+                        if any(cell.strip() for cell in row):
+                            yield RowProblem(
+                                line, "row", f"has {len(row)} fields but the header has "
+                                f"{width}; is a comma inside an unquoted value?"
+                            )  # fmt: skip
+                        line = reader.line_num + 1
+                        continue
                     row.append("")
                     cells = [cell.strip() for cell in pick(row)]
-                    if not any(cells):
-                        continue
-                    yield self._row(reader.line_num, cells, seen_references)
+                    if any(cells):
+                        yield self._row(line, cells, seen_references)
+                    line = reader.line_num + 1
             except csv.Error as error:
                 raise DonationFileError(f"{self.name}:{reader.line_num}: {error}") from None
             except UnicodeDecodeError:
@@ -190,6 +211,30 @@ class DonationFile:
                     f"{self.name}:{line}: not {self.encoding_name} text; give the file's "
                     "encoding with --encoding (cp1255 for Hebrew Excel)"
                 ) from None
+
+    def _refuse_nul(self, binary: IO[bytes]) -> None:
+        """A NUL byte means a binary file (or one saved as UTF-16): refuse it whole."""
+        binary.seek(0)
+        lines = 1
+        for block in iter(lambda: binary.read(1 << 20), b""):
+            position = block.find(b"\0")
+            if position >= 0:
+                lines += block.count(b"\n", 0, position)
+                raise DonationFileError(
+                    f"{self.name}:{lines}: not a text file (it holds NUL bytes; a file saved as "
+                    "UTF-16 must be saved as UTF-8)"
+                )
+            lines += block.count(b"\n")
+        binary.seek(0)
+
+    def _content_reference(self, cells: list[str]) -> str:
+        """A reference for a row that has none: its content, and which occurrence of that
+        content in the file it is. The same file again, re-saved, or an export overlapping
+        an earlier one then adds nothing twice; two identical gifts in one file stay two."""
+        digest = hashlib.sha256("\x1f".join(cells).encode()).hexdigest()[:20]
+        occurrence = self._occurrences.get(digest, 0) + 1
+        self._occurrences[digest] = occurrence
+        return f"row:{digest}:{occurrence}"
 
     def _first_undecodable_line(self, binary: IO[bytes]) -> int:
         """Where decoding fails, found line by line (only once a failure is known)."""
@@ -214,6 +259,7 @@ class DonationFile:
             and not flag
             and self.date_format == "ISO"
             and len(day_text) == 10
+            and len(whole) < 16
             and whole.isdigit()
             and whole.isascii()
             and (not dot or (fraction.isdigit() and fraction.isascii()))
@@ -235,7 +281,7 @@ class DonationFile:
                 donor = normalize_name(donor)
                 return DonationRow(line, day, minor, currency, donor or None, email or None,
                                    method or None, reference, note or None,
-                                   not (donor or email))  # fmt: skip
+                                   not donor)  # fmt: skip
         return self._checked_row(line, cells, seen)
 
     def _checked_row(
@@ -277,9 +323,7 @@ class DonationFile:
                 )
             seen[reference] = line
         else:
-            # Without a reference of its own, a line is known by the file and its place in it:
-            # importing the same file again adds nothing; another file cannot be matched.
-            reference = f"file:{self.sha256[:16]}:{line}"
+            reference = self._content_reference(cells)
         return DonationRow(
             line,
             day,
@@ -290,12 +334,14 @@ class DonationFile:
             method or None,
             reference,
             note or None,
-            anonymous or not (donor or email),
+            anonymous or not donor,  # an empty donor is an anonymous gift (design.md §4)
         )
 
     def _amount(self, line: int, text: str, currency: str) -> tuple[int, str] | RowProblem:
         if not text:
             return RowProblem(line, "amount", "missing")
+        if len(text) > LONGEST_AMOUNT:
+            return RowProblem(line, "amount", f"{text[:20]!r}… is too long to be an amount")
         whole, dot, fraction = text.partition(".")
         if whole.isascii() and whole.isdigit() and (not dot or (fraction.isascii() and
                                                               fraction.isdigit())):  # fmt: skip
@@ -348,7 +394,7 @@ class DonationFile:
             return RowProblem(line, "date", "missing")
         try:
             day = self._parse_date(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             example = {"ISO": "2025-07-03", "DMY": "03/07/2025", "MDY": "07/03/2025"}
             return RowProblem(
                 line, "date", f"{text!r} is not a date as {self.date_format} "
@@ -368,6 +414,9 @@ class DonationFile:
         match = _NUMERIC_DATE.fullmatch(text)
         if match is None:
             raise ValueError(text)
-        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
         day, month = (first, second) if self.date_format == "DMY" else (second, first)
+        if match[5] is not None and not (int(match[5]) < 24 and int(match[6]) < 60
+                                         and int(match[7] or 0) < 60):  # fmt: skip
+            raise ValueError(text)  # a local time of day, which does not change the date
         return date(year, month, day)

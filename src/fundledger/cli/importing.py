@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.donation_csv import DateFormat, DonationFile, parse_mapping
 from fundledger.cli.common import Ledger
+from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import (
     DonationImportRefused,
@@ -25,6 +26,15 @@ PROGRESS_FROM_LINES = 20_000
 @click.group("import")
 def import_group() -> None:
     """Bring records in from files."""
+
+
+def _mapping(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, str]:
+    try:
+        return parse_mapping(value)
+    except FundledgerError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _count_lines(path: Path) -> int:
@@ -50,6 +60,7 @@ def _count_lines(path: Path) -> int:
     "--map",
     "mappings",
     multiple=True,
+    callback=_mapping,
     metavar="COLUMN=FIELD",
     help="Read the file's COLUMN as FIELD (date, amount, currency, donor, email, method, "
     "reference, note, anonymous). Repeat as needed.",
@@ -62,7 +73,7 @@ def donations(
     dry_run: bool,
     date_format: str,
     encoding: str,
-    mappings: tuple[str, ...],
+    mappings: dict[str, str],
 ) -> None:
     """Import the donations of FILE into campaign SLUG: all of them, or none.
 
@@ -74,7 +85,7 @@ def donations(
       fundledger import donations dont-look-away card-export.csv --date-format DMY \\
           --map "Transaction ID=reference" --map "Name=donor"
     """
-    mapping = parse_mapping(mappings)
+    mapping = mappings
     lines = _count_lines(file)
 
     def work(session: Session, context: CommandContext) -> ImportSummary:

@@ -29,7 +29,6 @@ from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 
 CHUNK_ROWS = 10_000
-SHOWN_PROBLEMS = 200
 DONATION_COLUMNS = (
     "campaign_id", "donor_id", "donation_date", "amount_minor", "currency", "method",
     "reference", "anonymous", "note", "reverses_id", "recorded_at", "recorded_by",
@@ -52,8 +51,7 @@ class DonationImportRefused(FundledgerError):
     """The file has problems; nothing was written. `problems` lists every one."""
 
     def __init__(self, name: str, problems: list[str], total: int) -> None:
-        more = f" (the first {len(problems)} are shown)" if total > len(problems) else ""
-        super().__init__(f"{name}: {total} problem(s){more}; nothing imported")
+        super().__init__(f"{name}: {total} problem(s); nothing imported")
         self.problems = problems
         self.total = total
 
@@ -189,7 +187,7 @@ def import_donations(
         summary.present += len(rows) - len(fresh) - len(clashes)
         if found:
             problem_count += len(found)
-            problems.extend(found[: SHOWN_PROBLEMS - len(problems)])
+            problems.extend(found)
         if problem_count == 0 and fresh:
             writer.write(fresh, donors.resolve(fresh))
             summary.imported += len(fresh)
@@ -249,11 +247,19 @@ def _split_known(
             select(
                 Donation.reference,
                 Donation.id,
-                Donation.campaign_id,
                 Donation.donation_date,
                 Donation.amount_minor,
                 Donation.currency,
-            ).where(_one_of(session, Donation.reference, batch))
+                Donation.anonymous,
+                Donation.method,
+                Donation.note,
+                Campaign.slug,
+                Donor.email_key,
+                Donor.name_key,
+            )
+            .join(Campaign, Campaign.id == Donation.campaign_id)
+            .outerjoin(Donor, Donor.id == Donation.donor_id)
+            .where(_one_of(session, Donation.reference, batch))
         ):
             stored[found.reference] = found
     fresh: list[DonationRow] = []
@@ -262,9 +268,16 @@ def _split_known(
         known = stored.get(row.reference)
         if known is None:
             fresh.append(row)
-        elif (known.campaign_id, known.donation_date, known.amount_minor, known.currency) != (
-            campaign.id, row.day, row.amount_minor, row.currency
-        ):  # fmt: skip
+            continue
+        donor_matches = (
+            known.email_key == row.email.casefold()
+            if row.email
+            else (known.name_key == row.donor.casefold() if row.donor else known.name_key is None)
+        )
+        if (known.slug, known.donation_date, known.amount_minor, known.currency,
+                known.anonymous, known.method, known.note) != (
+                campaign.slug, row.day, row.amount_minor, row.currency, row.anonymous,
+                row.method, row.note) or not donor_matches:  # fmt: skip
             before = Money.from_minor(known.amount_minor, known.currency)
             here = Money.from_minor(row.amount_minor, row.currency)
             clashes.append(
@@ -272,7 +285,8 @@ def _split_known(
                     row.line,
                     "reference",
                     f"{row.reference!r} is already donation #{known.id} ({before} on "
-                    f"{known.donation_date}), but this line says {here} on {row.day}",
+                    f"{known.donation_date} in {known.slug}); this line differs ({here} on "
+                    f"{row.day} in {campaign.slug}, donor, method, note or anonymity)",
                 )
             )
     return fresh, clashes

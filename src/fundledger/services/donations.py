@@ -105,7 +105,8 @@ def record_donation(
         currency=amount.currency,
         method=method,
         reference=reference,
-        anonymous=anonymous or donor is None,
+        # An empty donor name makes the gift anonymous even when an e-mail identifies them.
+        anonymous=anonymous or not (donor_name or "").strip(),
         note=note,
         reverses_id=None,
         recorded_at=now(),

@@ -7,7 +7,7 @@ from datetime import date
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_csv, emit_json, emit_table
+from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_rows, emit_table
 from fundledger.domain.money import Money
 from fundledger.services.campaigns import CampaignInfo, add_campaign, list_campaigns
 from fundledger.services.context import CommandContext
@@ -87,12 +87,11 @@ def list_(ledger: Ledger, output_format: str) -> None:
       fundledger campaign list --format json
     """
     rows = [_campaign_row(info) for info in ledger.run(lambda session, _: list_campaigns(session))]
-    if output_format == "json":
-        emit_json(rows)
-    elif output_format == "csv":
-        emit_csv(rows, CAMPAIGN_COLUMNS)
-    else:
-        emit_table(
+    emit_rows(
+        output_format,
+        rows,
+        CAMPAIGN_COLUMNS,
+        lambda: emit_table(
             [
                 [
                     str(row["slug"]),
@@ -106,4 +105,5 @@ def list_(ledger: Ledger, output_format: str) -> None:
             ],
             ["SLUG", "NAME", "START", "END", "GOAL", "ENTRIES"],
             right_aligned=[4, 5],
-        )
+        ),
+    )

@@ -149,6 +149,21 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     click.echo(buffer.getvalue(), nl=False)
 
 
+def emit_rows(
+    output_format: str,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    table: Callable[[], None],
+) -> None:
+    """JSON and CSV carry every column for scripts; `table` prints what a person reads."""
+    if output_format == "json":
+        emit_json(list(rows))
+    elif output_format == "csv":
+        emit_csv(rows, columns)
+    else:
+        table()
+
+
 def emit_table(
     rows: Sequence[Sequence[str]], headers: Sequence[str], right_aligned: Sequence[int] = ()
 ) -> None:

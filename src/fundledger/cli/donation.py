@@ -13,8 +13,7 @@ from fundledger.cli.common import (
     OUTPUT_FORMATS,
     ROW_ID,
     Ledger,
-    emit_csv,
-    emit_json,
+    emit_rows,
     emit_table,
 )
 from fundledger.domain.money import Money
@@ -162,12 +161,11 @@ def list_(ledger: Ledger, slug: str, output_format: str) -> None:
       fundledger donation list dont-look-away --format csv > donations.csv
     """
     entries = ledger.run(lambda session, _: list_donations(session, slug))
-    if output_format == "json":
-        emit_json([donation_row(entry) for entry in entries])
-    elif output_format == "csv":
-        emit_csv([donation_row(entry) for entry in entries], DONATION_COLUMNS)
-    else:
-        emit_table(
+    emit_rows(
+        output_format,
+        [donation_row(entry) for entry in entries],
+        DONATION_COLUMNS,
+        lambda: emit_table(
             [
                 [
                     str(entry.id),
@@ -185,4 +183,5 @@ def list_(ledger: Ledger, slug: str, output_format: str) -> None:
             ],
             ["ID", "DATE", "AMOUNT", "CUR", "DONOR", "METHOD", "REFERENCE", "STATUS"],
             right_aligned=[0, 2],
-        )
+        ),
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from fundledger.cli.common import OUTPUT_FORMATS, ROW_ID, Ledger, emit_csv, emit_json, emit_table
+from fundledger.cli.common import OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
 from fundledger.services.donors import DonorSummary, list_donors, merge_donors, undo_merge
 
 DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift", "merged_into")
@@ -40,21 +40,27 @@ def list_(ledger: Ledger, output_format: str) -> None:
       fundledger donor list --format csv > donors.csv
     """
     rows = [_donor_row(item) for item in ledger.run(lambda session, _: list_donors(session))]
-    if output_format == "json":
-        emit_json(rows)
-    elif output_format == "csv":
-        emit_csv(rows, DONOR_COLUMNS)
-    else:
-        emit_table(
+    emit_rows(
+        output_format,
+        rows,
+        DONOR_COLUMNS,
+        lambda: emit_table(
             [
-                [str(row["id"]), row["name"], row["email"] or "", str(row["gifts"]),
-                 row["first_gift"] or "", row["last_gift"] or "",
-                 f"merged into #{row['merged_into']}" if row["merged_into"] else ""]
+                [
+                    str(row["id"]),
+                    row["name"],
+                    row["email"] or "",
+                    str(row["gifts"]),
+                    row["first_gift"] or "",
+                    row["last_gift"] or "",
+                    f"merged into #{row['merged_into']}" if row["merged_into"] else "",
+                ]
                 for row in rows
             ],
             ["ID", "NAME", "E-MAIL", "GIFTS", "FIRST", "LAST", "STATUS"],
             right_aligned=[0, 3],
-        )  # fmt: skip
+        ),
+    )
 
 
 @donor.command("merge")

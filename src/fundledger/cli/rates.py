@@ -16,8 +16,7 @@ from fundledger.cli.common import (
     ISO_DATE,
     OUTPUT_FORMATS,
     Ledger,
-    emit_csv,
-    emit_json,
+    emit_rows,
     emit_table,
 )
 from fundledger.domain.errors import FundledgerError
@@ -219,12 +218,11 @@ def list_(
         lambda session, _: list_rates(session, base=base, quote=quote, first=first, last=last)
     )
     rows = [_rate_row(item) for item in stored]
-    if output_format == "json":
-        emit_json(rows)
-    elif output_format == "csv":
-        emit_csv(rows, RATE_COLUMNS)
-    else:
-        emit_table(
+    emit_rows(
+        output_format,
+        rows,
+        RATE_COLUMNS,
+        lambda: emit_table(
             [
                 [
                     row["date"],
@@ -237,7 +235,8 @@ def list_(
             ],
             ["DATE", "PAIR", "RATE", "SOURCE", "STATUS"],
             right_aligned=[2],
-        )
+        ),
+    )
 
 
 @rates.command("gaps")
@@ -267,13 +266,11 @@ def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
         }
         for gap in found
     ]
-    if output_format == "json":
-        emit_json(rows)
-    elif output_format == "csv":
-        emit_csv(rows, ("date", "currency", "gifts", "needs", "latest_rate"))
-    elif not rows:
-        click.echo("No gaps: every gift has a rate in force.")
-    else:
+
+    def table() -> None:
+        if not found:
+            click.echo("No gaps: every gift has a rate in force.")
+            return
         emit_table(
             [
                 [
@@ -288,3 +285,5 @@ def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
             ["DATE", "GIFTS IN", "COUNT", "NEEDS", "LATEST RATE"],
             right_aligned=[2],
         )
+
+    emit_rows(output_format, rows, ("date", "currency", "gifts", "needs", "latest_rate"), table)

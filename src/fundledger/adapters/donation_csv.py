@@ -119,10 +119,12 @@ class DonationFile:
         self.date_format = date_format
         self.mapping = mapping or {}
         try:
-            is_text = codecs.lookup(encoding)._is_text_encoding
+            # Unknown names and byte codecs (base64, rot13) raise LookupError here; UTF-16
+            # gives another newline: CSV lines must be ASCII-compatible.
+            newline = "\n".encode(encoding)
         except LookupError:
-            is_text = False
-        if not is_text or "\n".encode(encoding, errors="replace") != b"\n":
+            newline = b""
+        if newline != b"\n":
             raise DonationFileError(
                 f"{encoding!r} is not a text encoding fundledger reads (try utf-8 or cp1255)"
             )
@@ -273,10 +275,10 @@ class DonationFile:
         ):
             minor = int(whole) * 10**digits + (int(fraction.ljust(digits, "0")) if fraction else 0)
             try:
-                day = date.fromisoformat(day_text)
+                day: date | None = date.fromisoformat(day_text)
             except ValueError:
-                day = EARLIEST.replace(year=1)  # not a date: let the full check say so
-            if 0 < minor <= MAX_AMOUNT_MINOR and EARLIEST <= day <= LATEST:
+                day = None  # not a date: the full check below says what is wrong
+            if 0 < minor <= MAX_AMOUNT_MINOR and day is not None and EARLIEST <= day <= LATEST:
                 seen[reference] = line
                 donor = normalize_name(donor)
                 return DonationRow(line, day, minor, currency, donor or None, email or None,

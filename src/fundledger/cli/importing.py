@@ -85,7 +85,6 @@ def donations(
       fundledger import donations dont-look-away card-export.csv --date-format DMY \\
           --map "Transaction ID=reference" --map "Name=donor"
     """
-    mapping = mappings
     lines = _count_lines(file)
 
     def work(session: Session, context: CommandContext) -> ImportSummary:
@@ -94,7 +93,7 @@ def donations(
             home_currency=context.settings.home_currency,
             encoding=encoding,
             date_format=cast(DateFormat, date_format.upper()),
-            mapping=mapping,
+            mapping=mappings,
         )
         if lines < PROGRESS_FROM_LINES:
             return import_donations(session, context, slug, source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from pytest_alembic.config import Config
 from pytest_alembic.tests import (
     test_model_definitions_match_ddl,
@@ -12,8 +13,9 @@ from pytest_alembic.tests import (
     test_up_down_consistency,
     test_upgrade,
 )
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
+from fundledger.adapters.db import migrate
 from fundledger.adapters.db.engine import make_engine
 from fundledger.adapters.db.migrate import head_revision, migrations_path
 from fundledger.adapters.db.models import Base
@@ -49,4 +51,19 @@ def test_init_creates_every_table_and_is_idempotent(empty_database_url: str) -> 
     assert not second.changed
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
+    engine.dispose()
+
+
+def test_upgrading_fills_the_loose_key_of_existing_donors(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        command.upgrade(migrate.alembic_config(connection), "0002_donor_merge")
+        connection.execute(
+            text(
+                "INSERT INTO donor (name, email, email_key, name_key, created_at) "
+                "VALUES ('Zoë  Cohen', NULL, NULL, 'zoë cohen', '2025-07-03 00:00:00')"
+            )
+        )
+        command.upgrade(migrate.alembic_config(connection), "head")
+        assert connection.execute(text("SELECT loose_key FROM donor")).scalar_one() == "zoecohen"
     engine.dispose()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Index, String, any_, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -28,6 +28,7 @@ from fundledger.domain.money import Money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 
+T = TypeVar("T")
 CHUNK_ROWS = 10_000
 DONATION_COLUMNS = (
     "campaign_id", "donor_id", "donation_date", "amount_minor", "currency", "method",
@@ -137,6 +138,7 @@ class _DonorDirectory:
                 "email": row.email,
                 "email_key": email_key(row.email) if row.email else None,
                 "name_key": name_key(row.donor or row.email or ""),
+                "loose_key": loose_name(row.donor or row.email or ""),
                 "created_at": created_at,
             }
             for row in new.values()
@@ -155,7 +157,7 @@ class _DonorDirectory:
         )
 
 
-def _batches(items: list[str], size: int = 5_000) -> Iterator[list[str]]:
+def _batches(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -351,16 +353,18 @@ class _DonationWriter:
 
 def _possible_duplicates(session: Session, created: list[int]) -> list[tuple[str, ...]]:
     """Groups of donors, one of them new, whose names match loosely: listed, never merged."""
-    if not created:
-        return []
-    new_ids = set(created)
     groups: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
-    for donor_id, name, email in session.execute(select(Donor.id, Donor.name, Donor.email)):
-        groups[loose_name(name)].append((donor_id, name, email))
-    found = []
-    for members in groups.values():
-        if len(members) > 1 and any(donor_id in new_ids for donor_id, _, _ in members):
-            found.append(
-                tuple(f"{name} <{email}>" if email else name for _, name, email in members)
-            )
-    return sorted(found)
+    for batch in _batches(created):
+        new_keys = select(Donor.loose_key).where(Donor.id.in_(batch))
+        for donor_id, key, name, email in session.execute(
+            select(Donor.id, Donor.loose_key, Donor.name, Donor.email)
+            .where(Donor.loose_key.in_(new_keys))
+            .order_by(Donor.id)
+        ):
+            if (donor_id, name, email) not in groups[key]:
+                groups[key].append((donor_id, name, email))
+    return sorted(
+        tuple(f"{name} <{email}>" if email else name for _, name, email in members)
+        for members in groups.values()
+        if len(members) > 1
+    )

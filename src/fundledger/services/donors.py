@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Donor, DonorMerge
 from fundledger.adapters.db.queries import counted_donations, effective_donor, merges_in_force
-from fundledger.domain.donors import email_key, name_key, normalize_name
+from fundledger.domain.donors import email_key, loose_name, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
@@ -45,6 +45,7 @@ def find_or_add_donor(
         email=clean_email,
         email_key=email_key(clean_email) if clean_email else None,
         name_key=name_key(clean_name or clean_email or ""),
+        loose_key=loose_name(clean_name or clean_email or ""),
         created_at=now(),
     )
     session.add(donor)

@@ -68,6 +68,8 @@ class Donor(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
     name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # The name without case, spaces, punctuation or diacritics: finds likely duplicates.
+    loose_key: Mapped[str] = mapped_column(String(200), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

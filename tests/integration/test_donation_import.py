@@ -21,6 +21,7 @@ from fundledger.adapters.db.models import AuditEvent, Donation, Donor
 from fundledger.adapters.donation_csv import DonationFile
 from fundledger.cli import cli
 from fundledger.services.campaigns import add_campaign
+from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import ImportSummary, import_donations
 from fundledger.services.donations import list_donations
 from tests.ledger_helpers import campaign, run
@@ -308,3 +309,23 @@ def test_an_import_killed_half_way_leaves_the_ledger_as_it_was(
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
     assert counts(ledger_engine)[0] == 200_000
+
+
+def test_who_imported_is_stored_exactly_whatever_the_quotes(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    path = tmp_path / "d.csv"
+    lines = [f"2025-07-03,{n},ILS,D{n},,card,Q{n},\n" for n in range(1, 10_002)]
+    path.write_text(f"{HEADER}\n" + "".join(lines), encoding="utf-8")
+    actor = "O'Brien'); DROP TABLE donation; --"
+
+    def work(session, context):  # type: ignore[no-untyped-def]
+        treasurer = CommandContext(command="import", actor=actor)
+        return import_donations(session, treasurer, "dont-look-away",
+                                DonationFile(path, home_currency="ILS"))  # fmt: skip
+
+    assert run(ledger_engine, work).imported == 10_001
+    with ledger_engine.connect() as connection:
+        recorded_by = connection.scalars(select(Donation.recorded_by).distinct()).all()
+    assert recorded_by == [actor]

@@ -36,11 +36,6 @@ DONATION_COLUMNS = (
 )  # fmt: skip
 
 
-# Built from the constant column names above only; values always travel as parameters.
-SQLITE_INSERT = (
-    f"INSERT INTO donation ({', '.join(DONATION_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in DONATION_COLUMNS)})"
-)
 POSTGRESQL_COPY = f"COPY donation ({', '.join(DONATION_COLUMNS)}) FROM STDIN"
 
 
@@ -226,6 +221,11 @@ def import_donations(
     return summary
 
 
+def _sql_text(value: str) -> str:
+    """A SQL string literal: quotes doubled, as the SQL standard and SQLite define it."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _by_line(problem: RowProblem) -> int:
     return problem.line
 
@@ -311,6 +311,14 @@ class _DonationWriter:
         processor = self.table.c.recorded_at.type.bind_processor(connection.dialect)
         self.recorded_at = processor(recorded_at) if processor else recorded_at
         self.sqlite = connection.dialect.name == "sqlite"
+        # What every row of this import shares is written into the statement once, as SQL
+        # literals (a number, and text with its quotes doubled), so each row binds 8 values.
+        self.sqlite_insert = (
+            "INSERT INTO donation (donor_id, donation_date, amount_minor, currency, method, "  # noqa: S608
+            "reference, anonymous, note, campaign_id, reverses_id, recorded_at, recorded_by) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {int(campaign_id)}, NULL, "
+            f"{_sql_text(str(self.recorded_at))}, {_sql_text(actor)})"
+        )
         self.dropped_indexes: list[Index] = []
 
     def write(self, rows: list[DonationRow], donor_ids: list[int | None]) -> None:
@@ -323,10 +331,10 @@ class _DonationWriter:
             raw = self.connection.connection.driver_connection
             assert raw is not None
             raw.executemany(
-                SQLITE_INSERT,
+                self.sqlite_insert,
                 [
-                    (campaign_id, donor_id, row.day.isoformat(), row.amount_minor, row.currency,
-                     row.method, row.reference, row.anonymous, row.note, None, recorded_at, actor)
+                    (donor_id, row.day.isoformat(), row.amount_minor, row.currency, row.method,
+                     row.reference, row.anonymous, row.note)
                     for row, donor_id in zip(rows, donor_ids, strict=True)
                 ],
             )  # fmt: skip

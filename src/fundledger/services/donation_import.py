@@ -112,18 +112,34 @@ class _DonorDirectory:
 
     def _load(self, emails: set[str], names: set[str]) -> None:
         for batch in _batches(sorted(emails)):
-            for key, donor_id in self.session.execute(
-                select(Donor.email_key, Donor.id).where(Donor.email_key.in_(batch))
-            ):
-                if key is not None:
-                    self.by_email[key] = donor_id
+            for key, donor_id in self._ids_by(Donor.email_key, batch):
+                self.by_email[key] = donor_id
         for batch in _batches(sorted(names)):
-            for key, donor_id in self.session.execute(
-                select(Donor.name_key, Donor.id)
-                .where(Donor.name_key.in_(batch), Donor.email_key.is_(None))
-                .order_by(Donor.id.desc())  # the oldest donor of a name wins, written last
-            ):
+            # Only donors known by name alone; the oldest of a name wins, so it comes last.
+            for key, donor_id in self._ids_by(Donor.name_key, batch, without_email=True):
                 self.by_name[key] = donor_id
+
+    def _ids_by(
+        self, column: Any, keys: list[str], *, without_email: bool = False
+    ) -> Iterable[tuple[str, int]]:
+        """(key, donor id) pairs for these keys. On SQLite the query goes straight to the
+        driver: compiling a 5,000-value IN list costs three times the query itself."""
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            condition = " AND email_key IS NULL" if without_email else ""
+            return raw.execute(  # type: ignore[no-any-return]
+                f"SELECT {column.key}, id FROM donor "  # noqa: S608 (a column name of ours)
+                f"WHERE {column.key} IN ({', '.join('?' * len(keys))}){condition} "
+                "ORDER BY id DESC",
+                keys,
+            ).fetchall()
+        query = select(column, Donor.id).where(_one_of(self.session, column, keys))
+        if without_email:
+            query = query.where(Donor.email_key.is_(None))
+        return [(key, donor_id) for key, donor_id in self.session.execute(query.order_by(
+            Donor.id.desc()))]  # fmt: skip
 
     def _create(self, new: dict[tuple[str, str], DonationRow]) -> None:
         created_at = now()

@@ -35,12 +35,7 @@ DONATION_COLUMNS = (
     "reference", "anonymous", "note", "reverses_id", "recorded_at", "recorded_by",
 )  # fmt: skip
 
-
 POSTGRESQL_COPY = f"COPY donation ({', '.join(DONATION_COLUMNS)}) FROM STDIN"
-
-
-def _unchanged(value: Any) -> Any:
-    return value
 
 
 class DonationImportRefused(FundledgerError):

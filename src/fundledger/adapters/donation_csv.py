@@ -171,8 +171,7 @@ class DonationFile:
 
     def rows(self) -> Iterator[DonationRow | RowProblem]:
         with self._open() as binary:
-            self.sha256 = hashlib.file_digest(binary, "sha256").hexdigest()
-            self._refuse_nul(binary)
+            self._scan(binary)
             delimiter = self._sniff(binary.read(SNIFF_BYTES))
             binary.seek(0)
             text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
@@ -214,9 +213,11 @@ class DonationFile:
                     "encoding with --encoding (cp1255 for Hebrew Excel)"
                 ) from None
 
-    def _refuse_nul(self, binary: IO[bytes]) -> None:
-        """A NUL byte means a binary file (or one saved as UTF-16): refuse it whole."""
+    def _scan(self, binary: IO[bytes]) -> None:
+        """One pass over the bytes: the file's SHA-256 (its identity in the audit trail), and a
+        refusal of any NUL byte, which means a binary file (or one saved as UTF-16)."""
         binary.seek(0)
+        digest = hashlib.sha256()
         lines = 1
         for block in iter(lambda: binary.read(1 << 20), b""):
             position = block.find(b"\0")
@@ -227,6 +228,8 @@ class DonationFile:
                     "UTF-16 must be saved as UTF-8)"
                 )
             lines += block.count(b"\n")
+            digest.update(block)
+        self.sha256 = digest.hexdigest()
         binary.seek(0)
 
     def _content_reference(self, cells: list[str]) -> str:

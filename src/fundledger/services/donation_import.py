@@ -50,7 +50,6 @@ class DonationImportRefused(FundledgerError):
 @dataclass
 class ImportSummary:
     name: str
-    sha256: str = ""
     rows: int = 0
     imported: int = 0
     present: int = 0
@@ -121,15 +120,17 @@ class _DonorDirectory:
         driver: compiling a 5,000-value IN list costs three times the query itself."""
         connection = self.session.connection()
         if connection.dialect.name == "sqlite":
-            raw = connection.connection.driver_connection
-            assert raw is not None
             condition = " AND email_key IS NULL" if without_email else ""
-            return raw.execute(  # type: ignore[no-any-return]
-                f"SELECT {column.key}, id FROM donor "  # noqa: S608 (a column name of ours)
-                f"WHERE {column.key} IN ({', '.join('?' * len(keys))}){condition} "
-                "ORDER BY id DESC",
-                keys,
-            ).fetchall()
+            found: list[tuple[str, int]] = (
+                _driver(connection)
+                .execute(
+                    f"SELECT {column.key}, id FROM donor "  # noqa: S608 (a column name of ours)
+                    f"WHERE {column.key} IN ({_placeholders(keys)}){condition} ORDER BY id DESC",
+                    keys,
+                )
+                .fetchall()
+            )
+            return found
         query = select(column, Donor.id).where(_one_of(self.session, column, keys))
         if without_email:
             query = query.where(Donor.email_key.is_(None))
@@ -161,6 +162,17 @@ class _DonorDirectory:
         self.created.extend(
             (self.by_email if kind == "email" else self.by_name)[key] for kind, key in new
         )
+
+
+def _driver(connection: Connection) -> Any:
+    """The DB-API connection under SQLAlchemy's, for the bulk paths that bypass it."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    return raw
+
+
+def _placeholders(values: list[str]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _batches(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
@@ -209,7 +221,6 @@ def import_donations(
         shown = [problem.describe(source.name) for problem in sorted(problems, key=_by_line)]
         raise DonationImportRefused(source.name, shown, problem_count)
     writer.finish()
-    summary.sha256 = source.sha256
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(session, donors.created)
     if summary.imported:
@@ -274,12 +285,10 @@ def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGif
     straight through the driver, as for donors (this query runs once per chunk)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        cursor = raw.execute(
+        cursor = _driver(connection).execute(
             f"SELECT {_STORED_GIFT_COLUMNS} FROM donation d "  # noqa: S608 (constant columns)
             "JOIN campaign c ON c.id = d.campaign_id LEFT JOIN donor o ON o.id = d.donor_id "
-            f"WHERE d.reference IN ({', '.join('?' * len(references))})",
+            f"WHERE d.reference IN ({_placeholders(references)})",
             references,
         )
         return [
@@ -376,9 +385,7 @@ class _DonationWriter:
                 self._drop_secondary_indexes()
             # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite
             # stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
-            raw = self.connection.connection.driver_connection
-            assert raw is not None
-            raw.executemany(
+            _driver(self.connection).executemany(
                 self.sqlite_insert,
                 [
                     (donor_id, row.day.isoformat(), row.amount_minor, row.currency, row.method,
@@ -387,9 +394,7 @@ class _DonationWriter:
                 ],
             )  # fmt: skip
             return
-        raw = self.connection.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(POSTGRESQL_COPY) as copy:
+        with _driver(self.connection).cursor() as cursor, cursor.copy(POSTGRESQL_COPY) as copy:
             for row, donor_id in zip(rows, donor_ids, strict=True):
                 copy.write_row(
                     (campaign_id, donor_id, row.day, row.amount_minor, row.currency, row.method,

@@ -17,7 +17,6 @@ from fundledger.adapters.rate_files.plain_csv import is_plain_header, read_plain
 
 RateFormat = Literal["boi", "ecb", "csv"]
 FORMATS: tuple[RateFormat, ...] = ("boi", "ecb", "csv")
-DEFAULT_SOURCES: dict[RateFormat, str | None] = {"boi": BOI_SOURCE, "ecb": ECB_SOURCE, "csv": None}
 
 __all__ = [
     "FORMATS",
@@ -57,11 +56,11 @@ def read_rate_file(
             raise RateFileError(f"{name} is empty: it holds no rates")
         chosen: RateFormat = detect_format(header, name) if file_format == "auto" else file_format
         lines = itertools.chain([header], text)
-        resolved = source or DEFAULT_SOURCES[chosen]
+        # `source` overrides the publisher's name; a plain CSV falls back to its own column.
         if chosen == "boi":
-            rows = read_boi_rates(lines, name=name, source=resolved or BOI_SOURCE)
+            rows = read_boi_rates(lines, name=name, source=source or BOI_SOURCE)
         elif chosen == "ecb":
-            rows = read_ecb_rates(lines, name=name, source=resolved or ECB_SOURCE)
+            rows = read_ecb_rates(lines, name=name, source=source or ECB_SOURCE)
         else:
-            rows = read_plain_rates(lines, name=name, source=resolved)
+            rows = read_plain_rates(lines, name=name, source=source)
         yield chosen, rows

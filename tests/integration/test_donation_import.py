@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,9 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 
+from fundledger.adapters import background
 from fundledger.adapters.db.models import AuditEvent, Donation, Donor
 from fundledger.adapters.donation_csv import DonationFile
 from fundledger.cli import cli
+from fundledger.services import donation_import
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import ImportSummary, import_donations
@@ -101,6 +104,29 @@ def test_each_bad_file_is_refused_naming_line_and_field(
     assert expected in stderr
     assert "Traceback" not in stderr
     assert counts(ledger_engine) == before
+
+
+@pytest.mark.parametrize(
+    "name", ["unclosed-quote.csv", "not-utf8.csv", "several-problems.csv", "amount-nan.csv"]
+)
+def test_a_file_read_by_a_child_process_is_refused_the_same(
+    ledger_engine: Engine, ledger_url: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large files are read by a child process: its problems and errors must reach the user
+    # exactly as when this process reads the file.
+    campaign(ledger_engine)
+    in_process = invoke(ledger_url, "import", "donations", "dont-look-away", str(BAD / name))
+    monkeypatch.setattr(donation_import, "READ_IN_CHILD_FROM_BYTES", 0)
+    spawned: list[object] = []
+    monkeypatch.setattr(
+        donation_import, "in_child_process",
+        lambda *args: spawned.append(args) or background.in_child_process(*args),
+    )  # fmt: skip
+    in_child = invoke(ledger_url, "import", "donations", "dont-look-away", str(BAD / name))
+    assert spawned
+    assert in_child == in_process
+    assert in_child[0] == 1
+    assert counts(ledger_engine)[0] == 0
 
 
 def test_every_bad_line_is_reported_not_just_the_first(
@@ -285,6 +311,32 @@ def test_importing_overlapping_files_gives_the_union(
     assert sorted(int(e.amount.amount) for e in entries) == sorted(numbers | extra)
 
 
+def wait_until_writing(engine: Engine, url: str) -> None:
+    """Returns once an import holds the write lock and has had time to write (SQLite), or
+    runs its COPY (PostgreSQL)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if engine.dialect.name == "sqlite":
+            probe = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.rollback()
+            except sqlite3.OperationalError:  # locked: the import's transaction is open
+                time.sleep(0.4)
+                return
+            finally:
+                probe.close()
+        else:
+            with engine.connect() as connection:
+                if connection.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                    "AND query LIKE 'COPY donation%'"
+                )):  # fmt: skip
+                    return
+        time.sleep(0.02)
+    raise AssertionError("the import did not start writing within a minute")
+
+
 def test_an_import_killed_half_way_leaves_the_ledger_as_it_was(
     ledger_engine: Engine, ledger_url: str, tmp_path: Path
 ) -> None:
@@ -298,7 +350,7 @@ def test_an_import_killed_half_way_leaves_the_ledger_as_it_was(
     fundledger = str(Path(sys.executable).with_name("fundledger"))
     command = [fundledger, "--db", ledger_url, "import", "donations", "dont-look-away", str(path)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.5)
+    wait_until_writing(ledger_engine, ledger_url)
     assert process.poll() is None, "the import finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

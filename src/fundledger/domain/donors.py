@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]")
 _NEEDS_COLLAPSE = re.compile(r"\s\s|[^\S ]")  # two spaces in a row, or a tab, newline, ...
 
 
@@ -25,9 +26,18 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+def matching_keys(names: list[str], emails: list[str]) -> list[str]:
+    """Each donor's key among others: the e-mail without case, else NUL and the normalised
+    name without case (NUL: no e-mail begins with it), else "" (a gift without donor). The
+    names must be normalised and the e-mails stripped; "" for none."""
+    return [
+        email.casefold() if email else "\0" + name.casefold() if name else ""
+        for name, email in zip(names, emails, strict=True)
+    ]
+
+
 def loose_name(name: str) -> str:
     """A name without case, spacing, punctuation or diacritics: finds likely duplicates."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(
-        char for char in decomposed if not unicodedata.combining(char) and char.isalnum()
-    )
+    # What `[\W_]` removes is exactly what is not alphanumeric, combining marks included
+    # (checked over every code point by tests/unit/test_donors.py).
+    return _NOT_ALPHANUMERIC.sub("", unicodedata.normalize("NFKD", name.casefold()))

@@ -28,7 +28,7 @@ ECB_ZIP = Path(str(files("currency_converter") / "eurofxref-hist.zip"))
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall time in seconds and peak resident memory in MiB of one command, its child
-    processes included (sampled every 10 ms, and never less than its own peak)."""
+    processes included (sampled every 50 ms, and never less than its own peak)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
@@ -37,7 +37,7 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
 
         def sample() -> None:
             nonlocal peak_tree
-            while not finished.wait(0.01):
+            while not finished.wait(0.05):
                 peak_tree = max(peak_tree, tree_rss_kib(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)

@@ -119,8 +119,8 @@ def test_a_file_read_by_a_child_process_is_refused_the_same(
     monkeypatch.setattr(donation_import, "READ_IN_CHILD_FROM_BYTES", 0)
     spawned: list[object] = []
     monkeypatch.setattr(
-        donation_import, "in_child_process",
-        lambda *args: spawned.append(args) or background.in_child_process(*args),
+        donation_import, "InChildProcess",
+        lambda *args: spawned.append(args) or background.InChildProcess(*args),
     )  # fmt: skip
     in_child = invoke(ledger_url, "import", "donations", "dont-look-away", str(BAD / name))
     assert spawned
@@ -276,6 +276,34 @@ def test_likely_duplicate_donors_are_listed_never_merged(
                           "2025-07-03,10,ILS,Sami Haddad,,card,A3,\n")  # fmt: skip
     assert summary.new_donors == 3
     assert summary.possible_duplicates == [("Zoë Cohen <zoe@a.org>", "zoe cohen <zoe@b.org>")]
+
+
+@pytest.mark.parametrize("load_all", [True, False], ids=["ledger-read-whole", "read-as-needed"])
+def test_donors_are_matched_by_email_else_by_name(
+    ledger_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_all: bool
+) -> None:
+    if not load_all:
+        monkeypatch.setattr(donation_import, "LOAD_ALL_DONORS", 0)
+    campaign(ledger_engine)
+    import_text(ledger_engine, tmp_path, f"{HEADER}\n"
+                "2025-07-01,10,ILS,Noa Levi,Noa@Example.org,card,B1,\n"
+                "2025-07-01,10,ILS,Sami Haddad,,card,B2,\n"
+                "2025-07-01,10,ILS,Sami Haddad,sami@example.org,card,B3,\n",
+                name="a.csv")  # fmt: skip
+    summary = import_text(ledger_engine, tmp_path, f"{HEADER}\n"
+                          "2025-07-02,10,ILS,N. Levi,noa@EXAMPLE.org,card,C1,\n"
+                          "2025-07-02,10,ILS,sami  HADDAD,,card,C2,\n"
+                          "2025-07-02,10,ILS,Sami Haddad,other@example.org,card,C3,\n"
+                          "2025-07-02,10,ILS,,,card,C4,\n", name="b.csv")  # fmt: skip
+    assert summary.new_donors == 1  # only other@example.org
+    with ledger_engine.connect() as connection:
+        donor_of: dict[str | None, int | None] = dict(
+            connection.execute(select(Donation.reference, Donation.donor_id)).all()
+        )
+    assert donor_of["C1"] == donor_of["B1"]  # by e-mail, whatever the case and the name
+    assert donor_of["C2"] == donor_of["B2"]  # by name, for the donor known without e-mail
+    assert donor_of["C3"] not in (donor_of["B2"], donor_of["B3"])
+    assert donor_of["C4"] is None
 
 
 @settings(max_examples=12, deadline=None,

@@ -8,11 +8,13 @@ releases the GIL and waits to get it back). A second process reads while the fir
 from __future__ import annotations
 
 import gc
-import multiprocessing
-from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -32,51 +34,87 @@ def fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def in_child_process(produce: Callable[..., Iterable[T]], *args: Any) -> Generator[T, None, None]:
-    """The items of `produce(*args)`, made in a child process as they are consumed here.
+class InChildProcess(Generic[T]):
+    """The items of `produce(*args)`, made in a child process started at once (it gets going
+    while the caller prepares) and consumed by iterating here.
 
-    The child runs at most about one item ahead (a pipe's back-pressure), so memory stays
-    bounded. An exception raised in the child is raised here, and stopping early (or an
-    exception here) ends the child. `produce`, `args` and the items must be picklable."""
-    context = multiprocessing.get_context("spawn")  # nothing of this process is inherited
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_produce, args=(sending, produce, args), daemon=True)
-    child.start()
-    sending.close()
+    The child is a fresh interpreter that imports only what `produce` needs (multiprocessing's
+    spawn would import the whole command first, half a second). Items come back pickled through
+    a pipe, whose back-pressure keeps the child about one item ahead: memory stays bounded.
+    An exception raised in the child is raised here; `close()` (or leaving the `with` block)
+    ends the child. `produce`, `args` and the items must be picklable."""
+
+    def __init__(self, produce: Callable[..., Iterable[T]], *args: Any) -> None:
+        self._child = subprocess.Popen(  # noqa: S603 (this interpreter, running our module)
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self._child.stdin is not None
+        assert self._child.stdout is not None
+        with self._child.stdin as orders:
+            pickle.dump(sys.path, orders)  # where `produce` and its arguments are found
+            pickle.dump((produce, args), orders)
+        self._items = self._child.stdout
+        self._name = getattr(produce, "__qualname__", repr(produce))
+        self._done = False
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        try:
+            kind, value = pickle.load(self._items)  # noqa: S301 (our own child writes it)
+        except EOFError:
+            self.close()
+            raise RuntimeError(
+                f"the process producing {self._name} ended unexpectedly "
+                f"(exit code {self._child.returncode})"
+            ) from None
+        if kind == "item":
+            return cast(T, value)
+        self.close()
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def close(self) -> None:
+        self._done = True
+        if self._child.poll() is None:
+            self._child.terminate()
+        self._child.wait()
+        self._items.close()
+
+    def __enter__(self) -> InChildProcess[T]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _produce() -> None:
+    """The child's side: read what to produce from standard input, write pickled items."""
+    # The items go to the original standard output; anything else printed goes to stderr.
+    items = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.path[:] = pickle.load(sys.stdin.buffer)  # noqa: S301 (written by our parent)
     try:
-        while True:
-            try:
-                kind, value = receiving.recv()
-            except EOFError:
-                raise RuntimeError(
-                    f"the process producing {getattr(produce, '__qualname__', produce)} "
-                    f"ended unexpectedly (exit code {child.exitcode})"
-                ) from None
-            if kind == "item":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        receiving.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
-
-
-def _produce(sending: Connection, produce: Callable[..., Iterable[Any]], args: tuple[Any]) -> None:
-    try:
+        produce, args = pickle.load(sys.stdin.buffer)  # noqa: S301
         with fewer_collections():
             for item in produce(*args):
-                sending.send(("item", item))
-        sending.send(("done", None))
+                pickle.dump(("item", item), items, protocol=pickle.HIGHEST_PROTOCOL)
+                items.flush()
+        pickle.dump(("done", None), items)
     except BrokenPipeError:
-        pass  # the consumer stopped early, or was stopped
+        return  # the consumer stopped early, or was stopped
     except BaseException as error:
         try:
-            sending.send(("error", error))
+            pickle.dump(("error", error), items)
         except Exception:
-            sending.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))
-    finally:
-        sending.close()
+            pickle.dump(("error", RuntimeError(f"{type(error).__name__}: {error}")), items)
+    with suppress(BrokenPipeError):
+        items.close()
+
+
+if __name__ == "__main__":
+    _produce()

@@ -10,8 +10,8 @@ SQLite, COPY on PostgreSQL): never the ORM, which is ten times slower for this.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.background import fewer_collections, in_child_process
+from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.adapters.donation_csv import DonationBatch, DonationFile, RowProblem
 from fundledger.domain.donors import email_key, loose_name, name_key
@@ -44,6 +44,7 @@ CHUNK_ROWS = 10_000
 # A larger file is read and checked by a child process while this one writes: the child's
 # start (about 0.3 s) is then hidden behind work it saves.
 READ_IN_CHILD_FROM_BYTES = 4 << 20
+LOAD_ALL_DONORS = 250_000
 DONATION_COLUMNS = (
     "campaign_id", "donor_id", "donation_date", "amount_minor", "currency", "method",
     "reference", "anonymous", "note", "reverses_id", "recorded_at", "recorded_by",
@@ -89,20 +90,29 @@ class ImportSummary:
 
 
 class _DonorDirectory:
-    """Donor ids by matching key (`matching_keys`), loaded from the ledger as needed and
-    grown by the import."""
+    """Donor ids by matching key (`matching_keys`), grown by the import. A ledger of up to
+    LOAD_ALL_DONORS donors is read whole at the start (one query); a larger one as needed."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.ids: dict[str, int | None] = {"": None}
         self.created: list[int] = []
+        count = session.scalar(select(func.count()).select_from(Donor)) or 0
+        self.complete = count <= LOAD_ALL_DONORS
+        if self.complete:
+            # Newest first, so that the oldest donor of a name is the one remembered.
+            for email, name, donor_id in session.execute(
+                select(Donor.email_key, Donor.name_key, Donor.id).order_by(Donor.id.desc())
+            ):
+                self.ids[email or "\0" + name] = donor_id
 
     def resolve(self, batch: DonationBatch) -> list[int | None]:
         """The donor id of each row of the batch, creating the donors the ledger lacks."""
         keys = batch.donor_keys
         unknown = set(keys).difference(self.ids)
         if unknown:
-            self._load(unknown)
+            if not self.complete:
+                self._load(unknown)
             if missing := unknown.difference(self.ids):
                 first_row = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
                 rows = sorted(first_row[key] for key in missing)
@@ -206,21 +216,15 @@ def import_donations(
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import every row of `source` into the campaign, or raise DonationImportRefused."""
-    campaign = get_campaign(session, campaign_slug)
-    summary = ImportSummary(source.name)
-    donors = _DonorDirectory(session)
-    problems: list[RowProblem] = []
-    recorded_at = now()
-    writer = _DonationWriter(session.connection(), campaign.id, recorded_at, context.actor)
-    # A ledger without donations can hold none of the file's references: no need to look.
-    ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
-    source.scan()
-    batches: Generator[DonationBatch, None, None] = (
-        in_child_process(DonationFile.batches, source)
-        if source.size_bytes >= READ_IN_CHILD_FROM_BYTES
-        else source.batches()
-    )
-    with fewer_collections(), closing(batches):  # closing: a reading child ends with us
+    with _reading(source) as batches, fewer_collections():
+        source.scan()  # its digest is recorded below (a reading child scans its own copy)
+        campaign = get_campaign(session, campaign_slug)
+        summary = ImportSummary(source.name)
+        donors = _DonorDirectory(session)
+        problems: list[RowProblem] = []
+        writer = _DonationWriter(session.connection(), campaign.id, now(), context.actor)
+        # A ledger without donations can hold none of the file's references: no need to look.
+        ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
         for batch in batches:
             summary.rows += len(batch) + len(batch.problems)
             fresh, clashes = (
@@ -258,6 +262,17 @@ def import_donations(
             },
         )
     return summary
+
+
+def _reading(source: DonationFile) -> AbstractContextManager[Iterator[DonationBatch]]:
+    """The file's batches; a large file's from a child process, started now."""
+    try:
+        large = source.path.stat().st_size >= READ_IN_CHILD_FROM_BYTES
+    except OSError:
+        large = False  # reading it says what is wrong
+    if large:
+        return InChildProcess(DonationFile.batches, source)
+    return closing(source.batches())
 
 
 def _sql_text(value: str) -> str:

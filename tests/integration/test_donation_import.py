@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
 import os
 import signal
@@ -409,3 +410,53 @@ def test_who_imported_is_stored_exactly_whatever_the_quotes(
     with ledger_engine.connect() as connection:
         recorded_by = connection.scalars(select(Donation.recorded_by).distinct()).all()
     assert recorded_by == [actor]
+
+
+def schema_of(engine: Engine) -> list[tuple[str, ...]]:
+    """Every index, constraint and trigger of the ledger, as the database describes it."""
+    query = (
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name, type"
+        if engine.dialect.name == "sqlite"
+        else "SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE connamespace = current_schema()::regnamespace "
+        "UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = "
+        "current_schema() UNION ALL SELECT 'trigger', tgname, pg_get_triggerdef(oid) "
+        "FROM pg_trigger WHERE NOT tgisinternal ORDER BY 2, 1, 3"
+    )
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(query))]
+
+
+def test_a_large_import_leaves_the_schema_and_the_text_exactly_as_given(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    # Large imports drop indexes (and, on PostgreSQL, foreign keys) and write in bulk.
+    campaign(ledger_engine)
+    before = schema_of(ledger_engine)
+    awkward = ["tab\there", "back\\slash \\N", "two\nlines", "cr\rhere", "\\N", "ש\u200fلا"]
+    path = tmp_path / "d.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER.split(","))
+        for n in range(1, 12_001):
+            text_value = awkward[n % len(awkward)]
+            writer.writerow(["2025-07-03", n, "ILS", f"D {text_value} {n}", "",
+                             text_value[:32], f"R{n} {text_value}", text_value])  # fmt: skip
+    assert import_text_file(ledger_engine, path).imported == 12_000
+    assert schema_of(ledger_engine) == before
+    with ledger_engine.connect() as connection:
+        stored = connection.execute(
+            select(Donation.method, Donation.reference, Donation.note, Donor.name)
+            .join(Donor, Donor.id == Donation.donor_id)
+            .where(Donation.amount_minor == 700)
+        ).one()
+    value = awkward[7 % len(awkward)]
+    assert tuple(stored) == (value, f"R7 {value}", value, f"D {value} 7")
+
+
+def import_text_file(engine: Engine, path: Path) -> ImportSummary:
+    def work(session, context):  # type: ignore[no-untyped-def]
+        return import_donations(session, context, "dont-look-away",
+                                DonationFile(path, home_currency="ILS"))  # fmt: skip
+
+    return run(engine, work)

@@ -10,10 +10,11 @@ SQLite, COPY on PostgreSQL): never the ORM, which is ten times slower for this.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )  # fmt: skip
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.models import Campaign, Donation, Donor
@@ -388,9 +390,13 @@ def _split_known(
 class _DonationWriter:
     """Appends donations with the database's bulk path, bypassing the ORM.
 
-    On SQLite a large import drops the donation table's secondary indexes and builds them
-    again at the end, inside the same transaction: sorting a million keys once is several
-    times faster than a million random index insertions. A small import keeps them."""
+    A large import drops the donation table's secondary indexes and builds them again at the
+    end, inside the same transaction: sorting a million keys once is several times faster
+    than a million random index insertions. On PostgreSQL it drops the foreign keys too and
+    adds them back at the end, which checks every row in one join instead of two look-ups
+    per row (PostgreSQL's advice for bulk loads; 23 s -> 9 s for a million rows). The
+    transaction holds the table alone meanwhile; if it fails, all of it comes back as it was.
+    A small import keeps everything in place."""
 
     def __init__(
         self, connection: Connection, campaign_id: int, recorded_at: datetime, actor: str
@@ -411,6 +417,7 @@ class _DonationWriter:
             f"{_sql_text(str(self.recorded_at))}, {_sql_text(actor)})"
         )
         self.dropped_indexes: list[Index] = []
+        self.dropped_keys: list[ForeignKeyConstraint] = []
 
     def write(self, batch: DonationBatch, donor_ids: list[int | None]) -> None:
         campaign_id, recorded_at, actor = self.campaign_id, self.recorded_at, self.actor
@@ -419,9 +426,9 @@ class _DonationWriter:
             batch.amounts_minor, batch.currencies, batch.methods, batch.references,
             batch.anonymous, batch.notes,
         )  # fmt: skip
+        if len(batch) >= CHUNK_ROWS and not self.dropped_indexes:
+            self._drop_secondary_indexes()
         if self.sqlite:
-            if len(batch) >= CHUNK_ROWS and not self.dropped_indexes:
-                self._drop_secondary_indexes()
             # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite
             # stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
             _driver(self.connection).executemany(
@@ -429,19 +436,54 @@ class _DonationWriter:
                 zip(donor_ids, batch.day_texts, *columns, strict=True),
             )
             return
+        # COPY's text format, a batch at a time: joined in C, three times faster than handing
+        # psycopg a row at a time.
+        rows = zip(
+            repeat(str(campaign_id)),
+            ["\\N" if donor_id is None else str(donor_id) for donor_id in donor_ids],
+            batch.day_texts,
+            map(str, batch.amounts_minor),
+            batch.currencies,
+            _copy_text(batch.methods),
+            _copy_text(batch.references),
+            ["t" if anonymous else "f" for anonymous in batch.anonymous],
+            _copy_text(batch.notes),
+            repeat("\\N"),
+            repeat(_copy_text([recorded_at.isoformat()])[0]),
+            repeat(_copy_text([actor])[0]),
+            strict=False,  # the repeated constants never end
+        )
         with _driver(self.connection).cursor() as cursor, cursor.copy(POSTGRESQL_COPY) as copy:
-            for values in zip(donor_ids, batch.days, *columns, strict=True):
-                copy.write_row((campaign_id, *values, None, recorded_at, actor))
+            copy.write("\n".join(map("\t".join, rows)) + "\n")
 
     def _drop_secondary_indexes(self) -> None:
         self.dropped_indexes = [index for index in self.table.indexes if not index.unique]
         for index in self.dropped_indexes:
             index.drop(self.connection)
+        if not self.sqlite:
+            self.dropped_keys = sorted(self.table.foreign_key_constraints, key=_constraint_name)
+            for key in self.dropped_keys:
+                self.connection.execute(DropConstraint(key))
 
     def finish(self) -> None:
         for index in self.dropped_indexes:
             index.create(self.connection)
+        for key in self.dropped_keys:
+            self.connection.execute(AddConstraint(key))
         self.dropped_indexes = []
+        self.dropped_keys = []
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(values: Sequence[str | None]) -> list[str]:
+    """Text as COPY's text format writes it: backslash escapes, and \\N for NULL."""
+    return ["\\N" if value is None else value.translate(_COPY_ESCAPES) for value in values]
+
+
+def _constraint_name(constraint: ForeignKeyConstraint) -> str:
+    return str(constraint.name)
 
 
 def _possible_duplicates(session: Session, created: list[int]) -> list[tuple[str, ...]]:

@@ -14,6 +14,7 @@ from fundledger.adapters.db.sql_money import convert_minor as convert_minor_sql
 from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.rates import FixedRate, Rate, RateBook, conversion_factors, convert_minor
+from fundledger.services.campaigns import add_campaign
 from fundledger.services.donations import reverse_donation
 from fundledger.services.reports import campaign_summary
 from tests.ledger_helpers import campaign, gift, rates, run, summary
@@ -142,20 +143,52 @@ def test_sql_totals_equal_the_sum_of_gifts_converted_one_by_one(ledger_engine: E
             book_rates.append(Rate(day, base, "ILS", value, "BOI"))
     rates(ledger_engine, *rate_lines)
     book = RateBook(book_rates)
-    expected_home = expected_reporting = 0
-    for _ in range(200):
+    home_values: list[int] = []
+    expected_reporting = 0
+    for _ in range(201):
         day = start + timedelta(days=randomizer.randint(3, 39))
         currency = randomizer.choice(["ILS", "ILS", "USD", "EUR"])
         minor = randomizer.choice([211 * randomizer.randint(1, 999), randomizer.randint(1, 10**7)])
         gift(ledger_engine, f"{day} {Money.from_minor(minor, currency).amount} {currency}")
         factors = conversion_factors(book, currency, day, "ILS", "USD")
-        expected_home += convert_minor(minor, factors.to_home)
+        home_values.append(convert_minor(minor, factors.to_home))
         expected_reporting += convert_minor(minor, factors.to_reporting)
     report = summary(ledger_engine)
-    assert report.total_home.to_minor() == expected_home
+    assert report.total_home.to_minor() == sum(home_values)
     assert report.total_reporting.to_minor() == expected_reporting
-    assert sum(line.reporting.to_minor() for line in report.by_day) == expected_reporting
-    assert report.donation_count == 200
+    assert report.donation_count == 201
+    for lines in (report.by_day, report.by_week, report.by_method, report.sizes):
+        assert sum(line.home.to_minor() for line in lines) == sum(home_values)
+        assert sum(line.reporting.to_minor() for line in lines) == expected_reporting
+        assert sum(line.count for line in lines) == 201
+    assert all(week.date.weekday() == 6 for week in report.by_week)  # weeks start on Sunday
+    assert report.median_gift == Money.from_minor(sorted(home_values)[100], "ILS")
+    assert report.average_gift == Money.from_minor(divide_round_half_up(sum(home_values), 201),
+                                                   "ILS")  # fmt: skip
+    for band in report.sizes:  # each band holds exactly the gifts whose ILS value is in it
+        high = band.high.to_minor() if band.high else 10**18
+        inside = [value for value in home_values if band.low.to_minor() <= value < high]
+        assert (band.count, band.home.to_minor()) == (len(inside), sum(inside))
+
+
+def test_honour_roll_and_progress_never_reveal_an_anonymous_gift(ledger: Engine) -> None:
+    run(
+        ledger,
+        lambda s, c: add_campaign(s, c, slug="goal", name="Goal", goal=Money("1000.00", "ILS")),
+    )
+    gift(ledger, "2025-07-03 100.00 ILS", slug="goal", donor="Dana Levi")
+    gift(ledger, "2025-07-03 300.00 ILS", slug="goal", donor="Dana Levi")
+    gift(ledger, "2025-07-03 5000.00 ILS", slug="goal", donor="Dana Levi", anonymous=True)
+    gift(ledger, "2025-07-04 250.00 ILS", slug="goal", donor="Sami Haddad")
+    gift(ledger, "2025-07-04 90.00 ILS", slug="goal")  # no donor: anonymous
+    report = summary(ledger, "goal")
+    assert [(line.name, line.count, line.home) for line in report.top_donors] == [
+        ("Dana Levi", 2, Money("400.00", "ILS")),  # her anonymous 5,000 is not hers here
+        ("Sami Haddad", 1, Money("250.00", "ILS")),
+    ]
+    assert (report.donor_count, report.anonymous_count) == (2, 2)
+    assert report.goal_progress == Decimal("5.7400")  # 5,740 of 1,000
+    assert report.median_gift == Money("250.00", "ILS")
 
 
 def test_gaps_are_reported_earliest_first_with_how_many_more(ledger: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fundledger.domain.money import Money
@@ -10,6 +11,14 @@ from fundledger.services.reports import CampaignSummary
 
 def amount_text(money: Money) -> str:
     return format(money.quantized(), "f")
+
+
+def _amount_or_none(money: Money | None) -> str | None:
+    return amount_text(money) if money is not None else None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:
@@ -63,6 +72,48 @@ def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:
                 reporting: amount_text(line.reporting),
             }
             for line in summary.by_day
+        ],
+        "first_gift": _iso(summary.first_gift),
+        "last_gift": _iso(summary.last_gift),
+        "average_gift": _amount_or_none(summary.average_gift),
+        "median_gift": _amount_or_none(summary.median_gift),
+        "goal_progress": str(summary.goal_progress) if summary.goal_progress is not None else None,
+        "by_week": [
+            {
+                "week_start": line.date.isoformat(),
+                "count": line.count,
+                home: amount_text(line.home),
+                reporting: amount_text(line.reporting),
+            }
+            for line in summary.by_week
+        ],
+        "by_method": [
+            {
+                "method": line.method,
+                "count": line.count,
+                home: amount_text(line.home),
+                reporting: amount_text(line.reporting),
+            }
+            for line in summary.by_method
+        ],
+        "gift_sizes": [
+            {
+                "from": amount_text(band.low),
+                "below": _amount_or_none(band.high),
+                "count": band.count,
+                home: amount_text(band.home),
+                reporting: amount_text(band.reporting),
+            }
+            for band in summary.sizes
+        ],
+        "top_donors": [
+            {
+                "name": line.name,
+                "count": line.count,
+                home: amount_text(line.home),
+                reporting: amount_text(line.reporting),
+            }
+            for line in summary.top_donors
         ],
         "rates": {
             "source": list(summary.rates.sources),

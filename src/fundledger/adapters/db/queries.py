@@ -8,11 +8,17 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from fundledger.adapters.db.models import Donation, DonorMerge
 
 
-def counted_donations(campaign_id: int | None = None) -> ColumnElement[bool]:
-    """Gifts that count: neither reversed nor a reversal (of one campaign, or of all)."""
+def counted_donations(campaign_id: int | None = None, *, scan: bool = False) -> ColumnElement[bool]:
+    """Gifts that count: neither reversed nor a reversal (of one campaign, or of all).
+
+    `scan`: read the whole table rather than the campaign's index. For a report over most of
+    a SQLite ledger, reading a million rows in index (date) order jumps between pages and
+    takes 1.2 s; reading the table straight through takes 0.07 s. (`campaign_id + 0` is an
+    expression, which no index serves.)"""
     reversal = aliased(Donation)
+    campaign = Donation.campaign_id + 0 if scan else Donation.campaign_id
     return and_(
-        Donation.campaign_id == campaign_id if campaign_id is not None else true(),
+        campaign == campaign_id if campaign_id is not None else true(),
         Donation.reverses_id.is_(None),
         ~exists().where(reversal.reverses_id == Donation.id),
     )

@@ -7,10 +7,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import BigInteger, Engine, func, literal, select
 
 from fundledger.adapters.db.models import AuditEvent, Donation
 from fundledger.adapters.db.sql_money import convert_minor as convert_minor_sql
+from fundledger.adapters.db.sql_money import (
+    convert_minor_fast,
+    fits_fast_path,
+    lowest_amount_reaching,
+)
 from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.rates import FixedRate, Rate, RateBook, conversion_factors, convert_minor
@@ -124,6 +129,33 @@ def test_sql_rounding_is_the_python_rule_on_ties_signs_and_huge_values(
                 select(convert_minor_sql(amount, str(numerator), str(denominator)))
             )
             assert int(computed) == divide_round_half_up(amount * numerator, denominator)
+
+
+def test_the_fast_integer_path_and_the_exact_path_agree(ledger_engine: Engine) -> None:
+    cases = [
+        (211, 1000, 3376), (-211, 1000, 3376), (15000, 3376, 1000), (5, 1, 10), (-5, 1, 10),
+        (10**15, 7577, 2000), (10**15 - 1, 10389, 10000), (1, 0, 1), (999_999, 1, 999_999),
+        (9_000_000_000_000_000, 10**20 + 3, 10**19 + 7),
+    ]  # fmt: skip
+    with ledger_engine.connect() as connection:
+        for amount, numerator, denominator in cases:
+            expected = divide_round_half_up(amount * numerator, denominator)
+            fast = fits_fast_path(numerator, denominator)
+            assert fast == (numerator < 10**18), (numerator, denominator)
+            for whole in ((numerator, denominator) if fast else (None, None), (None, None)):
+                computed = connection.scalar(select(convert_minor_fast(
+                    literal(amount, BigInteger), literal(whole[0], BigInteger),
+                    literal(whole[1], BigInteger), str(numerator), str(denominator),
+                )))  # fmt: skip
+                assert int(computed) == expected, (amount, numerator, denominator, whole)
+
+
+def test_size_band_thresholds_are_exact() -> None:
+    for numerator, denominator in ((1, 1), (3376, 1000), (1000, 3376), (7577, 2000), (3, 7)):
+        for bound in (1, 10_000, 25_000, 1_000_000):
+            lowest = lowest_amount_reaching(bound, numerator, denominator)
+            assert divide_round_half_up(lowest * numerator, denominator) >= bound
+            assert divide_round_half_up((lowest - 1) * numerator, denominator) < bound
 
 
 def test_sql_totals_equal_the_sum_of_gifts_converted_one_by_one(ledger_engine: Engine) -> None:

@@ -50,7 +50,8 @@ class InChildProcess(Generic[T]):
         )
         assert self._child.stdin is not None
         assert self._child.stdout is not None
-        with self._child.stdin as orders:
+        # A child that died at once (say, unable to start) is reported by the first `next`.
+        with suppress(BrokenPipeError), self._child.stdin as orders:
             pickle.dump(sys.path, orders)  # where `produce` and its arguments are found
             pickle.dump((produce, args), orders)
         self._items = self._child.stdout

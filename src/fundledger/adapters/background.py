@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Generic, TypeVar, cast
 
+from fundledger.domain.errors import FundledgerError
+
 T = TypeVar("T")
 
 
@@ -68,7 +70,7 @@ class InChildProcess(Generic[T]):
             kind, value = pickle.load(self._items)  # noqa: S301 (our own child writes it)
         except EOFError:
             self.close()
-            raise RuntimeError(
+            raise FundledgerError(
                 f"the process producing {self._name} ended unexpectedly "
                 f"(exit code {self._child.returncode})"
             ) from None

@@ -194,7 +194,6 @@ class DonationFile:
         utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")
         self.encoding = "utf-8-sig" if utf8 else encoding  # a BOM is dropped, not read as text
         self.sha256 = ""
-        self.size_bytes = 0
         # What `_checked_row` found valid, by the text of its cell (see `_row`).
         self._known_days: dict[str, date] = {}
         self._known_currencies: dict[str, tuple[str, int]] = {}
@@ -426,7 +425,7 @@ class DonationFile:
         return amounts
 
     def scan(self) -> None:
-        """Reads the bytes of the file once, for its SHA-256 and size, refusing a binary file
+        """Reads the bytes of the file once, for its SHA-256, refusing a binary file
         (see `_scan`). `batches` does it unless done before."""
         with self._open() as binary:
             self._scan(binary)
@@ -447,7 +446,6 @@ class DonationFile:
                 )
             lines += block.count(b"\n")
             digest.update(block)
-            self.size_bytes += len(block)
         self.sha256 = digest.hexdigest()
         binary.seek(0)
 

@@ -35,7 +35,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstrain
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.models import Campaign, Donation, Donor
-from fundledger.adapters.donation_csv import DonationBatch, DonationFile, RowProblem
+from fundledger.adapters.donation_csv import BATCH_ROWS, DonationBatch, DonationFile, RowProblem
 from fundledger.domain.donors import email_key, loose_name, name_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
@@ -43,7 +43,6 @@ from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 
 T = TypeVar("T")
-CHUNK_ROWS = 10_000
 # A larger file is read and checked by a child process while this one writes: the child's
 # start (about 0.3 s) is then hidden behind work it saves.
 READ_IN_CHILD_FROM_BYTES = 4 << 20
@@ -353,7 +352,7 @@ def _split_known(
     """The rows whose reference the ledger lacks; the same gift stored already is skipped, a
     different gift under the same reference is a problem naming both."""
     stored: dict[str, StoredGift] = {}
-    for references in _batches(batch.references, size=CHUNK_ROWS):
+    for references in _batches(batch.references, size=BATCH_ROWS):
         for found in _stored_gifts(session, references):
             stored[found.reference] = found
     if not stored:
@@ -427,7 +426,7 @@ class _DonationWriter:
             batch.amounts_minor, batch.currencies, batch.methods, batch.references,
             batch.anonymous, batch.notes,
         )  # fmt: skip
-        if len(batch) >= CHUNK_ROWS and not self.dropped_indexes:
+        if len(batch) >= BATCH_ROWS and not self.dropped_indexes:
             self._drop_secondary_indexes()
         if self.sqlite:
             # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
+import subprocess
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib.resources import files
@@ -24,6 +26,8 @@ from fundledger.adapters.rate_files.common import RateRow, open_text
 from fundledger.adapters.rate_files.ecb import read_ecb_rates
 from fundledger.domain.money import Money
 from fundledger.domain.rates import FixedRate, RateBook, conversion_factors, convert_minor
+from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
@@ -37,6 +41,7 @@ GOAL = Money.parse("800000.00", "ILS")
 HEADLINE_RATE = "1 ILS = 0.2911 USD"
 START, END = date(2025, 6, 1), date(2025, 6, 30)
 SEED = 20250601
+PREVIEW_DPI = 80
 
 FIRST_NAMES = [
     "Noa", "Yael", "Tamar", "Daniel", "Avi", "Michal", "Omer", "Shira", "Lior", "Ruth",
@@ -154,10 +159,22 @@ def describe(summary: CampaignSummary, locale: str = "en") -> str:
     return "\n".join(lines)
 
 
+def preview(pdf: Path) -> str:
+    """Renders page 1 to a PNG beside the PDF (for the README), when poppler is installed."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return " (no PNG preview: pdftoppm not found; apt install poppler-utils)"
+    stem = pdf.with_suffix("")
+    command = [pdftoppm, "-png", "-r", str(PREVIEW_DPI), "-f", "1", "-l", "1", "-singlefile"]
+    subprocess.run([*command, str(pdf), str(stem)], check=True)  # noqa: S603 (our own files)
+    return f", preview {stem}.png"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", type=Path, default=Path("reports/examples/demo.db"))
     parser.add_argument("--json", type=Path, default=Path("reports/examples/dont-look-away.json"))
+    parser.add_argument("--pdf-dir", type=Path, default=Path("reports/examples"))
     arguments = parser.parse_args()
     arguments.db.parent.mkdir(parents=True, exist_ok=True)
     arguments.db.unlink(missing_ok=True)
@@ -177,6 +194,11 @@ def main() -> None:
     print(f"Sample ledger with {count} gifts: {arguments.db}")
     print(describe(summary))
     print(f"JSON report: {arguments.json}")
+    options = ReportOptions(max_rate_age_days=context.settings.max_rate_age_days)
+    for locale in LOCALES:
+        pdf = arguments.pdf_dir / f"{SLUG}-{locale}.pdf"
+        write_campaign_pdf(summary, Reader.for_locale(locale), pdf, options)
+        print(f"PDF ({locale}): {pdf}{preview(pdf)}")
     print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")
 
 

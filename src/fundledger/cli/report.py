@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -11,6 +15,9 @@ from sqlalchemy.orm import Session
 from fundledger.cli.common import Ledger
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.rates import FixedRate
+from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
+from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
 from fundledger.services.reports import CampaignSummary, campaign_summary
@@ -26,10 +33,17 @@ def report() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["json"]),
-    default="json",
+    type=click.Choice(["pdf", "json", "csv"]),
+    default="pdf",
     show_default=True,
-    help="Output format (PDF and CSV come with the report layouts).",
+    help="pdf: the summary for donors and partners; json or csv: the same figures as data.",
+)
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    default="en",
+    show_default=True,
+    help="Language of the PDF (Hebrew and Arabic are laid out right to left).",
 )
 @click.option(
     "--fixed-rate",
@@ -40,18 +54,26 @@ def report() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of standard output.",
+    help="Write to this file. Default: reports/<slug>-<locale>.pdf for a PDF, standard output "
+    "for json and csv.",
 )
 @click.pass_obj
 def campaign(
-    ledger: Ledger, slug: str, output_format: str, fixed_rate: str | None, output: Path | None
+    ledger: Ledger,
+    slug: str,
+    output_format: str,
+    locale: str,
+    fixed_rate: str | None,
+    output: Path | None,
 ) -> None:
-    """Totals of campaign SLUG in ILS and USD, converted gift by gift at the rate of its date.
+    """Summary of campaign SLUG in ILS and USD, each gift converted at the rate of its date.
 
     \b
     Example:
-      fundledger report campaign dont-look-away --fixed-rate "1 ILS = 0.2911 USD"
+      fundledger report campaign dont-look-away --locale he --fixed-rate "1 ILS = 0.2911 USD"
+      fundledger report campaign dont-look-away --format json -o totals.json
     """
+    reader = Reader.for_locale(locale)
 
     def work(session: Session, context: CommandContext) -> CampaignSummary:
         settings = context.settings
@@ -63,13 +85,50 @@ def campaign(
         return campaign_summary(session, context, slug, headline_rate)
 
     summary = ledger.run(work)
-    text = json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2) + "\n"
+    if output_format == "pdf":
+        target = output or Path("reports") / f"{slug}-{locale}.pdf"
+        options = ReportOptions(max_rate_age_days=ledger.context().settings.max_rate_age_days)
+        with _writing(target) as temporary:
+            undrawable = write_campaign_pdf(summary, reader, temporary, options)
+        if undrawable:
+            listed = ", ".join(f"{character} (U+{ord(character):04X})"
+                               for character in sorted(undrawable))  # fmt: skip
+            click.echo(
+                f"Warning: the report font has no glyph for {listed}; each is printed as "
+                "\ufffd. Check the names and notes that contain them.",
+                err=True,
+            )
+        click.echo(f"Wrote {target}.", err=True)
+        return
+    if output_format == "json":
+        text = json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        write_summary_csv(buffer, summary)
+        text = buffer.getvalue()
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise FundledgerError(f"cannot write {output}: {error.strerror or error}") from None
+    with _writing(output) as temporary:
+        temporary.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output}.", err=True)
+
+
+@contextmanager
+def _writing(target: Path) -> Iterator[Path]:
+    """A temporary file beside `target` that replaces it only once complete: a failed or
+    interrupted report never leaves half a file, nor destroys the previous one."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.touch()
+    except OSError as error:
+        raise FundledgerError(f"cannot write {target}: {error.strerror or error}") from None
+    try:
+        yield temporary
+        try:
+            os.replace(temporary, target)
+        except OSError as error:
+            raise FundledgerError(f"cannot write {target}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)

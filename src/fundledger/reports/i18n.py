@@ -1,0 +1,135 @@
+"""Words and numbers for a reader's locale: gettext catalogs (reports/locale/<lang>/LC_MESSAGES/
+fundledger.po) and Babel formatters, built once per locale and handed to whoever prints.
+
+The locale is always passed in, never taken from the process. Catalogs are read from their .po
+source (no compiled .mo files in the repository); `make` or a test need not compile anything."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import (
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_name,
+)
+from babel.support import NullTranslations, Translations
+
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import Money
+from fundledger.reports.pdf.bidi import BIDI_CONTROLS, isolate_ltr
+
+LOCALES = ("en", "he", "ar")
+DOMAIN = "fundledger"
+
+
+def catalog_path(language: str) -> str:
+    return str(files("fundledger.reports") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    if language == "en":
+        return NullTranslations()
+    with open(catalog_path(language), "rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def _plain(text: str) -> str:
+    """Babel's output without the bidi marks it adds for RTL locales: the drawing code
+    isolates whole amounts instead, which fonts never see."""
+    return "".join(character for character in text if character not in BIDI_CONTROLS)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Everything locale-specific a report needs: translated words, formatted numbers."""
+
+    language: str
+
+    @classmethod
+    def for_locale(cls, language: str) -> Reader:
+        if language not in LOCALES:
+            raise FundledgerError(
+                f"unknown report locale {language!r}: use one of {', '.join(LOCALES)}"
+            )
+        return cls(language)
+
+    @property
+    def rtl(self) -> bool:
+        return Locale.parse(self.language).character_order == "right-to-left"
+
+    def _(self, message: str) -> str:
+        return str(translations(self.language).gettext(message))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return str(translations(self.language).pgettext(context, message))
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return str(translations(self.language).ngettext(singular, plural, count))
+
+    def number(self, value: int | Decimal) -> str:
+        return self._isolated(format_decimal(value, locale=self.language))
+
+    def money(self, money: Money, *, whole: bool = False) -> str:
+        """An amount with its currency sign, as one left-to-right unit in RTL text; `whole`
+        leaves out the minor unit (for round figures such as the bounds of a size band)."""
+        pattern = None
+        if whole:
+            standard = Locale.parse(self.language).currency_formats["standard"].pattern
+            pattern = standard.split(";")[0].replace(".00", "")
+        text = format_currency(money.amount, money.currency, format=pattern,
+                               locale=self.language, currency_digits=not whole)  # fmt: skip
+        return self._isolated(text)
+
+    def plain_number(self, value: Decimal) -> str:
+        """A number with all its digits (a rate: "0.2911"), in the locale's symbols."""
+        return _plain(format_decimal(value, format="#,##0.##########", locale=self.language))
+
+    def isolated(self, text: str) -> str:
+        """Text that must read left to right as one unit ("USD/ILS", "1 ILS = 0.2911 USD")."""
+        return isolate_ltr(text) if self.rtl else text
+
+    def compact(self, value: int | Decimal) -> str:
+        """A rounded figure for a chart axis ("250K")."""
+        return self._isolated(format_compact_decimal(value, locale=self.language))
+
+    def percent(self, value: Decimal) -> str:
+        return self._isolated(format_percent(value, locale=self.language))
+
+    def date(self, day: datetime.date) -> str:
+        return format_date(day, "long", locale=self.language)
+
+    def short_date(self, day: datetime.date) -> str:
+        return format_skeleton("MMMd", day, locale=self.language)
+
+    def date_range(self, first: datetime.date, last: datetime.date) -> str:
+        return f"{self.date(first)} – {self.date(last)}"
+
+    def currency_name(self, code: str, *, plural: bool = False) -> str:
+        """ "US dollar", or with `plural` the form for amounts ("US dollars")."""
+        return str(get_currency_name(code, count=2 if plural else None, locale=self.language))
+
+    def _isolated(self, text: str) -> str:
+        """Digits and signs kept as one left-to-right unit in RTL text; a figure that carries a
+        word of the language ("250 ألف") is left to the bidi algorithm, which orders it right."""
+        text = _plain(text)
+        if not self.rtl or any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+            return text
+        return isolate_ltr(text)

@@ -1,0 +1,477 @@
+"""The campaign summary PDF: what goes on its pages, in which order, in the reader's language.
+
+Page 1 tells the story at a glance (headline total, progress, key figures, the chart, the
+breakdowns); the pages after it hold the detail (gift sizes, weeks, the honour roll) and the
+note on exchange rates that makes every figure explainable. Every word comes from the gettext
+catalogs through `Reader`, every number from Babel; measures and colours from `style`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.lists import format_list
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
+
+from fundledger.domain.money import Money
+from fundledger.reports.i18n import Reader
+from fundledger.reports.pdf import style
+from fundledger.reports.pdf.chart import ChartText, Point, money_over_time
+from fundledger.reports.pdf.document import build_pdf
+from fundledger.reports.pdf.flowables import BidiParagraph, ProgressBar, data_table, mirrored
+from fundledger.reports.pdf.fonts import drawable
+from fundledger.services.reports import CampaignSummary, DayLine
+
+CONTENT_WIDTH = style.PAGE_SIZE[0] - 2 * style.MARGIN_X
+WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    max_rate_age_days: int
+    organisation: str | None = None
+
+
+class _Page:
+    """Flowable builders bound to one reader (language and direction)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.rtl = reader.rtl
+        self.paragraphs: list[BidiParagraph] = []
+
+    def text(self, text: str, text_style: style.TextStyle) -> BidiParagraph:
+        paragraph = BidiParagraph(text, text_style, self.rtl)
+        self.paragraphs.append(paragraph)
+        return paragraph
+
+    def undrawable(self) -> set[str]:
+        """Characters of the laid-out text that the font lacks (drawn as U+FFFD)."""
+        return set().union(*(paragraph.undrawable for paragraph in self.paragraphs))
+
+    def heading(self, text: str) -> BidiParagraph:
+        return self.text(text, style.HEADING)
+
+    def side_by_side(self, columns: Sequence[Sequence[Flowable]], gap: float = 14) -> Table:
+        width = (CONTENT_WIDTH - gap * (len(columns) - 1)) / len(columns)
+        cells: list[object] = []
+        widths: list[float] = []
+        for index, column in enumerate(columns):
+            if index:
+                cells.append("")
+                widths.append(gap)
+            cells.append(list(column))
+            widths.append(width)
+        table = Table([mirrored(cells, self.rtl)], colWidths=mirrored(widths, self.rtl))
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 0),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+        return table
+
+
+def write_campaign_pdf(
+    summary: CampaignSummary, reader: Reader, output: Path, options: ReportOptions
+) -> set[str]:
+    """Writes the PDF; returns the characters no embedded font could draw (shown as U+FFFD),
+    which the caller reports, so a name in an unsupported script never vanishes silently."""
+    page = _Page(reader)
+    story = campaign_story(summary, page, options)
+    _ = reader._
+    campaign = summary.campaign
+    footer, footer_missing = drawable(
+        " · ".join(part for part in (options.organisation, campaign.name) if part),
+        style.FOOTER.font,
+    )
+    build_pdf(
+        story,
+        output,
+        title=_("{campaign}: campaign summary").format(campaign=campaign.name),
+        language=reader.language,
+        footer=footer,
+        page_label=lambda number, pages: _("Page {page} of {pages}").format(
+            page=reader.number(number), pages=reader.number(pages)
+        ),
+        rtl=reader.rtl,
+    )
+    return page.undrawable() | footer_missing
+
+
+def campaign_story(summary: CampaignSummary, page: _Page, options: ReportOptions) -> list[Flowable]:
+    story: list[Flowable] = []
+    story += _header(summary, page, options)
+    story += _headline(summary, page)
+    story += _key_figures(summary, page)
+    story += _chart(summary, page)
+    story += _breakdowns(summary, page)
+    story.append(PageBreak())
+    story += _sizes_and_weeks(summary, page)
+    story += _honour_roll(summary, page)
+    story += _rates_note(summary, page, options)
+    return story
+
+
+def _header(summary: CampaignSummary, page: _Page, options: ReportOptions) -> list[Flowable]:
+    _ = page.reader._
+    reader = page.reader
+    campaign = summary.campaign
+    eyebrow = _("Campaign summary")
+    if options.organisation:
+        eyebrow = f"{options.organisation} · {eyebrow}"
+    details = []
+    if campaign.partner:
+        details.append(_("In partnership with {partner}").format(partner=campaign.partner))
+    first = campaign.start or summary.first_gift
+    last = campaign.end or summary.last_gift
+    if first and last:
+        details.append(reader.date_range(first, last))
+    return [
+        page.text(eyebrow, style.EYEBROW),
+        page.text(campaign.name, style.TITLE),
+        page.text(" · ".join(details), style.SUBTITLE),
+    ]
+
+
+def _headline(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    raised = [
+        page.text(_("Raised"), style.FIGURE_LABEL_START),
+        page.text(reader.money(summary.total_home), style.HEADLINE),
+    ]
+    equivalent = [
+        page.text(
+            _("In {currency}").format(
+                currency=reader.currency_name(summary.reporting_currency, plural=True)
+            ),
+            style.FIGURE_LABEL_START,
+        ),
+        page.text(reader.money(summary.total_reporting), style.HEADLINE_SECOND),
+        page.text(_("each gift converted at the rate of its own date"), style.SMALL),
+    ]
+    if summary.headline is not None:
+        equivalent.append(
+            page.text(
+                _("{amount} at a single fixed rate of {rate}").format(
+                    amount=reader.money(summary.headline.total_reporting),
+                    rate=_fixed_rate_text(summary, reader),
+                ),
+                style.HEADLINE_NOTE,
+            )
+        )
+    flowables: list[Flowable] = [page.side_by_side([raised, equivalent])]
+    goal = summary.campaign.goal
+    if goal is not None and summary.goal_progress is not None:
+        flowables += [
+            Spacer(1, 8),
+            ProgressBar(float(summary.goal_progress), page.rtl),
+            Spacer(1, 3),
+            page.text(
+                _("{percent} of the {goal} goal").format(
+                    percent=reader.percent(summary.goal_progress), goal=reader.money(goal)
+                ),
+                style.SMALL,
+            ),
+        ]
+    return flowables
+
+
+def _fixed_rate_text(summary: CampaignSummary, reader: Reader) -> str:
+    assert summary.headline is not None
+    rate = summary.headline.rate
+    # No-break spaces: a rate is never split across lines.
+    return reader.isolated(
+        f"1\u00a0{rate.base}\u00a0=\u00a0{reader.plain_number(rate.value)}\u00a0{rate.quote}"
+    )
+
+
+def _key_figures(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    days = (
+        (summary.last_gift - summary.first_gift).days + 1
+        if summary.first_gift and summary.last_gift
+        else 0
+    )
+    figures = [
+        (_("Gifts"), reader.number(summary.donation_count)),
+        (_("Donors"), reader.number(summary.donor_count)),
+        (_("Anonymous gifts"), reader.number(summary.anonymous_count)),
+        (_("Average gift"), _money_or_dash(summary.average_gift, reader)),
+        (_("Median gift"), _money_or_dash(summary.median_gift, reader)),
+        (_("Days of giving"), reader.number(days)),
+    ]
+    cells = [
+        [page.text(value, style.FIGURE_VALUE), page.text(label, style.FIGURE_LABEL)]
+        for label, value in figures
+    ]
+    width = CONTENT_WIDTH / len(cells)
+    table = Table([mirrored(cells, page.rtl)], colWidths=[width] * len(cells))
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), style.PANEL),
+                ("LINEAFTER", (0, 0), (-2, -1), 0.6, style.WHITE),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return [Spacer(1, 14), table]
+
+
+def _money_or_dash(money: Money | None, reader: Reader) -> str:
+    return reader.money(money) if money is not None else "–"
+
+
+def _chart(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    lines: Sequence[DayLine] = summary.by_day
+    weekly = bool(
+        summary.first_gift
+        and summary.last_gift
+        and (summary.last_gift - summary.first_gift).days > WEEKLY_CHART_AFTER_DAYS
+    )
+    if weekly:
+        lines = summary.by_week
+    text = ChartText(
+        bars_label=_("Given per week") if weekly else _("Given per day"),
+        line_label=_("Total raised so far"),
+        axis_label=reader.compact,
+        date_label=reader.short_date,
+        rtl=page.rtl,
+    )
+    chart = money_over_time(
+        [Point(line.date, line.home.amount) for line in lines], CONTENT_WIDTH, text
+    )
+    title = _("Money raised over time, in {currency}").format(
+        currency=reader.currency_name(summary.home_currency, plural=True)
+    )
+    return [KeepTogether([page.heading(title), chart])]
+
+
+def _breakdowns(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    home, reporting = summary.home_currency, summary.reporting_currency
+    column = CONTENT_WIDTH
+    methods = data_table(
+        [_("Method"), _("Gifts"), home, reporting],
+        [
+            [
+                _method_name(line.method, reader),
+                reader.number(line.count),
+                reader.money(line.home),
+                reader.money(line.reporting),
+            ]
+            for line in summary.by_method
+        ],
+        column,
+        page.text,
+        page.rtl,
+        numeric=[False, True, True, True],
+        total=[
+            _("Total"),
+            reader.number(summary.donation_count),
+            reader.money(summary.total_home),
+            reader.money(summary.total_reporting),
+        ],
+    )
+    currencies = data_table(
+        [_("Currency"), _("Gifts"), _("Given"), home],
+        [
+            [
+                line.currency,
+                reader.number(line.count),
+                reader.money(line.amount),
+                reader.money(line.home),
+            ]
+            for line in summary.by_currency
+        ],
+        column,
+        page.text,
+        page.rtl,
+        numeric=[False, True, True, True],
+        total=[
+            _("Total"),
+            reader.number(summary.donation_count),
+            "",
+            reader.money(summary.total_home),
+        ],
+    )
+    return [
+        page.heading(_("By payment method")),
+        methods,
+        page.heading(_("By currency of the gift")),
+        currencies,
+    ]
+
+
+def _method_name(method: str | None, reader: Reader) -> str:
+    if method is None:
+        return reader._("Not recorded")
+    known = {
+        "card": reader.pgettext("payment method", "card"),
+        "bank": reader.pgettext("payment method", "bank transfer"),
+        "cash": reader.pgettext("payment method", "cash"),
+        "cheque": reader.pgettext("payment method", "cheque"),
+        "check": reader.pgettext("payment method", "cheque"),
+        "paypal": reader.pgettext("payment method", "PayPal"),
+        "bit": reader.pgettext("payment method", "Bit"),
+    }
+    return known.get(method.strip().lower(), method)
+
+
+def _sizes_and_weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    home = summary.home_currency
+    bands = []
+    for band in summary.sizes:
+        if band.high is None:
+            label = _("{low} or more").format(low=reader.money(band.low, whole=True))
+        else:
+            # The upper bound is excluded: "₪100 – ₪249.99", exact to the smallest unit.
+            below = Money.from_minor(band.high.to_minor() - 1, band.high.currency)
+            label = _("{low} – {high}").format(
+                low=reader.money(band.low, whole=True), high=reader.money(below)
+            )
+        share = (
+            reader.percent(band.home.amount / summary.total_home.amount)
+            if summary.total_home.amount
+            else "–"
+        )
+        bands.append([label, reader.number(band.count), reader.money(band.home), share])
+    column = (CONTENT_WIDTH - 14) / 2
+    sizes = data_table(
+        [_("Gift size in {currency}").format(currency=home), _("Gifts"), home, _("Share")],
+        bands,
+        column,
+        page.text,
+        page.rtl,
+        numeric=[False, True, True, True],
+    )
+    weeks = data_table(
+        [_("Week of"), _("Gifts"), home, summary.reporting_currency],
+        [
+            [
+                reader.short_date(line.date),
+                reader.number(line.count),
+                reader.money(line.home),
+                reader.money(line.reporting),
+            ]
+            for line in summary.by_week
+        ],
+        column,
+        page.text,
+        page.rtl,
+        numeric=[False, True, True, True],
+    )
+    return [
+        page.side_by_side(
+            [
+                [page.heading(_("Gifts by size")), sizes],
+                [page.heading(_("By week (weeks start on Sunday)")), weeks],
+            ]
+        )
+    ]
+
+
+def _honour_roll(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    if not summary.top_donors:
+        return []
+    rows = [
+        [
+            reader.number(rank),
+            line.name,
+            reader.number(line.count),
+            reader.money(line.home),
+            reader.money(line.reporting),
+        ]
+        for rank, line in enumerate(summary.top_donors, start=1)
+    ]
+    table = data_table(
+        ["", _("Donor"), _("Gifts"), summary.home_currency, summary.reporting_currency],
+        rows,
+        CONTENT_WIDTH,
+        page.text,
+        page.rtl,
+        numeric=[True, False, True, True, True],
+    )
+    return [
+        page.heading(_("Honour roll")),
+        page.text(
+            _(
+                "The donors who gave the most in their own name. A gift given anonymously "
+                "is never shown here and never counts toward a name."
+            ),
+            style.NOTE,
+        ),
+        table,
+    ]
+
+
+def _rates_note(summary: CampaignSummary, page: _Page, options: ReportOptions) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    home, reporting = summary.home_currency, summary.reporting_currency
+    paragraphs = [
+        _(
+            "Each gift is converted into {home} and {reporting} at the exchange rate in force on "
+            "the date it was given: the latest rate published on or before that date, and no "
+            "more than {days} days old. Each converted gift is rounded half-up to the smallest "
+            "unit of its currency, once; every total in this report is the sum of those "
+            "rounded gifts, so every table adds up to its total."
+        ).format(home=home, reporting=reporting, days=reader.number(options.max_rate_age_days)),
+    ]
+    rates = summary.rates
+    if rates.first_date and rates.last_date:
+        paragraphs.append(
+            _("Rates used: {pairs}, published by {sources} between {first} and {last}.").format(
+                pairs=", ".join(reader.isolated(pair) for pair in rates.pairs),
+                sources=_listed([_source_name(source, reader) for source in rates.sources], reader),
+                first=reader.date(rates.first_date),
+                last=reader.date(rates.last_date),
+            )
+        )
+    if summary.headline is not None:
+        paragraphs.append(
+            _(
+                "The figure of {amount} applies one fixed rate, {rate}, to the total of {total} "
+                "and is rounded once. It is given for comparison and differs from the sum of "
+                "the gifts converted one by one ({per_gift})."
+            ).format(
+                amount=reader.money(summary.headline.total_reporting),
+                rate=_fixed_rate_text(summary, reader),
+                total=reader.money(summary.total_home),
+                per_gift=reader.money(summary.total_reporting),
+            )
+        )
+    paragraphs.append(_("Reversed gifts and their reversals are left out of every figure."))
+    return [
+        KeepTogether(
+            [
+                page.heading(_("About the exchange rates")),
+                *(page.text(text, style.NOTE) for text in paragraphs),
+            ]
+        )
+    ]
+
+
+def _source_name(source: str, reader: Reader) -> str:
+    names = {
+        "BOI": reader._("the Bank of Israel"),
+        "ECB": reader._("the European Central Bank"),
+        "manual": reader._("the treasurer (entered by hand)"),
+    }
+    return names.get(source, source)
+
+
+def _listed(items: Sequence[str], reader: Reader) -> str:
+    return format_list(list(items), locale=reader.language)

@@ -1,0 +1,65 @@
+"""How the PDFs look: page geometry, type sizes, colours. Layout code takes every measure from
+here, so a designer changes the look in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+
+from fundledger.reports.pdf.fonts import BOLD, REGULAR
+
+PAGE_SIZE = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 16 * mm
+MARGIN_BOTTOM = 20 * mm
+FOOTER_Y = 10 * mm
+
+INK = colors.HexColor("#1F2933")
+MUTED = colors.HexColor("#5F6B7A")
+RULE = colors.HexColor("#D5DBE1")
+ACCENT = colors.HexColor("#0B6E4F")  # the raised money: bars, the headline, the progress bar
+ACCENT_LIGHT = colors.HexColor("#CFE8DD")
+SECOND = colors.HexColor("#C8553D")  # the cumulative line
+PANEL = colors.HexColor("#F3F5F7")
+WHITE = colors.white
+
+
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    font: str = REGULAR
+    size: float = 9.5
+    leading: float = 13
+    color: colors.Color = INK
+    align: str = "start"  # start | end | center: start is the right edge in RTL text
+    space_before: float = 0
+    space_after: float = 0
+
+
+BODY = TextStyle()
+SMALL = TextStyle(size=8, leading=10.5, color=MUTED)
+EYEBROW = TextStyle(font=BOLD, size=8.5, leading=11, color=ACCENT)
+TITLE = TextStyle(font=BOLD, size=24, leading=29, space_after=2)
+SUBTITLE = TextStyle(size=10.5, leading=14, color=MUTED, space_after=10)
+HEADING = TextStyle(font=BOLD, size=12.5, leading=16, space_before=14, space_after=6)
+HEADLINE = TextStyle(font=BOLD, size=30, leading=36, color=ACCENT)
+HEADLINE_NOTE = TextStyle(size=10, leading=13.5, color=INK)
+FIGURE_LABEL = TextStyle(size=8, leading=10, color=MUTED, align="center")
+FIGURE_LABEL_START = TextStyle(size=8.5, leading=11, color=MUTED)
+HEADLINE_SECOND = TextStyle(font=BOLD, size=20, leading=26, color=INK)
+FIGURE_VALUE = TextStyle(font=BOLD, size=13, leading=16, align="center")
+CELL = TextStyle(size=8.8, leading=11.5)
+CELL_NUMBER = TextStyle(size=8.8, leading=11.5, align="end")
+CELL_HEAD = TextStyle(font=BOLD, size=8, leading=10.5, color=MUTED)
+CELL_HEAD_NUMBER = TextStyle(font=BOLD, size=8, leading=10.5, color=MUTED, align="end")
+CELL_TOTAL = TextStyle(font=BOLD, size=8.8, leading=11.5)
+CELL_TOTAL_NUMBER = TextStyle(font=BOLD, size=8.8, leading=11.5, align="end")
+NOTE = TextStyle(size=8.8, leading=12.5, space_after=5)
+FOOTER = TextStyle(size=7.5, leading=9, color=MUTED)
+
+CHART_HEIGHT = 150
+CHART_LABEL_SIZE = 7
+PROGRESS_HEIGHT = 7
+TABLE_PADDING = 4

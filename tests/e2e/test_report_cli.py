@@ -1,0 +1,81 @@
+"""`fundledger report campaign` as a treasurer runs it: a PDF by default, in the reader's
+language, written whole or not at all; the same figures as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.shell import Shell
+
+
+@pytest.fixture
+def database_kind() -> str:
+    # Formats and files only: the figures themselves are tested on both databases elsewhere.
+    return "sqlite"
+
+
+def gifts(ledger: Shell) -> Shell:
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "100",
+               "--currency", "USD", "--donor", "Dana Levi", "--method", "card")  # fmt: skip
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150",
+               "--donor", "=HYPERLINK(\"http://x\")", "--method", "cash")  # fmt: skip
+    return ledger
+
+
+def text_of(pdf: Path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext
+    result = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    return unicodedata.normalize("NFKC", result.stdout)
+
+
+def test_a_pdf_by_default_at_reports_slug_locale(ledger: Shell) -> None:
+    gifts(ledger)
+    result = ledger.run("report", "campaign", "dont-look-away", "--locale", "he")
+    target = ledger.folder / "reports" / "dont-look-away-he.pdf"
+    assert result.stderr.strip() == "Wrote reports/dont-look-away-he.pdf."
+    assert result.stdout == ""
+    text = text_of(target)
+    assert "487.60" in text
+    assert "Dana Levi" in text
+    assert [path.name for path in target.parent.iterdir()] == ["dont-look-away-he.pdf"]
+
+
+def test_a_failed_report_leaves_the_previous_file_alone(ledger: Shell) -> None:
+    gifts(ledger)
+    target = ledger.folder / "summary.pdf"
+    target.write_bytes(b"the report of last week")
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-20", "--amount", "5")
+    message = ledger.fails("report", "campaign", "dont-look-away", "-o", str(target))
+    assert "2025-07-20" in message
+    assert target.read_bytes() == b"the report of last week"
+    assert sorted(path.name for path in ledger.folder.iterdir() if path.name.startswith(".")) == []
+
+
+def test_csv_has_every_breakdown_and_is_formula_safe(ledger: Shell) -> None:
+    gifts(ledger)
+    output = ledger.run("report", "campaign", "dont-look-away", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert rows[0] == {"section": "total", "key": "ILS/USD", "count": "2", "amount": "",
+                       "currency": "", "home": "487.60", "reporting": "144.43"}  # fmt: skip
+    sections = {row["section"] for row in rows}
+    assert sections == {"total", "donors", "by_currency", "by_day", "by_week", "by_method",
+                        "gift_size", "top_donor"}  # fmt: skip
+    donors = [row["key"] for row in rows if row["section"] == "top_donor"]
+    assert donors == ["Dana Levi", '\'=HYPERLINK("http://x")']
+    by_method = {row["key"]: row["home"] for row in rows if row["section"] == "by_method"}
+    assert by_method == {"card": "337.60", "cash": "150.00"}
+    assert sum(int(row["count"]) for row in rows if row["section"] == "gift_size") == 2
+
+
+def test_an_unknown_locale_is_a_usage_error(quick_ledger: Shell) -> None:
+    result = quick_ledger.run("report", "campaign", "dont-look-away", "--locale", "fr", expect=2)
+    assert "Invalid value for '--locale'" in result.stderr

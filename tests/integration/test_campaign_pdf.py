@@ -3,14 +3,17 @@ draws, and what it must never show. Layout is checked by eye on the PNGs of `mak
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import subprocess
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.utils import open_for_read
 from reportlab.pdfbase.ttfonts import TTFont
 from sqlalchemy import Engine
 
@@ -157,3 +160,39 @@ def test_a_character_no_font_has_is_shown_as_a_mark_and_reported(
     assert "Gifts \ufffd" in text
     assert all(ord(character) in covered(font) for font, drawn in drawn_strings
                for character in drawn)  # fmt: skip
+
+
+def test_no_pdf_build_reads_a_url(tmp_path: Path) -> None:
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"GIF89a")
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/logo.gif"
+        with pytest.raises(OSError, match="Cannot open resource"):
+            open_for_read(url)
+    finally:
+        server.shutdown()
+    assert requests == []
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_a_campaign_without_gifts_still_gets_its_summary(
+    ledger_engine: Engine, tmp_path: Path, locale: str
+) -> None:
+    run(ledger_engine, lambda s, c: add_campaign(s, c, slug="new", name="Just Started"))
+    found = run(ledger_engine, lambda s, c: campaign_summary(s, c, "new"))
+    assert write_campaign_pdf(found, Reader(locale), tmp_path / "new.pdf", OPTIONS) == set()
+    text = pdf_text(tmp_path / "new.pdf")
+    assert "Just Started" in text
+    assert "0.00" in text
+    if locale == "en":
+        assert "No gifts have been recorded yet." in text

@@ -1,4 +1,5 @@
-"""The wheel carries the migrations, so an installed `fundledger init` can create a ledger."""
+"""The wheel carries the migrations, so an installed `fundledger init` can create a ledger, and
+the fonts and translations the PDFs need."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def test_the_wheel_ships_the_migrations_and_init_runs_from_it(tmp_path: Path) ->
     assert "fundledger/migrations/env.py" in names
     assert "fundledger/migrations/versions/0001_ledger.py" in names
     assert "fundledger/migrations/versions/0002_donor_merge.py" in names
+    for shipped in ("reports/pdf/fonts/DejaVuSans.ttf", "reports/pdf/fonts/DejaVuSans-Bold.ttf",
+                    "reports/pdf/fonts/LICENSE", "reports/locale/he/LC_MESSAGES/fundledger.po",
+                    "reports/locale/ar/LC_MESSAGES/fundledger.po"):  # fmt: skip
+        assert f"fundledger/{shipped}" in names
 
     installed = tmp_path / "installed"
     zipfile.ZipFile(wheel).extractall(installed)
@@ -31,7 +36,10 @@ def test_the_wheel_ships_the_migrations_and_init_runs_from_it(tmp_path: Path) ->
     script = (
         "from fundledger.adapters.db.migrate import migrations_path\n"
         "from fundledger.cli import main\n"
+        "from fundledger.reports.i18n import Reader\n"
+        "from fundledger.reports.pdf.fonts import covered, font_path, REGULAR\n"
         "print(migrations_path())\n"
+        "print(font_path(REGULAR), len(covered(REGULAR)) > 5000, Reader('he')._('Gifts'))\n"
         "main()\n"
     )
     result = subprocess.run(
@@ -44,5 +52,7 @@ def test_the_wheel_ships_the_migrations_and_init_runs_from_it(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == str(installed / "fundledger" / "migrations")
+    font = installed / "fundledger" / "reports" / "pdf" / "fonts" / "DejaVuSans.ttf"
+    assert result.stdout.splitlines()[1] == f"{font} True תרומות"
     assert f"is at schema {head_revision()}" in result.stdout
     assert database.stat().st_size > 0

@@ -251,6 +251,8 @@ def _chart(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     title = _("Money raised over time, in {currency}").format(
         currency=reader.currency_name(summary.home_currency, plural=True)
     )
+    if not lines:
+        return [page.heading(title), page.text(_("No gifts have been recorded yet."), style.NOTE)]
     return [KeepTogether([page.heading(title), chart])]
 
 

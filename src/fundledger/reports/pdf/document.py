@@ -15,8 +15,9 @@ from fundledger.reports.pdf import style
 from fundledger.reports.pdf.bidi import visual_line
 from fundledger.reports.pdf.fonts import register_fonts
 
-# No PDF build fetches anything: an image or font named by URL in data would be refused.
-rl_config.trustedSchemes = ["file"]
+# No PDF build fetches anything: ReportLab's URL opener refuses every scheme and host (local
+# files are opened by name, before any URL handling).
+rl_config.trustedSchemes = []
 rl_config.trustedHosts = []
 
 PageLabel = Callable[[int, int], str]  # (page, pages) -> "Page 1 of 2"

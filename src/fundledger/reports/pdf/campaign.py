@@ -107,8 +107,9 @@ def campaign_story(summary: CampaignSummary, page: _Page, options: ReportOptions
     story += _chart(summary, page)
     story += _breakdowns(summary, page)
     story.append(PageBreak())
-    story += _sizes_and_weeks(summary, page)
+    story += _sizes(summary, page)
     story += _honour_roll(summary, page)
+    story += _weeks(summary, page)
     story += _rates_note(summary, page, options)
     return story
 
@@ -328,7 +329,7 @@ def _method_name(method: str | None, reader: Reader) -> str:
     return known.get(method.strip().lower(), method)
 
 
-def _sizes_and_weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _sizes(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     home = summary.home_currency
@@ -348,39 +349,40 @@ def _sizes_and_weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             else "–"
         )
         bands.append([label, reader.number(band.count), reader.money(band.home), share])
-    column = (CONTENT_WIDTH - 14) / 2
     sizes = data_table(
         [_("Gift size in {currency}").format(currency=home), _("Gifts"), home, _("Share")],
         bands,
-        column,
+        CONTENT_WIDTH,
         page.text,
         page.rtl,
         numeric=[False, True, True, True],
     )
+    return [page.heading(_("Gifts by size")), sizes]
+
+
+def _weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+    """A table that may run over several pages (a year has 53 weeks): its header repeats."""
+    reader = page.reader
+    _ = reader._
+    if not summary.by_week:
+        return []
     weeks = data_table(
-        [_("Week of"), _("Gifts"), home, summary.reporting_currency],
+        [_("Week of"), _("Gifts"), summary.home_currency, summary.reporting_currency],
         [
             [
-                reader.short_date(line.date),
+                reader.date(line.date),
                 reader.number(line.count),
                 reader.money(line.home),
                 reader.money(line.reporting),
             ]
             for line in summary.by_week
         ],
-        column,
+        CONTENT_WIDTH,
         page.text,
         page.rtl,
         numeric=[False, True, True, True],
     )
-    return [
-        page.side_by_side(
-            [
-                [page.heading(_("Gifts by size")), sizes],
-                [page.heading(_("By week (weeks start on Sunday)")), weeks],
-            ]
-        )
-    ]
+    return [page.heading(_("By week (weeks start on Sunday)")), weeks]
 
 
 def _honour_roll(summary: CampaignSummary, page: _Page) -> list[Flowable]:

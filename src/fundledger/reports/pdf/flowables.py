@@ -4,6 +4,7 @@ tables and bars built from them, mirrored for RTL documents."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from reportlab.platypus import Flowable, Table, TableStyle
@@ -28,6 +29,7 @@ class BidiParagraph(Flowable):
         self.rtl = rtl
         self.lines: list[str] = []
         self.undrawable: set[str] = set()  # characters the font lacks, drawn as U+FFFD
+        self.fitted: TextStyle | None = None  # the style as drawn (a one-line text may shrink)
         self.spaceBefore = text_style.space_before
         self.spaceAfter = text_style.space_after
 
@@ -35,10 +37,21 @@ class BidiParagraph(Flowable):
         return text_width(text, self.text_style.font, self.text_style.size)
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        logical = break_lines(self.text, available_width, self._measure, self.rtl)
+        if self.fitted is None:
+            self.fitted = self.text_style
+        if self.text_style.one_line:
+            # A figure is never broken: a long one is set smaller (down to half size) instead.
+            natural = self.natural_width()
+            scale = min(1.0, available_width / natural) if natural else 1.0
+            scale = max(scale, 0.5)
+            self.fitted = replace(self.text_style, size=self.text_style.size * scale,
+                                  leading=self.text_style.leading * scale)  # fmt: skip
+            logical = self.text.split("\n")
+        else:
+            logical = break_lines(self.text, available_width, self._measure, self.rtl)
         self.lines = [self._drawable(visual_line(line, self.rtl)) for line in logical]
         self.width = available_width
-        self.height = len(self.lines) * self.text_style.leading
+        self.height = len(self.lines) * self.fitted.leading
         return self.width, self.height
 
     def _drawable(self, line: str) -> str:
@@ -52,7 +65,7 @@ class BidiParagraph(Flowable):
                    default=0.0)  # fmt: skip
 
     def draw(self) -> None:
-        text_style = self.text_style
+        text_style = self.fitted or self.text_style
         canvas = self.canv
         canvas.setFont(text_style.font, text_style.size)
         canvas.setFillColor(text_style.color)

@@ -36,6 +36,7 @@ class TextStyle:
     align: str = "start"  # start | end | center: start is the right edge in RTL text
     space_before: float = 0
     space_after: float = 0
+    one_line: bool = False  # never wrapped: set smaller when it does not fit (figures)
 
 
 BODY = TextStyle()
@@ -44,12 +45,12 @@ EYEBROW = TextStyle(font=BOLD, size=8.5, leading=11, color=ACCENT)
 TITLE = TextStyle(font=BOLD, size=24, leading=29, space_after=2)
 SUBTITLE = TextStyle(size=10.5, leading=14, color=MUTED, space_after=10)
 HEADING = TextStyle(font=BOLD, size=12.5, leading=16, space_before=14, space_after=6)
-HEADLINE = TextStyle(font=BOLD, size=30, leading=36, color=ACCENT)
+HEADLINE = TextStyle(font=BOLD, size=30, leading=36, color=ACCENT, one_line=True)
 HEADLINE_NOTE = TextStyle(size=10, leading=13.5, color=INK)
 FIGURE_LABEL = TextStyle(size=8, leading=10, color=MUTED, align="center")
 FIGURE_LABEL_START = TextStyle(size=8.5, leading=11, color=MUTED)
-HEADLINE_SECOND = TextStyle(font=BOLD, size=20, leading=26, color=INK)
-FIGURE_VALUE = TextStyle(font=BOLD, size=13, leading=16, align="center")
+HEADLINE_SECOND = TextStyle(font=BOLD, size=20, leading=26, color=INK, one_line=True)
+FIGURE_VALUE = TextStyle(font=BOLD, size=13, leading=16, align="center", one_line=True)
 CELL = TextStyle(size=8.8, leading=11.5)
 CELL_NUMBER = TextStyle(size=8.8, leading=11.5, align="end")
 CELL_HEAD = TextStyle(font=BOLD, size=8, leading=10.5, color=MUTED)

@@ -1,0 +1,74 @@
+"""The summary PDF of a very large campaign: a year of weeks runs over several pages with its
+header repeated, and figures in the billions are set smaller rather than broken."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from fundledger.domain.money import Money
+from fundledger.reports.i18n import Reader
+from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
+from fundledger.services.campaigns import CampaignInfo
+from fundledger.services.reports import (
+    CampaignSummary,
+    CurrencyLine,
+    DayLine,
+    DonorLine,
+    MethodLine,
+    RatesUsed,
+)
+
+
+def ils(amount: str) -> Money:
+    return Money.parse(amount, "ILS")
+
+
+def usd(amount: str) -> Money:
+    return Money.parse(amount, "USD")
+
+
+def year_long_summary() -> CampaignSummary:
+    days = [date(2025, 1, 1) + timedelta(days=offset) for offset in range(362)]
+    weeks = sorted({day - timedelta(days=(day.weekday() + 1) % 7) for day in days})
+    return CampaignSummary(
+        campaign=CampaignInfo(id=1, slug="big", name="A Very Large Campaign",
+                              goal=ils("6000000000"), start=None, end=None, partner=None),
+        home_currency="ILS",
+        reporting_currency="USD",
+        donation_count=1_000_000,
+        donor_count=50_000,
+        anonymous_count=59_822,
+        total_home=ils("5177822955.46"),
+        total_reporting=usd("1500054390.42"),
+        headline=None,
+        by_currency=(CurrencyLine("ILS", 1_000_000, ils("5177822955.46"),
+                                  ils("5177822955.46"), usd("1500054390.42")),),
+        by_day=tuple(DayLine(day, 2762, ils("14303378.33"), usd("4143796.66")) for day in days),
+        rates=RatesUsed(("ECB",), date(2024, 12, 31), date(2025, 12, 26), ("USD/ILS",)),
+        by_week=tuple(DayLine(week, 19230, ils("99573518.37"), usd("28847199.82"))
+                      for week in weeks),
+        by_method=(MethodLine("card", 1_000_000, ils("5177822955.46"), usd("1500054390.42")),),
+        top_donors=(DonorLine("Rania Khoury 4242", 40, ils("242489.87"), usd("69634.49")),),
+        average_gift=ils("5177.82"),
+        median_gift=ils("3529.40"),
+    )  # fmt: skip
+
+
+def test_a_year_of_weeks_runs_over_pages_and_big_figures_stay_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.pdf"
+    write_campaign_pdf(year_long_summary(), Reader("en"), path, ReportOptions(7))
+    pages = PdfReader(path).pages
+    assert len(pages) >= 3
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext
+    text = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    assert "₪5,177,822,955.46" in text.split("\f")[0]
+    assert "1,000,000" in text.split("\f")[0]
+    assert text.count("Week of") >= 2  # the header repeats on the next page
+    assert text.count("Dec 28, 2025") + text.count("December 28, 2025") >= 1

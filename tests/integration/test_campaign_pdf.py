@@ -196,3 +196,13 @@ def test_a_campaign_without_gifts_still_gets_its_summary(
     assert "0.00" in text
     if locale == "en":
         assert "No gifts have been recorded yet." in text
+
+
+def test_the_organisation_heads_the_page_and_signs_the_footer(
+    summary: CampaignSummary, tmp_path: Path
+) -> None:
+    options = ReportOptions(max_rate_age_days=7, organisation="Peace Coalition")
+    write_campaign_pdf(summary, Reader("en"), tmp_path / "signed.pdf", options)
+    pages = pdf_text(tmp_path / "signed.pdf").split("\f")
+    assert pages[0].lstrip().startswith("Peace Coalition · Campaign summary")
+    assert all("Peace Coalition · Don't Look Away" in page for page in pages if page.strip())

@@ -16,7 +16,6 @@ from fundledger.cli.common import Ledger
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.rates import FixedRate
 from fundledger.reports.i18n import LOCALES, Reader
-from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
@@ -86,6 +85,9 @@ def campaign(
 
     summary = ledger.run(work)
     if output_format == "pdf":
+        # Imported here: ReportLab costs every other command a tenth of a second to load.
+        from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
+
         target = output or Path("reports") / f"{slug}-{locale}.pdf"
         options = ReportOptions(max_rate_age_days=ledger.context().settings.max_rate_age_days)
         with _writing(target) as temporary:

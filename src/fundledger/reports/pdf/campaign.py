@@ -21,7 +21,7 @@ from fundledger.reports.pdf.chart import ChartText, Point, money_over_time
 from fundledger.reports.pdf.document import build_pdf
 from fundledger.reports.pdf.flowables import BidiParagraph, ProgressBar, data_table, mirrored
 from fundledger.reports.pdf.fonts import drawable
-from fundledger.services.reports import CampaignSummary, DayLine
+from fundledger.services.reports import CampaignSummary, DayLine, Headline
 
 CONTENT_WIDTH = style.PAGE_SIZE[0] - 2 * style.MARGIN_X
 WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
@@ -78,7 +78,7 @@ def write_campaign_pdf(
     """Writes the PDF; returns the characters no embedded font could draw (shown as U+FFFD),
     which the caller reports, so a name in an unsupported script never vanishes silently."""
     page = _Page(reader)
-    story = campaign_story(summary, page, options)
+    story = _campaign_story(summary, page, options)
     _ = reader._
     campaign = summary.campaign
     footer, footer_missing = drawable(
@@ -99,7 +99,9 @@ def write_campaign_pdf(
     return page.undrawable() | footer_missing
 
 
-def campaign_story(summary: CampaignSummary, page: _Page, options: ReportOptions) -> list[Flowable]:
+def _campaign_story(
+    summary: CampaignSummary, page: _Page, options: ReportOptions
+) -> list[Flowable]:
     story: list[Flowable] = []
     story += _header(summary, page, options)
     story += _headline(summary, page)
@@ -157,7 +159,7 @@ def _headline(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             page.text(
                 _("{amount} at a single fixed rate of {rate}").format(
                     amount=reader.money(summary.headline.total_reporting),
-                    rate=_fixed_rate_text(summary, reader),
+                    rate=_fixed_rate_text(summary.headline, reader),
                 ),
                 style.HEADLINE_NOTE,
             )
@@ -179,9 +181,8 @@ def _headline(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     return flowables
 
 
-def _fixed_rate_text(summary: CampaignSummary, reader: Reader) -> str:
-    assert summary.headline is not None
-    rate = summary.headline.rate
+def _fixed_rate_text(headline: Headline, reader: Reader) -> str:
+    rate = headline.rate
     # No-break spaces: a rate is never split across lines.
     return reader.isolated(
         f"1\u00a0{rate.base}\u00a0=\u00a0{reader.plain_number(rate.value)}\u00a0{rate.quote}"
@@ -452,7 +453,7 @@ def _rates_note(summary: CampaignSummary, page: _Page, options: ReportOptions) -
                 "the gifts converted one by one ({per_gift})."
             ).format(
                 amount=reader.money(summary.headline.total_reporting),
-                rate=_fixed_rate_text(summary, reader),
+                rate=_fixed_rate_text(summary.headline, reader),
                 total=reader.money(summary.total_home),
                 per_gift=reader.money(summary.total_reporting),
             )

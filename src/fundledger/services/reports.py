@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
@@ -455,15 +456,8 @@ def _middle_offsets(cells: list[_Cell], count: int) -> dict[int, list[int]]:
     per_band: Counter[int] = Counter()
     for cell in cells:
         per_band[cell.band] += cell.gifts
-    wanted: dict[int, list[int]] = defaultdict(list)
-    for position in sorted({(count - 1) // 2, count // 2}):
-        before = 0
-        for band in sorted(per_band):
-            if position < before + per_band[band]:
-                wanted[band].append(position - before)
-                break
-            before += per_band[band]
-    return wanted
+    bands = range(max(per_band) + 1)
+    return _locate(sorted({(count - 1) // 2, count // 2}), [per_band[band] for band in bands])
 
 
 def _median(session: Session, converted: _Converted, cells: list[_Cell], count: int) -> int | None:
@@ -582,10 +576,16 @@ class _IndexReader:
         keys = sorted(key for key in factors if key in largest)
         rows = [self._factor_row(index, key, factors[key], largest[key])
                 for index, key in enumerate(keys)]  # fmt: skip
+        uses = [
+            _FactorUse(index, (to_home.numerator, to_home.denominator),
+                       self._thresholds(to_home), convert_minor_python(largest[key], to_home))
+            for index, key in enumerate(keys)
+            for to_home in (factors[key].to_home,)
+        ]  # fmt: skip
         donors_later = _DonorsElsewhere.start(self, rows, methods)
         with self._tables(self.session.connection(), rows, methods):
             cells = self._cells(keys, methods)
-            median = self._median(cells)
+            median = self._median(cells, uses)
             donors = donors_later.result() if donors_later else None
             if donors is None:
                 donors = self._donors(self.session.connection())
@@ -659,15 +659,18 @@ class _IndexReader:
         counted = counted_donations(self.campaign_id, scan=True)
         return gift_factors(self.session, self.context, counted).require_complete()
 
+    def _thresholds(self, to_home: Fraction) -> list[int]:
+        """The amounts where the size bands begin, and one past any amount the ledger holds."""
+        found = [1, *(lowest_amount_reaching(bound, to_home.numerator, to_home.denominator)
+                      for bound in self.bounds)]  # fmt: skip
+        return [*(min(threshold, _NO_AMOUNT_ABOVE) for threshold in found), _NO_AMOUNT_ABOVE]
+
     def _factor_row(
         self, index: int, key: tuple[date, str], factor: ConversionFactors, largest: int
     ) -> dict[str, object]:
-        to_home = factor.to_home
-        thresholds = [1, *(lowest_amount_reaching(bound, to_home.numerator, to_home.denominator)
-                           for bound in self.bounds), _NO_AMOUNT_ABOVE]  # fmt: skip
         row: dict[str, object] = {"id": index, "day": key[0], "currency": key[1]}
-        for position, threshold in enumerate(thresholds):
-            row[f"t_{position}"] = min(threshold, _NO_AMOUNT_ABOVE)
+        for position, threshold in enumerate(self._thresholds(factor.to_home)):
+            row[f"t_{position}"] = threshold
         for name, fraction in (("home", factor.to_home), ("reporting", factor.to_reporting)):
             row |= direct_factor_columns(name, fraction.numerator, fraction.denominator, largest)
         return row
@@ -750,28 +753,123 @@ class _IndexReader:
             raise FundledgerError("a donor's total is larger than the database can add up")
         return [(donor, gifts, home, reporting) for donor, gifts, home, reporting in rows]
 
-    def _median(self, cells: list[_Cell]) -> int | None:
-        """The median gift in home minor units: the size bands say which band holds the
-        middle gift(s); that band's values, grouped and counted, say which value it is."""
+    def _median(self, cells: list[_Cell], factors: list[_FactorUse]) -> int | None:
+        """The median gift in home minor units. The size bands say which band holds the
+        middle gift(s); counting that band's gifts in MEDIAN_PARTS equal parts of its values
+        (index seeks, no conversion, no sort) says which part; only that part's gifts are
+        converted, grouped by value and counted."""
         count = sum(cell.gifts for cell in cells)
         if not count:
             return None
         middle: list[int] = []
+        lows = [0, *self.bounds]
         for band, offsets in sorted(_middle_offsets(cells, count).items()):
-            values = self._scalar_rows(
-                f"WITH v(home, gifts) AS (SELECT {_HOME}, count(*)"  # noqa: S608 (constant SQL; values are bound)
-                f" FROM {_METHOD} AS m CROSS JOIN {_FACTOR} AS f CROSS JOIN {_DONATION}"
-                f" WHERE {_STRETCH} AND d.amount_minor >= f.t_{band}"
-                f" AND d.amount_minor < f.t_{band + 1}{self.counted} GROUP BY 1)"
-                " SELECT home, below FROM (SELECT home, sum(gifts) OVER (ORDER BY home) AS below"
-                " FROM v) WHERE below > :first ORDER BY home LIMIT :many",
-                first=offsets[0],
-                many=len(offsets),
+            high = (
+                self.bounds[band]
+                if band < len(self.bounds)
+                else max(factor.largest_home for factor in factors) + 1
             )
-            middle.extend(
-                next(int(home) for home, below in values if below > offset) for offset in offsets
-            )
+            with self._parts(band, lows[band], high, factors) as parts:
+                counts = [int(gifts) for (gifts,) in self._scalar_rows(parts.count_sql)]
+                for part, inner in _locate(offsets, counts).items():
+                    values = self._scalar_rows(parts.values_sql(part), first=inner[0],
+                                               many=len(inner))  # fmt: skip
+                    middle.extend(
+                        next(int(home) for home, below in values if below > offset)
+                        for offset in inner
+                    )
         return divide_round_half_up(sum(middle), len(middle))
+
+    @contextmanager
+    def _parts(self, band: int, low: int, high: int, factors: list[_FactorUse]) -> Iterator[_Parts]:
+        """Band `band` (home values from `low` up to `high`) cut in MEDIAN_PARTS parts of
+        equal width, as amounts of each factor's currency where each part begins."""
+        width = -(-(high - low) // MEDIAN_PARTS)
+        connection = self.session.connection()
+        split = Table(
+            _SPLIT, MetaData(), Column("id", Integer, primary_key=True, autoincrement=False),
+            *(Column(f"s_{index}", BigInteger, nullable=False)
+              for index in range(MEDIAN_PARTS + 1)),
+            prefixes=["TEMPORARY"],
+        )  # fmt: skip
+        part = Table(_PART, MetaData(), Column("id", Integer, primary_key=True,
+                     autoincrement=False), prefixes=["TEMPORARY"])  # fmt: skip
+        rows = []
+        for factor in factors:
+            first, last = factor.thresholds[band], factor.thresholds[band + 1]
+            row: dict[str, object] = {"id": factor.row_id}
+            for index in range(MEDIAN_PARTS + 1):
+                reaching = lowest_amount_reaching(low + index * width, *factor.home)
+                row[f"s_{index}"] = min(max(reaching, first), last)
+            row["s_0"], row[f"s_{MEDIAN_PARTS}"] = first, last
+            rows.append(row)
+        for table in (split, part):
+            table.create(connection)
+        try:
+            connection.execute(insert(split), rows)
+            connection.execute(insert(part), [{"id": index} for index in range(MEDIAN_PARTS)])
+            yield _Parts(self.counted)
+        finally:
+            for table in (split, part):
+                table.drop(connection)
+
+
+class _FactorUse(NamedTuple):
+    """A factor of the report's temporary table: its row id, home fraction, size-band
+    thresholds and the home value of its largest gift."""
+
+    row_id: int
+    home: tuple[int, int]
+    thresholds: list[int]
+    largest_home: int
+
+
+MEDIAN_PARTS = 8
+_SPLIT = "fundledger_report_split"
+_PART = "fundledger_report_part"
+
+
+class _Parts:
+    """SQL over the parts of one band (tables `_SPLIT` and `_PART` of `_IndexReader._parts`)."""
+
+    def __init__(self, counted: str) -> None:
+        self.counted = counted
+        starts = " ".join(f"WHEN {index} THEN s.s_{index}" for index in range(MEDIAN_PARTS))
+        ends = " ".join(f"WHEN {index} THEN s.s_{index + 1}" for index in range(MEDIAN_PARTS))
+        # Parts outermost: the counts come out in part order, without a sort.
+        self.count_sql = (
+            "SELECT count(*)"  # noqa: S608 (constant SQL; values are bound)
+            f" FROM {_PART} AS p CROSS JOIN {_FACTOR} AS f CROSS JOIN {_SPLIT} AS s"
+            f" CROSS JOIN {_METHOD} AS m CROSS JOIN {_DONATION}"
+            f" WHERE s.id = f.id AND {_STRETCH} AND d.amount_minor >= (CASE p.id {starts} END)"
+            f" AND d.amount_minor < (CASE p.id {ends} END){counted} GROUP BY p.id"
+        )
+
+    def values_sql(self, part: int) -> str:
+        """The distinct home values of one part, each with how many gifts of the part are
+        at or below it; from the first above `:first`, `:many` of them."""
+        return (
+            f"WITH v(home, gifts) AS (SELECT {_HOME}, count(*)"  # noqa: S608 (constant SQL)
+            f" FROM {_FACTOR} AS f CROSS JOIN {_SPLIT} AS s CROSS JOIN {_METHOD} AS m"
+            f" CROSS JOIN {_DONATION} WHERE s.id = f.id AND {_STRETCH}"
+            f" AND d.amount_minor >= s.s_{part} AND d.amount_minor < s.s_{part + 1}"
+            f"{self.counted} GROUP BY 1)"
+            " SELECT home, below FROM (SELECT home, sum(gifts) OVER (ORDER BY home) AS below"
+            " FROM v) WHERE below > :first ORDER BY home LIMIT :many"
+        )
+
+
+def _locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:
+    """Offsets into a sequence cut in parts of `counts` each: part -> offsets within it."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for offset in offsets:
+        before = 0
+        for part, size in enumerate(counts):
+            if offset < before + size:
+                found[part].append(offset - before)
+                break
+            before += size
+    return found
 
 
 class _DonorsElsewhere:

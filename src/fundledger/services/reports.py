@@ -770,7 +770,8 @@ class _IndexReader:
                 else max(factor.largest_home for factor in factors) + 1
             )
             with self._parts(band, lows[band], high, factors) as parts:
-                counts = [int(gifts) for (gifts,) in self._scalar_rows(parts.count_sql)]
+                found = dict(self._scalar_rows(parts.count_sql))  # an empty part has no row
+                counts = [int(found.get(part, 0)) for part in range(MEDIAN_PARTS)]
                 for part, inner in _locate(offsets, counts).items():
                     values = self._scalar_rows(parts.values_sql(part), first=inner[0],
                                                many=len(inner))  # fmt: skip
@@ -838,7 +839,7 @@ class _Parts:
         ends = " ".join(f"WHEN {index} THEN s.s_{index + 1}" for index in range(MEDIAN_PARTS))
         # Parts outermost: the counts come out in part order, without a sort.
         self.count_sql = (
-            "SELECT count(*)"  # noqa: S608 (constant SQL; values are bound)
+            "SELECT p.id, count(*)"  # noqa: S608 (constant SQL; values are bound)
             f" FROM {_PART} AS p CROSS JOIN {_FACTOR} AS f CROSS JOIN {_SPLIT} AS s"
             f" CROSS JOIN {_METHOD} AS m CROSS JOIN {_DONATION}"
             f" WHERE s.id = f.id AND {_STRETCH} AND d.amount_minor >= (CASE p.id {starts} END)"

@@ -32,6 +32,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_ecb_history.py
 	$(BIN)/python benchmarks/import_donations.py
+	$(BIN)/python benchmarks/report_campaign.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations benchmarks

@@ -4,6 +4,7 @@ Which rate applies is decided in `fundledger.domain.rates`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,6 +57,16 @@ class GiftFactors:
                              latest=first.latest)  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class GiftGroup:
+    """The gifts of one currency on one date: how many, and the largest (minor units)."""
+
+    on: date
+    currency: str
+    gifts: int
+    largest_minor: int
+
+
 def gift_factors(
     session: Session, context: CommandContext, counted: ColumnElement[bool]
 ) -> GiftFactors:
@@ -71,22 +82,35 @@ def gift_factors(
         .group_by(Donation.donation_date, Donation.currency)
         .order_by(Donation.donation_date, Donation.currency)
     ).all()
+    return group_factors(
+        session, context, [GiftGroup(day, currency, int(count), int(largest))
+                           for day, currency, count, largest in groups]
+    )  # fmt: skip
+
+
+def group_factors(
+    session: Session, context: CommandContext, groups: Sequence[GiftGroup]
+) -> GiftFactors:
+    """Exact conversion factors for each group (in date order), and the gaps. Refuses a rate
+    that would convert a group's largest gift past any amount the ledger holds."""
     if not groups:
         return GiftFactors({}, ())
     settings = context.settings
-    book = load_rate_book(session, context, groups[0][0], groups[-1][0])
+    book = load_rate_book(session, context, groups[0].on, groups[-1].on)
     factors: dict[GiftKey, ConversionFactors] = {}
     gaps: list[Gap] = []
-    for day, currency, count, largest in groups:
+    for group in groups:
         try:
             found = conversion_factors(
-                book, currency, day, settings.home_currency, settings.reporting_currency
+                book, group.currency, group.on, settings.home_currency, settings.reporting_currency
             )
         except RateNotInForce as error:
-            gaps.append(Gap(day, currency, int(count), error.pair, error.latest, str(error)))
+            gaps.append(
+                Gap(group.on, group.currency, group.gifts, error.pair, error.latest, str(error))
+            )
             continue
-        _refuse_overflow(found, int(largest))
-        factors[(day, currency)] = found
+        _refuse_overflow(found, group.largest_minor)
+        factors[(group.on, group.currency)] = found
     return GiftFactors(factors, tuple(gaps))
 
 

@@ -31,6 +31,7 @@ NAMING_CONVENTION = {
 
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
 APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event", "donor_merge")
+REPORT_INDEX = "ix_donation_report"
 
 
 class Base(DeclarativeBase):
@@ -84,6 +85,21 @@ class Donation(Base):
             name="sign_matches_kind",
         ),
         Index("ix_donation_campaign_date", "campaign_id", "donation_date"),
+        # Everything a campaign report reads, in an order that groups it: the gifts of one
+        # method, day and currency sit together, ascending by amount (so a size band is one
+        # stretch of it). SQLite then sums a campaign without sorting it and without reading
+        # the table; see `fundledger.services.reports`.
+        Index(
+            REPORT_INDEX,
+            "campaign_id",
+            "method",
+            "donation_date",
+            "currency",
+            "amount_minor",
+            "anonymous",
+            "donor_id",
+            "reverses_id",
+        ),
         # A donation is reversed at most once; the index holds only reversals (partial), so
         # the gifts themselves cost it nothing.
         Index(

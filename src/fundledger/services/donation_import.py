@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )  # fmt: skip
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -470,6 +471,11 @@ class _DonationWriter:
             index.create(self.connection)
         for key in self.dropped_keys:
             self.connection.execute(AddConstraint(key))
+        if self.dropped_indexes and not self.sqlite:
+            # PostgreSQL's bulk-load advice: fresh statistics, or the next report is planned
+            # blind until autovacuum comes by (a 1M-gift report took 7.8 s instead of 4.7 s).
+            # Part of the import's transaction, like the rows it describes.
+            self.connection.execute(text("ANALYZE donation, donor"))
         self.dropped_indexes = []
         self.dropped_keys = []
 

@@ -207,6 +207,10 @@ class RateBook:
             self._neighbours[base].add(quote)
             self._neighbours[quote].add(base)
 
+    def pairs(self) -> set[tuple[str, str]]:
+        """The (base, quote) pairs the book holds rates for."""
+        return {(base, quote) for base, quote, _source in self._series}
+
     def _source_order(self, source: str) -> tuple[int, str]:
         return (self._source_rank.get(source, len(self._source_rank)), source)
 

@@ -96,7 +96,9 @@ def group_factors(
     if not groups:
         return GiftFactors({}, ())
     settings = context.settings
-    book = load_rate_book(session, context, groups[0].on, groups[-1].on)
+    needed = {group.currency for group in groups} | {settings.home_currency,
+                                                     settings.reporting_currency}  # fmt: skip
+    book = load_rate_book(session, context, groups[0].on, groups[-1].on, needed)
     factors: dict[GiftKey, ConversionFactors] = {}
     gaps: list[Gap] = []
     for group in groups:
@@ -139,7 +141,8 @@ def convert_amount(
 ) -> Conversion:
     """One amount on one date in home and reporting currency, each rounded once."""
     settings = context.settings
-    book = load_rate_book(session, context, on, on)
+    needed = {amount.currency, settings.home_currency, settings.reporting_currency}
+    book = load_rate_book(session, context, on, on, needed)
     found = conversion_factors(
         book, amount.currency, on, settings.home_currency, settings.reporting_currency
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -233,8 +234,20 @@ def add_rate(
     )
 
 
-def load_rate_book(session: Session, context: CommandContext, first: date, last: date) -> RateBook:
-    """Every rate that could be in force between `first` and `last`, as a RateBook.
+RateRecord = tuple[date, str, str, Decimal, str, int]  # date, base, quote, rate, source, id
+
+
+def load_rate_book(
+    session: Session,
+    context: CommandContext,
+    first: date,
+    last: date,
+    currencies: Collection[str] | None = None,
+) -> RateBook:
+    """Every rate that could be in force between `first` and `last`, as a RateBook; with
+    `currencies`, only those that can serve a pair of them: a pair is found directly,
+    inverted, or crossed through a third currency linked to both (the ECB's EUR/GBP serves
+    no pair of EUR, ILS and USD, since GBP is linked to EUR alone).
 
     Also the last rate of each series in the year before that window: out of force, but it
     lets an error name the latest rate known."""
@@ -242,6 +255,11 @@ def load_rate_book(session: Session, context: CommandContext, first: date, last:
     margin = timedelta(days=settings.max_rate_age_days)
     earliest = max(date.min + margin, first) - margin
     lookback = max(date.min + LOOKBACK, earliest) - LOOKBACK
+    touching = (
+        [or_(ExchangeRate.base.in_(sorted(currencies)), ExchangeRate.quote.in_(sorted(currencies)))]
+        if currencies is not None
+        else []
+    )
     last_before = (
         select(
             ExchangeRate.base,
@@ -249,7 +267,7 @@ def load_rate_book(session: Session, context: CommandContext, first: date, last:
             ExchangeRate.source,
             func.max(ExchangeRate.rate_date).label("rate_date"),
         )
-        .where(ExchangeRate.rate_date >= lookback, ExchangeRate.rate_date < earliest)
+        .where(ExchangeRate.rate_date >= lookback, ExchangeRate.rate_date < earliest, *touching)
         .group_by(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.source)
         .subquery()
     )
@@ -270,20 +288,41 @@ def load_rate_book(session: Session, context: CommandContext, first: date, last:
         ).where(
             ExchangeRate.rate_date.between(lookback, last),
             or_(ExchangeRate.rate_date >= earliest, just_before),
+            *touching,
         )
     )
+    found: list[RateRecord] = list(rows)
+    if currencies is not None:
+        found = _serving(found, set(currencies))
     return RateBook(
-        (Rate(*row) for row in rows),
+        (Rate(*row) for row in found),
         max_age_days=settings.max_rate_age_days,
         source_priority=settings.rate_source_priority,
         known_since=lookback,
     )
 
 
+def _serving(rows: list[RateRecord], currencies: set[str]) -> list[RateRecord]:
+    """Rate rows (date, base, quote, …) between two of `currencies`, or between one of them
+    and a third currency that is linked to at least two of them (a possible cross)."""
+    links: dict[str, set[str]] = defaultdict(set)
+    for _, base, quote, *_rest in rows:
+        if base not in currencies:
+            links[base].add(quote)
+        elif quote not in currencies:
+            links[quote].add(base)
+    return [
+        row
+        for row in rows
+        if (row[1] in currencies and row[2] in currencies)
+        or len(links[row[1] if row[1] not in currencies else row[2]]) >= 2
+    ]
+
+
 def rate_in_force(
     session: Session, context: CommandContext, on: date, base: str, quote: str
 ) -> RateInForce:
-    return load_rate_book(session, context, on, on).in_force(base, quote, on)
+    return load_rate_book(session, context, on, on, {base, quote}).in_force(base, quote, on)
 
 
 @dataclass(frozen=True, slots=True)

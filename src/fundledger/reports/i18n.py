@@ -81,9 +81,6 @@ class Reader:
     def pgettext(self, context: str, message: str) -> str:
         return str(translations(self.language).pgettext(context, message))
 
-    def ngettext(self, singular: str, plural: str, count: int) -> str:
-        return str(translations(self.language).ngettext(singular, plural, count))
-
     def number(self, value: int | Decimal) -> str:
         return self._isolated(format_decimal(value, locale=self.language))
 

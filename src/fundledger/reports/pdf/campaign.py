@@ -439,7 +439,7 @@ def _rates_note(summary: CampaignSummary, page: _Page, options: ReportOptions) -
     if rates.first_date and rates.last_date:
         paragraphs.append(
             _("Rates used: {pairs}, published by {sources} between {first} and {last}.").format(
-                pairs=", ".join(reader.isolated(pair) for pair in rates.pairs),
+                pairs=_listed([reader.isolated(pair) for pair in rates.pairs], reader),
                 sources=_listed([_source_name(source, reader) for source in rates.sources], reader),
                 first=reader.date(rates.first_date),
                 last=reader.date(rates.last_date),

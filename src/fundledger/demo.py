@@ -35,8 +35,15 @@ from fundledger.services.donations import record_donation
 from fundledger.services.rates import import_rates
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger
+from fundledger.services.settings import set_setting
 
 SLUG = "dont-look-away"
+# A made-up name for the sample organisation, in each language of its reports.
+ORGANISATION = {
+    "en": "Shared Future Coalition",
+    "he": "קואליציית עתיד משותף",
+    "ar": "ائتلاف المستقبل المشترك",
+}
 GOAL = Money.parse("800000.00", "ILS")
 HEADLINE_RATE = "1 ILS = 0.2911 USD"
 START, END = date(2025, 6, 1), date(2025, 6, 30)
@@ -183,6 +190,8 @@ def main() -> None:
     initialize_ledger(engine, context)
     with transaction(engine) as session:
         count = build_ledger(session, context)
+        for language, name in ORGANISATION.items():
+            set_setting(session, context, f"organisation.name.{language}", name)
     with transaction(engine) as session:
         headline = FixedRate.parse(HEADLINE_RATE, "ILS", "USD")
         summary = campaign_summary(session, context, SLUG, headline)
@@ -194,9 +203,9 @@ def main() -> None:
     print(f"Sample ledger with {count} gifts: {arguments.db}")
     print(describe(summary))
     print(f"JSON report: {arguments.json}")
-    options = ReportOptions(max_rate_age_days=context.settings.max_rate_age_days)
     for locale in LOCALES:
         pdf = arguments.pdf_dir / f"{SLUG}-{locale}.pdf"
+        options = ReportOptions(context.settings.max_rate_age_days, ORGANISATION[locale])
         write_campaign_pdf(summary, Reader.for_locale(locale), pdf, options)
         print(f"PDF ({locale}): {pdf}{preview(pdf)}")
     print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")

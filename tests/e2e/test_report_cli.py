@@ -79,3 +79,17 @@ def test_csv_has_every_breakdown_and_is_formula_safe(ledger: Shell) -> None:
 def test_an_unknown_locale_is_a_usage_error(quick_ledger: Shell) -> None:
     result = quick_ledger.run("report", "campaign", "dont-look-away", "--locale", "fr", expect=2)
     assert "Invalid value for '--locale'" in result.stderr
+
+
+def test_settings_name_the_organisation_and_choose_the_language(ledger: Shell) -> None:
+    gifts(ledger)
+    ledger.run("settings", "set", "organisation.name.en", "Peace Coalition")
+    ledger.run("settings", "set", "report.locale", "ar")
+    shown = ledger.run("settings", "show", "--format", "json").stdout
+    assert '"value": "Peace Coalition"' in shown
+    result = ledger.run("report", "campaign", "dont-look-away")
+    assert result.stderr.strip() == "Wrote reports/dont-look-away-ar.pdf."
+    # No Arabic name is set: the English one heads the Arabic edition.
+    assert "Peace Coalition" in text_of(ledger.folder / "reports" / "dont-look-away-ar.pdf")
+    message = ledger.fails("settings", "set", "report.locale", "fr")
+    assert message == "Error: 'fr' is not a report locale: use one of en, he, ar"

@@ -1,4 +1,5 @@
-"""Donations, rates and audit events cannot be changed or removed, even by raw SQL."""
+"""Donations, rates, audit events, donor merges and settings cannot be changed or removed,
+even by raw SQL."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
 from fundledger.services.donors import merge_donors
+from fundledger.services.settings import set_setting
 from tests.ledger_helpers import campaign, gift, rates, run
 
 
@@ -23,6 +25,7 @@ def filled(ledger_engine: Engine) -> Engine:
     gift(ledger_engine, "2025-07-03 100.00 USD", donor="Dana Levi")
     gift(ledger_engine, "2025-07-03 50.00 ILS", donor="Dana  Levy")
     run(ledger_engine, lambda s, c: merge_donors(s, c, merged_id=2, into_id=1, reason="same"))
+    run(ledger_engine, lambda s, c: set_setting(s, c, "report.locale", "he"))
     return ledger_engine
 
 

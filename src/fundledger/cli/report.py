@@ -20,6 +20,7 @@ from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
 from fundledger.services.reports import CampaignSummary, campaign_summary
+from fundledger.services.settings import current_settings, organisation_name
 
 
 @click.group()
@@ -40,9 +41,8 @@ def report() -> None:
 @click.option(
     "--locale",
     type=click.Choice(LOCALES),
-    default="en",
-    show_default=True,
-    help="Language of the PDF (Hebrew and Arabic are laid out right to left).",
+    help="Language of the PDF (Hebrew and Arabic are laid out right to left). Default: the "
+    "report.locale setting, else en.",
 )
 @click.option(
     "--fixed-rate",
@@ -61,7 +61,7 @@ def campaign(
     ledger: Ledger,
     slug: str,
     output_format: str,
-    locale: str,
+    locale: str | None,
     fixed_rate: str | None,
     output: Path | None,
 ) -> None:
@@ -72,24 +72,28 @@ def campaign(
       fundledger report campaign dont-look-away --locale he --fixed-rate "1 ILS = 0.2911 USD"
       fundledger report campaign dont-look-away --format json -o totals.json
     """
-    reader = Reader.for_locale(locale)
 
-    def work(session: Session, context: CommandContext) -> CampaignSummary:
+    def work(session: Session, context: CommandContext) -> tuple[CampaignSummary, dict[str, str]]:
         settings = context.settings
         headline_rate = (
             FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
             if fixed_rate
             else None
         )
-        return campaign_summary(session, context, slug, headline_rate)
+        return campaign_summary(session, context, slug, headline_rate), current_settings(session)
 
-    summary = ledger.run(work)
+    summary, organisation = ledger.run(work)
+    locale = locale or organisation.get("report.locale", "en")
+    reader = Reader.for_locale(locale)
     if output_format == "pdf":
         # Imported here: loading ReportLab would cost every other command 0.08 s.
         from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 
         target = output or Path("reports") / f"{slug}-{locale}.pdf"
-        options = ReportOptions(max_rate_age_days=ledger.context().settings.max_rate_age_days)
+        options = ReportOptions(
+            max_rate_age_days=ledger.context().settings.max_rate_age_days,
+            organisation=organisation_name(organisation, locale),
+        )
         with _writing(target) as temporary:
             undrawable = write_campaign_pdf(summary, reader, temporary, options)
         if undrawable:

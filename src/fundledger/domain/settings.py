@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The languages reports are written in (each has a gettext catalog, en being the source).
+REPORT_LOCALES = ("en", "he", "ar")
+
 
 @dataclass(frozen=True, slots=True)
 class LedgerSettings:

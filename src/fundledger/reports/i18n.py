@@ -29,9 +29,10 @@ from babel.support import NullTranslations, Translations
 
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
+from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.reports.pdf.bidi import BIDI_CONTROLS, isolate_ltr
 
-LOCALES = ("en", "he", "ar")
+LOCALES = REPORT_LOCALES
 DOMAIN = "fundledger"
 
 

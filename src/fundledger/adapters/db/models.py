@@ -30,7 +30,7 @@ NAMING_CONVENTION = {
 }
 
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
-APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event", "donor_merge")
+APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event", "donor_merge", "setting")
 REPORT_INDEX = "ix_donation_report"
 SQLITE_ONLY_INDEXES = frozenset({REPORT_INDEX})
 
@@ -143,6 +143,20 @@ class DonorMerge(Base):
     into_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"))
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("donor_merge.id"), unique=True)
     reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class Setting(Base):
+    """An organisation setting: `key` took `value` (None: cleared) at `recorded_at`. Never
+    changed or deleted; the latest row of a key is its value, the rows before it its history."""
+
+    __tablename__ = "setting"
+    __table_args__ = (Index("ix_setting_key_id", "key", "id"),)
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
 

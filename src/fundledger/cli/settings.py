@@ -1,0 +1,70 @@
+"""fundledger settings set|unset|show"""
+
+from __future__ import annotations
+
+import click
+
+from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_rows, emit_table
+from fundledger.services.settings import SETTINGS, current_settings, set_setting
+
+SETTING_KEY = click.Choice(sorted(SETTINGS))
+
+
+@click.group()
+def settings() -> None:
+    """What the ledger's documents say about the organisation."""
+
+
+@settings.command("set")
+@click.argument("key", type=SETTING_KEY, metavar="KEY")
+@click.argument("value")
+@click.pass_obj
+def set_(ledger: Ledger, key: str, value: str) -> None:
+    """Give setting KEY the value VALUE (the old value stays in the history).
+
+    \b
+    Example:
+      fundledger settings set organisation.name.he "עומדים ביחד"
+    """
+    ledger.run(lambda session, context: set_setting(session, context, key, value), write=True)
+    click.echo(f"{key} = {value.strip()}")
+
+
+@settings.command("unset")
+@click.argument("key", type=SETTING_KEY, metavar="KEY")
+@click.pass_obj
+def unset(ledger: Ledger, key: str) -> None:
+    """Clear setting KEY.
+
+    \b
+    Example:
+      fundledger settings unset report.locale
+    """
+    ledger.run(lambda session, context: set_setting(session, context, key, None), write=True)
+    click.echo(f"{key} cleared")
+
+
+@settings.command("show")
+@click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@click.pass_obj
+def show(ledger: Ledger, output_format: str) -> None:
+    """Every setting, its value (if any) and what it means.
+
+    \b
+    Example:
+      fundledger settings show --format json
+    """
+    values = ledger.run(lambda session, _: current_settings(session))
+    rows = [
+        {"key": key, "value": values.get(key), "meaning": SETTINGS[key].meaning}
+        for key in sorted(SETTINGS)
+    ]
+    emit_rows(
+        output_format,
+        rows,
+        ["key", "value", "meaning"],
+        lambda: emit_table(
+            [[str(row["key"]), str(row["value"] or "-"), str(row["meaning"])] for row in rows],
+            ["KEY", "VALUE", "MEANING"],
+        ),
+    )

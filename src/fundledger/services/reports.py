@@ -550,7 +550,7 @@ class _IndexReader:
             else ""
         )
 
-    def _scalar_rows(self, sql: str, **params: object) -> list[Any]:
+    def _rows(self, sql: str, **params: object) -> list[Any]:
         return list(self.session.execute(text(sql), {**self.params, **params}).all())
 
     def _has_reversals(self) -> bool:
@@ -595,7 +595,7 @@ class _IndexReader:
         """The campaign's payment methods, from a few index seeks (a "loose index scan")."""
         found = [
             method
-            for (method,) in self._scalar_rows(
+            for (method,) in self._rows(
                 "WITH RECURSIVE m(method) AS ("  # noqa: S608 (constant SQL; values are bound)
                 f" SELECT (SELECT min(method) FROM {_DONATION} WHERE d.campaign_id = :campaign)"
                 " UNION ALL"
@@ -605,7 +605,7 @@ class _IndexReader:
                 ") SELECT method FROM m WHERE method IS NOT NULL"
             )
         ]
-        unrecorded = self._scalar_rows(
+        unrecorded = self._rows(
             f"SELECT EXISTS (SELECT 1 FROM {_DONATION} "  # noqa: S608 (constant SQL; values are bound)
             "WHERE d.campaign_id = :campaign AND d.method IS NULL)"
         )
@@ -628,7 +628,7 @@ class _IndexReader:
             where="d.donation_date = p.donation_date AND d.currency < p.currency",
         )
         earlier = latest.format(donation=_DONATION, where="d.donation_date < p.donation_date")
-        rows = self._scalar_rows(
+        rows = self._rows(
             "WITH RECURSIVE run(id) AS ("  # noqa: S608 (constant SQL; values are bound)
             f" SELECT ({latest.format(donation=_DONATION, where='1')})"
             " UNION ALL"
@@ -708,7 +708,7 @@ class _IndexReader:
 
     def _cells(self, keys: list[tuple[date, str]], methods: list[str | None]) -> list[_Cell]:
         low, high = self._band_limits()
-        rows = self._scalar_rows(
+        rows = self._rows(
             "SELECT m.id, f.id, b.id, count(*), sum(d.amount_minor),"  # noqa: S608 (constant SQL; values are bound)
             f" sum({_HOME}), sum({_REPORTING}), sum(d.anonymous)"
             f" FROM {_METHOD} AS m CROSS JOIN {_FACTOR} AS f CROSS JOIN {_BAND} AS b"
@@ -770,10 +770,10 @@ class _IndexReader:
                 else max(factor.largest_home for factor in factors) + 1
             )
             with self._parts(band, lows[band], high, factors) as parts:
-                found = dict(self._scalar_rows(parts.count_sql))  # an empty part has no row
+                found = dict(self._rows(parts.count_sql))  # an empty part has no row
                 counts = [int(found.get(part, 0)) for part in range(MEDIAN_PARTS)]
                 for part, inner in _locate(offsets, counts).items():
-                    values = self._scalar_rows(parts.values_sql(part), first=inner[0],
+                    values = self._rows(parts.values_sql(part), first=inner[0],
                                                many=len(inner))  # fmt: skip
                     middle.extend(
                         next(int(home) for home, below in values if below > offset)

@@ -341,13 +341,33 @@ class _Gathered(NamedTuple):
     median: int | None
 
 
+def _has_reversals(session: Session, campaign_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(Donation.id)
+            .where(
+                Donation.reverses_id.is_not(None),
+                # From the index of reversals alone, not every gift of the campaign.
+                Donation.campaign_id + 0 == campaign_id,
+            )
+            .limit(1)
+        )
+    )
+
+
 def _gather_grouped(
     session: Session, context: CommandContext, campaign_id: int, bounds: list[int]
 ) -> _Gathered:
     """PostgreSQL: one pass grouped by (day, currency, method, size band) gives every
     breakdown and total (hash aggregation, no sort); one grouped by donor gives the donor
     count and the honour roll; one or two sorted within a size band give the median."""
-    counted = counted_donations(campaign_id)
+    # A campaign without reversals needs no test for them on every gift (a million index
+    # probes per pass on PostgreSQL).
+    counted = (
+        counted_donations(campaign_id)
+        if _has_reversals(session, campaign_id)
+        else Donation.campaign_id == campaign_id
+    )
     factors = gift_factors(session, context, counted).require_complete()
     with _factor_table(session, factors, bounds) as factor:
         converted = _Converted(factor, counted, bounds)
@@ -554,17 +574,7 @@ class _IndexReader:
         return list(self.session.execute(text(sql), {**self.params, **params}).all())
 
     def _has_reversals(self) -> bool:
-        return bool(
-            self.session.scalar(
-                select(Donation.id)
-                .where(
-                    Donation.reverses_id.is_not(None),
-                    # From the index of reversals alone, not every gift of the campaign.
-                    Donation.campaign_id + 0 == self.campaign_id,
-                )
-                .limit(1)
-            )
-        )
+        return _has_reversals(self.session, self.campaign_id)
 
     def gather(self) -> _Gathered:
         methods = self._methods()

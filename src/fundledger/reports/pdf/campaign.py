@@ -155,15 +155,17 @@ def _headline(summary: CampaignSummary, page: _Page) -> list[Flowable]:
         page.text(_("each gift converted at the rate of its own date"), style.SMALL),
     ]
     if summary.headline is not None:
-        equivalent.append(
+        # The figure asked for with --fixed-rate ($232,880 for American readers) is the one
+        # quoted to them: set large, and labelled with its rate.
+        equivalent += [
+            page.text(reader.money(summary.headline.total_reporting), style.HEADLINE_FIXED),
             page.text(
-                _("{amount} at a single fixed rate of {rate}").format(
-                    amount=reader.money(summary.headline.total_reporting),
-                    rate=_fixed_rate_text(summary.headline, reader),
+                _("at a single fixed rate of {rate}").format(
+                    rate=_fixed_rate_text(summary.headline, reader)
                 ),
-                style.HEADLINE_NOTE,
-            )
-        )
+                style.SMALL,
+            ),
+        ]
     flowables: list[Flowable] = [page.side_by_side([raised, equivalent])]
     goal = summary.campaign.goal
     if goal is not None and summary.goal_progress is not None:

@@ -46,7 +46,8 @@ TITLE = TextStyle(font=BOLD, size=24, leading=29, space_after=2)
 SUBTITLE = TextStyle(size=10.5, leading=14, color=MUTED, space_after=10)
 HEADING = TextStyle(font=BOLD, size=12.5, leading=16, space_before=14, space_after=6)
 HEADLINE = TextStyle(font=BOLD, size=30, leading=36, color=ACCENT, one_line=True)
-HEADLINE_NOTE = TextStyle(size=10, leading=13.5, color=INK, space_before=4)
+HEADLINE_FIXED = TextStyle(font=BOLD, size=15, leading=19, color=INK, space_before=6,
+                           one_line=True)  # fmt: skip
 FIGURE_LABEL = TextStyle(size=8, leading=10, color=MUTED, align="center")
 FIGURE_LABEL_START = TextStyle(size=8.5, leading=11, color=MUTED)
 HEADLINE_SECOND = TextStyle(font=BOLD, size=20, leading=26, color=INK, one_line=True)

@@ -37,21 +37,19 @@ class BidiParagraph(Flowable):
         return text_width(text, self.text_style.font, self.text_style.size)
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        if self.fitted is None:
-            self.fitted = self.text_style
-        if self.text_style.one_line:
+        fitted = self.text_style
+        if fitted.one_line:
             # A figure is never broken: a long one is set smaller (down to half size) instead.
             natural = self.natural_width()
-            scale = min(1.0, available_width / natural) if natural else 1.0
-            scale = max(scale, 0.5)
-            self.fitted = replace(self.text_style, size=self.text_style.size * scale,
-                                  leading=self.text_style.leading * scale)  # fmt: skip
+            scale = max(min(1.0, available_width / natural) if natural else 1.0, 0.5)
+            fitted = replace(fitted, size=fitted.size * scale, leading=fitted.leading * scale)
             logical = self.text.split("\n")
         else:
             logical = break_lines(self.text, available_width, self._measure, self.rtl)
+        self.fitted = fitted
         self.lines = [self._drawable(visual_line(line, self.rtl)) for line in logical]
         self.width = available_width
-        self.height = len(self.lines) * self.fitted.leading
+        self.height = len(self.lines) * fitted.leading
         return self.width, self.height
 
     def _drawable(self, line: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, insert, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import ExchangeRate
@@ -271,26 +271,27 @@ def load_rate_book(
         .group_by(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.source)
         .subquery()
     )
-    just_before = exists().where(
-        last_before.c.base == ExchangeRate.base,
-        last_before.c.quote == ExchangeRate.quote,
-        last_before.c.source == ExchangeRate.source,
-        last_before.c.rate_date == ExchangeRate.rate_date,
+    columns = (
+        ExchangeRate.rate_date,
+        ExchangeRate.base,
+        ExchangeRate.quote,
+        ExchangeRate.rate,
+        ExchangeRate.source,
+        ExchangeRate.id,
     )
-    rows = session.execute(
-        select(
-            ExchangeRate.rate_date,
-            ExchangeRate.base,
-            ExchangeRate.quote,
-            ExchangeRate.rate,
-            ExchangeRate.source,
-            ExchangeRate.id,
-        ).where(
-            ExchangeRate.rate_date.between(lookback, last),
-            or_(ExchangeRate.rate_date >= earliest, just_before),
-            *touching,
-        )
+    # Two plain reads rather than one with OR EXISTS: PostgreSQL tested every row of the
+    # look-back year against the subquery (0.2 s for a year of ECB rates).
+    in_window = select(*columns).where(ExchangeRate.rate_date.between(earliest, last), *touching)
+    just_before = select(*columns).join(
+        last_before,
+        and_(
+            last_before.c.base == ExchangeRate.base,
+            last_before.c.quote == ExchangeRate.quote,
+            last_before.c.source == ExchangeRate.source,
+            last_before.c.rate_date == ExchangeRate.rate_date,
+        ),
     )
+    rows = session.execute(union_all(in_window, just_before))
     found: list[RateRecord] = list(rows)
     if currencies is not None:
         found = _serving(found, set(currencies))

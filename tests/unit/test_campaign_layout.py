@@ -72,3 +72,37 @@ def test_a_year_of_weeks_runs_over_pages_and_big_figures_stay_whole(tmp_path: Pa
     assert "1,000,000" in text.split("\f")[0]
     assert text.count("Week of") >= 2  # the header repeats on the next page
     assert text.count("Dec 28, 2025") + text.count("December 28, 2025") >= 1
+
+
+def test_long_names_many_methods_and_a_single_day_still_lay_out(tmp_path: Path) -> None:
+    day = date(2025, 7, 3)
+    long_name = "קרן " + "Very-Long-Family-Foundation-Name-Without-Spaces" * 4
+    summary = CampaignSummary(
+        campaign=CampaignInfo(id=1, slug="x", name="A campaign whose name is long enough to "
+                              "need two lines at the size of a title " * 2, goal=None,
+                              start=day, end=day, partner="שותף " * 30),
+        home_currency="ILS",
+        reporting_currency="USD",
+        donation_count=40,
+        donor_count=1,
+        anonymous_count=0,
+        total_home=ils("4000.00"),
+        total_reporting=usd("1184.83"),
+        headline=None,
+        by_currency=(CurrencyLine("ILS", 40, ils("4000.00"), ils("4000.00"), usd("1184.83")),),
+        by_day=(DayLine(day, 40, ils("4000.00"), usd("1184.83")),),
+        rates=RatesUsed(("manual",), day, day, ("USD/ILS",)),
+        by_week=(DayLine(date(2025, 6, 29), 40, ils("4000.00"), usd("1184.83")),),
+        by_method=tuple(MethodLine(f"method {number} " + "x" * 20, 1, ils("100.00"),
+                                   usd("29.62")) for number in range(40)),
+        top_donors=(DonorLine(long_name, 40, ils("4000.00"), usd("1184.83")),),
+        average_gift=ils("100.00"),
+        median_gift=ils("100.00"),
+    )  # fmt: skip
+    for locale in ("en", "he", "ar"):
+        path = tmp_path / f"odd-{locale}.pdf"
+        assert write_campaign_pdf(summary, Reader(locale), path, ReportOptions(7)) == set()
+        pages = PdfReader(path).pages
+        assert len(pages) >= 2
+        # The footer's long campaign name is cut short before it reaches the page number.
+        assert "…" in pages[0].extract_text()

@@ -48,6 +48,7 @@ Anchor = Literal["start", "middle", "end"]
 TICKS = 4  # gridlines above zero; each scale's step is at least a quarter of its top
 DATE_LABELS = 6
 LEGEND_HEIGHT = 14
+MAX_BAR_WIDTH = 28  # a campaign of a few days gets bars, not blocks
 
 
 def _label(drawing: Drawing, x: float, y: float, text: str, anchor: Anchor, rtl: bool,
@@ -109,7 +110,8 @@ def money_over_time(points: Sequence[Point], width: float, text: ChartText) -> D
         ),
     )
     _axes(drawing, plot, bar_step, line_step, text)
-    bar_width = max((plot.x1 - plot.x0) / plot.slots * plot.step_days * 0.72, 0.6)
+    bar_width = min(max((plot.x1 - plot.x0) / plot.slots * plot.step_days * 0.72, 0.6),
+                    MAX_BAR_WIDTH)  # fmt: skip
     for point in points:
         bar = Rect(plot.x_of(point.day) - bar_width / 2, plot.y0, bar_width,
                    plot.y_of(point.amount, bar_step * TICKS) - plot.y0)  # fmt: skip

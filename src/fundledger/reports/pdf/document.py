@@ -13,7 +13,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.bidi import visual_line
-from fundledger.reports.pdf.fonts import register_fonts
+from fundledger.reports.pdf.fonts import register_fonts, text_width
 
 # No PDF build fetches anything: ReportLab's URL opener refuses every scheme and host (local
 # files are opened by name, before any URL handling).
@@ -55,13 +55,24 @@ def _numbered_canvas(footer_left: str, page_label: PageLabel, rtl: bool) -> type
             self.setFont(footer.font, footer.size)
             self.setFillColor(footer.color)
             label = visual_line(page_label(self.getPageNumber(), total), rtl)
-            left_text = visual_line(footer_left, rtl)
+            room = width - 2 * style.MARGIN_X - text_width(label, footer.font, footer.size) - 24
+            left_text = visual_line(_shortened(footer_left, room, footer.font, footer.size), rtl)
             start, end = (label, left_text) if rtl else (left_text, label)
             self.drawString(style.MARGIN_X, style.FOOTER_Y, start)
             self.drawRightString(width - style.MARGIN_X, style.FOOTER_Y, end)
             self.restoreState()
 
     return NumberedCanvas
+
+
+def _shortened(text: str, width: float, font: str, size: float) -> str:
+    """`text`, cut at its end with an ellipsis if it is wider than `width` once drawn."""
+    if text_width(visual_line(text, rtl=False), font, size) <= width:
+        return text
+    words = text
+    while words and text_width(visual_line(words + "…", rtl=False), font, size) > width:
+        words = words[:-1]
+    return words.rstrip() + "…"
 
 
 def build_pdf(

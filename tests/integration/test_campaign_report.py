@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import BigInteger, Engine, func, literal, select
 
+from fundledger.adapters.db.engine import transaction
 from fundledger.adapters.db.models import AuditEvent, Donation
 from fundledger.adapters.db.sql_money import convert_minor as convert_minor_sql
 from fundledger.adapters.db.sql_money import (
@@ -23,7 +24,7 @@ from fundledger.services import reports
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.donations import reverse_donation
 from fundledger.services.reports import campaign_summary
-from tests.ledger_helpers import campaign, gift, rates, run, summary
+from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run, summary
 
 
 @pytest.fixture
@@ -264,3 +265,21 @@ def test_donor_sums_on_one_connection_equal_those_of_the_second(
     monkeypatch.setattr(reports._DonorsElsewhere, "_donors", staticmethod(lambda *_: None))
     assert summary(ledger) == both
     assert len(both.top_donors) == 7
+
+
+def test_a_gift_committed_during_a_report_is_in_none_of_its_parts(ledger: Engine) -> None:
+    """The donor sums run on a second connection (both databases). A gift committed after the
+    report's snapshot must be missing from every part of the report alike: on PostgreSQL the
+    second connection imports the first one's snapshot; on SQLite it is not used when the
+    snapshots differ."""
+    gift(ledger, "2025-07-03 100.00 ILS", donor="Dana Levi")
+    with transaction(ledger) as session:
+        assert session.scalar(select(func.count()).select_from(Donation)) == 1  # the snapshot
+        gift(ledger, "2025-07-03 900.00 ILS", donor="Omar Haddad")  # committed meanwhile
+        report = campaign_summary(session, CONTEXT, "dont-look-away")
+    assert (report.donation_count, report.total_home) == (1, Money("100.00", "ILS"))
+    assert [(line.name, line.home) for line in report.top_donors] == [
+        ("Dana Levi", Money("100.00", "ILS"))
+    ]
+    assert report.donor_count == 1
+    assert summary(ledger).donor_count == 2

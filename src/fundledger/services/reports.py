@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.engine import make_engine
+from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.db.models import REPORT_INDEX, Donation, Donor, DonorMerge
 from fundledger.adapters.db.queries import counted_donations, merges_in_force
 from fundledger.adapters.db.sql_money import (
@@ -360,7 +361,8 @@ def _gather_grouped(
 ) -> _Gathered:
     """PostgreSQL: one pass grouped by (day, currency, method, size band) gives every
     breakdown and total (hash aggregation, no sort); one grouped by donor gives the donor
-    count and the honour roll; one or two sorted within a size band give the median."""
+    count and the honour roll; one or two sorted within a size band give the median. The
+    donor pass runs at the same time on a second connection reading the same snapshot."""
     # A campaign without reversals needs no test for them on every gift (a million index
     # probes per pass on PostgreSQL).
     counted = (
@@ -369,6 +371,7 @@ def _gather_grouped(
         else Donation.campaign_id == campaign_id
     )
     factors = gift_factors(session, context, counted).require_complete()
+    donors_later = _SnapshotDonors.start(session, factors, counted, bounds)
     with _factor_table(session, factors, bounds) as factor:
         converted = _Converted(factor, counted, bounds)
         cube = session.execute(
@@ -383,10 +386,60 @@ def _gather_grouped(
             _Cell(day, currency, method, int(band), *(int(value) for value in sums))
             for day, currency, method, band, *sums in cube
         ]
-        donors = _donor_totals(session, converted)
         count = sum(cell.gifts for cell in cells)
         median = _median(session, converted, cells, count)
+        donors = donors_later.result()
     return _Gathered(factors, cells, donors, median)
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+
+class _SnapshotDonors:
+    """PostgreSQL: the donor sums on a second connection, in a thread, while the first sums
+    the cells and finds the median (each statement runs on one core). The second transaction
+    imports the first one's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), so both
+    read exactly the same ledger, whatever is committed in between."""
+
+    def __init__(self, future: Future[list[tuple[int, int, int, int]]]) -> None:
+        self.future = future
+
+    @classmethod
+    def start(
+        cls,
+        session: Session,
+        factors: dict[tuple[date, str], ConversionFactors],
+        counted: ColumnElement[bool],
+        bounds: list[int],
+    ) -> _SnapshotDonors:
+        snapshot = str(session.scalar(text("SELECT pg_export_snapshot()")))
+        if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into SQL as a literal below
+            raise RuntimeError(f"unexpected snapshot id from PostgreSQL: {snapshot!r}")
+        url = session.connection().engine.url.render_as_string(hide_password=False)
+        executor = ThreadPoolExecutor(max_workers=1)
+        future = executor.submit(cls._donors, url, snapshot, factors, counted, bounds)
+        executor.shutdown(wait=False)  # the thread ends with its one task
+        return cls(future)
+
+    @staticmethod
+    def _donors(
+        url: str,
+        snapshot: str,
+        factors: dict[tuple[date, str], ConversionFactors],
+        counted: ColumnElement[bool],
+        bounds: list[int],
+    ) -> list[tuple[int, int, int, int]]:
+        engine = make_engine(url)
+        try:
+            with transaction(engine) as session:  # REPEATABLE READ, as the first one
+                session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                with _factor_table(session, factors, bounds) as factor:
+                    return _donor_totals(session, _Converted(factor, counted, bounds))
+        finally:
+            engine.dispose()
+
+    def result(self) -> list[tuple[int, int, int, int]]:
+        return self.future.result()
 
 
 class _Cell(NamedTuple):

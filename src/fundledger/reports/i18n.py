@@ -11,7 +11,7 @@ import io
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 
 from babel import Locale
@@ -72,7 +72,7 @@ class Reader:
             )
         return cls(language)
 
-    @property
+    @cached_property  # asked for every number drawn
     def rtl(self) -> bool:
         return Locale.parse(self.language).character_order == "right-to-left"
 

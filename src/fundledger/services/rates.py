@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, insert, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import ExchangeRate
@@ -234,9 +234,6 @@ def add_rate(
     )
 
 
-RateRecord = tuple[date, str, str, Decimal, str, int]  # date, base, quote, rate, source, id
-
-
 def load_rate_book(
     session: Session,
     context: CommandContext,
@@ -255,11 +252,22 @@ def load_rate_book(
     margin = timedelta(days=settings.max_rate_age_days)
     earliest = max(date.min + margin, first) - margin
     lookback = max(date.min + LOOKBACK, earliest) - LOOKBACK
-    touching = (
-        [or_(ExchangeRate.base.in_(sorted(currencies)), ExchangeRate.quote.in_(sorted(currencies)))]
-        if currencies is not None
-        else []
-    )
+    serving: list[ColumnElement[bool]] = []
+    if currencies is not None:
+        # Which pairs can serve is decided on the pairs alone, before any rate is read: the
+        # rows of the others (the ECB's thirty-odd currencies) are never fetched.
+        wanted = sorted(currencies)
+        pairs = session.execute(
+            select(ExchangeRate.base, ExchangeRate.quote)
+            .where(
+                ExchangeRate.rate_date.between(lookback, last),
+                or_(ExchangeRate.base.in_(wanted), ExchangeRate.quote.in_(wanted)),
+            )
+            .distinct()
+        ).all()
+        serving = [tuple_(ExchangeRate.base, ExchangeRate.quote).in_(
+            _serving_pairs([(base, quote) for base, quote in pairs], set(currencies)) or [("", "")]
+        )]  # fmt: skip
     last_before = (
         select(
             ExchangeRate.base,
@@ -267,7 +275,7 @@ def load_rate_book(
             ExchangeRate.source,
             func.max(ExchangeRate.rate_date).label("rate_date"),
         )
-        .where(ExchangeRate.rate_date >= lookback, ExchangeRate.rate_date < earliest, *touching)
+        .where(ExchangeRate.rate_date >= lookback, ExchangeRate.rate_date < earliest, *serving)
         .group_by(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.source)
         .subquery()
     )
@@ -281,7 +289,7 @@ def load_rate_book(
     )
     # Two plain reads rather than one with OR EXISTS: PostgreSQL tested every row of the
     # look-back year against the subquery (0.2 s for a year of ECB rates).
-    in_window = select(*columns).where(ExchangeRate.rate_date.between(earliest, last), *touching)
+    in_window = select(*columns).where(ExchangeRate.rate_date.between(earliest, last), *serving)
     just_before = select(*columns).join(
         last_before,
         and_(
@@ -292,31 +300,28 @@ def load_rate_book(
         ),
     )
     rows = session.execute(union_all(in_window, just_before))
-    found: list[RateRecord] = list(rows)
-    if currencies is not None:
-        found = _serving(found, set(currencies))
     return RateBook(
-        (Rate(*row) for row in found),
+        (Rate(*row) for row in rows),
         max_age_days=settings.max_rate_age_days,
         source_priority=settings.rate_source_priority,
         known_since=lookback,
     )
 
 
-def _serving(rows: list[RateRecord], currencies: set[str]) -> list[RateRecord]:
-    """Rate rows (date, base, quote, …) between two of `currencies`, or between one of them
-    and a third currency that is linked to at least two of them (a possible cross)."""
+def _serving_pairs(pairs: list[tuple[str, str]], currencies: set[str]) -> list[tuple[str, str]]:
+    """The (base, quote) pairs between two of `currencies`, or between one of them and a
+    third currency that is linked to at least two of them (a possible cross)."""
     links: dict[str, set[str]] = defaultdict(set)
-    for _, base, quote, *_rest in rows:
+    for base, quote in pairs:
         if base not in currencies:
             links[base].add(quote)
         elif quote not in currencies:
             links[quote].add(base)
     return [
-        row
-        for row in rows
-        if (row[1] in currencies and row[2] in currencies)
-        or len(links[row[1] if row[1] not in currencies else row[2]]) >= 2
+        (base, quote)
+        for base, quote in pairs
+        if (base in currencies and quote in currencies)
+        or len(links[base if base not in currencies else quote]) >= 2
     ]
 
 

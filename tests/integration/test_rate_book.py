@@ -34,6 +34,7 @@ def test_a_book_of_some_currencies_keeps_every_rate_that_can_serve_them(
     assert book({"ILS", "USD", "EUR"}) == [("CHF", "ILS"), ("CHF", "USD"), ("EUR", "ILS"),
                                            ("EUR", "USD")]  # fmt: skip
     assert len(book(None)) == 6
+    assert book({"THB", "ILS"}) == []  # THB has no rate at all: nothing serves the pair
     saturday = date(2025, 7, 5)
     whole = run(ledger_engine, lambda s, c: load_rate_book(s, c, saturday, saturday))
     some = run(ledger_engine, lambda s, c: load_rate_book(s, c, saturday, saturday, {"USD", "ILS"}))

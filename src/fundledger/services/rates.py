@@ -265,9 +265,8 @@ def load_rate_book(
             )
             .distinct()
         ).all()
-        serving = [tuple_(ExchangeRate.base, ExchangeRate.quote).in_(
-            _serving_pairs([(base, quote) for base, quote in pairs], set(currencies)) or [("", "")]
-        )]  # fmt: skip
+        useful = _serving_pairs([(base, quote) for base, quote in pairs], set(currencies))
+        serving = [tuple_(ExchangeRate.base, ExchangeRate.quote).in_(useful)]
     last_before = (
         select(
             ExchangeRate.base,

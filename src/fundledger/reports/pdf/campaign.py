@@ -53,6 +53,18 @@ class _Page:
     def heading(self, text: str) -> BidiParagraph:
         return self.text(text, style.HEADING)
 
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        numeric: Sequence[bool],
+        total: Sequence[str] | None = None,
+    ) -> Table:
+        """A full-width table of this page's text, mirrored for RTL readers."""
+        return data_table(header, rows, CONTENT_WIDTH, self.text, self.rtl, numeric=numeric,
+                          total=total)  # fmt: skip
+
     def side_by_side(self, columns: Sequence[Sequence[Flowable]], gap: float = 14) -> Table:
         width = (CONTENT_WIDTH - gap * (len(columns) - 1)) / len(columns)
         cells: list[object] = []
@@ -264,8 +276,7 @@ def _breakdowns(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     home, reporting = summary.home_currency, summary.reporting_currency
-    column = CONTENT_WIDTH
-    methods = data_table(
+    methods = page.table(
         [_("Method"), _("Gifts"), home, reporting],
         [
             [
@@ -276,9 +287,6 @@ def _breakdowns(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             ]
             for line in summary.by_method
         ],
-        column,
-        page.text,
-        page.rtl,
         numeric=[False, True, True, True],
         total=[
             _("Total"),
@@ -287,7 +295,7 @@ def _breakdowns(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             reader.money(summary.total_reporting),
         ],
     )
-    currencies = data_table(
+    currencies = page.table(
         [_("Currency"), _("Gifts"), _("Given"), home],
         [
             [
@@ -298,9 +306,6 @@ def _breakdowns(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             ]
             for line in summary.by_currency
         ],
-        column,
-        page.text,
-        page.rtl,
         numeric=[False, True, True, True],
         total=[
             _("Total"),
@@ -352,12 +357,9 @@ def _sizes(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             else "–"
         )
         bands.append([label, reader.number(band.count), reader.money(band.home), share])
-    sizes = data_table(
+    sizes = page.table(
         [_("Gift size in {currency}").format(currency=home), _("Gifts"), home, _("Share")],
         bands,
-        CONTENT_WIDTH,
-        page.text,
-        page.rtl,
         numeric=[False, True, True, True],
     )
     return [page.heading(_("Gifts by size")), sizes]
@@ -369,7 +371,7 @@ def _weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     _ = reader._
     if not summary.by_week:
         return []
-    weeks = data_table(
+    weeks = page.table(
         [_("Week of"), _("Gifts"), summary.home_currency, summary.reporting_currency],
         [
             [
@@ -380,9 +382,6 @@ def _weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
             ]
             for line in summary.by_week
         ],
-        CONTENT_WIDTH,
-        page.text,
-        page.rtl,
         numeric=[False, True, True, True],
     )
     return [page.heading(_("By week (weeks start on Sunday)")), weeks]
@@ -403,12 +402,9 @@ def _honour_roll(summary: CampaignSummary, page: _Page) -> list[Flowable]:
         ]
         for rank, line in enumerate(summary.top_donors, start=1)
     ]
-    table = data_table(
+    table = page.table(
         ["", _("Donor"), _("Gifts"), summary.home_currency, summary.reporting_currency],
         rows,
-        CONTENT_WIDTH,
-        page.text,
-        page.rtl,
         numeric=[True, False, True, True, True],
     )
     return [

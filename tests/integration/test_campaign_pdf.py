@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from reportlab import rl_config
 from reportlab.lib.utils import open_for_read
 from reportlab.pdfbase.ttfonts import TTFont
 from sqlalchemy import Engine
@@ -162,7 +163,10 @@ def test_a_character_no_font_has_is_shown_as_a_mark_and_reported(
                for character in drawn)  # fmt: skip
 
 
-def test_no_pdf_build_reads_a_url(tmp_path: Path) -> None:
+def test_no_pdf_build_reads_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """reports/pdf/document.py trusts no URL scheme or host; a server that records what it is
+    asked for shows that nothing reaches it, and that it would see a request if ReportLab
+    were told to trust it (so the first half can fail)."""
     requests: list[str] = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
@@ -175,13 +179,17 @@ def test_no_pdf_build_reads_a_url(tmp_path: Path) -> None:
     server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/logo.gif"
     try:
-        url = f"http://127.0.0.1:{server.server_port}/logo.gif"
         with pytest.raises(OSError, match="Cannot open resource"):
             open_for_read(url)
+        assert requests == []
+        monkeypatch.setattr(rl_config, "trustedHosts", [f"127.0.0.1:{server.server_port}"])
+        monkeypatch.setattr(rl_config, "trustedSchemes", ["http"])
+        assert open_for_read(url).read() == b"GIF89a"
     finally:
         server.shutdown()
-    assert requests == []
+    assert requests == ["/logo.gif"]
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])

@@ -83,7 +83,7 @@ class Reader:
         return str(translations(self.language).pgettext(context, message))
 
     def number(self, value: int | Decimal) -> str:
-        return self._isolated(format_decimal(value, locale=self.language))
+        return self.isolated(format_decimal(value, locale=self.language))
 
     def money(self, money: Money, *, whole: bool = False) -> str:
         """An amount with its currency sign, as one left-to-right unit in RTL text; `whole`
@@ -94,22 +94,18 @@ class Reader:
             pattern = standard.split(";")[0].replace(".00", "")
         text = format_currency(money.amount, money.currency, format=pattern,
                                locale=self.language, currency_digits=not whole)  # fmt: skip
-        return self._isolated(text)
+        return self.isolated(text)
 
     def plain_number(self, value: Decimal) -> str:
         """A number with all its digits (a rate: "0.2911"), in the locale's symbols."""
         return _plain(format_decimal(value, format="#,##0.##########", locale=self.language))
 
-    def isolated(self, text: str) -> str:
-        """Text that must read left to right as one unit ("USD/ILS", "1 ILS = 0.2911 USD")."""
-        return isolate_ltr(text) if self.rtl else text
-
     def compact(self, value: int | Decimal) -> str:
         """A rounded figure for a chart axis ("250K")."""
-        return self._isolated(format_compact_decimal(value, locale=self.language))
+        return self.isolated(format_compact_decimal(value, locale=self.language))
 
     def percent(self, value: Decimal) -> str:
-        return self._isolated(format_percent(value, locale=self.language))
+        return self.isolated(format_percent(value, locale=self.language))
 
     def date(self, day: datetime.date) -> str:
         return format_date(day, "long", locale=self.language)
@@ -124,9 +120,10 @@ class Reader:
         """ "US dollar", or with `plural` the form for amounts ("US dollars")."""
         return str(get_currency_name(code, count=2 if plural else None, locale=self.language))
 
-    def _isolated(self, text: str) -> str:
-        """Digits and signs kept as one left-to-right unit in RTL text; a figure that carries a
-        word of the language ("250 ألف") is left to the bidi algorithm, which orders it right."""
+    def isolated(self, text: str) -> str:
+        """Text that must read left to right as one unit in RTL text ("-250.00 ₪",
+        "USD/ILS", "1 ILS = 0.2911 USD"); a figure that carries a word of the language
+        ("250 ألف") is left to the bidi algorithm, which orders it right."""
         text = _plain(text)
         if not self.rtl or any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
             return text

@@ -66,6 +66,8 @@ from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, gift_factors, group_factors
 
 K = TypeVar("K")
+T = TypeVar("T")
+DonorSums = list[tuple[int, int, int, int]]  # (donor, gifts, home, reporting) per donor
 PER_GIFT_METHOD = (
     "sum of per-gift conversions, each rounded half-up once from the original amount "
     "at the rate in force on the gift's date"
@@ -338,7 +340,7 @@ class _Gathered(NamedTuple):
 
     factors: dict[tuple[date, str], ConversionFactors]
     cells: list[_Cell]
-    donors: list[tuple[int, int, int, int]]
+    donors: DonorSums
     median: int | None
 
 
@@ -371,7 +373,7 @@ def _gather_grouped(
         else Donation.campaign_id == campaign_id
     )
     factors = gift_factors(session, context, counted).require_complete()
-    donors_later = _SnapshotDonors.start(session, factors, counted, bounds)
+    donors_later = _donors_on_snapshot_later(session, factors, counted, bounds)
     with _factor_table(session, factors, bounds) as factor:
         converted = _Converted(factor, counted, bounds)
         cube = session.execute(
@@ -395,51 +397,46 @@ def _gather_grouped(
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 
-class _SnapshotDonors:
+def _in_background(function: Callable[..., T], *args: object) -> Future[T]:
+    """`function(*args)` in a thread of its own, running while the caller goes on."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    future = executor.submit(function, *args)
+    executor.shutdown(wait=False)  # the thread ends with its one task
+    return future
+
+
+def _donors_on_snapshot_later(
+    session: Session,
+    factors: dict[tuple[date, str], ConversionFactors],
+    counted: ColumnElement[bool],
+    bounds: list[int],
+) -> Future[DonorSums]:
     """PostgreSQL: the donor sums on a second connection, in a thread, while the first sums
     the cells and finds the median (each statement runs on one core). The second transaction
     imports the first one's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), so both
     read exactly the same ledger, whatever is committed in between."""
+    snapshot = str(session.scalar(text("SELECT pg_export_snapshot()")))
+    if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into SQL as a literal
+        raise RuntimeError(f"unexpected snapshot id from PostgreSQL: {snapshot!r}")
+    url = session.connection().engine.url.render_as_string(hide_password=False)
+    return _in_background(_donors_on_snapshot, url, snapshot, factors, counted, bounds)
 
-    def __init__(self, future: Future[list[tuple[int, int, int, int]]]) -> None:
-        self.future = future
 
-    @classmethod
-    def start(
-        cls,
-        session: Session,
-        factors: dict[tuple[date, str], ConversionFactors],
-        counted: ColumnElement[bool],
-        bounds: list[int],
-    ) -> _SnapshotDonors:
-        snapshot = str(session.scalar(text("SELECT pg_export_snapshot()")))
-        if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into SQL as a literal below
-            raise RuntimeError(f"unexpected snapshot id from PostgreSQL: {snapshot!r}")
-        url = session.connection().engine.url.render_as_string(hide_password=False)
-        executor = ThreadPoolExecutor(max_workers=1)
-        future = executor.submit(cls._donors, url, snapshot, factors, counted, bounds)
-        executor.shutdown(wait=False)  # the thread ends with its one task
-        return cls(future)
-
-    @staticmethod
-    def _donors(
-        url: str,
-        snapshot: str,
-        factors: dict[tuple[date, str], ConversionFactors],
-        counted: ColumnElement[bool],
-        bounds: list[int],
-    ) -> list[tuple[int, int, int, int]]:
-        engine = make_engine(url)
-        try:
-            with transaction(engine) as session:  # REPEATABLE READ, as the first one
-                session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-                with _factor_table(session, factors, bounds) as factor:
-                    return _donor_totals(session, _Converted(factor, counted, bounds))
-        finally:
-            engine.dispose()
-
-    def result(self) -> list[tuple[int, int, int, int]]:
-        return self.future.result()
+def _donors_on_snapshot(
+    url: str,
+    snapshot: str,
+    factors: dict[tuple[date, str], ConversionFactors],
+    counted: ColumnElement[bool],
+    bounds: list[int],
+) -> DonorSums:
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:  # REPEATABLE READ, as the first one
+            session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            with _factor_table(session, factors, bounds) as factor:
+                return _donor_totals(session, _Converted(factor, counted, bounds))
+    finally:
+        engine.dispose()
 
 
 class _Cell(NamedTuple):
@@ -491,7 +488,7 @@ def _week_of(day: date) -> date:
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-def _donor_totals(session: Session, converted: _Converted) -> list[tuple[int, int, int, int]]:
+def _donor_totals(session: Session, converted: _Converted) -> DonorSums:
     """(donor, gifts, home, reporting) of each donor, over gifts given by name; a merged
     donor counts as the donor it was merged into."""
     merges = merges_in_force()
@@ -508,7 +505,7 @@ def _donor_totals(session: Session, converted: _Converted) -> list[tuple[int, in
 
 
 def _honour_roll(
-    session: Session, donors: list[tuple[int, int, int, int]], home: str, reporting: str
+    session: Session, donors: DonorSums, home: str, reporting: str
 ) -> tuple[DonorLine, ...]:
     top = heapq.nsmallest(TOP_DONORS, donors, key=lambda donor: (-donor[2], donor[0]))
     names = dict(
@@ -563,8 +560,7 @@ def _progress(goal: Money | None, total_home: Money, total_reporting: Money) -> 
     return None
 
 
-def _apply_merges(session: Session, donors: list[tuple[int, int, int, int]]
-                  ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+def _apply_merges(session: Session, donors: DonorSums) -> DonorSums:
     """Per-donor sums with each merged donor counted as the donor it was merged into."""
     merges = merges_in_force()
     into = dict(session.execute(select(merges.c.merged_donor_id, merges.c.into_donor_id)).all())
@@ -619,23 +615,22 @@ class _IndexReader:
         self.counted = (
             " AND d.reverses_id IS NULL AND NOT EXISTS "
             "(SELECT 1 FROM donation AS r WHERE r.reverses_id = d.id)"
-            if self._has_reversals()
+            if _has_reversals(session, campaign_id)
             else ""
         )
 
     def _rows(self, sql: str, **params: object) -> list[Any]:
         return list(self.session.execute(text(sql), {**self.params, **params}).all())
 
-    def _has_reversals(self) -> bool:
-        return _has_reversals(self.session, self.campaign_id)
-
     def gather(self) -> _Gathered:
         methods = self._methods()
-        runs = [run for method in methods for run in self._runs(method)]
-        factors = self._factors(runs)
+        # The largest amount of each (date, currency), reversals included (as magnitudes):
+        # what the conversion must provably fit.
         largest: dict[tuple[date, str], int] = defaultdict(int)
-        for day, currency, amount in runs:
-            largest[(day, currency)] = max(largest[(day, currency)], amount)
+        for method in methods:
+            for day, currency, amount in self._runs(method):
+                largest[(day, currency)] = max(largest[(day, currency)], abs(amount))
+        factors = self._factors(largest)
         keys = sorted(key for key in factors if key in largest)
         rows = [self._factor_row(index, key, factors[key], largest[key])
                 for index, key in enumerate(keys)]  # fmt: skip
@@ -645,7 +640,7 @@ class _IndexReader:
             for index, key in enumerate(keys)
             for to_home in (factors[key].to_home,)
         ]  # fmt: skip
-        donors_later = _DonorsElsewhere.start(self, rows, methods)
+        donors_later = _donors_elsewhere_later(self, rows, methods)
         with self._tables(self.session.connection(), rows, methods):
             cells = self._cells(keys, methods)
             median = self._median(cells, uses)
@@ -704,11 +699,8 @@ class _IndexReader:
         return [(date.fromisoformat(day), currency, int(amount)) for day, currency, amount in rows]
 
     def _factors(
-        self, runs: list[tuple[date, str, int]]
+        self, largest: dict[tuple[date, str], int]
     ) -> dict[tuple[date, str], ConversionFactors]:
-        largest: dict[tuple[date, str], int] = defaultdict(int)
-        for day, currency, amount in runs:
-            largest[(day, currency)] = max(largest[(day, currency)], abs(amount))
         groups = [GiftGroup(day, currency, 0, amount)
                   for (day, currency), amount in sorted(largest.items())]  # fmt: skip
         try:
@@ -798,7 +790,7 @@ class _IndexReader:
             " home = home + excluded.home, reporting = reporting + excluded.reporting"
         )
 
-    def _donors(self, connection: Connection) -> list[tuple[int, int, int, int]]:
+    def _donors(self, connection: Connection) -> DonorSums:
         """(donor, gifts, home, reporting) per donor of gifts given by name, merges not yet
         applied."""
         table = Table(_DONOR, MetaData(), Column("donor_id", Integer, primary_key=True,
@@ -936,56 +928,44 @@ def _locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:
     return found
 
 
-class _DonorsElsewhere:
+def _donors_elsewhere_later(
+    reader: _IndexReader, rows: list[dict[str, object]], methods: list[str | None]
+) -> Future[DonorSums | None] | None:
     """The donor sums of a large report on a second connection, in a thread, while the first
     connection sums the cells and finds the median: SQLite runs one statement on one core,
-    and Python's sqlite3 lets go of the interpreter while a statement runs.
+    and Python's sqlite3 lets go of the interpreter while a statement runs. None when there
+    is no second connection to be had (an in-memory database) or nothing to sum.
 
     Both connections must read the same ledger. Each SQLite connection reads its own
     snapshot, taken at its first read, so a gift committed in between would be seen by one
     and not the other. The tables read here only ever grow (triggers refuse UPDATE and
     DELETE; SQLite numbers a new row past the largest id, and one writer commits at a time),
     so two snapshots with the same largest donation id and donor merge id hold the same rows.
-    When they differ, the donor sums are made on the first connection after all."""
+    When they differ, the future's result is None and the first connection makes the sums."""
+    url = reader.session.connection().engine.url
+    if url.database in (None, "", ":memory:") or not rows:
+        return None
+    marker = _snapshot(reader.session.connection())
+    address = url.render_as_string(hide_password=False)
+    return _in_background(_donors_elsewhere, reader, address, rows, methods, marker)
 
-    def __init__(self, future: Future[list[tuple[int, int, int, int]] | None]) -> None:
-        self.future = future
 
-    @classmethod
-    def start(
-        cls, reader: _IndexReader, rows: list[dict[str, object]], methods: list[str | None]
-    ) -> _DonorsElsewhere | None:
-        url = reader.session.connection().engine.url
-        if url.database in (None, "", ":memory:") or not rows:
-            return None  # an in-memory database is not shared between connections
-        marker = _snapshot(reader.session.connection())
-        executor = ThreadPoolExecutor(max_workers=1)
-        future = executor.submit(
-            cls._donors, reader, url.render_as_string(hide_password=False), rows, methods, marker
-        )
-        executor.shutdown(wait=False)  # the thread ends with its one task
-        return cls(future)
-
-    @staticmethod
-    def _donors(
-        reader: _IndexReader,
-        url: str,
-        rows: list[dict[str, object]],
-        methods: list[str | None],
-        marker: tuple[int | None, int | None],
-    ) -> list[tuple[int, int, int, int]] | None:
-        engine = make_engine(url)
-        try:
-            with engine.connect() as connection:
-                if _snapshot(connection) != marker:
-                    return None
-                with reader._tables(connection, rows, methods):
-                    return reader._donors(connection)
-        finally:
-            engine.dispose()
-
-    def result(self) -> list[tuple[int, int, int, int]] | None:
-        return self.future.result()
+def _donors_elsewhere(
+    reader: _IndexReader,
+    url: str,
+    rows: list[dict[str, object]],
+    methods: list[str | None],
+    marker: tuple[int | None, int | None],
+) -> DonorSums | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if _snapshot(connection) != marker:
+                return None
+            with reader._tables(connection, rows, methods):
+                return reader._donors(connection)
+    finally:
+        engine.dispose()
 
 
 def _snapshot(connection: Connection) -> tuple[int | None, int | None]:

@@ -39,7 +39,6 @@ class TextStyle:
     one_line: bool = False  # never wrapped: set smaller when it does not fit (figures)
 
 
-BODY = TextStyle()
 SMALL = TextStyle(size=8, leading=10.5, color=MUTED)
 EYEBROW = TextStyle(font=BOLD, size=8.5, leading=11, color=ACCENT)
 TITLE = TextStyle(font=BOLD, size=24, leading=29, space_after=2)

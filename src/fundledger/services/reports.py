@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
@@ -67,7 +67,6 @@ from fundledger.services.conversion import GiftGroup, gift_factors, group_factor
 
 K = TypeVar("K")
 T = TypeVar("T")
-DonorSums = list[tuple[int, int, int, int]]  # (donor, gifts, home, reporting) per donor
 PER_GIFT_METHOD = (
     "sum of per-gift conversions, each rounded half-up once from the original amount "
     "at the rate in force on the gift's date"
@@ -294,7 +293,7 @@ def campaign_summary(
         home_currency=home,
         reporting_currency=reporting,
         donation_count=donation_count,
-        donor_count=len(donors),
+        donor_count=donors.named,
         anonymous_count=sum(int(cell.anonymous) for cell in cells),
         total_home=total_home,
         total_reporting=total_reporting,
@@ -333,14 +332,30 @@ def campaign_summary(
     )
 
 
+class DonorSum(NamedTuple):
+    """A donor's gifts given by name, merged donors counted as the one they were merged into."""
+
+    donor: int
+    gifts: int
+    home: int
+    reporting: int
+
+
+class DonorTally(NamedTuple):
+    """How many donors gave by name, and the TOP_DONORS largest of them by home value (ties
+    by donor id)."""
+
+    named: int
+    top: list[DonorSum]
+
+
 class _Gathered(NamedTuple):
     """What the summary needs from the database: the conversion factors used, the grouped
-    cells, each donor's (id, gifts, home, reporting) over gifts given by name (merges
-    applied) and the median gift in home minor units."""
+    cells, the donors who gave by name and the median gift in home minor units."""
 
     factors: dict[tuple[date, str], ConversionFactors]
     cells: list[_Cell]
-    donors: DonorSums
+    donors: DonorTally
     median: int | None
 
 
@@ -410,7 +425,7 @@ def _donors_on_snapshot_later(
     factors: dict[tuple[date, str], ConversionFactors],
     counted: ColumnElement[bool],
     bounds: list[int],
-) -> Future[DonorSums]:
+) -> Future[DonorTally]:
     """PostgreSQL: the donor sums on a second connection, in a thread, while the first sums
     the cells and finds the median (each statement runs on one core). The second transaction
     imports the first one's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), so both
@@ -428,7 +443,7 @@ def _donors_on_snapshot(
     factors: dict[tuple[date, str], ConversionFactors],
     counted: ColumnElement[bool],
     bounds: list[int],
-) -> DonorSums:
+) -> DonorTally:
     engine = make_engine(url)
     try:
         with transaction(engine) as session:  # REPEATABLE READ, as the first one
@@ -488,35 +503,41 @@ def _week_of(day: date) -> date:
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-def _donor_totals(session: Session, converted: _Converted) -> DonorSums:
-    """(donor, gifts, home, reporting) of each donor, over gifts given by name; a merged
-    donor counts as the donor it was merged into."""
+def _donor_totals(session: Session, converted: _Converted) -> DonorTally:
+    """How many donors gave by name, and the largest of them; a merged donor counts as the
+    donor it was merged into."""
     merges = merges_in_force()
     donor = func.coalesce(merges.c.into_donor_id, Donation.donor_id)
-    rows = session.execute(
+    per_donor = (
         converted.gifts.add_columns(
-            donor, func.count(), func.sum(converted.home), func.sum(converted.reporting)
+            donor.label("donor"), func.count().label("gifts"),
+            func.sum(converted.home).label("home"),
+            func.sum(converted.reporting).label("reporting"),
         )
         .outerjoin(merges, merges.c.merged_donor_id == Donation.donor_id)
         .where(Donation.anonymous.is_(False), Donation.donor_id.is_not(None))
         .group_by(donor)
+        .subquery()
+    )  # fmt: skip
+    count = session.scalar(select(func.count()).select_from(per_donor))
+    top = session.execute(
+        select(per_donor).order_by(per_donor.c.home.desc(), per_donor.c.donor).limit(TOP_DONORS)
     ).all()
-    return [(int(a), int(b), int(c), int(d)) for a, b, c, d in rows]
+    return DonorTally(int(count or 0), [DonorSum(*(int(value) for value in row)) for row in top])
 
 
 def _honour_roll(
-    session: Session, donors: DonorSums, home: str, reporting: str
+    session: Session, donors: DonorTally, home: str, reporting: str
 ) -> tuple[DonorLine, ...]:
-    top = heapq.nsmallest(TOP_DONORS, donors, key=lambda donor: (-donor[2], donor[0]))
     names = dict(
         session.execute(
-            select(Donor.id, Donor.name).where(Donor.id.in_([donor[0] for donor in top]))
+            select(Donor.id, Donor.name).where(Donor.id.in_([line.donor for line in donors.top]))
         ).all()
     )
     return tuple(
-        DonorLine(names[donor_id], count, Money.from_minor(home_minor, home),
-                  Money.from_minor(reporting_minor, reporting))
-        for donor_id, count, home_minor, reporting_minor in top
+        DonorLine(names[line.donor], line.gifts, Money.from_minor(line.home, home),
+                  Money.from_minor(line.reporting, reporting))
+        for line in donors.top
     )  # fmt: skip
 
 
@@ -560,19 +581,28 @@ def _progress(goal: Money | None, total_home: Money, total_reporting: Money) -> 
     return None
 
 
-def _apply_merges(session: Session, donors: DonorSums) -> DonorSums:
-    """Per-donor sums with each merged donor counted as the donor it was merged into."""
+def _fold_merges(connection: Connection, table: Table) -> None:
+    """In a keyed table of per-donor sums, each merged donor's sums added to the donor it was
+    merged into, and its own row removed (merges are one level deep: `merge_donors`)."""
     merges = merges_in_force()
-    into = dict(session.execute(select(merges.c.merged_donor_id, merges.c.into_donor_id)).all())
-    if not into:
-        return donors
-    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for donor, gifts, home, reporting in donors:
-        found = sums[into.get(donor, donor)]
-        found[0] += gifts
-        found[1] += home
-        found[2] += reporting
-    return [(donor, gifts, home, reporting) for donor, (gifts, home, reporting) in sums.items()]
+    if connection.execute(select(merges.c.id).limit(1)).first() is None:
+        return
+    # A SELECT from the table being inserted into is read in full before the first insert.
+    fold = sqlite_insert(table).from_select(
+        ["donor_id", "gifts", "home", "reporting"],
+        select(merges.c.into_donor_id, table.c.gifts, table.c.home, table.c.reporting).join(
+            merges, merges.c.merged_donor_id == table.c.donor_id
+        ),
+    )
+    connection.execute(
+        fold.on_conflict_do_update(
+            index_elements=[table.c.donor_id],
+            set_={
+                name: table.c[name] + fold.excluded[name] for name in ("gifts", "home", "reporting")
+            },
+        )
+    )
+    connection.execute(table.delete().where(table.c.donor_id.in_(select(merges.c.merged_donor_id))))
 
 
 # SQLite: a campaign read from the report index. The index holds every column a report needs,
@@ -647,7 +677,7 @@ class _IndexReader:
             donors = donors_later.result() if donors_later else None
             if donors is None:
                 donors = self._donors(self.session.connection())
-        return _Gathered(factors, cells, _apply_merges(self.session, donors), median)
+        return _Gathered(factors, cells, donors, median)
 
     def _methods(self) -> list[str | None]:
         """The campaign's payment methods, from a few index seeks (a "loose index scan")."""
@@ -790,9 +820,8 @@ class _IndexReader:
             " home = home + excluded.home, reporting = reporting + excluded.reporting"
         )
 
-    def _donors(self, connection: Connection) -> DonorSums:
-        """(donor, gifts, home, reporting) per donor of gifts given by name, merges not yet
-        applied."""
+    def _donors(self, connection: Connection) -> DonorTally:
+        """How many donors gave by name, and the largest of them, merges applied."""
         table = Table(_DONOR, MetaData(), Column("donor_id", Integer, primary_key=True,
                       autoincrement=False), Column("gifts", BigInteger),
                       Column("home", BigInteger), Column("reporting", BigInteger),
@@ -800,13 +829,21 @@ class _IndexReader:
         table.create(connection)
         try:
             connection.execute(text(self._donor_sql()), self.params)
-            rows = connection.execute(select(table)).all()
+            _fold_merges(connection, table)
+            count, inexact = connection.execute(
+                select(func.count(), func.coalesce(func.sum(
+                    (func.typeof(table.c.home) != "integer")
+                    | (func.typeof(table.c.reporting) != "integer")), 0))
+            ).one()  # fmt: skip
+            if inexact:
+                # SQLite's + turns an overflowing integer into a float, where sum() would fail.
+                raise FundledgerError("a donor's total is larger than the database can add up")
+            top = connection.execute(
+                select(table).order_by(table.c.home.desc(), table.c.donor_id).limit(TOP_DONORS)
+            ).all()
         finally:
             table.drop(connection)
-        if any(not isinstance(value, int) for row in rows for value in row):
-            # SQLite's + turns an overflowing integer into a float, where sum() would fail.
-            raise FundledgerError("a donor's total is larger than the database can add up")
-        return [(donor, gifts, home, reporting) for donor, gifts, home, reporting in rows]
+        return DonorTally(int(count), [DonorSum(*row) for row in top])
 
     def _median(self, cells: list[_Cell], factors: list[_FactorUse]) -> int | None:
         """The median gift in home minor units. The size bands say which band holds the
@@ -930,7 +967,7 @@ def _locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:
 
 def _donors_elsewhere_later(
     reader: _IndexReader, rows: list[dict[str, object]], methods: list[str | None]
-) -> Future[DonorSums | None] | None:
+) -> Future[DonorTally | None] | None:
     """The donor sums of a large report on a second connection, in a thread, while the first
     connection sums the cells and finds the median: SQLite runs one statement on one core,
     and Python's sqlite3 lets go of the interpreter while a statement runs. None when there
@@ -956,7 +993,7 @@ def _donors_elsewhere(
     rows: list[dict[str, object]],
     methods: list[str | None],
     marker: tuple[int | None, int | None],
-) -> DonorSums | None:
+) -> DonorTally | None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

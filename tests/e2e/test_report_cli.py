@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import subprocess
 import unicodedata
@@ -93,3 +94,21 @@ def test_settings_name_the_organisation_and_choose_the_language(ledger: Shell) -
     assert "Peace Coalition" in text_of(ledger.folder / "reports" / "dont-look-away-ar.pdf")
     message = ledger.fails("settings", "set", "report.locale", "fr")
     assert message == "Error: 'fr' is not a report locale: use one of en, he, ar"
+
+
+def test_the_ledgers_rule_settings_change_what_reports_compute(quick_ledger: Shell) -> None:
+    quick_ledger.run("rates", "add", "2025-07-03", "EUR", "ILS", "3.9876")
+    quick_ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-06", "--amount",
+                     "100", "--donor", "Dana Levi")  # fmt: skip
+    before = json.loads(quick_ledger.run("report", "campaign", "dont-look-away", "--format",
+                                         "json").stdout)  # fmt: skip
+    assert before["total_usd"] == "29.62"  # 100 / 3.376, three days after the rate
+    quick_ledger.run("settings", "set", "ledger.reporting_currency", "EUR")
+    in_euro = json.loads(quick_ledger.run("report", "campaign", "dont-look-away", "--format",
+                                          "json").stdout)  # fmt: skip
+    assert (in_euro["reporting_currency"], in_euro["total_eur"]) == ("EUR", "25.08")
+    quick_ledger.run("settings", "set", "rates.max_age_days", "2")
+    message = quick_ledger.fails("report", "campaign", "dont-look-away", "--format", "json")
+    assert message.startswith("Error: no EUR/ILS rate in force on 2025-07-06")
+    message = quick_ledger.fails("settings", "set", "ledger.home_currency", "EUR")
+    assert message == ("Error: EUR is the reporting currency: change that first")

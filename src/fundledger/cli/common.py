@@ -30,6 +30,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.reports.csv_output import write_csv
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
+from fundledger.services.settings import current_settings, ledger_settings
 
 T = TypeVar("T")
 
@@ -72,9 +73,13 @@ class Ledger:
                 "(or point --db / FUNDLEDGER_DB at an existing one)"
             )
 
-    def context(self) -> CommandContext:
+    def context(self, session: Session | None = None) -> CommandContext:
+        """Who runs which command; with a session, under the ledger's own settings."""
         command = " ".join(["fundledger", *sys.argv[1:]])
-        return CommandContext(command=command)
+        if session is None:
+            return CommandContext(command=command)
+        return CommandContext(command=command,
+                              settings=ledger_settings(current_settings(session)))  # fmt: skip
 
     @contextmanager
     def transaction(self, *, write: bool, commit: bool = True) -> Iterator[Session]:
@@ -93,7 +98,7 @@ class Ledger:
         """Run a command's work in one transaction; `write` for commands that change the
         ledger, `commit=False` to roll back what they did (a dry run)."""
         with self.transaction(write=write, commit=commit) as session:
-            return work(session, self.context())
+            return work(session, self.context(session))
 
     def dispose(self) -> None:
         if self._engine is not None:

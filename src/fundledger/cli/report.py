@@ -73,16 +73,19 @@ def campaign(
       fundledger report campaign dont-look-away --format json -o totals.json
     """
 
-    def work(session: Session, context: CommandContext) -> tuple[CampaignSummary, dict[str, str]]:
+    def work(
+        session: Session, context: CommandContext
+    ) -> tuple[CampaignSummary, dict[str, str], int]:
         settings = context.settings
         headline_rate = (
             FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
             if fixed_rate
             else None
         )
-        return campaign_summary(session, context, slug, headline_rate), current_settings(session)
+        summary = campaign_summary(session, context, slug, headline_rate)
+        return summary, current_settings(session), settings.max_rate_age_days
 
-    summary, organisation = ledger.run(work)
+    summary, organisation, max_rate_age_days = ledger.run(work)
     locale = locale or organisation.get("report.locale", "en")
     reader = Reader.for_locale(locale)
     if output_format == "pdf":
@@ -91,7 +94,7 @@ def campaign(
 
         target = output or Path("reports") / f"{slug}-{locale}.pdf"
         options = ReportOptions(
-            max_rate_age_days=ledger.context().settings.max_rate_age_days,
+            max_rate_age_days=max_rate_age_days,
             organisation=organisation_name(organisation, locale),
         )
         with _writing(target) as temporary:

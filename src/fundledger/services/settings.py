@@ -1,23 +1,29 @@
 """Organisation settings, kept in the ledger: what its documents say about the organisation.
 
 Each key is declared in `SETTINGS` with what it means and how its value is checked. Setting a
-key appends a row (and an audit event); the latest row of a key is its value. More keys come
-with receipts (issue #6): registration numbers, address, receipt series."""
+key appends a row (and an audit event); the latest row of a key is its value. Three keys change
+the rules themselves (home and reporting currency, the longest a rate stays in force): every
+command reads them through `ledger_settings` into its `CommandContext`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Setting
+from fundledger.adapters.db.models import Donation, Setting
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.settings import REPORT_LOCALES
+from fundledger.domain.money import check_currency
+from fundledger.domain.settings import REPORT_LOCALES, LedgerSettings
 from fundledger.services.context import CommandContext, now, record_audit
 
 NAME_LENGTH = 200
+LINE_LENGTH = 300
+LONGEST_RATE_AGE_DAYS = 31
 
 
 def _name(value: str) -> str:
@@ -36,11 +42,87 @@ def _locale(value: str) -> str:
     return value
 
 
+def _line(value: str) -> str:
+    text = " ".join(value.split())
+    if not text:
+        raise FundledgerError("a value must not be empty (`fundledger settings unset` clears it)")
+    if len(text) > LINE_LENGTH:
+        raise FundledgerError(f"longer than {LINE_LENGTH} characters: {text[:40]!r}…")
+    return text
+
+
+def _registration(value: str) -> str:
+    """An amuta's registration number: nine digits (58-012345-6 is read as 580123456)."""
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"[0-9]{9}", digits):
+        raise FundledgerError(f"{value!r} is not a registration number: write its nine digits, "
+                              "e.g. 580123456")  # fmt: skip
+    return digits
+
+
+def _approval(value: str) -> str:
+    text = value.strip()
+    if not re.fullmatch(r"[0-9A-Za-z/-]{1,32}", text):
+        raise FundledgerError(f"{value!r} is not an approval number: digits (and / or -), "
+                              "as on the Tax Authority's letter")  # fmt: skip
+    return text
+
+
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise FundledgerError(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
+
+
+def _currency(value: str) -> str:
+    return check_currency(value)
+
+
+def _rate_age(value: str) -> str:
+    text = value.strip()
+    if not text.isdigit() or not 0 <= int(text) <= LONGEST_RATE_AGE_DAYS:
+        raise FundledgerError(f"{value!r} is not a number of days from 0 to "
+                              f"{LONGEST_RATE_AGE_DAYS}")  # fmt: skip
+    return str(int(text))
+
+
+def _receipt_prefix(value: str) -> str:
+    text = value.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,8}", text):
+        raise FundledgerError(f"{value!r} is not a receipt prefix: one to eight letters A-Z or "
+                              "digits, e.g. R or DLA")  # fmt: skip
+    return text
+
+
+def _home_currency_is_unused(session: Session, value: str | None) -> None:
+    """The books are kept in the home currency: it cannot change under recorded gifts."""
+    reporting = current_settings(session).get(
+        "ledger.reporting_currency", LedgerSettings().reporting_currency
+    )
+    if value == reporting:
+        raise FundledgerError(f"{value} is the reporting currency: change that first")
+    if session.scalar(select(Donation.id).limit(1)) is not None:
+        raise FundledgerError(
+            "the home currency cannot change once gifts are recorded: every total, receipt "
+            "and rate check of this ledger is in it"
+        )
+
+
+def _not_the_home_currency(session: Session, value: str | None) -> None:
+    home = current_settings(session).get("ledger.home_currency", LedgerSettings().home_currency)
+    if value == home:
+        raise FundledgerError(f"{value} is the home currency: the reporting currency is the "
+                              "second currency reports show beside it")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class SettingKey:
     key: str
     meaning: str
     check: Callable[[str], str]
+    # Whether the ledger allows the change now (a value, or None to clear it).
+    allowed: Callable[[Session, str | None], None] | None = None
 
 
 SETTINGS = {
@@ -49,9 +131,27 @@ SETTINGS = {
         SettingKey("organisation.name.en", "the organisation's name in English", _name),
         SettingKey("organisation.name.he", "the organisation's name in Hebrew", _name),
         SettingKey("organisation.name.ar", "the organisation's name in Arabic", _name),
+        SettingKey("organisation.address.en", "the postal address, in English", _line),
+        SettingKey("organisation.address.he", "the postal address, in Hebrew", _line),
+        SettingKey("organisation.address.ar", "the postal address, in Arabic", _line),
+        SettingKey("organisation.contact", "phone, e-mail or website, as printed", _line),
+        SettingKey("organisation.registration", "the amuta registration number (9 digits)",
+                   _registration),
+        SettingKey("organisation.section46.approval",
+                   "the Section 46 approval number for donation receipts", _approval),
+        SettingKey("organisation.section46.valid_until",
+                   "the last day of the Section 46 approval (YYYY-MM-DD)", _iso_date),
+        SettingKey("receipt.prefix", "what receipt numbers begin with (default R)",
+                   _receipt_prefix),
         SettingKey("report.locale", "the language of reports when --locale is not given", _locale),
+        SettingKey("ledger.home_currency", "the currency of the books (default ILS)", _currency,
+                   _home_currency_is_unused),
+        SettingKey("ledger.reporting_currency", "the second currency of reports (default USD)",
+                   _currency, _not_the_home_currency),
+        SettingKey("rates.max_age_days",
+                   "how many days a rate stays in force after its date (default 7)", _rate_age),
     )
-}
+}  # fmt: skip
 
 
 def set_setting(session: Session, context: CommandContext, key: str, value: str | None) -> None:
@@ -62,6 +162,8 @@ def set_setting(session: Session, context: CommandContext, key: str, value: str 
             f"unknown setting {key!r}: the settings are {', '.join(sorted(SETTINGS))}"
         )
     checked = declared.check(value) if value is not None else None
+    if declared.allowed is not None:
+        declared.allowed(session, checked)
     session.add(Setting(key=key, value=checked, recorded_at=now(), recorded_by=context.actor))
     session.flush()
     record_audit(session, context, "setting.set", entity="setting",
@@ -78,3 +180,15 @@ def current_settings(session: Session) -> dict[str, str]:
 def organisation_name(settings: dict[str, str], language: str) -> str | None:
     """The organisation's name for readers of `language`, else its English name."""
     return settings.get(f"organisation.name.{language}") or settings.get("organisation.name.en")
+
+
+def ledger_settings(settings: dict[str, str]) -> LedgerSettings:
+    """The rules' settings: the ledger's own values over the defaults."""
+    ruled = LedgerSettings()
+    if "ledger.home_currency" in settings:
+        ruled = replace(ruled, home_currency=settings["ledger.home_currency"])
+    if "ledger.reporting_currency" in settings:
+        ruled = replace(ruled, reporting_currency=settings["ledger.reporting_currency"])
+    if "rates.max_age_days" in settings:
+        ruled = replace(ruled, max_rate_age_days=int(settings["rates.max_age_days"]))
+    return ruled

@@ -1,5 +1,5 @@
-"""Donations, rates, audit events, donor merges and settings cannot be changed or removed,
-even by raw SQL."""
+"""Donations, rates, audit events, donor merges, settings and receipts cannot be changed or
+removed, even by raw SQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
 from fundledger.services.donors import merge_donors
+from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
 from tests.ledger_helpers import campaign, gift, rates, run
 
@@ -26,6 +27,8 @@ def filled(ledger_engine: Engine) -> Engine:
     gift(ledger_engine, "2025-07-03 50.00 ILS", donor="Dana  Levy")
     run(ledger_engine, lambda s, c: merge_donors(s, c, merged_id=2, into_id=1, reason="same"))
     run(ledger_engine, lambda s, c: set_setting(s, c, "report.locale", "he"))
+    run(ledger_engine, lambda s, c: set_setting(s, c, "organisation.name.en", "Coalition"))
+    run(ledger_engine, lambda s, c: issue_receipt(s, c, 1, IssueOptions("en")))
     return ledger_engine
 
 

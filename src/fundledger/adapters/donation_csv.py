@@ -27,14 +27,13 @@ from decimal import Decimal
 from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Literal, NamedTuple, TypeVar, cast
-from zoneinfo import ZoneInfo
 
+from fundledger.domain.dates import ISRAEL
 from fundledger.domain.donors import matching_keys, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import MAX_AMOUNT_MINOR, known_currencies, minor_unit_digits
 
 T = TypeVar("T")
-ISRAEL = ZoneInfo("Asia/Jerusalem")
 DateFormat = Literal["ISO", "DMY", "MDY"]
 FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note",
           "anonymous")  # fmt: skip

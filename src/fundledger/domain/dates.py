@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -14,3 +15,11 @@ def iso_date(text: str) -> date:
     if not _ISO_DATE.fullmatch(cleaned):
         raise ValueError(cleaned)
     return date.fromisoformat(cleaned)
+
+
+# A donation's date, and a receipt's, is the calendar date in Israel.
+ISRAEL = ZoneInfo("Asia/Jerusalem")
+
+
+def today_in_israel() -> date:
+    return datetime.now(ISRAEL).date()

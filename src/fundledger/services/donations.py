@@ -15,6 +15,7 @@ from fundledger.domain.money import Money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donors import find_or_add_donor
+from fundledger.services.receipts import issue_credit_receipt
 from fundledger.services.validation import bounded_text, required_text
 
 
@@ -136,7 +137,8 @@ def record_donation(
 def reverse_donation(
     session: Session, context: CommandContext, *, donation_id: int, reason: str
 ) -> DonationEntry:
-    """Append the exact negation of a gift. Both then drop out of every count and total."""
+    """Append the exact negation of a gift. Both then drop out of every count and total. A
+    gift that had a receipt gets a credit receipt cancelling it, in the same transaction."""
     reason = required_text("the reason for a reversal (--reason)", reason, Donation.note)
     original = session.get(Donation, donation_id)
     if original is None:
@@ -184,6 +186,7 @@ def reverse_donation(
         },
         reason=reason,
     )
+    issue_credit_receipt(session, context, reversal)
     campaign = session.get_one(Campaign, original.campaign_id)
     donor = session.get(Donor, original.donor_id) if original.donor_id else None
     return _entry(reversal, campaign.slug, donor, None)

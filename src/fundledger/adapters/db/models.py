@@ -12,9 +12,11 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -30,7 +32,9 @@ NAMING_CONVENTION = {
 }
 
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
-APPEND_ONLY_TABLES = ("donation", "exchange_rate", "audit_event", "donor_merge", "setting")
+APPEND_ONLY_TABLES = (
+    "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
+)  # fmt: skip
 REPORT_INDEX = "ix_donation_report"
 SQLITE_ONLY_INDEXES = frozenset({REPORT_INDEX})
 
@@ -159,6 +163,48 @@ class Setting(Base):
     value: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class ReceiptCounter(Base):
+    """The last number given in one receipt series of one year. The only row the ledger ever
+    changes: by one upward step, in the transaction that records the receipt (triggers refuse
+    any other change, and deleting it). On PostgreSQL the UPDATE locks the row, so treasurers
+    issuing at once take turns; a rolled-back issue gives its number back."""
+
+    __tablename__ = "receipt_counter"
+    __table_args__ = (CheckConstraint("last_number >= 0", name="not_negative"),)
+
+    series: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Receipt(Base):
+    """A donation receipt as issued: number `series`-`year`-`number`, for one gift (or, for
+    a credit receipt, for the reversal that cancels a receipted gift). `content` holds every
+    word and figure the document shows (canonical JSON), so a reprint is the same document."""
+
+    __tablename__ = "receipt"
+    __table_args__ = (
+        UniqueConstraint("series", "year", "number", name="uq_receipt_series_year_number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("kind IN ('donation', 'credit')", name="kind_known"),
+        CheckConstraint("(kind = 'credit') = (credits_id IS NOT NULL)", name="credit_refers"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    series: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    # A gift has one receipt; its reversal has the credit receipt.
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"), unique=True)
+    credits_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    locale: Mapped[str] = mapped_column(String(8))
+    content: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(100))
 
 
 class ExchangeRate(Base):

@@ -19,11 +19,11 @@ from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.chart import ChartText, Point, money_over_time
 from fundledger.reports.pdf.document import build_pdf
-from fundledger.reports.pdf.flowables import BidiParagraph, ProgressBar, data_table, mirrored
+from fundledger.reports.pdf.flowables import ProgressBar, mirrored
 from fundledger.reports.pdf.fonts import drawable
+from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, source_name
 from fundledger.services.reports import CampaignSummary, DayLine, Headline
 
-CONTENT_WIDTH = style.PAGE_SIZE[0] - 2 * style.MARGIN_X
 WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
 
 
@@ -33,63 +33,12 @@ class ReportOptions:
     organisation: str | None = None
 
 
-class _Page:
-    """Flowable builders bound to one reader (language and direction)."""
-
-    def __init__(self, reader: Reader) -> None:
-        self.reader = reader
-        self.rtl = reader.rtl
-        self.paragraphs: list[BidiParagraph] = []
-
-    def text(self, text: str, text_style: style.TextStyle) -> BidiParagraph:
-        paragraph = BidiParagraph(text, text_style, self.rtl)
-        self.paragraphs.append(paragraph)
-        return paragraph
-
-    def undrawable(self) -> set[str]:
-        """Characters of the laid-out text that the font lacks (drawn as U+FFFD)."""
-        return set().union(*(paragraph.undrawable for paragraph in self.paragraphs))
-
-    def heading(self, text: str) -> BidiParagraph:
-        return self.text(text, style.HEADING)
-
-    def table(
-        self,
-        header: Sequence[str],
-        rows: Sequence[Sequence[str]],
-        *,
-        numeric: Sequence[bool],
-        total: Sequence[str] | None = None,
-    ) -> Table:
-        """A full-width table of this page's text, mirrored for RTL readers."""
-        return data_table(header, rows, CONTENT_WIDTH, self.text, self.rtl, numeric=numeric,
-                          total=total)  # fmt: skip
-
-    def side_by_side(self, columns: Sequence[Sequence[Flowable]], gap: float = 14) -> Table:
-        width = (CONTENT_WIDTH - gap * (len(columns) - 1)) / len(columns)
-        cells: list[object] = []
-        widths: list[float] = []
-        for index, column in enumerate(columns):
-            if index:
-                cells.append("")
-                widths.append(gap)
-            cells.append(list(column))
-            widths.append(width)
-        table = Table([mirrored(cells, self.rtl)], colWidths=mirrored(widths, self.rtl))
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
-        return table
-
-
 def write_campaign_pdf(
     summary: CampaignSummary, reader: Reader, output: Path, options: ReportOptions
 ) -> set[str]:
     """Writes the PDF; returns the characters no embedded font could draw (shown as U+FFFD),
     which the caller reports, so a name in an unsupported script never vanishes silently."""
-    page = _Page(reader)
+    page = Page(reader)
     story = _campaign_story(summary, page, options)
     _ = reader._
     campaign = summary.campaign
@@ -111,9 +60,7 @@ def write_campaign_pdf(
     return page.undrawable() | footer_missing
 
 
-def _campaign_story(
-    summary: CampaignSummary, page: _Page, options: ReportOptions
-) -> list[Flowable]:
+def _campaign_story(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
     story: list[Flowable] = []
     story += _header(summary, page, options)
     story += _headline(summary, page)
@@ -128,7 +75,7 @@ def _campaign_story(
     return story
 
 
-def _header(summary: CampaignSummary, page: _Page, options: ReportOptions) -> list[Flowable]:
+def _header(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
     _ = page.reader._
     reader = page.reader
     campaign = summary.campaign
@@ -149,7 +96,7 @@ def _header(summary: CampaignSummary, page: _Page, options: ReportOptions) -> li
     ]
 
 
-def _headline(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _headline(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     raised = [
@@ -203,7 +150,7 @@ def _fixed_rate_text(headline: Headline, reader: Reader) -> str:
     )
 
 
-def _key_figures(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _key_figures(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     days = (
@@ -243,7 +190,7 @@ def _money_or_dash(money: Money | None, reader: Reader) -> str:
     return reader.money(money) if money is not None else "–"
 
 
-def _chart(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _chart(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     lines: Sequence[DayLine] = summary.by_day
@@ -272,7 +219,7 @@ def _chart(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     return [KeepTogether([page.heading(title), chart])]
 
 
-def _breakdowns(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     home, reporting = summary.home_currency, summary.reporting_currency
@@ -337,7 +284,7 @@ def _method_name(method: str | None, reader: Reader) -> str:
     return known.get(method.strip().lower(), method)
 
 
-def _sizes(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     home = summary.home_currency
@@ -365,7 +312,7 @@ def _sizes(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     return [page.heading(_("Gifts by size")), sizes]
 
 
-def _weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _weeks(summary: CampaignSummary, page: Page) -> list[Flowable]:
     """A table that may run over several pages (a year has 53 weeks): its header repeats."""
     reader = page.reader
     _ = reader._
@@ -387,7 +334,7 @@ def _weeks(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     return [page.heading(_("By week (weeks start on Sunday)")), weeks]
 
 
-def _honour_roll(summary: CampaignSummary, page: _Page) -> list[Flowable]:
+def _honour_roll(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     if not summary.top_donors:
@@ -420,7 +367,7 @@ def _honour_roll(summary: CampaignSummary, page: _Page) -> list[Flowable]:
     ]
 
 
-def _rates_note(summary: CampaignSummary, page: _Page, options: ReportOptions) -> list[Flowable]:
+def _rates_note(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     home, reporting = summary.home_currency, summary.reporting_currency
@@ -438,7 +385,7 @@ def _rates_note(summary: CampaignSummary, page: _Page, options: ReportOptions) -
         paragraphs.append(
             _("Rates used: {pairs}, published by {sources} between {first} and {last}.").format(
                 pairs=_listed([reader.isolated(pair) for pair in rates.pairs], reader),
-                sources=_listed([_source_name(source, reader) for source in rates.sources], reader),
+                sources=_listed([source_name(source, reader) for source in rates.sources], reader),
                 first=reader.date(rates.first_date),
                 last=reader.date(rates.last_date),
             )
@@ -465,15 +412,6 @@ def _rates_note(summary: CampaignSummary, page: _Page, options: ReportOptions) -
             ]
         )
     ]
-
-
-def _source_name(source: str, reader: Reader) -> str:
-    names = {
-        "BOI": reader._("the Bank of Israel"),
-        "ECB": reader._("the European Central Bank"),
-        "manual": reader._("the treasurer (entered by hand)"),
-    }
-    return names.get(source, source)
 
 
 def _listed(items: Sequence[str], reader: Reader) -> str:

@@ -1,0 +1,461 @@
+"""Donation receipts: numbered per series and year without gaps, one per gift, their content
+fixed when issued (so a reprint is the same document), and a credit receipt when a receipted
+gift is reversed.
+
+The number is taken in the transaction that records the receipt (shared/design.md §1): the
+counter row of the series and year steps up by one; on PostgreSQL that UPDATE holds the row's
+lock until the transaction ends, so treasurers issuing at once take turns, and a transaction
+that fails gives its number back with everything else."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from fundledger.adapters.db.models import Donation, Donor, Receipt, ReceiptCounter
+from fundledger.domain.dates import today_in_israel
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import Money
+from fundledger.domain.rates import RateInForce, convert_minor, in_minor_units
+from fundledger.services.campaigns import get_campaign
+from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.rates import load_rate_book
+from fundledger.services.settings import current_settings, organisation_name
+
+DEFAULT_PREFIX = "R"
+_NUMBER = re.compile(r"\s*([A-Za-z0-9]{1,8})-([0-9]{4})-([0-9]{1,9})\s*")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ReceiptNumber:
+    series: str
+    year: int
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}-{self.number:05d}"
+
+    @classmethod
+    def parse(cls, text: str) -> ReceiptNumber:
+        found = _NUMBER.fullmatch(text)
+        if found is None:
+            raise FundledgerError(f"{text!r} is not a receipt number: write it as printed, "
+                                  "e.g. R-2025-00001")  # fmt: skip
+        return cls(found[1].upper(), int(found[2]), int(found[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRate:
+    """The rate that gave a gift's home-currency value: 1 `base` = `value` `quote`."""
+
+    base: str
+    quote: str
+    value: str
+    date: date
+    source: str
+    method: str  # direct | inverse | cross
+    via: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    name: str
+    address: str | None
+    contact: str | None
+    registration: str | None
+    approval: str | None  # Section 46
+    approval_valid_until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDocument:
+    """Everything a receipt shows, as issued. A credit receipt shows the negated amounts of
+    the receipt it cancels (`credits`)."""
+
+    number: ReceiptNumber
+    kind: str  # donation | credit
+    issued_on: date
+    locale: str
+    organisation: Organisation
+    donor: str
+    donor_email: str | None
+    donation_id: int
+    gift_date: date
+    amount: Money
+    home: Money
+    rate: ReceiptRate | None
+    method: str | None
+    reference: str | None
+    credits: ReceiptNumber | None = None
+    credits_issued_on: date | None = None
+
+    @property
+    def section46(self) -> bool:
+        return self.organisation.approval is not None
+
+    def to_json(self) -> str:
+        """Canonical JSON: amounts as decimal strings, dates ISO, keys sorted."""
+        return json.dumps(_plain(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ReceiptDocument:
+        data = json.loads(text)
+        organisation = data["organisation"]
+        rate = data["rate"]
+        return cls(
+            number=ReceiptNumber.parse(data["number"]),
+            kind=data["kind"],
+            issued_on=date.fromisoformat(data["issued_on"]),
+            locale=data["locale"],
+            organisation=Organisation(
+                name=organisation["name"],
+                address=organisation["address"],
+                contact=organisation["contact"],
+                registration=organisation["registration"],
+                approval=organisation["approval"],
+                approval_valid_until=_date_or_none(organisation["approval_valid_until"]),
+            ),
+            donor=data["donor"],
+            donor_email=data["donor_email"],
+            donation_id=data["donation_id"],
+            gift_date=date.fromisoformat(data["gift_date"]),
+            amount=Money(data["amount"]["amount"], data["amount"]["currency"]),
+            home=Money(data["home"]["amount"], data["home"]["currency"]),
+            rate=(
+                ReceiptRate(**{**rate, "date": date.fromisoformat(rate["date"])}) if rate else None
+            ),
+            method=data["method"],
+            reference=data["reference"],
+            credits=ReceiptNumber.parse(data["credits"]) if data["credits"] else None,
+            credits_issued_on=_date_or_none(data["credits_issued_on"]),
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, ReceiptNumber | date):
+        return str(value) if isinstance(value, ReceiptNumber) else value.isoformat()
+    if isinstance(value, Money):
+        return {"amount": format(value.quantized(), "f"), "currency": value.currency}
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
+
+
+def _date_or_none(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueOptions:
+    locale: str
+    issued_on: date | None = None  # default: today in Israel
+
+
+def issue_receipt(
+    session: Session, context: CommandContext, donation_id: int, options: IssueOptions
+) -> ReceiptDocument:
+    """The receipt of one gift, numbered and recorded."""
+    donation = session.get(Donation, donation_id)
+    if donation is None:
+        raise FundledgerError(f"no donation #{donation_id}")
+    _require_receiptable(session, donation)
+    return _issue_all(session, context, [donation], options)[0]
+
+
+def issue_unreceipted(
+    session: Session,
+    context: CommandContext,
+    campaign_slug: str,
+    options: IssueOptions,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[ReceiptDocument], int]:
+    """Receipts for every gift of a campaign that has none, in date order; and how many
+    gifts were left without one because no donor is recorded for them."""
+    campaign = get_campaign(session, campaign_slug)
+    reversal = aliased(Donation)
+    pending = (
+        select(Donation)
+        .where(
+            Donation.campaign_id == campaign.id,
+            Donation.reverses_id.is_(None),
+            ~select(reversal.id).where(reversal.reverses_id == Donation.id).exists(),
+            ~select(Receipt.id).where(Receipt.donation_id == Donation.id).exists(),
+        )
+        .order_by(Donation.donation_date, Donation.id)
+    )
+    gifts = list(session.scalars(pending))
+    named = [gift for gift in gifts if gift.donor_id is not None]
+    return _issue_all(session, context, named, options, progress), len(gifts) - len(named)
+
+
+def _require_receiptable(session: Session, donation: Donation) -> None:
+    if donation.reverses_id is not None:
+        raise FundledgerError(
+            f"donation #{donation.id} is the reversal of #{donation.reverses_id}: it gets a "
+            "credit receipt when the gift it reverses had a receipt, never a receipt of its own"
+        )
+    reversal = session.scalar(select(Donation.id).where(Donation.reverses_id == donation.id))
+    if reversal is not None:
+        raise FundledgerError(f"donation #{donation.id} was reversed by #{reversal}: a "
+                              "reversed gift gets no receipt")  # fmt: skip
+    earlier = session.scalar(select(Receipt).where(Receipt.donation_id == donation.id))
+    if earlier is not None:
+        number = ReceiptNumber(earlier.series, earlier.year, earlier.number)
+        raise FundledgerError(f"donation #{donation.id} already has receipt {number}: print it "
+                              f"again with `fundledger receipt reprint {number}`")  # fmt: skip
+    if donation.donor_id is None:
+        raise FundledgerError(
+            f"donation #{donation.id} has no donor recorded, and a receipt names its donor: "
+            "reverse it and record it again with the donor's name"
+        )
+
+
+def _issue_all(
+    session: Session,
+    context: CommandContext,
+    donations: Sequence[Donation],
+    options: IssueOptions,
+    progress: Callable[[int], None] | None = None,
+) -> list[ReceiptDocument]:
+    settings = current_settings(session)
+    issued_on = _issue_date(options.issued_on)
+    organisation = _organisation(settings, options.locale, issued_on)
+    series = settings.get("receipt.prefix", DEFAULT_PREFIX)
+    values = _home_values(session, context, donations)
+    donors = dict(
+        session.execute(
+            select(Donor.id, Donor).where(Donor.id.in_({gift.donor_id for gift in donations}))
+        ).all()
+    )
+    issued = []
+    for donation in donations:
+        if donation.donor_id is None:  # the callers leave them out
+            raise RuntimeError(f"donation #{donation.id} has no donor")
+        donor = donors[donation.donor_id]
+        home, rate = values[donation.id]
+        document = ReceiptDocument(
+            number=ReceiptNumber(series, issued_on.year, 0),  # numbered by _record
+            kind="donation",
+            issued_on=issued_on,
+            locale=options.locale,
+            organisation=organisation,
+            donor=donor.name,
+            donor_email=donor.email,
+            donation_id=donation.id,
+            gift_date=donation.donation_date,
+            amount=Money.from_minor(donation.amount_minor, donation.currency),
+            home=home,
+            rate=rate,
+            method=donation.method,
+            reference=donation.reference,
+        )
+        if donation.donation_date > issued_on:
+            raise FundledgerError(f"donation #{donation.id} is dated {donation.donation_date}, "
+                                  f"after the receipt date {issued_on}")  # fmt: skip
+        issued.append(_record(session, context, document, credits_id=None))
+        if progress is not None:
+            progress(1)
+    return issued
+
+
+def issue_credit_receipt(
+    session: Session, context: CommandContext, reversal: Donation
+) -> ReceiptDocument | None:
+    """When a receipted gift is reversed: a credit receipt that cancels its receipt exactly
+    (the same amounts negated, at the same rate), or None when the gift had no receipt."""
+    original = session.scalar(select(Receipt).where(Receipt.donation_id == reversal.reverses_id))
+    if original is None:
+        return None
+    cancelled = ReceiptDocument.from_json(original.content)
+    issued_on = _issue_date(None)
+    current = _organisation(current_settings(session), cancelled.locale, None)
+    document = replace(
+        cancelled,
+        number=ReceiptNumber(cancelled.number.series, issued_on.year, 0),
+        kind="credit",
+        issued_on=issued_on,
+        # Today's name and address; the approval the cancelled receipt was issued under.
+        organisation=replace(current, approval=cancelled.organisation.approval,
+                             approval_valid_until=cancelled.organisation.approval_valid_until),
+        donation_id=reversal.id,
+        amount=-cancelled.amount,
+        home=-cancelled.home,
+        credits=cancelled.number,
+        credits_issued_on=cancelled.issued_on,
+    )  # fmt: skip
+    return _record(session, context, document, credits_id=original.id)
+
+
+def _record(
+    session: Session, context: CommandContext, document: ReceiptDocument, credits_id: int | None
+) -> ReceiptDocument:
+    """Take the next number of the document's series and year, and record the receipt."""
+    number = _take_number(session, document.number.series, document.number.year)
+    latest = session.scalar(
+        select(func.max(Receipt.issued_on)).where(
+            Receipt.series == number.series, Receipt.year == number.year
+        )
+    )
+    if latest is not None and latest > document.issued_on:
+        raise FundledgerError(
+            f"receipts of series {number.series}-{number.year} are already dated up to "
+            f"{latest}: a receipt dated {document.issued_on} would break the order of numbers "
+            "and dates"
+        )
+    document = replace(document, number=number)
+    receipt = Receipt(
+        series=number.series,
+        year=number.year,
+        number=number.number,
+        kind=document.kind,
+        donation_id=document.donation_id,
+        credits_id=credits_id,
+        issued_on=document.issued_on,
+        locale=document.locale,
+        content=document.to_json(),
+        issued_at=now(),
+        issued_by=context.actor,
+    )
+    session.add(receipt)
+    try:
+        session.flush()
+    except IntegrityError as error:  # another treasurer issued it a moment ago
+        raise FundledgerError(
+            f"donation #{document.donation_id} was given a receipt by someone else just now; "
+            "nothing was issued"
+        ) from error
+    record_audit(
+        session,
+        context,
+        f"receipt.{document.kind}",
+        entity="receipt",
+        entity_id=receipt.id,
+        details={"number": str(number), "donation": document.donation_id,
+                 "amount": str(document.amount), "home": str(document.home)},
+    )  # fmt: skip
+    return document
+
+
+def _take_number(session: Session, series: str, year: int) -> ReceiptNumber:
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ReceiptCounter)
+        .values(series=series, year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["series", "year"])
+    )
+    taken = session.execute(
+        update(ReceiptCounter)
+        .where(ReceiptCounter.series == series, ReceiptCounter.year == year)
+        .values(last_number=ReceiptCounter.last_number + 1)
+        .returning(ReceiptCounter.last_number),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    return ReceiptNumber(series, year, int(taken))
+
+
+def _issue_date(requested: date | None) -> date:
+    today = today_in_israel()
+    if requested is None:
+        return today
+    if requested > today:
+        raise FundledgerError(f"a receipt cannot be dated after today ({today}): "
+                              f"{requested} was asked for")  # fmt: skip
+    return requested
+
+
+def _organisation(settings: dict[str, str], locale: str, issued_on: date | None) -> Organisation:
+    """The organisation as a receipt in `locale` names it. With `issued_on`, a Section 46
+    approval must still be valid then."""
+    name = organisation_name(settings, locale)
+    if name is None:
+        raise FundledgerError("a receipt names the organisation: set it first with `fundledger "
+                              "settings set organisation.name.en NAME` (and .he, .ar)")  # fmt: skip
+    approval = settings.get("organisation.section46.approval")
+    valid_until = _date_or_none(settings.get("organisation.section46.valid_until"))
+    if approval and valid_until and issued_on and issued_on > valid_until:
+        raise FundledgerError(
+            f"the Section 46 approval {approval} was valid until {valid_until}: record its "
+            "renewal (`fundledger settings set organisation.section46.valid_until DATE`), or "
+            "unset organisation.section46.approval to issue receipts without it"
+        )
+    return Organisation(
+        name=name,
+        address=settings.get(f"organisation.address.{locale}")
+        or settings.get("organisation.address.en"),
+        contact=settings.get("organisation.contact"),
+        registration=settings.get("organisation.registration"),
+        approval=approval,
+        approval_valid_until=valid_until if approval else None,
+    )
+
+
+def _home_values(
+    session: Session, context: CommandContext, donations: Sequence[Donation]
+) -> dict[int, tuple[Money, ReceiptRate | None]]:
+    """Each gift's value in the home currency, rounded once, and the rate that gave it. A
+    gift in the home currency needs no rate at all (not even the reporting currency's)."""
+    home = context.settings.home_currency
+    foreign = [gift for gift in donations if gift.currency != home]
+    values: dict[int, tuple[Money, ReceiptRate | None]] = {
+        gift.id: (Money.from_minor(gift.amount_minor, home), None)
+        for gift in donations
+        if gift.currency == home
+    }
+    if not foreign:
+        return values
+    days = [gift.donation_date for gift in foreign]
+    book = load_rate_book(session, context, min(days), max(days),
+                          {home, *(gift.currency for gift in foreign)})  # fmt: skip
+    found: dict[tuple[date, str], RateInForce] = {}
+    for gift in foreign:
+        key = (gift.donation_date, gift.currency)
+        if key not in found:
+            found[key] = book.in_force(gift.currency, home, gift.donation_date)
+        rate = found[key]
+        factor = in_minor_units(rate.factor, gift.currency, home)
+        values[gift.id] = (Money.from_minor(convert_minor(gift.amount_minor, factor), home),
+                           _receipt_rate(rate))  # fmt: skip
+    return values
+
+
+def _receipt_rate(rate: RateInForce) -> ReceiptRate:
+    if rate.rate_date is None or rate.source is None:  # the identity: never between two currencies
+        raise RuntimeError(f"no published rate behind {rate.base}/{rate.quote}")
+    return ReceiptRate(
+        base=rate.base,
+        quote=rate.quote,
+        value=rate.display_value(),
+        date=rate.rate_date,
+        source=rate.source,
+        method=rate.method,
+        via=rate.via,
+    )
+
+
+def find_receipt(session: Session, number: ReceiptNumber) -> ReceiptDocument:
+    content = session.scalar(
+        select(Receipt.content).where(
+            Receipt.series == number.series,
+            Receipt.year == number.year,
+            Receipt.number == number.number,
+        )
+    )
+    if content is None:
+        raise FundledgerError(f"no receipt {number}")
+    return ReceiptDocument.from_json(content)
+
+
+def credit_receipt_of(session: Session, reversal_id: int) -> ReceiptDocument | None:
+    """The credit receipt issued for a reversal, if the gift it reverses had a receipt."""
+    content = session.scalar(select(Receipt.content).where(Receipt.donation_id == reversal_id))
+    return ReceiptDocument.from_json(content) if content is not None else None

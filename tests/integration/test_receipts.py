@@ -1,0 +1,254 @@
+"""Receipts: one per gift, numbered per series and year with no gap and no duplicate (even
+with eight treasurers at once), their content fixed when issued, and a credit receipt that
+cancels a receipted gift when it is reversed."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import date, timedelta
+from threading import Barrier
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DatabaseError
+
+from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.adapters.db.models import AuditEvent, Receipt
+from fundledger.domain.dates import today_in_israel
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import Money
+from fundledger.services.donations import reverse_donation
+from fundledger.services.receipts import (
+    IssueOptions,
+    ReceiptDocument,
+    ReceiptNumber,
+    credit_receipt_of,
+    find_receipt,
+    issue_receipt,
+    issue_unreceipted,
+)
+from fundledger.services.settings import set_setting
+from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
+
+AUGUST = date(2025, 8, 1)
+ON_AUGUST = IssueOptions(locale="en", issued_on=AUGUST)
+
+
+@pytest.fixture
+def ledger(ledger_engine: Engine) -> Engine:
+    campaign(ledger_engine)
+    rates(ledger_engine, "2025-07-03 USD ILS 3.376 BOI")
+    for key, value in (("organisation.name.en", "Peace Coalition"),
+                       ("organisation.section46.approval", "4512"),
+                       ("organisation.section46.valid_until", "2026-12-31"),
+                       ("organisation.registration", "580123456")):  # fmt: skip
+        run(ledger_engine, lambda s, c, key=key, value=value: set_setting(s, c, key, value))
+    return ledger_engine
+
+
+def issue(engine: Engine, donation_id: int, options: IssueOptions = ON_AUGUST) -> ReceiptDocument:
+    return run(engine, lambda s, c: issue_receipt(s, c, donation_id, options))
+
+
+def test_a_receipt_holds_the_gift_its_home_value_and_the_rate_that_gave_it(
+    ledger: Engine,
+) -> None:
+    usd = gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi", reference="PP-1")
+    ils = gift(ledger, "2025-07-05 250.00 ILS", donor="Sami Haddad", anonymous=True)
+    first, second = issue(ledger, usd.id), issue(ledger, ils.id)
+    assert (str(first.number), str(second.number)) == ("R-2025-00001", "R-2025-00002")
+    assert (first.donor, first.amount, first.home) == (
+        "Dana Levi", Money("100.00", "USD"), Money("337.60", "ILS"))  # fmt: skip
+    assert first.rate is not None
+    assert (first.rate.value, first.rate.date, first.rate.source) == (
+        "3.3760", date(2025, 7, 3), "BOI")  # fmt: skip
+    assert (first.organisation.approval, first.organisation.registration) == ("4512", "580123456")
+    # An anonymous gift is anonymous in public reports; its donor still gets the receipt.
+    assert (second.donor, second.home, second.rate) == ("Sami Haddad", Money("250.00", "ILS"),
+                                                        None)  # fmt: skip
+    assert run(ledger, lambda s, _: find_receipt(s, first.number)) == first
+    with ledger.connect() as connection:
+        actions = connection.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity == "receipt")
+        ).all()
+    assert actions == ["receipt.donation", "receipt.donation"]
+
+
+def test_a_gift_in_shekels_needs_no_rate_at_all(ledger: Engine) -> None:
+    """No USD rate is in force in September: a report would refuse, a receipt need not."""
+    late = gift(ledger, "2025-09-10 80.00 ILS", donor="Noa Cohen")
+    receipt = issue(ledger, late.id, IssueOptions("en", date(2025, 9, 10)))
+    assert (receipt.home, receipt.rate) == (Money("80.00", "ILS"), None)
+
+
+def test_the_settings_at_issue_stay_with_the_receipt(ledger: Engine) -> None:
+    first = issue(ledger, gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi").id)
+    run(ledger, lambda s, c: set_setting(s, c, "organisation.name.en", "New Name"))
+    run(ledger, lambda s, c: set_setting(s, c, "receipt.prefix", "DLA"))
+    again = run(ledger, lambda s, _: find_receipt(s, first.number))
+    assert again.organisation.name == "Peace Coalition"
+    second = issue(ledger, gift(ledger, "2025-07-03 20.00 ILS", donor="Dana Levi").id)
+    assert (str(second.number), second.organisation.name) == ("DLA-2025-00001", "New Name")
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("reversal", r"is the reversal of #1: it gets a credit receipt"),
+        ("reversed", r"donation #1 was reversed by #2: a reversed gift gets no receipt"),
+        ("twice", r"donation #1 already has receipt R-2025-00001: print it again with "
+                  r"`fundledger receipt reprint R-2025-00001`"),
+        ("no donor", r"donation #1 has no donor recorded, and a receipt names its donor"),
+        ("missing", r"no donation #9"),
+        ("future", r"a receipt cannot be dated after today"),
+        ("before the gift", r"donation #1 is dated 2025-07-03, after the receipt date 2025-07-02"),
+        ("expired", r"the Section 46 approval 4512 was valid until 2025-07-31"),
+        ("no name", r"a receipt names the organisation: set it first"),
+    ],
+)  # fmt: skip
+def test_what_cannot_have_a_receipt_is_refused_and_takes_no_number(
+    ledger: Engine, setup: str, message: str
+) -> None:
+    donation_id = gift(ledger, "2025-07-03 100.00 USD",
+                       donor=None if setup == "no donor" else "Dana Levi").id  # fmt: skip
+    options = ON_AUGUST
+    if setup in ("reversal", "reversed"):
+        reversal = run(ledger, lambda s, c: reverse_donation(s, c, donation_id=donation_id,
+                                                             reason="bounced"))  # fmt: skip
+        donation_id = reversal.id if setup == "reversal" else donation_id
+    if setup == "twice":
+        issue(ledger, donation_id)
+    if setup == "missing":
+        donation_id = 9
+    if setup == "future":
+        options = IssueOptions("en", today_in_israel() + timedelta(days=1))
+    if setup == "before the gift":
+        options = IssueOptions("en", date(2025, 7, 2))
+    if setup == "expired":
+        run(ledger, lambda s, c: set_setting(s, c, "organisation.section46.valid_until",
+                                             "2025-07-31"))  # fmt: skip
+    if setup == "no name":
+        run(ledger, lambda s, c: set_setting(s, c, "organisation.name.en", None))
+    with pytest.raises(FundledgerError, match=message):
+        issue(ledger, donation_id, options)
+    if setup in ("expired", "no name"):  # put right, so the next receipt can be issued
+        for key, value in (("organisation.section46.valid_until", "2026-12-31"),
+                           ("organisation.name.en", "Peace Coalition")):  # fmt: skip
+            run(ledger, lambda s, c, key=key, value=value: set_setting(s, c, key, value))
+    numbers_taken = 1 if setup == "twice" else 0
+    with ledger.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM receipt")) == numbers_taken
+    other = gift(ledger, "2025-07-04 5.00 ILS", donor="Noa Cohen")
+    assert issue(ledger, other.id).number.number == numbers_taken + 1  # no gap
+
+
+def test_receipt_dates_follow_their_numbers(ledger: Engine) -> None:
+    issue(ledger, gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi").id)
+    second = gift(ledger, "2025-07-03 20.00 ILS", donor="Dana Levi")
+    with pytest.raises(FundledgerError, match="already dated up to 2025-08-01: a receipt dated "
+                                              "2025-07-31 would break the order"):  # fmt: skip
+        issue(ledger, second.id, IssueOptions("en", date(2025, 7, 31)))
+    assert issue(ledger, second.id, IssueOptions("en", date(2025, 8, 2))).number.number == 2
+
+
+def test_a_failed_transaction_gives_its_number_back(ledger: Engine) -> None:
+    first = gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi")
+
+    class Interrupted(Exception):
+        pass
+
+    taken: list[int] = []
+
+    def issue_then_fail() -> None:
+        with transaction(ledger, write=True) as session:
+            taken.append(issue_receipt(session, CONTEXT, first.id, ON_AUGUST).number.number)
+            raise Interrupted  # say, the PDF could not be written
+
+    with pytest.raises(Interrupted):
+        issue_then_fail()
+    assert taken == [1]
+    assert issue(ledger, first.id).number.number == 1
+
+
+def test_a_reversed_receipted_gift_gets_a_credit_receipt_that_nets_to_zero(
+    ledger: Engine,
+) -> None:
+    donation = gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi")
+    original = issue(ledger, donation.id)
+    reversal = run(ledger, lambda s, c: reverse_donation(s, c, donation_id=donation.id,
+                                                         reason="card charged back"))  # fmt: skip
+    credit = run(ledger, lambda s, _: credit_receipt_of(s, reversal.id))
+    assert credit is not None
+    assert (credit.kind, credit.credits, credit.credits_issued_on) == (
+        "credit", original.number, AUGUST)  # fmt: skip
+    assert credit.number == ReceiptNumber("R", today_in_israel().year, 1)  # issued today
+    assert original.amount + credit.amount == Money.zero("USD")
+    assert original.home + credit.home == Money.zero("ILS")
+    assert credit.rate == original.rate
+    # A gift without a receipt is reversed without a credit receipt.
+    plain = gift(ledger, "2025-07-03 10.00 ILS", donor="Noa Cohen")
+    undone = run(ledger, lambda s, c: reverse_donation(s, c, donation_id=plain.id, reason="x"))
+    assert run(ledger, lambda s, _: credit_receipt_of(s, undone.id)) is None
+
+
+def test_a_batch_receipts_every_named_gift_without_one_in_date_order(ledger: Engine) -> None:
+    later = gift(ledger, "2025-07-05 30.00 ILS", donor="Dana Levi")
+    earlier = gift(ledger, "2025-07-03 20.00 USD", donor="Sami Haddad")
+    gift(ledger, "2025-07-04 5.00 ILS")  # no donor: no receipt
+    reversed_gift = gift(ledger, "2025-07-04 7.00 ILS", donor="Noa Cohen")
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=reversed_gift.id, reason="x"))
+    done = issue(ledger, gift(ledger, "2025-07-03 9.00 ILS", donor="Noa Cohen").id)
+    ticks: list[int] = []
+    receipts, without_donor = run(ledger, lambda s, c: issue_unreceipted(
+        s, c, "dont-look-away", ON_AUGUST, ticks.append))  # fmt: skip
+    assert [(r.donation_id, r.number.number) for r in receipts] == [(earlier.id, 2),
+                                                                     (later.id, 3)]  # fmt: skip
+    assert (without_donor, len(ticks), done.number.number) == (1, 2, 1)
+    again, _ = run(ledger, lambda s, c: issue_unreceipted(s, c, "dont-look-away", ON_AUGUST))
+    assert again == []
+
+
+def test_the_counter_only_steps_up_and_receipts_are_never_changed(ledger: Engine) -> None:
+    issue(ledger, gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi").id)
+    for statement in (
+        "UPDATE receipt_counter SET last_number = last_number + 2",
+        "UPDATE receipt_counter SET last_number = 0",
+        "DELETE FROM receipt_counter",
+        "UPDATE receipt SET number = 7",
+        "DELETE FROM receipt",
+    ):
+        with pytest.raises(DatabaseError, match=r"only steps up|append-only"), ledger.begin() as c:
+            c.execute(text(statement))
+    with ledger.connect() as connection:
+        assert connection.execute(text("SELECT last_number FROM receipt_counter")).scalar_one() == 1
+
+
+def _issue_all(url: str, donation_ids: list[int], start: Barrier) -> None:
+    engine = make_engine(url)
+    start.wait()
+    for donation_id in donation_ids:  # one transaction each, as `receipt issue ID` runs
+        with transaction(engine, write=True) as session:
+            issue_receipt(session, CONTEXT, donation_id, ON_AUGUST)
+    engine.dispose()
+
+
+def test_eight_treasurers_issuing_at_once_leave_no_gap_and_no_duplicate(
+    ledger: Engine, ledger_url: str
+) -> None:
+    ids = [gift(ledger, f"2025-07-03 {1 + n}.00 ILS", donor=f"Donor {n}").id for n in range(400)]
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(8)  # all eight begin together, once each has started up
+    workers = [spawn.Process(target=_issue_all, args=(ledger_url, ids[n::8], start))
+               for n in range(8)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0] * 8
+    with ledger.connect() as connection:
+        rows = connection.execute(select(Receipt.number, Receipt.donation_id)).all()
+    assert sorted(number for number, _ in rows) == list(range(1, 401))
+    assert sorted(donation for _, donation in rows) == sorted(ids)
+    # The processes took their numbers in turns: they did run at once.
+    first_forty = sorted(rows)[:40]
+    assert len({ids.index(donation) % 8 for _, donation in first_forty}) > 1

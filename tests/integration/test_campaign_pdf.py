@@ -15,7 +15,6 @@ import pytest
 from pypdf import PdfReader
 from reportlab import rl_config
 from reportlab.lib.utils import open_for_read
-from reportlab.pdfbase.ttfonts import TTFont
 from sqlalchemy import Engine
 
 from fundledger.domain.money import Money
@@ -116,20 +115,6 @@ def test_the_same_summary_gives_the_same_bytes(summary: CampaignSummary, tmp_pat
     write_campaign_pdf(summary, Reader("ar"), first, OPTIONS)
     write_campaign_pdf(summary, Reader("ar"), second, OPTIONS)
     assert first.read_bytes() == second.read_bytes()
-
-
-@pytest.fixture
-def drawn_strings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Every (font, text) ReportLab is asked to draw with an embedded font."""
-    drawn: list[tuple[str, str]] = []
-    original = TTFont.splitString
-
-    def spy(self: TTFont, text: str, doc: Any, encoding: str = "utf-8") -> Any:
-        drawn.append((self.fontName, text))
-        return original(self, text, doc, encoding)
-
-    monkeypatch.setattr(TTFont, "splitString", spy)
-    return drawn
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -16,6 +16,7 @@ from fundledger.cli.donor import donor
 from fundledger.cli.importing import import_group
 from fundledger.cli.init import init
 from fundledger.cli.rates import rates
+from fundledger.cli.receipt import receipt
 from fundledger.cli.report import report
 from fundledger.cli.settings import settings
 from fundledger.domain.errors import FundledgerError
@@ -68,7 +69,7 @@ def cli(ctx: click.Context, database_url: str) -> None:
     ctx.obj = Ledger(url=database_url)
 
 
-for command in (init, campaign, donation, donor, import_group, rates, report, settings):
+for command in (init, campaign, donation, donor, import_group, rates, receipt, report, settings):
     cli.add_command(command)
 
 

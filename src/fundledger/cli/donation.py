@@ -16,6 +16,8 @@ from fundledger.cli.common import (
     emit_rows,
     emit_table,
 )
+from fundledger.cli.output import staged_files
+from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
 from fundledger.domain.money import Money
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
@@ -24,6 +26,7 @@ from fundledger.services.donations import (
     record_donation,
     reverse_donation,
 )
+from fundledger.services.receipts import ReceiptDocument, credit_receipt_of
 
 DONATION_COLUMNS = (
     "id",
@@ -140,13 +143,22 @@ def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
     Example:
       fundledger donation reverse 42 --reason "card charge-back"
     """
-    entry = ledger.run(
-        lambda session, context: reverse_donation(
-            session, context, donation_id=donation_id, reason=reason
-        ),
-        write=True,
-    )
+    with staged_files() as files:
+
+        def work(
+            session: Session, context: CommandContext
+        ) -> tuple[DonationEntry, ReceiptDocument | None]:
+            entry = reverse_donation(session, context, donation_id=donation_id, reason=reason)
+            credit = credit_receipt_of(session, entry.id)
+            if credit is not None:
+                render_receipts(files, [credit], RECEIPTS_FOLDER)
+            return entry, credit
+
+        entry, credit = ledger.run(work, write=True)
     click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {entry.amount}.")
+    if credit is not None:
+        click.echo(f"Issued credit receipt {credit.number}, cancelling receipt {credit.credits}; "
+                   f"wrote {RECEIPTS_FOLDER / f'{credit.number}.pdf'}.")  # fmt: skip
 
 
 @donation.command("list")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
 from fundledger.cli.common import Ledger
-from fundledger.domain.errors import FundledgerError
+from fundledger.cli.output import warn_undrawable, writing
 from fundledger.domain.rates import FixedRate
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.summary_csv import write_summary_csv
@@ -97,16 +94,9 @@ def campaign(
             max_rate_age_days=max_rate_age_days,
             organisation=organisation_name(organisation, locale),
         )
-        with _writing(target) as temporary:
+        with writing(target) as temporary:
             undrawable = write_campaign_pdf(summary, reader, temporary, options)
-        if undrawable:
-            listed = ", ".join(f"{character} (U+{ord(character):04X})"
-                               for character in sorted(undrawable))  # fmt: skip
-            click.echo(
-                f"Warning: the report font has no glyph for {listed}; each is printed as "
-                "\ufffd. Check the names and notes that contain them.",
-                err=True,
-            )
+        warn_undrawable(undrawable, "report")
         click.echo(f"Wrote {target}.", err=True)
         return
     if output_format == "json":
@@ -118,26 +108,6 @@ def campaign(
     if output is None:
         click.echo(text, nl=False)
         return
-    with _writing(output) as temporary:
+    with writing(output) as temporary:
         temporary.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output}.", err=True)
-
-
-@contextmanager
-def _writing(target: Path) -> Iterator[Path]:
-    """A temporary file beside `target` that replaces it only once complete: a failed or
-    interrupted report never leaves half a file, nor destroys the previous one."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.touch()
-    except OSError as error:
-        raise FundledgerError(f"cannot write {target}: {error.strerror or error}") from None
-    try:
-        yield temporary
-        try:
-            os.replace(temporary, target)
-        except OSError as error:
-            raise FundledgerError(f"cannot write {target}: {error.strerror or error}") from None
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -100,6 +100,10 @@ class Reader:
         """A number with all its digits (a rate: "0.2911"), in the locale's symbols."""
         return _plain(format_decimal(value, format="#,##0.##########", locale=self.language))
 
+    def rate(self, value: Decimal) -> str:
+        """An exchange rate with at least four decimals ("3.3760"), all of its own."""
+        return _plain(format_decimal(value, format="#,##0.0000######", locale=self.language))
+
     def compact(self, value: int | Decimal) -> str:
         """A rounded figure for a chart axis ("250K")."""
         return self.isolated(format_compact_decimal(value, locale=self.language))

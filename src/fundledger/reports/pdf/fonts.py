@@ -11,6 +11,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from fundledger.reports.pdf.bidi import BIDI_CONTROLS
+
 REGULAR = "FundledgerSans"
 BOLD = "FundledgerSans-Bold"
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
@@ -50,9 +52,10 @@ REPLACEMENT = "\ufffd"
 def drawable(text: str, name: str) -> tuple[str, set[str]]:
     """`text` with each character font `name` cannot draw replaced by U+FFFD (which it can),
     and the set of those characters: a glyph that would silently vanish becomes a visible
-    mark, and the caller reports it."""
+    mark, and the caller reports it. Bidi controls are never drawn (the line is reordered by
+    them, then they are dropped), so they are not missing."""
     have = covered(name)
-    missing = {character for character in text if ord(character) not in have}
+    missing = {c for c in text if ord(c) not in have and c not in BIDI_CONTROLS}
     if not missing:
         return text, missing
     return "".join(

@@ -59,6 +59,10 @@ CELL_TOTAL = TextStyle(font=BOLD, size=8.8, leading=11.5)
 CELL_TOTAL_NUMBER = TextStyle(font=BOLD, size=8.8, leading=11.5, align="end")
 NOTE = TextStyle(size=8.8, leading=12.5, space_after=5)
 FOOTER = TextStyle(size=7.5, leading=9, color=MUTED)
+RECEIPT_ORGANISATION = TextStyle(font=BOLD, size=14, leading=18, space_after=2)
+RECEIPT_MARK = TextStyle(font=BOLD, size=11, leading=14, color=SECOND, align="center")
+RECEIPT_DONOR = TextStyle(font=BOLD, size=16, leading=20)
+RECEIPT_AMOUNT = TextStyle(font=BOLD, size=12, leading=15, one_line=True)
 
 CHART_HEIGHT = 150
 CHART_LABEL_SIZE = 7

@@ -1,0 +1,203 @@
+"""fundledger receipt issue|reprint|list"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.models import Receipt
+from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
+from fundledger.cli.output import StagedFiles, staged_files, warn_undrawable
+from fundledger.domain.errors import FundledgerError
+from fundledger.reports.i18n import LOCALES
+from fundledger.services.context import CommandContext
+from fundledger.services.receipts import (
+    IssueOptions,
+    ReceiptDocument,
+    ReceiptNumber,
+    find_receipt,
+    issue_receipt,
+    issue_unreceipted,
+)
+from fundledger.services.settings import current_settings
+
+RECEIPTS_FOLDER = Path("reports") / "receipts"
+PROGRESS_FROM = 20  # receipts: fewer are written before a progress bar would be read
+
+
+@click.group()
+def receipt() -> None:
+    """Donation receipts: numbered without gaps, one per gift."""
+
+
+@receipt.command("issue")
+@click.argument("donation_id", metavar="[DONATION_ID]", type=ROW_ID, required=False)
+@click.option("--campaign", "campaign_slug", metavar="SLUG",
+              help="With --all-unreceipted: the campaign whose gifts to receipt.")  # fmt: skip
+@click.option("--all-unreceipted", is_flag=True,
+              help="Every gift of --campaign that has no receipt yet, in date order.")  # fmt: skip
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    help="Language of the receipt. Default: the report.locale setting, else en.",
+)
+@click.option("--date", "issued_on", type=ISO_DATE,
+              help="The receipt's date (not after today). Default: today in Israel.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help=f"The PDF (one receipt) or the folder (--all-unreceipted). Default: {RECEIPTS_FOLDER}/"
+    "<number>.pdf",
+)
+@click.pass_obj
+def issue(
+    ledger: Ledger,
+    donation_id: int | None,
+    campaign_slug: str | None,
+    all_unreceipted: bool,
+    locale: str | None,
+    issued_on: date | None,
+    output: Path | None,
+) -> None:
+    """Issue the receipt of gift DONATION_ID, or of every gift of a campaign without one.
+
+    Each receipt takes the next number of its series (the receipt.prefix setting and the
+    year), in the same transaction that records it: if anything fails, no number is used.
+
+    \b
+    Example:
+      fundledger receipt issue 42 --locale he
+      fundledger receipt issue --campaign dont-look-away --all-unreceipted
+    """
+    batch = all_unreceipted or campaign_slug is not None
+    if batch and (donation_id is not None or not (all_unreceipted and campaign_slug)):
+        raise click.UsageError("give either DONATION_ID, or --campaign SLUG --all-unreceipted")
+    if not batch and donation_id is None:
+        raise click.UsageError("give DONATION_ID, or --campaign SLUG --all-unreceipted")
+    folder = output if batch and output is not None else RECEIPTS_FOLDER
+
+    with staged_files() as files:
+
+        def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
+            options = IssueOptions(_locale(session, locale), issued_on)
+            if donation_id is not None or campaign_slug is None:
+                documents = [issue_receipt(session, context, donation_id or 0, options)]
+                targets = [output or folder / f"{documents[0].number}.pdf"]
+            else:
+                documents, without_donor = issue_unreceipted(session, context, campaign_slug,
+                                                             options)  # fmt: skip
+                if without_donor:
+                    click.echo(f"{without_donor} gift(s) have no donor recorded and get no "
+                               "receipt.", err=True)  # fmt: skip
+                targets = [folder / f"{document.number}.pdf" for document in documents]
+            _render(files, documents, targets, copy=False)
+            return documents
+
+        documents = ledger.run(work, write=True)
+    if donation_id is not None:
+        first = documents[0]
+        written = output or folder / f"{first.number}.pdf"
+        click.echo(f"Issued receipt {first.number} for donation #{donation_id}: {first.amount}; "
+                   f"wrote {written}.")  # fmt: skip
+    elif documents:
+        click.echo(f"Issued {len(documents)} receipt(s), {documents[0].number} to "
+                   f"{documents[-1].number}, into {folder}/.")  # fmt: skip
+    else:
+        click.echo("Every gift already has its receipt: none issued.")
+
+
+@receipt.command("reprint")
+@click.argument("number", metavar="NUMBER")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Default: {RECEIPTS_FOLDER}/<number>-copy.pdf")  # fmt: skip
+@click.pass_obj
+def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
+    """Print receipt NUMBER again, as issued, marked COPY.
+
+    \b
+    Example:
+      fundledger receipt reprint R-2025-00017
+    """
+    wanted = ReceiptNumber.parse(number)
+    document = ledger.run(lambda session, _: find_receipt(session, wanted))
+    target = output or RECEIPTS_FOLDER / f"{document.number}-copy.pdf"
+    with staged_files() as files:
+        _render(files, [document], [target], copy=True)
+    click.echo(f"Wrote {target} (a copy of receipt {document.number}).")
+
+
+@receipt.command("list")
+@click.option("--year", type=click.IntRange(1900, 9999), help="Only receipts of this year.")
+@click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@click.pass_obj
+def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
+    """Every receipt issued, by series and number.
+
+    \b
+    Example:
+      fundledger receipt list --year 2025 --format csv > receipts-2025.csv
+    """
+
+    def work(session: Session, _: CommandContext) -> list[ReceiptDocument]:
+        query = select(Receipt.content).order_by(Receipt.series, Receipt.year, Receipt.number)
+        if year is not None:
+            query = query.where(Receipt.year == year)
+        return [ReceiptDocument.from_json(content) for content in session.scalars(query)]
+
+    documents = ledger.run(work)
+    rows = [
+        {"number": str(document.number), "kind": document.kind,
+         "issued_on": document.issued_on.isoformat(), "donation": document.donation_id,
+         "donor": document.donor, "amount": format(document.amount.quantized(), "f"),
+         "currency": document.amount.currency, "home": format(document.home.quantized(), "f"),
+         "home_currency": document.home.currency,
+         "cancels": str(document.credits) if document.credits else None}
+        for document in documents
+    ]  # fmt: skip
+    emit_rows(
+        output_format,
+        rows,
+        list(rows[0]) if rows else ["number"],
+        lambda: emit_table(
+            [[str(row["number"]), str(row["issued_on"]), str(row["donor"]),
+              f"{row['amount']} {row['currency']}", f"{row['home']} {row['home_currency']}",
+              str(row["cancels"] or "")] for row in rows],
+            ["NUMBER", "DATE", "DONOR", "AMOUNT", "VALUE", "CANCELS"],
+            right_aligned=(3, 4),
+        ),
+    )  # fmt: skip
+
+
+def _locale(session: Session, requested: str | None) -> str:
+    return requested or current_settings(session).get("report.locale", "en")
+
+
+def render_receipts(files: StagedFiles, documents: list[ReceiptDocument], folder: Path) -> None:
+    """Credit receipts and other receipts issued by other commands, into `folder`."""
+    _render(files, documents, [folder / f"{document.number}.pdf" for document in documents],
+            copy=False)  # fmt: skip
+
+
+def _render(
+    files: StagedFiles, documents: list[ReceiptDocument], targets: list[Path], *, copy: bool
+) -> None:
+    # Imported here: loading ReportLab would cost every other command 0.08 s.
+    from fundledger.reports.pdf.receipt import write_receipt_pdf
+
+    undrawable: set[str] = set()
+    pairs = list(zip(documents, targets, strict=True))
+    with click.progressbar(
+        pairs, label="Writing receipts", file=sys.stderr,
+        hidden=len(pairs) < PROGRESS_FROM,
+    ) as shown:  # fmt: skip
+        for document, target in shown:
+            if target.is_dir():
+                raise FundledgerError(f"cannot write {target}: it is a folder")
+            undrawable |= write_receipt_pdf(document, files.stage(target), copy=copy)
+    warn_undrawable(undrawable, "receipt")

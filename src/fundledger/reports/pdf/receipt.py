@@ -1,0 +1,198 @@
+"""The donation receipt PDF: one page that says who gave what to whom, when, what it was
+worth in the home currency and by which rate, under which Section 46 approval; marked COPY
+when printed again. Drawn from the receipt's content as issued, never from today's ledger."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+
+from fundledger.reports.i18n import Reader
+from fundledger.reports.pdf import style
+from fundledger.reports.pdf.document import build_pdf
+from fundledger.reports.pdf.flowables import mirrored
+from fundledger.reports.pdf.fonts import drawable
+from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, source_name
+from fundledger.services.receipts import ReceiptDocument, ReceiptRate
+
+LABEL_WIDTH = 0.32 * CONTENT_WIDTH
+
+
+def write_receipt_pdf(document: ReceiptDocument, output: Path, *, copy: bool = False) -> set[str]:
+    """Writes the receipt in the language it was issued in; returns the characters no
+    embedded font could draw (shown as U+FFFD)."""
+    reader = Reader.for_locale(document.locale)
+    _ = reader._
+    page = Page(reader)
+    story = [
+        *_header(document, page),
+        *_title(document, page, copy),
+        *_donor(document, page),
+        _details(document, page),
+        *_notes(document, page),
+    ]
+    footer, footer_missing = drawable(
+        " · ".join((document.organisation.name,
+                    _("Receipt {number}").format(number=reader.isolated(str(document.number))))),
+        style.FOOTER.font,
+    )  # fmt: skip
+    build_pdf(
+        story,
+        output,
+        title=_title_text(document, reader) + f" {document.number}",
+        language=reader.language,
+        footer=footer,
+        page_label=lambda number, pages: _("Page {page} of {pages}").format(
+            page=reader.number(number), pages=reader.number(pages)
+        ),
+        rtl=reader.rtl,
+    )
+    return page.undrawable() | footer_missing
+
+
+def _title_text(document: ReceiptDocument, reader: Reader) -> str:
+    if document.kind == "credit":
+        return reader._("Credit receipt")
+    return reader._("Donation receipt")
+
+
+def _header(document: ReceiptDocument, page: Page) -> list[Flowable]:
+    _ = page.reader._
+    organisation = document.organisation
+    lines: list[Flowable] = [page.text(organisation.name, style.RECEIPT_ORGANISATION)]
+    if organisation.registration:
+        lines.append(page.text(
+            _("Registered non-profit (amuta) no. {number}").format(
+                number=page.reader.isolated(organisation.registration)),
+            style.SMALL,
+        ))  # fmt: skip
+    for detail in (organisation.address, organisation.contact):
+        if detail:
+            # A Latin-only line (a phone number, an e-mail) reads left to right as one unit.
+            lines.append(page.text(page.reader.isolated(detail), style.SMALL))
+    return [*lines, Spacer(1, 18)]
+
+
+def _title(document: ReceiptDocument, page: Page, copy: bool) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    number = _("No. {number}").format(number=reader.isolated(str(document.number)))
+    heading = [
+        page.text(_title_text(document, reader), style.TITLE),
+        page.text(f"{number} · {reader.date(document.issued_on)}", style.SUBTITLE),
+    ]
+    organisation = document.organisation
+    if organisation.approval:
+        approval = reader.isolated(organisation.approval)
+        until = organisation.approval_valid_until
+        text = (
+            _("Section 46 of the Income Tax Ordinance: approval no. {approval}, valid until "
+              "{date}").format(approval=approval, date=reader.date(until))
+            if until
+            else _("Section 46 of the Income Tax Ordinance: approval no. {approval}").format(
+                approval=approval)
+        )  # fmt: skip
+        heading.append(page.text(text, style.EYEBROW))
+    mark = Table([[page.text(_("Copy") if copy else _("Original"), style.RECEIPT_MARK)]])
+    mark.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, style.SECOND),
+                              ("TOPPADDING", (0, 0), (-1, -1), 5),
+                              ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))  # fmt: skip
+    table = Table([mirrored([heading, mark], page.rtl)],
+                  colWidths=mirrored([CONTENT_WIDTH - 90, 90], page.rtl))  # fmt: skip
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]))  # fmt: skip
+    return [table, Spacer(1, 16)]
+
+
+def _donor(document: ReceiptDocument, page: Page) -> list[Flowable]:
+    _ = page.reader._
+    received = _("Received with thanks from") if document.kind == "donation" else _("Credited to")
+    lines: list[Flowable] = [
+        page.text(received, style.FIGURE_LABEL_START),
+        page.text(document.donor, style.RECEIPT_DONOR),
+    ]
+    if document.donor_email:
+        lines.append(page.text(page.reader.isolated(document.donor_email), style.SMALL))
+    return [*lines, Spacer(1, 12)]
+
+
+def _details(document: ReceiptDocument, page: Page) -> Table:
+    reader = page.reader
+    _ = reader._
+    rows = [
+        (_("Amount received") if document.kind == "donation" else _("Amount credited"),
+         reader.money(document.amount), style.RECEIPT_AMOUNT),
+    ]  # fmt: skip
+    if document.rate is not None:
+        rows.append((
+            _("Value in {currency}").format(
+                currency=reader.currency_name(document.home.currency, plural=True)),
+            reader.money(document.home),
+            style.RECEIPT_AMOUNT,
+        ))  # fmt: skip
+        rows.append((_("Exchange rate"), _rate_text(document.rate, reader), style.CELL))
+    rows.append((_("Date of the gift"), reader.date(document.gift_date), style.CELL))
+    if document.method:
+        rows.append((_("Payment method"), reader.isolated(document.method), style.CELL))
+    if document.reference:
+        rows.append((_("Reference"), reader.isolated(document.reference), style.CELL))
+    rows.append((_("Ledger entry"), reader.isolated(f"#{document.donation_id}"), style.CELL))
+    cells = [
+        mirrored([page.text(label, style.CELL_HEAD), page.text(value, value_style)], page.rtl)
+        for label, value, value_style in rows
+    ]
+    table = Table(cells, colWidths=mirrored([LABEL_WIDTH, CONTENT_WIDTH - LABEL_WIDTH],
+                                            page.rtl))  # fmt: skip
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), style.TABLE_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), style.TABLE_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.8, style.INK),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, style.RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), style.PANEL),
+    ]))  # fmt: skip
+    return table
+
+
+def _rate_text(rate: ReceiptRate, reader: Reader) -> str:
+    value = reader.rate(Decimal(rate.value))
+    pair = reader.isolated(f"1\u00a0{rate.base}\u00a0=\u00a0{value}\u00a0{rate.quote}")
+    return reader._("{rate}, published by {source} for {date}").format(
+        rate=pair, source=source_name(rate.source, reader), date=reader.date(rate.date)
+    )
+
+
+def _notes(document: ReceiptDocument, page: Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    notes = []
+    if document.kind == "credit" and document.credits is not None:
+        notes.append(
+            _("This credit receipt cancels receipt {number} of {date}: the gift it "
+              "acknowledged was reversed.").format(
+                number=reader.isolated(str(document.credits)),
+                date=reader.date(document.credits_issued_on or document.issued_on))
+        )  # fmt: skip
+    if document.rate is not None:
+        notes.append(
+            _("The value in {currency} is the amount at the rate in force on the date of the "
+              "gift, rounded half-up once to the smallest unit.").format(
+                currency=reader.currency_name(document.home.currency, plural=True))
+        )  # fmt: skip
+    if document.section46 and document.kind == "donation":
+        notes.append(
+            _("Donations to {organisation} are recognised for a tax credit under Section 46 of "
+              "the Income Tax Ordinance. Keep this receipt with your tax records.").format(
+                organisation=document.organisation.name)
+        )  # fmt: skip
+    notes.append(_("Computer-generated document."))
+    return [Spacer(1, 14), *(page.text(note, style.NOTE) for note in notes)]

@@ -1,0 +1,134 @@
+"""`fundledger receipt` as a treasurer runs it: receipts written as PDFs whose text carries the
+number, the amounts and the Section 46 approval; reprints marked COPY and otherwise the same;
+a credit receipt when a receipted gift is reversed; nothing issued when anything fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.shell import Shell
+from tests.e2e.test_report_cli import text_of
+
+SETTINGS = {
+    "organisation.name.en": "Peace Coalition",
+    "organisation.name.he": "קואליציית שלום",
+    "organisation.name.ar": "ائتلاف السلام",
+    "organisation.section46.approval": "4512",
+    "organisation.section46.valid_until": "2026-12-31",
+    "organisation.registration": "580123456",
+    "organisation.contact": "+972-4-000-0000",
+}
+
+
+@pytest.fixture
+def database_kind() -> str:
+    # Commands and files: numbering under concurrency is tested on both databases elsewhere.
+    return "sqlite"
+
+
+@pytest.fixture
+def receipting(ledger: Shell) -> Shell:
+    for key, value in SETTINGS.items():
+        ledger.run("settings", "set", key, value)
+    for amount, currency, donor in (("100", "USD", "Dana Levi"), ("250", "ILS", "שירה כהן"),
+                                    ("180", "ILS", "سمير حداد")):  # fmt: skip
+        ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
+                   "--amount", amount, "--currency", currency, "--donor", donor,
+                   "--method", "card")  # fmt: skip
+    return ledger
+
+
+def receipts(shell: Shell) -> list[dict[str, object]]:
+    listed: list[dict[str, object]] = json.loads(
+        shell.run("receipt", "list", "--format", "json").stdout
+    )
+    return listed
+
+
+def test_a_receipt_in_each_language_says_what_was_given_and_under_which_approval(
+    receipting: Shell,
+) -> None:
+    for donation, locale in (("1", "en"), ("2", "he"), ("3", "ar")):
+        result = receipting.run("receipt", "issue", donation, "--locale", locale,
+                                "--date", "2025-08-01")  # fmt: skip
+        number = f"R-2025-0000{donation}"
+        assert result.stdout.startswith(f"Issued receipt {number} for donation #{donation}: ")
+    folder = receipting.folder / "reports" / "receipts"
+    english = text_of(folder / "R-2025-00001.pdf")
+    for expected in ("Donation receipt", "R-2025-00001", "Dana Levi", "$100.00", "₪337.60",
+                     "1 USD = 3.3760 ILS", "approval no. 4512", "Section 46", "580123456",
+                     "+972-4-000-0000", "Original"):  # fmt: skip
+        assert expected in english, expected
+    hebrew = text_of(folder / "R-2025-00002.pdf")
+    for expected in ("R-2025-00002", "4512", "250.00", "קבלה על תרומה"):
+        assert expected in hebrew, expected
+    assert "כהן" in hebrew  # pdftotext gives RTL words in visual order: one word at a time
+    arabic = text_of(folder / "R-2025-00003.pdf")
+    for expected in ("R-2025-00003", "4512", "180.00"):
+        assert expected in arabic, expected
+
+
+def test_a_reprint_is_the_same_document_marked_copy(receipting: Shell) -> None:
+    receipting.run("receipt", "issue", "1", "--date", "2025-08-01")
+    receipting.run("settings", "set", "organisation.name.en", "Renamed Since")
+    result = receipting.run("receipt", "reprint", "r-2025-1")
+    assert result.stdout == ("Wrote reports/receipts/R-2025-00001-copy.pdf (a copy of receipt "
+                             "R-2025-00001).\n")  # fmt: skip
+    folder = receipting.folder / "reports" / "receipts"
+    original = text_of(folder / "R-2025-00001.pdf")
+    copy = text_of(folder / "R-2025-00001-copy.pdf")
+    assert "Original" in original
+    # Word for word (pdftotext's spacing follows the mark's width); the name as issued.
+    assert copy.split() == original.replace("Original", "Copy").split()
+    receipting.run("receipt", "reprint", "R-2025-00001", "-o", "again.pdf")
+    first = (folder / "R-2025-00001-copy.pdf").read_bytes()
+    assert (receipting.folder / "again.pdf").read_bytes() == first
+
+
+def test_a_batch_receipts_the_campaign_and_reversing_issues_a_credit_receipt(
+    receipting: Shell,
+) -> None:
+    receipting.run("donation", "add", "dont-look-away", "--date", "2025-07-04", "--amount", "5")
+    result = receipting.run("receipt", "issue", "--campaign", "dont-look-away",
+                            "--all-unreceipted", "--date", "2025-08-01")  # fmt: skip
+    assert result.stdout == ("Issued 3 receipt(s), R-2025-00001 to R-2025-00003, into "
+                             "reports/receipts/.\n")  # fmt: skip
+    assert "1 gift(s) have no donor recorded and get no receipt." in result.stderr
+    again = receipting.run("receipt", "issue", "--campaign", "dont-look-away",
+                           "--all-unreceipted")  # fmt: skip
+    assert again.stdout == "Every gift already has its receipt: none issued.\n"
+    reversed_ = receipting.run("donation", "reverse", "1", "--reason", "charge-back")
+    credit = next(row for row in receipts(receipting) if row["kind"] == "credit")
+    assert f"Issued credit receipt {credit['number']}, cancelling receipt R-2025-00001" in (
+        reversed_.stdout)  # fmt: skip
+    assert (credit["amount"], credit["home"], credit["cancels"]) == ("-100.00", "-337.60",
+                                                                     "R-2025-00001")  # fmt: skip
+    text = text_of(receipting.folder / "reports" / "receipts" / f"{credit['number']}.pdf")
+    assert "Credit receipt" in text
+    assert "cancels receipt R-2025-00001" in text
+
+
+def test_a_receipt_that_cannot_be_written_is_not_issued(receipting: Shell) -> None:
+    (receipting.folder / "blocked").write_text("a file where a folder should be")
+    message = receipting.fails("receipt", "issue", "1", "-o", "blocked/receipt.pdf")
+    assert message.startswith("Error: cannot write blocked/receipt.pdf")
+    assert receipts(receipting) == []
+    assert receipting.run("receipt", "issue", "1").stdout.startswith("Issued receipt R-")
+
+
+def test_receipt_errors_are_one_line(receipting: Shell) -> None:
+    usage = receipting.run("receipt", "issue", expect=2).stderr
+    assert "give DONATION_ID, or --campaign SLUG --all-unreceipted" in usage
+    usage = receipting.run("receipt", "issue", "1", "--campaign", "dont-look-away", expect=2)
+    assert "give either DONATION_ID, or --campaign SLUG --all-unreceipted" in usage.stderr
+    assert (
+        receipting.fails("receipt", "reprint", "R-2025-00009") == "Error: no receipt R-2025-00009"
+    )
+    assert receipting.fails("receipt", "reprint", "2025-9") == (
+        "Error: '2025-9' is not a receipt number: write it as printed, e.g. R-2025-00001"
+    )
+    assert receipting.fails("receipt", "issue", "9") == "Error: no donation #9"
+    assert Path(receipting.folder / "reports").exists() is False

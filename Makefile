@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_ecb_history.py
 	$(BIN)/python benchmarks/import_donations.py
 	$(BIN)/python benchmarks/report_campaign.py
+	$(BIN)/python benchmarks/issue_receipts.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations benchmarks

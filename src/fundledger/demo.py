@@ -13,6 +13,7 @@ import json
 import random
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib.resources import files
@@ -28,11 +29,13 @@ from fundledger.domain.money import Money
 from fundledger.domain.rates import FixedRate, RateBook, conversion_factors, convert_minor
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
+from fundledger.reports.pdf.receipt import write_receipt_pdf
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
-from fundledger.services.donations import record_donation
+from fundledger.services.donations import DonationEntry, list_donations, record_donation
 from fundledger.services.rates import import_rates
+from fundledger.services.receipts import IssueOptions, ReceiptDocument, issue_receipt
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger
 from fundledger.services.settings import set_setting
@@ -44,6 +47,18 @@ ORGANISATION = {
     "he": "קואליציית עתיד משותף",
     "ar": "ائتلاف المستقبل المشترك",
 }
+# Invented too: the details its receipts print.
+RECEIPT_SETTINGS = {
+    "organisation.address.en": "1 Sample Street, Haifa",
+    "organisation.address.he": "רחוב הדוגמה 1, חיפה",
+    "organisation.address.ar": "شارع المثال 1، حيفا",
+    "organisation.contact": "+972-4-000-0000 · office@example.org",
+    "organisation.registration": "580000000",
+    "organisation.section46.approval": "0000",
+    "organisation.section46.valid_until": "2026-12-31",
+    "receipt.prefix": "DLA",
+}
+RECEIPT_DATE = date(2025, 7, 1)
 GOAL = Money.parse("800000.00", "ILS")
 HEADLINE_RATE = "1 ILS = 0.2911 USD"
 START, END = date(2025, 6, 1), date(2025, 6, 30)
@@ -136,6 +151,27 @@ def build_ledger(session: Session, context: CommandContext) -> int:
             return count
 
 
+def sample_receipts(session: Session, context: CommandContext) -> list[ReceiptDocument]:
+    """One receipt in each language: a gift in dollars (English), one in shekels from a donor
+    named in Hebrew (Hebrew), one in euros (Arabic)."""
+
+    def hebrew(gift: DonationEntry) -> bool:
+        return any("\u0590" <= character <= "\u05ff" for character in gift.donor or "")
+
+    wanted: dict[str, Callable[[DonationEntry], bool]] = {
+        "en": lambda gift: gift.amount.currency == "USD",
+        "he": lambda gift: gift.amount.currency == "ILS" and hebrew(gift),
+        "ar": lambda gift: gift.amount.currency == "EUR",
+    }
+    gifts = [gift for gift in list_donations(session, SLUG) if gift.donor and not gift.anonymous]
+    documents = []
+    for locale, fits in wanted.items():
+        chosen = next(gift for gift in gifts if fits(gift))
+        options = IssueOptions(locale=locale, issued_on=RECEIPT_DATE)
+        documents.append(issue_receipt(session, context, chosen.id, options))
+    return documents
+
+
 def describe(summary: CampaignSummary, locale: str = "en") -> str:
     def money(value: Money) -> str:
         return format_currency(value.amount, value.currency, locale=locale)
@@ -192,6 +228,9 @@ def main() -> None:
         count = build_ledger(session, context)
         for language, name in ORGANISATION.items():
             set_setting(session, context, f"organisation.name.{language}", name)
+        for key, value in RECEIPT_SETTINGS.items():
+            set_setting(session, context, key, value)
+        receipts = sample_receipts(session, context)
     with transaction(engine) as session:
         headline = FixedRate.parse(HEADLINE_RATE, "ILS", "USD")
         summary = campaign_summary(session, context, SLUG, headline)
@@ -208,6 +247,10 @@ def main() -> None:
         options = ReportOptions(context.settings.max_rate_age_days, ORGANISATION[locale])
         write_campaign_pdf(summary, Reader.for_locale(locale), pdf, options)
         print(f"PDF ({locale}): {pdf}{preview(pdf)}")
+    for document in receipts:
+        pdf = arguments.pdf_dir / f"receipt-{document.locale}.pdf"
+        write_receipt_pdf(document, pdf)
+        print(f"Receipt {document.number} ({document.locale}): {pdf}{preview(pdf)}")
     print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")
 
 

@@ -86,3 +86,12 @@ def test_without_a_section_46_approval_the_receipt_claims_none(tmp_path: Path) -
     assert "Section 46" not in text
     assert "Exchange rate" not in text
     assert "₪50.00" in text
+
+
+def test_a_crossed_rate_says_through_which_currency(tmp_path: Path) -> None:
+    crossed = ReceiptRate("USD", "ILS", "3.5066", date(2025, 5, 30), "ECB", "cross", "EUR")
+    write_receipt_pdf(receipt("en", rate=crossed), tmp_path / "crossed.pdf")
+    text = " ".join(pdf_text(tmp_path / "crossed.pdf").split())
+    # The value wraps beside its label, which pdftotext reads in between.
+    assert "1 USD = 3.5066 ILS, crossed through EUR from the rates published by the" in text
+    assert "European Central Bank for May 30, 2025" in text

@@ -166,8 +166,13 @@ def _details(document: ReceiptDocument, page: Page) -> Table:
 def _rate_text(rate: ReceiptRate, reader: Reader) -> str:
     value = reader.rate(Decimal(rate.value))
     pair = reader.isolated(f"1\u00a0{rate.base}\u00a0=\u00a0{value}\u00a0{rate.quote}")
+    source, day = source_name(rate.source, reader), reader.date(rate.date)
+    if rate.method == "cross" and rate.via:
+        crossed = reader._("{rate}, crossed through {via} from the rates published by {source} "
+                           "for {date}")  # fmt: skip
+        return crossed.format(rate=pair, via=rate.via, source=source, date=day)
     return reader._("{rate}, published by {source} for {date}").format(
-        rate=pair, source=source_name(rate.source, reader), date=reader.date(rate.date)
+        rate=pair, source=source, date=day
     )
 
 

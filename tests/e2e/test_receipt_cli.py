@@ -132,3 +132,28 @@ def test_receipt_errors_are_one_line(receipting: Shell) -> None:
     )
     assert receipting.fails("receipt", "issue", "9") == "Error: no donation #9"
     assert Path(receipting.folder / "reports").exists() is False
+
+
+def test_an_annual_statement_for_one_donor_or_for_all(receipting: Shell) -> None:
+    receipting.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount",
+                   "40", "--donor", "Dana Levi")  # fmt: skip
+    receipting.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount",
+                   "15", "--donor", "Noa Cohen", "--email", "noa@example.org")  # fmt: skip
+    receipting.run("receipt", "issue", "1", "--date", "2025-08-01")
+    result = receipting.run("statement", "1", "--year", "2025")
+    assert result.stdout == ("Wrote reports/statements/2025/donor-1-en.pdf: 2 gift(s) in 2025, "
+                             "377.60 ILS = 111.85 USD.\n")  # fmt: skip
+    text = text_of(receipting.folder / "reports" / "statements" / "2025" / "donor-1-en.pdf")
+    for expected in ("Your gifts in 2025", "Dana Levi", "R-2025-00001", "₪377.60", "$111.85"):
+        assert expected in text, expected
+    by_email = receipting.run("statement", "NOA@example.org", "--year", "2025", "-o", "noa.pdf")
+    assert by_email.stdout.startswith("Wrote noa.pdf: 1 gift(s) in 2025, 15.00 ILS")
+    everyone = receipting.run("statement", "--all", "--year", "2025", "--locale", "he")
+    assert everyone.stdout == "Wrote 4 statement(s) for 2025 into reports/statements/2025/.\n"
+    assert "2025" in text_of(receipting.folder / "reports" / "statements" / "2025" /
+                             "donor-3-he.pdf")  # fmt: skip
+    assert receipting.fails("statement", "Dana", "--year", "2025") == (
+        "Error: 'Dana' is neither a donor number nor an e-mail address: `fundledger donor "
+        "list` shows them")  # fmt: skip
+    assert "give either DONOR, or --all" in receipting.run(
+        "statement", "1", "--all", "--year", "2025", expect=2).stderr  # fmt: skip

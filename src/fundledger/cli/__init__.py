@@ -19,6 +19,7 @@ from fundledger.cli.rates import rates
 from fundledger.cli.receipt import receipt
 from fundledger.cli.report import report
 from fundledger.cli.settings import settings
+from fundledger.cli.statement import statement
 from fundledger.domain.errors import FundledgerError
 
 
@@ -69,7 +70,9 @@ def cli(ctx: click.Context, database_url: str) -> None:
     ctx.obj = Ledger(url=database_url)
 
 
-for command in (init, campaign, donation, donor, import_group, rates, receipt, report, settings):
+for command in (
+    init, campaign, donation, donor, import_group, rates, receipt, report, settings, statement,
+):  # fmt: skip
     cli.add_command(command)
 
 

@@ -376,18 +376,26 @@ def _issue_date(requested: date | None) -> date:
 def _organisation(settings: dict[str, str], locale: str, issued_on: date | None) -> Organisation:
     """The organisation as a receipt in `locale` names it. With `issued_on`, a Section 46
     approval must still be valid then."""
-    name = organisation_name(settings, locale)
-    if name is None:
-        raise FundledgerError("a receipt names the organisation: set it first with `fundledger "
-                              "settings set organisation.name.en NAME` (and .he, .ar)")  # fmt: skip
-    approval = settings.get("organisation.section46.approval")
-    valid_until = _date_or_none(settings.get("organisation.section46.valid_until"))
-    if approval and valid_until and issued_on and issued_on > valid_until:
+    found = organisation_details(settings, locale)
+    until = found.approval_valid_until
+    if found.approval and until and issued_on and issued_on > until:
         raise FundledgerError(
-            f"the Section 46 approval {approval} was valid until {valid_until}: record its "
+            f"the Section 46 approval {found.approval} was valid until {until}: record its "
             "renewal (`fundledger settings set organisation.section46.valid_until DATE`), or "
             "unset organisation.section46.approval to issue receipts without it"
         )
+    return found
+
+
+def organisation_details(settings: dict[str, str], locale: str) -> Organisation:
+    """The organisation as a document in `locale` names it, from its settings."""
+    name = organisation_name(settings, locale)
+    if name is None:
+        raise FundledgerError(
+            "a receipt or statement names the organisation: set it first with "
+            "`fundledger settings set organisation.name.en NAME` (and .he, .ar)"
+        )
+    approval = settings.get("organisation.section46.approval")
     return Organisation(
         name=name,
         address=settings.get(f"organisation.address.{locale}")
@@ -395,7 +403,9 @@ def _organisation(settings: dict[str, str], locale: str, issued_on: date | None)
         contact=settings.get("organisation.contact"),
         registration=settings.get("organisation.registration"),
         approval=approval,
-        approval_valid_until=valid_until if approval else None,
+        approval_valid_until=(
+            _date_or_none(settings.get("organisation.section46.valid_until")) if approval else None
+        ),
     )
 
 

@@ -1,0 +1,115 @@
+"""fundledger statement"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.models import Donor
+from fundledger.cli.common import Ledger
+from fundledger.cli.output import staged_files, warn_undrawable
+from fundledger.domain.dates import today_in_israel
+from fundledger.domain.donors import email_key
+from fundledger.domain.errors import FundledgerError
+from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.services.context import CommandContext
+from fundledger.services.settings import current_settings
+from fundledger.services.statements import DonorStatement, donor_statement, donors_of_year
+
+STATEMENTS_FOLDER = Path("reports") / "statements"
+PROGRESS_FROM = 20
+
+
+@click.command("statement")
+@click.argument("donor", metavar="[DONOR]", required=False)
+@click.option("--year", type=click.IntRange(1900, 9999), required=True,
+              help="The calendar year of the gifts.")  # fmt: skip
+@click.option("--all", "all_donors", is_flag=True,
+              help="A statement for every donor who gave that year.")  # fmt: skip
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    help="Language of the statement. Default: the report.locale setting, else en.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help=f"The PDF (one donor) or the folder (--all). Default: {STATEMENTS_FOLDER}/<year>/"
+    "donor-<id>-<locale>.pdf",
+)
+@click.pass_obj
+def statement(
+    ledger: Ledger,
+    donor: str | None,
+    year: int,
+    all_donors: bool,
+    locale: str | None,
+    output: Path | None,
+) -> None:
+    """A donor's statement of every gift of a year, with receipt numbers and totals.
+
+    DONOR is a donor number (`fundledger donor list`) or e-mail address. Gifts given
+    anonymously are listed too: a statement goes to its donor alone.
+
+    \b
+    Example:
+      fundledger statement 17 --year 2025 --locale he
+      fundledger statement dana@example.org --year 2025
+      fundledger statement --all --year 2025
+    """
+    if (donor is None) == (not all_donors):
+        raise click.UsageError("give either DONOR, or --all")
+    if year > today_in_israel().year:
+        raise click.BadParameter(f"{year} has not begun", param_hint="--year")
+
+    def work(session: Session, context: CommandContext) -> tuple[list[DonorStatement], str]:
+        language = locale or current_settings(session).get("report.locale", "en")
+        wanted = donors_of_year(session, year) if all_donors else [_donor_id(session, donor)]
+        made = [donor_statement(session, context, each, year, language) for each in wanted]
+        return made, language
+
+    statements, language = ledger.run(work)
+    folder = output if all_donors and output is not None else STATEMENTS_FOLDER / str(year)
+    targets = [
+        output if not all_donors and output is not None
+        else folder / f"donor-{each.donor_id}-{language}.pdf"
+        for each in statements
+    ]  # fmt: skip
+    # Imported here: loading ReportLab would cost every other command 0.08 s.
+    from fundledger.reports.pdf.statement import write_statement_pdf
+
+    reader = Reader.for_locale(language)
+    undrawable: set[str] = set()
+    with staged_files() as files, click.progressbar(
+        list(zip(statements, targets, strict=True)), label="Writing statements",
+        file=sys.stderr, hidden=len(statements) < PROGRESS_FROM,
+    ) as shown:  # fmt: skip
+        for each, target in shown:
+            if target.is_dir():
+                raise FundledgerError(f"cannot write {target}: it is a folder")
+            undrawable |= write_statement_pdf(each, reader, files.stage(target))
+    warn_undrawable(undrawable, "statement")
+    if all_donors:
+        click.echo(f"Wrote {len(statements)} statement(s) for {year} into {folder}/.")
+    else:
+        only = statements[0]
+        click.echo(f"Wrote {targets[0]}: {len(only.lines)} gift(s) in {year}, "
+                   f"{only.total_home} = {only.total_reporting}.")  # fmt: skip
+
+
+def _donor_id(session: Session, donor: str | None) -> int:
+    text = (donor or "").strip()
+    if text.isdigit():
+        return int(text)
+    if "@" in text:
+        found = session.scalar(select(Donor.id).where(Donor.email_key == email_key(text)))
+        if found is None:
+            raise FundledgerError(f"no donor with the e-mail {text}")
+        return int(found)
+    raise FundledgerError(f"{text!r} is neither a donor number nor an e-mail address: "
+                          "`fundledger donor list` shows them")  # fmt: skip

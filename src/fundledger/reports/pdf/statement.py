@@ -1,0 +1,116 @@
+"""A donor's annual statement PDF: the organisation, the donor, every gift of the year with its
+receipt number and its values in the home and reporting currencies, the totals, and how the
+gifts were converted. Tables run over pages with their header repeated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.platypus import Flowable, Spacer
+
+from fundledger.reports.i18n import Reader
+from fundledger.reports.pdf import style
+from fundledger.reports.pdf.document import build_pdf
+from fundledger.reports.pdf.fonts import drawable
+from fundledger.reports.pdf.page import Page
+from fundledger.services.statements import DonorStatement
+
+
+def write_statement_pdf(statement: DonorStatement, reader: Reader, output: Path) -> set[str]:
+    """Writes the statement; returns the characters no embedded font could draw."""
+    _ = reader._
+    page = Page(reader)
+    title = _("Your gifts in {year}").format(year=str(statement.year))
+    story = [*_header(statement, page, title), *_gifts(statement, page), *_notes(statement, page)]
+    footer, footer_missing = drawable(
+        " · ".join((statement.organisation.name, statement.donor, title)), style.FOOTER.font
+    )
+    build_pdf(
+        story,
+        output,
+        title=f"{title} · {statement.donor}",
+        language=reader.language,
+        footer=footer,
+        page_label=lambda number, pages: _("Page {page} of {pages}").format(
+            page=reader.number(number), pages=reader.number(pages)
+        ),
+        rtl=reader.rtl,
+    )
+    return page.undrawable() | footer_missing
+
+
+def _header(statement: DonorStatement, page: Page, title: str) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    organisation = statement.organisation
+    lines: list[Flowable] = [page.text(organisation.name, style.RECEIPT_ORGANISATION)]
+    for detail in (organisation.address, organisation.contact):
+        if detail:
+            lines.append(page.text(reader.isolated(detail), style.SMALL))
+    lines += [
+        Spacer(1, 16),
+        page.text(_("Annual statement"), style.EYEBROW),
+        page.text(title, style.TITLE),
+        page.text(statement.donor, style.RECEIPT_DONOR),
+    ]
+    if statement.donor_email:
+        lines.append(page.text(reader.isolated(statement.donor_email), style.SMALL))
+    return [*lines, Spacer(1, 12)]
+
+
+def _gifts(statement: DonorStatement, page: Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    if not statement.lines:
+        return [page.text(_("No gifts are recorded for this year."), style.NOTE)]
+    rows = [
+        [reader.date(line.date), line.campaign, reader.money(line.amount),
+         reader.money(line.home), reader.money(line.reporting),
+         reader.isolated(str(line.receipt)) if line.receipt else "–"]
+        for line in statement.lines
+    ]  # fmt: skip
+    count = len(statement.lines)
+    total = [
+        _("Total"),
+        _("Gifts: {count}").format(count=reader.number(count)),
+        "",
+        reader.money(statement.total_home),
+        reader.money(statement.total_reporting),
+        "",
+    ]
+    home, reporting = statement.total_home.currency, statement.total_reporting.currency
+    table = page.table(
+        [_("Date"), _("Campaign"), _("Amount"), home, reporting, _("Receipt")],
+        rows,
+        numeric=[False, False, True, True, True, False],
+        total=total,
+    )
+    return [
+        page.text(
+            _("Thank you. These are the gifts you gave in {year}, as our books record them.")
+            .format(year=str(statement.year)),
+            style.NOTE,
+        ),
+        table,
+    ]  # fmt: skip
+
+
+def _notes(statement: DonorStatement, page: Page) -> list[Flowable]:
+    reader = page.reader
+    _ = reader._
+    home, reporting = statement.total_home.currency, statement.total_reporting.currency
+    notes = [
+        _("Each gift is converted into {home} and {reporting} at the exchange rate in force on "
+          "the date it was given: the latest rate published on or before that date, and no "
+          "more than {days} days old, rounded half-up once. A gift later reversed is not "
+          "listed.").format(home=home, reporting=reporting,
+                             days=reader.number(statement.max_rate_age_days)),
+        _("Gifts you asked to keep anonymous are listed here, for you alone; they never appear "
+          "in a public report."),
+    ]  # fmt: skip
+    if statement.organisation.approval:
+        notes.append(
+            _("Only the receipts state the amounts recognised under Section 46 of the Income "
+              "Tax Ordinance; this statement is a summary for your records.")
+        )  # fmt: skip
+    return [Spacer(1, 12), *(page.text(note, style.NOTE) for note in notes)]

@@ -157,3 +157,16 @@ def test_an_annual_statement_for_one_donor_or_for_all(receipting: Shell) -> None
         "list` shows them")  # fmt: skip
     assert "give either DONOR, or --all" in receipting.run(
         "statement", "1", "--all", "--year", "2025", expect=2).stderr  # fmt: skip
+
+
+def test_the_donors_identity_number_and_the_tax_report_on_the_receipt(receipting: Shell) -> None:
+    assert receipting.run("donor", "set-id", "1", "123456782").stdout == (
+        "Donor #1: identity number 123456782.\n")  # fmt: skip
+    receipting.run("receipt", "issue", "1", "--tax-report", "TR-77")
+    text = text_of(next((receipting.folder / "reports" / "receipts").glob("*.pdf")))
+    assert "Identity number 123456782" in text
+    assert "Tax Authority report no." in text
+    assert "TR-77" in text
+    assert receipting.fails("donor", "set-id", "1", "123456789") == (
+        "Error: '123456789' is not an Israeli identity number: nine digits whose last is the "
+        "check digit")  # fmt: skip

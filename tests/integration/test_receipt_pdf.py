@@ -34,10 +34,11 @@ def receipt(locale: str, **changes: object) -> ReceiptDocument:
     document = ReceiptDocument(
         number=ReceiptNumber("DLA", 2025, 17), kind="donation", issued_on=date(2025, 8, 1),
         locale=locale, organisation=ORGANISATION, donor="Ali <b>Bold</b> & Co (علي)",
-        donor_email="ali@example.org", donation_id=42, gift_date=date(2025, 7, 3),
+        donor_email="ali@example.org", donor_tax_id="123456782", donation_id=42,
+        gift_date=date(2025, 7, 3),
         amount=Money("1234.50", "EUR"), home=Money("4922.63", "ILS"),
         rate=ReceiptRate("EUR", "ILS", "3.9876", date(2025, 7, 3), "BOI", "direct", None),
-        method="bank transfer", reference="TX-2025/07 (a)",
+        method="bank transfer", reference="TX-2025/07 (a)", tax_report="TR-77/2025",
     )  # fmt: skip
     return replace(document, **changes)  # type: ignore[arg-type]
 

@@ -4,6 +4,7 @@ cancels a receipted gift when it is reversed."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.services.donations import reverse_donation
+from fundledger.services.donors import set_tax_id
 from fundledger.services.receipts import (
     IssueOptions,
     ReceiptDocument,
@@ -258,3 +260,29 @@ def test_eight_treasurers_issuing_at_once_leave_no_gap_and_no_duplicate(
     # They did run at once: every one began before any had finished.
     began, ended = zip(*(spans.get(timeout=5) for _ in workers), strict=True)
     assert max(began) < min(ended)
+
+
+def test_a_receipt_states_the_donors_identity_number_and_the_tax_report(ledger: Engine) -> None:
+    donation = gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi")
+    run(ledger, lambda s, c: set_tax_id(s, c, donor_id=1, tax_id="12345678-2"))
+    options = IssueOptions("en", AUGUST, tax_report="TR-77/2025")
+    receipt = issue(ledger, donation.id, options)
+    assert (receipt.donor_tax_id, receipt.tax_report) == ("123456782", "TR-77/2025")
+    run(ledger, lambda s, c: set_tax_id(s, c, donor_id=1, tax_id=None))
+    assert run(ledger, lambda s, _: find_receipt(s, receipt.number)).donor_tax_id == "123456782"
+    with pytest.raises(FundledgerError, match="'123456789' is not an Israeli identity number"):
+        run(ledger, lambda s, c: set_tax_id(s, c, donor_id=1, tax_id="123456789"))
+    gift(ledger, "2025-07-03 20.00 ILS", donor="Noa Cohen")
+    with pytest.raises(FundledgerError, match="a Tax Authority report number belongs to one"):
+        run(ledger, lambda s, c: issue_unreceipted(s, c, "dont-look-away", options))
+    with ledger.connect() as connection:
+        actions = connection.scalars(select(AuditEvent.action).where(
+            AuditEvent.action == "donor.tax_id")).all()  # fmt: skip
+    assert actions == ["donor.tax_id", "donor.tax_id"]
+
+
+def test_a_receipt_issued_before_a_field_existed_still_reads(ledger: Engine) -> None:
+    receipt = issue(ledger, gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi").id)
+    older = json.loads(receipt.to_json())
+    del older["donor_tax_id"], older["tax_report"]
+    assert ReceiptDocument.from_json(json.dumps(older)) == receipt

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from fundledger.domain.donors import email_key, loose_name, name_key, normalize_name
+import pytest
+
+from fundledger.domain.donors import email_key, israeli_id, loose_name, name_key, normalize_name
 
 
 def test_loose_name_drops_exactly_what_is_not_alphanumeric_on_every_code_point() -> None:
@@ -32,3 +34,20 @@ def test_names_and_emails_as_keys() -> None:
     assert normalize_name("Cafe\u0301") == "Café"  # NFC
     assert name_key(" NOA  levi") == "noa levi"
     assert email_key(" Noa@Example.ORG ") == "noa@example.org"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("123456782", "123456782"),
+        (" 12345678-2 ", "123456782"),
+        ("18", None),  # too short to be one
+        ("00000018", "000000018"),  # leading zeros restored
+        ("123456789", None),  # wrong check digit
+        ("12345678X", None),
+        ("١٢٣٤٥٦٧٨٢", None),  # Arabic-Indic digits are digits to Python, not to the registry
+        ("1234567820", None),
+    ],
+)
+def test_israeli_identity_numbers_by_their_check_digit(text: str, expected: str | None) -> None:
+    assert israeli_id(text) == expected

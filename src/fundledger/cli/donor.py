@@ -7,7 +7,13 @@ from typing import Any
 import click
 
 from fundledger.cli.common import OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
-from fundledger.services.donors import DonorSummary, list_donors, merge_donors, undo_merge
+from fundledger.services.donors import (
+    DonorSummary,
+    list_donors,
+    merge_donors,
+    set_tax_id,
+    undo_merge,
+)
 
 DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift", "merged_into")
 
@@ -100,3 +106,29 @@ def unmerge(ledger: Ledger, merge_id: int, reason: str) -> None:
         write=True,
     )
     click.echo(f"Recorded #{recorded.id}, undoing donor merge #{merge_id}.")
+
+
+@donor.command("set-id")
+@click.argument("donor_id", metavar="DONOR", type=ROW_ID)
+@click.argument("tax_id", metavar="ID_NUMBER", required=False)
+@click.option("--clear", is_flag=True, help="Forget the number recorded for DONOR.")
+@click.pass_obj
+def set_id(ledger: Ledger, donor_id: int, tax_id: str | None, clear: bool) -> None:
+    """Record the Israeli identity number DONOR's receipts will state (for the Section 46
+    tax credit). Receipts already issued are not changed.
+
+    \b
+    Example:
+      fundledger donor set-id 17 123456782
+      fundledger donor set-id 17 --clear
+    """
+    if clear == (tax_id is not None):
+        raise click.UsageError("give ID_NUMBER, or --clear")
+    recorded = ledger.run(
+        lambda session, context: set_tax_id(session, context, donor_id=donor_id, tax_id=tax_id),
+        write=True,
+    )
+    if recorded is None:
+        click.echo(f"Donor #{donor_id}: identity number cleared.")
+    else:
+        click.echo(f"Donor #{donor_id}: identity number {recorded}.")

@@ -46,6 +46,8 @@ def receipt() -> None:
     type=click.Choice(LOCALES),
     help="Language of the receipt. Default: the report.locale setting, else en.",
 )
+@click.option("--tax-report", metavar="NUMBER",
+              help="One receipt: the Tax Authority's report number of the donation.")  # fmt: skip
 @click.option("--date", "issued_on", type=ISO_DATE,
               help="The receipt's date (not after today). Default: today in Israel.")  # fmt: skip
 @click.option(
@@ -62,6 +64,7 @@ def issue(
     campaign_slug: str | None,
     all_unreceipted: bool,
     locale: str | None,
+    tax_report: str | None,
     issued_on: date | None,
     output: Path | None,
 ) -> None:
@@ -85,7 +88,7 @@ def issue(
     with staged_files() as files:
 
         def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
-            options = IssueOptions(_locale(session, locale), issued_on)
+            options = IssueOptions(_locale(session, locale), issued_on, tax_report)
             if donation_id is not None or campaign_slug is None:
                 documents = [issue_receipt(session, context, donation_id or 0, options)]
                 targets = [output or folder / f"{documents[0].number}.pdf"]

@@ -41,3 +41,18 @@ def loose_name(name: str) -> str:
     # What `[\W_]` removes is exactly what is not alphanumeric, combining marks included
     # (checked over every code point by tests/unit/test_donors.py).
     return _NOT_ALPHANUMERIC.sub("", unicodedata.normalize("NFKD", name.casefold()))
+
+
+def israeli_id(text: str) -> str | None:
+    """An Israeli identity number as nine digits (leading zeros restored), or None when its
+    check digit is wrong: digits weighted 1, 2, 1, 2 ..., the digits of the products summed,
+    a multiple of ten."""
+    digits = text.strip().replace("-", "")
+    if not digits.isascii() or not digits.isdigit() or not 5 <= len(digits) <= 9:
+        return None
+    digits = digits.zfill(9)
+    total = 0
+    for position, digit in enumerate(digits):
+        product = int(digit) * (1 + position % 2)
+        total += product - 9 if product > 9 else product
+    return digits if total % 10 == 0 else None

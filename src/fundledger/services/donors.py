@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Donor, DonorMerge
 from fundledger.adapters.db.queries import counted_donations, effective_donor, merges_in_force
-from fundledger.domain.donors import email_key, loose_name, name_key, normalize_name
+from fundledger.domain.donors import email_key, israeli_id, loose_name, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
@@ -199,3 +199,22 @@ def undo_merge(
         reason=reason,
     )
     return undo
+
+
+def set_tax_id(
+    session: Session, context: CommandContext, *, donor_id: int, tax_id: str | None
+) -> str | None:
+    """Record (or, with None, clear) the identity number a donor's receipts will state.
+    Receipts already issued keep what they said."""
+    donor = _donor(session, donor_id)
+    checked = None
+    if tax_id is not None:
+        checked = israeli_id(tax_id)
+        if checked is None:
+            raise FundledgerError(f"{tax_id!r} is not an Israeli identity number: nine digits "
+                                  "whose last is the check digit")  # fmt: skip
+    record_audit(session, context, "donor.tax_id", entity="donor", entity_id=donor.id,
+                 details={"before": donor.tax_id, "after": checked})  # fmt: skip
+    donor.tax_id = checked
+    session.flush()
+    return checked

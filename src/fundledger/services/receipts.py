@@ -89,6 +89,7 @@ class ReceiptDocument:
     organisation: Organisation
     donor: str
     donor_email: str | None
+    donor_tax_id: str | None
     donation_id: int
     gift_date: date
     amount: Money
@@ -98,6 +99,7 @@ class ReceiptDocument:
     reference: str | None
     credits: ReceiptNumber | None = None
     credits_issued_on: date | None = None
+    tax_report: str | None = None  # the Tax Authority's number for the reported donation
 
     @property
     def section46(self) -> bool:
@@ -127,6 +129,8 @@ class ReceiptDocument:
             ),
             donor=data["donor"],
             donor_email=data["donor_email"],
+            # Keys added later are absent from receipts issued before them.
+            donor_tax_id=data.get("donor_tax_id"),
             donation_id=data["donation_id"],
             gift_date=date.fromisoformat(data["gift_date"]),
             amount=Money(data["amount"]["amount"], data["amount"]["currency"]),
@@ -138,6 +142,7 @@ class ReceiptDocument:
             reference=data["reference"],
             credits=ReceiptNumber.parse(data["credits"]) if data["credits"] else None,
             credits_issued_on=_date_or_none(data["credits_issued_on"]),
+            tax_report=data.get("tax_report"),
         )
 
 
@@ -159,6 +164,7 @@ def _date_or_none(text: str | None) -> date | None:
 class IssueOptions:
     locale: str
     issued_on: date | None = None  # default: today in Israel
+    tax_report: str | None = None  # one receipt only: its donation's Tax Authority report no.
 
 
 def issue_receipt(
@@ -181,6 +187,9 @@ def issue_unreceipted(
 ) -> tuple[list[ReceiptDocument], int]:
     """Receipts for every gift of a campaign that has none, in date order; and how many
     gifts were left without one because no donor is recorded for them."""
+    if options.tax_report is not None:
+        raise FundledgerError("a Tax Authority report number belongs to one receipt: give it "
+                              "when issuing a single donation's receipt")  # fmt: skip
     campaign = get_campaign(session, campaign_slug)
     reversal = aliased(Donation)
     pending = (
@@ -251,6 +260,7 @@ def _issue_all(
             organisation=organisation,
             donor=donor.name,
             donor_email=donor.email,
+            donor_tax_id=donor.tax_id,
             donation_id=donation.id,
             gift_date=donation.donation_date,
             amount=Money.from_minor(donation.amount_minor, donation.currency),
@@ -258,6 +268,7 @@ def _issue_all(
             rate=rate,
             method=donation.method,
             reference=donation.reference,
+            tax_report=_tax_report(options.tax_report),
         )
         if donation.donation_date > issued_on:
             raise FundledgerError(f"donation #{donation.id} is dated {donation.donation_date}, "
@@ -266,6 +277,16 @@ def _issue_all(
         if progress is not None:
             progress(1)
     return issued
+
+
+def _tax_report(text: str | None) -> str | None:
+    if text is None:
+        return None
+    reference = text.strip()
+    if not re.fullmatch(r"[0-9A-Za-z/-]{1,32}", reference):
+        raise FundledgerError(f"{text!r} is not a report number: digits and letters (and / or "
+                              "-), as the Tax Authority gave it")  # fmt: skip
+    return reference
 
 
 def issue_credit_receipt(
@@ -292,6 +313,7 @@ def issue_credit_receipt(
         home=-cancelled.home,
         credits=cancelled.number,
         credits_issued_on=cancelled.issued_on,
+        tax_report=None,
     )  # fmt: skip
     return _record(session, context, document, credits_id=original.id)
 

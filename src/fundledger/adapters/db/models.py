@@ -76,6 +76,8 @@ class Donor(Base):
     name_key: Mapped[str] = mapped_column(String(200), index=True)
     # The name without case, spaces, punctuation or diacritics: finds likely duplicates.
     loose_key: Mapped[str] = mapped_column(String(200), index=True)
+    # The Israeli identity number (9 digits) a Section 46 receipt states, when the donor gave it.
+    tax_id: Mapped[str | None] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

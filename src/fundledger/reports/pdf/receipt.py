@@ -118,6 +118,9 @@ def _donor(document: ReceiptDocument, page: Page) -> list[Flowable]:
         page.text(received, style.FIGURE_LABEL_START),
         page.text(document.donor, style.RECEIPT_DONOR),
     ]
+    if document.donor_tax_id:
+        lines.append(page.text(_("Identity number {number}").format(
+            number=page.reader.isolated(document.donor_tax_id)), style.SMALL))  # fmt: skip
     if document.donor_email:
         lines.append(page.text(page.reader.isolated(document.donor_email), style.SMALL))
     return [*lines, Spacer(1, 12)]
@@ -144,6 +147,9 @@ def _details(document: ReceiptDocument, page: Page) -> Table:
     if document.reference:
         rows.append((_("Reference"), reader.isolated(document.reference), style.CELL))
     rows.append((_("Ledger entry"), reader.isolated(f"#{document.donation_id}"), style.CELL))
+    if document.tax_report:
+        rows.append((_("Tax Authority report no."), reader.isolated(document.tax_report),
+                     style.CELL))  # fmt: skip
     cells = [
         mirrored([page.text(label, style.CELL_HEAD), page.text(value, value_style)], page.rtl)
         for label, value, value_style in rows

@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from tests.e2e.shell import Shell
 from tests.e2e.test_report_cli import text_of
+from tests.unit.test_images import picture
 
 SETTINGS = {
     "organisation.name.en": "Peace Coalition",
@@ -170,3 +172,20 @@ def test_the_donors_identity_number_and_the_tax_report_on_the_receipt(receipting
     assert receipting.fails("donor", "set-id", "1", "123456789") == (
         "Error: '123456789' is not an Israeli identity number: nine digits whose last is the "
         "check digit")  # fmt: skip
+
+
+def test_the_logo_heads_receipts_statements_and_reports(receipting: Shell) -> None:
+    (receipting.folder / "logo.png").write_bytes(picture("PNG", (300, 90)))
+    result = receipting.run("settings", "set", "organisation.logo", "logo.png")
+    assert result.stdout.startswith("organisation.logo = PNG image, 300×90 px, 1 KiB, sha256 ")
+    shown = json.loads(receipting.run("settings", "show", "--format", "json").stdout)
+    logo = next(row for row in shown if row["key"] == "organisation.logo")
+    assert logo["value"].startswith("PNG image, 300×90 px")
+    receipting.run("receipt", "issue", "1")
+    receipting.run("statement", "1", "--year", "2025", "-o", "statement.pdf")
+    receipting.run("report", "campaign", "dont-look-away", "-o", "report.pdf")
+    receipt = next((receipting.folder / "reports" / "receipts").glob("*.pdf"))
+    for pdf in (receipt, receipting.folder / "statement.pdf", receipting.folder / "report.pdf"):
+        assert len(PdfReader(pdf).pages[0].images) == 1, pdf
+    assert receipting.fails("settings", "set", "organisation.logo", "nothing.png").startswith(
+        "Error: cannot read nothing.png: No such file")  # fmt: skip

@@ -9,9 +9,11 @@ import multiprocessing
 import time
 from datetime import date, timedelta
 from multiprocessing import Queue
+from pathlib import Path
 from threading import Barrier
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError
 
@@ -20,6 +22,7 @@ from fundledger.adapters.db.models import AuditEvent, Receipt
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
+from fundledger.reports.pdf.receipt import write_receipt_pdf
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import set_tax_id
 from fundledger.services.receipts import (
@@ -30,9 +33,11 @@ from fundledger.services.receipts import (
     find_receipt,
     issue_receipt,
     issue_unreceipted,
+    logos_of,
 )
 from fundledger.services.settings import set_setting
 from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
+from tests.unit.test_images import picture
 
 Span = tuple[float, float]
 AUGUST = date(2025, 8, 1)
@@ -286,3 +291,20 @@ def test_a_receipt_issued_before_a_field_existed_still_reads(ledger: Engine) -> 
     older = json.loads(receipt.to_json())
     del older["donor_tax_id"], older["tax_report"]
     assert ReceiptDocument.from_json(json.dumps(older)) == receipt
+
+
+def test_a_receipt_keeps_the_logo_it_was_issued_with(ledger: Engine, tmp_path: Path) -> None:
+    first_logo, second_logo = tmp_path / "first.png", tmp_path / "second.png"
+    first_logo.write_bytes(picture("PNG", (200, 100)))
+    second_logo.write_bytes(picture("PNG", (100, 100)))
+    run(ledger, lambda s, c: set_setting(s, c, "organisation.logo", str(first_logo)))
+    receipt = issue(ledger, gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi").id)
+    run(ledger, lambda s, c: set_setting(s, c, "organisation.logo", str(second_logo)))
+    run(ledger, lambda s, c: set_setting(s, c, "organisation.logo", None))
+    logos = run(ledger, lambda s, _: logos_of(s, [receipt]))
+    assert receipt.logo is not None
+    assert (logos[receipt.logo].width, logos[receipt.logo].height) == (200, 100)
+    write_receipt_pdf(receipt, tmp_path / "r.pdf", logo=logos[receipt.logo])
+    assert sum(len(page.images) for page in PdfReader(tmp_path / "r.pdf").pages) == 1
+    with pytest.raises(ValueError, match="was issued with another logo"):
+        write_receipt_pdf(receipt, tmp_path / "r.pdf", logo=None)

@@ -151,7 +151,7 @@ def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
             entry = reverse_donation(session, context, donation_id=donation_id, reason=reason)
             credit = credit_receipt_of(session, entry.id)
             if credit is not None:
-                render_receipts(files, [credit], RECEIPTS_FOLDER)
+                render_receipts(session, files, [credit], RECEIPTS_FOLDER)
             return entry, credit
 
         entry, credit = ledger.run(work, write=True)

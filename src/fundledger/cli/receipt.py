@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Receipt
+from fundledger.adapters.images import Logo
 from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
 from fundledger.cli.output import StagedFiles, staged_files, warn_undrawable
 from fundledger.domain.errors import FundledgerError
@@ -23,6 +24,7 @@ from fundledger.services.receipts import (
     find_receipt,
     issue_receipt,
     issue_unreceipted,
+    logos_of,
 )
 from fundledger.services.settings import current_settings
 
@@ -99,7 +101,7 @@ def issue(
                     click.echo(f"{without_donor} gift(s) have no donor recorded and get no "
                                "receipt.", err=True)  # fmt: skip
                 targets = [folder / f"{document.number}.pdf" for document in documents]
-            _render(files, documents, targets, copy=False)
+            _render(files, documents, targets, copy=False, logos=logos_of(session, documents))
             return documents
 
         documents = ledger.run(work, write=True)
@@ -128,10 +130,15 @@ def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
       fundledger receipt reprint R-2025-00017
     """
     wanted = ReceiptNumber.parse(number)
-    document = ledger.run(lambda session, _: find_receipt(session, wanted))
+
+    def work(session: Session, _: CommandContext) -> tuple[ReceiptDocument, dict[str, Logo]]:
+        document = find_receipt(session, wanted)
+        return document, logos_of(session, [document])
+
+    document, logos = ledger.run(work)
     target = output or RECEIPTS_FOLDER / f"{document.number}-copy.pdf"
     with staged_files() as files:
-        _render(files, [document], [target], copy=True)
+        _render(files, [document], [target], copy=True, logos=logos)
     click.echo(f"Wrote {target} (a copy of receipt {document.number}).")
 
 
@@ -181,14 +188,21 @@ def _locale(session: Session, requested: str | None) -> str:
     return requested or current_settings(session).get("report.locale", "en")
 
 
-def render_receipts(files: StagedFiles, documents: list[ReceiptDocument], folder: Path) -> None:
+def render_receipts(
+    session: Session, files: StagedFiles, documents: list[ReceiptDocument], folder: Path
+) -> None:
     """Credit receipts and other receipts issued by other commands, into `folder`."""
     _render(files, documents, [folder / f"{document.number}.pdf" for document in documents],
-            copy=False)  # fmt: skip
+            copy=False, logos=logos_of(session, documents))  # fmt: skip
 
 
 def _render(
-    files: StagedFiles, documents: list[ReceiptDocument], targets: list[Path], *, copy: bool
+    files: StagedFiles,
+    documents: list[ReceiptDocument],
+    targets: list[Path],
+    *,
+    copy: bool,
+    logos: dict[str, Logo],
 ) -> None:
     # Imported here: loading ReportLab would cost every other command 0.08 s.
     from fundledger.reports.pdf.receipt import write_receipt_pdf
@@ -202,5 +216,6 @@ def _render(
         for document, target in shown:
             if target.is_dir():
                 raise FundledgerError(f"cannot write {target}: it is a folder")
-            undrawable |= write_receipt_pdf(document, files.stage(target), copy=copy)
+            logo = logos[document.logo] if document.logo else None
+            undrawable |= write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)
     warn_undrawable(undrawable, "receipt")

@@ -17,7 +17,7 @@ from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
 from fundledger.services.reports import CampaignSummary, campaign_summary
-from fundledger.services.settings import current_settings, organisation_name
+from fundledger.services.settings import current_settings, organisation_logo, organisation_name
 
 
 @click.group()
@@ -93,6 +93,7 @@ def campaign(
         options = ReportOptions(
             max_rate_age_days=max_rate_age_days,
             organisation=organisation_name(organisation, locale),
+            logo=organisation_logo(organisation),
         )
         with writing(target) as temporary:
             undrawable = write_campaign_pdf(summary, reader, temporary, options)

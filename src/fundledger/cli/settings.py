@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_rows, emit_table
-from fundledger.services.settings import SETTINGS, current_settings, set_setting
+from fundledger.services.settings import SETTINGS, current_settings, set_setting, shown_value
 
 SETTING_KEY = click.Choice(sorted(SETTINGS))
 
@@ -26,8 +26,10 @@ def set_(ledger: Ledger, key: str, value: str) -> None:
     Example:
       fundledger settings set organisation.name.he "עומדים ביחד"
     """
-    ledger.run(lambda session, context: set_setting(session, context, key, value), write=True)
-    click.echo(f"{key} = {value.strip()}")
+    stored = ledger.run(
+        lambda session, context: set_setting(session, context, key, value), write=True
+    )
+    click.echo(f"{key} = {shown_value(key, stored or '')}")
 
 
 @settings.command("unset")
@@ -56,9 +58,10 @@ def show(ledger: Ledger, output_format: str) -> None:
     """
     values = ledger.run(lambda session, _: current_settings(session))
     rows = [
-        {"key": key, "value": values.get(key), "meaning": SETTINGS[key].meaning}
+        {"key": key, "value": shown_value(key, values[key]) if key in values else None,
+         "meaning": SETTINGS[key].meaning}
         for key in sorted(SETTINGS)
-    ]
+    ]  # fmt: skip
     emit_rows(
         output_format,
         rows,

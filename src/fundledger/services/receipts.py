@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import Donation, Donor, Receipt, ReceiptCounter
+from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
@@ -30,7 +31,12 @@ from fundledger.domain.rates import RateInForce, convert_minor, in_minor_units
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.rates import load_rate_book
-from fundledger.services.settings import current_settings, organisation_name
+from fundledger.services.settings import (
+    current_settings,
+    logo_by_digest,
+    organisation_logo,
+    organisation_name,
+)
 
 DEFAULT_PREFIX = "R"
 _NUMBER = re.compile(r"\s*([A-Za-z0-9]{1,8})-([0-9]{4})-([0-9]{1,9})\s*")
@@ -100,6 +106,7 @@ class ReceiptDocument:
     credits: ReceiptNumber | None = None
     credits_issued_on: date | None = None
     tax_report: str | None = None  # the Tax Authority's number for the reported donation
+    logo: str | None = None  # SHA-256 of the organisation's logo as issued (`logo_by_digest`)
 
     @property
     def section46(self) -> bool:
@@ -143,6 +150,7 @@ class ReceiptDocument:
             credits=ReceiptNumber.parse(data["credits"]) if data["credits"] else None,
             credits_issued_on=_date_or_none(data["credits_issued_on"]),
             tax_report=data.get("tax_report"),
+            logo=data.get("logo"),
         )
 
 
@@ -240,6 +248,7 @@ def _issue_all(
     issued_on = _issue_date(options.issued_on)
     organisation = _organisation(settings, options.locale, issued_on)
     series = settings.get("receipt.prefix", DEFAULT_PREFIX)
+    logo = organisation_logo(settings)
     values = _home_values(session, context, donations)
     donors = dict(
         session.execute(
@@ -269,6 +278,7 @@ def _issue_all(
             method=donation.method,
             reference=donation.reference,
             tax_report=_tax_report(options.tax_report),
+            logo=logo.digest if logo else None,
         )
         if donation.donation_date > issued_on:
             raise FundledgerError(f"donation #{donation.id} is dated {donation.donation_date}, "
@@ -299,7 +309,9 @@ def issue_credit_receipt(
         return None
     cancelled = ReceiptDocument.from_json(original.content)
     issued_on = _issue_date(None)
-    current = _organisation(current_settings(session), cancelled.locale, None)
+    settings = current_settings(session)
+    current = _organisation(settings, cancelled.locale, None)
+    logo = organisation_logo(settings)
     document = replace(
         cancelled,
         number=ReceiptNumber(cancelled.number.series, issued_on.year, 0),
@@ -314,6 +326,7 @@ def issue_credit_receipt(
         credits=cancelled.number,
         credits_issued_on=cancelled.issued_on,
         tax_report=None,
+        logo=logo.digest if logo else None,
     )  # fmt: skip
     return _record(session, context, document, credits_id=original.id)
 
@@ -485,6 +498,17 @@ def find_receipt(session: Session, number: ReceiptNumber) -> ReceiptDocument:
     if content is None:
         raise FundledgerError(f"no receipt {number}")
     return ReceiptDocument.from_json(content)
+
+
+def logos_of(session: Session, documents: Sequence[ReceiptDocument]) -> dict[str, Logo]:
+    """The logos the receipts were issued with, by digest."""
+    found = {}
+    for digest in {document.logo for document in documents if document.logo}:
+        logo = logo_by_digest(session, digest)
+        if logo is None:  # the setting's history is append-only: it cannot be gone
+            raise FundledgerError(f"the logo {digest[:12]} of a receipt is not in the ledger")
+        found[digest] = logo
+    return found
 
 
 def credit_receipt_of(session: Session, reversal_id: int) -> ReceiptDocument | None:

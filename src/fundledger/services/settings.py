@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Setting
+from fundledger.adapters.images import Logo, load_logo
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import check_currency
 from fundledger.domain.settings import REPORT_LOCALES, LedgerSettings
@@ -116,6 +117,10 @@ def _not_the_home_currency(session: Session, value: str | None) -> None:
                               "second currency reports show beside it")  # fmt: skip
 
 
+def _logo(value: str) -> str:
+    return load_logo(value).to_text()
+
+
 @dataclass(frozen=True, slots=True)
 class SettingKey:
     key: str
@@ -123,6 +128,8 @@ class SettingKey:
     check: Callable[[str], str]
     # Whether the ledger allows the change now (a value, or None to clear it).
     allowed: Callable[[Session, str | None], None] | None = None
+    # How a person sees the value, when not as stored.
+    shown: Callable[[str], str] | None = None
 
 
 SETTINGS = {
@@ -135,6 +142,9 @@ SETTINGS = {
         SettingKey("organisation.address.he", "the postal address, in Hebrew", _line),
         SettingKey("organisation.address.ar", "the postal address, in Arabic", _line),
         SettingKey("organisation.contact", "phone, e-mail or website, as printed", _line),
+        SettingKey("organisation.logo", "a PNG or JPEG file, drawn at the head of documents "
+                   "(the image is kept in the ledger)", _logo,
+                   shown=lambda value: Logo.from_text(value).describe()),
         SettingKey("organisation.registration", "the amuta registration number (9 digits)",
                    _registration),
         SettingKey("organisation.section46.approval",
@@ -154,8 +164,11 @@ SETTINGS = {
 }  # fmt: skip
 
 
-def set_setting(session: Session, context: CommandContext, key: str, value: str | None) -> None:
-    """Give `key` a new value (None clears it), checked by its declaration."""
+def set_setting(
+    session: Session, context: CommandContext, key: str, value: str | None
+) -> str | None:
+    """Give `key` a new value (None clears it), checked by its declaration; returns the value
+    as stored."""
     declared = SETTINGS.get(key)
     if declared is None:
         raise FundledgerError(
@@ -166,8 +179,10 @@ def set_setting(session: Session, context: CommandContext, key: str, value: str 
         declared.allowed(session, checked)
     session.add(Setting(key=key, value=checked, recorded_at=now(), recorded_by=context.actor))
     session.flush()
+    shown = shown_value(key, checked) if checked is not None else None
     record_audit(session, context, "setting.set", entity="setting",
-                 details={"key": key, "value": checked})  # fmt: skip
+                 details={"key": key, "value": shown})  # fmt: skip
+    return checked
 
 
 def current_settings(session: Session) -> dict[str, str]:
@@ -175,6 +190,30 @@ def current_settings(session: Session) -> dict[str, str]:
     latest = select(func.max(Setting.id)).group_by(Setting.key)
     rows = session.execute(select(Setting.key, Setting.value).where(Setting.id.in_(latest)))
     return {key: value for key, value in rows if value is not None}
+
+
+def shown_value(key: str, value: str) -> str:
+    """A setting's value as a person reads it (a logo as its kind and size)."""
+    shown = SETTINGS[key].shown
+    return shown(value) if shown is not None else value
+
+
+def organisation_logo(settings: dict[str, str]) -> Logo | None:
+    value = settings.get("organisation.logo")
+    return Logo.from_text(value) if value else None
+
+
+def logo_by_digest(session: Session, digest: str) -> Logo | None:
+    """A logo the organisation has used, by the SHA-256 a receipt names it with: the setting's
+    history keeps every one."""
+    for value in session.scalars(
+        select(Setting.value).where(Setting.key == "organisation.logo", Setting.value.is_not(None))
+    ):
+        if value is not None:
+            logo = Logo.from_text(value)
+            if logo.digest == digest:
+                return logo
+    return None
 
 
 def organisation_name(settings: dict[str, str], language: str) -> str | None:

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, Donation, Donor, Receipt
 from fundledger.adapters.db.queries import counted_donations, effective_donor, merges_in_force
+from fundledger.adapters.images import Logo
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.domain.rates import convert_minor
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import Organisation, ReceiptNumber, organisation_details
-from fundledger.services.settings import current_settings
+from fundledger.services.settings import current_settings, organisation_logo
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class DonorStatement:
     total_home: Money
     total_reporting: Money
     max_rate_age_days: int
+    logo: Logo | None = None
 
 
 def donor_statement(
@@ -82,9 +84,10 @@ def donor_statement(
             ),
             anonymous=gift.anonymous,
         ))  # fmt: skip
+    settings_now = current_settings(session)
     return DonorStatement(
         year=year,
-        organisation=organisation_details(current_settings(session), locale),
+        organisation=organisation_details(settings_now, locale),
         donor_id=donor.id,
         donor=donor.name,
         donor_email=donor.email,
@@ -92,6 +95,7 @@ def donor_statement(
         total_home=sum((line.home for line in lines), Money.zero(home)),
         total_reporting=sum((line.reporting for line in lines), Money.zero(reporting)),
         max_rate_age_days=settings.max_rate_age_days,
+        logo=organisation_logo(settings_now),
     )
 
 

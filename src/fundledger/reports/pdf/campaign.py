@@ -14,6 +14,7 @@ from pathlib import Path
 from babel.lists import format_list
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
+from fundledger.adapters.images import Logo
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
@@ -21,7 +22,7 @@ from fundledger.reports.pdf.chart import ChartText, Point, money_over_time
 from fundledger.reports.pdf.document import build_pdf
 from fundledger.reports.pdf.flowables import ProgressBar, mirrored
 from fundledger.reports.pdf.fonts import drawable
-from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, source_name
+from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
 from fundledger.services.reports import CampaignSummary, DayLine, Headline
 
 WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
@@ -31,6 +32,7 @@ WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairli
 class ReportOptions:
     max_rate_age_days: int
     organisation: str | None = None
+    logo: Logo | None = None
 
 
 def write_campaign_pdf(
@@ -89,11 +91,12 @@ def _header(summary: CampaignSummary, page: Page, options: ReportOptions) -> lis
     last = campaign.end or summary.last_gift
     if first and last:
         details.append(reader.date_range(first, last))
-    return [
+    lines: list[Flowable] = [
         page.text(eyebrow, style.EYEBROW),
         page.text(campaign.name, style.TITLE),
         page.text(" · ".join(details), style.SUBTITLE),
     ]
+    return page.with_logo(lines, options.logo)
 
 
 def _headline(summary: CampaignSummary, page: Page) -> list[Flowable]:
@@ -227,7 +230,7 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
         [_("Method"), _("Gifts"), home, reporting],
         [
             [
-                _method_name(line.method, reader),
+                method_name(line.method, reader),
                 reader.number(line.count),
                 reader.money(line.home),
                 reader.money(line.reporting),
@@ -267,21 +270,6 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
         page.heading(_("By currency of the gift")),
         currencies,
     ]
-
-
-def _method_name(method: str | None, reader: Reader) -> str:
-    if method is None:
-        return reader._("Not recorded")
-    known = {
-        "card": reader.pgettext("payment method", "card"),
-        "bank": reader.pgettext("payment method", "bank transfer"),
-        "cash": reader.pgettext("payment method", "cash"),
-        "cheque": reader.pgettext("payment method", "cheque"),
-        "check": reader.pgettext("payment method", "cheque"),
-        "paypal": reader.pgettext("payment method", "PayPal"),
-        "bit": reader.pgettext("payment method", "Bit"),
-    }
-    return known.get(method.strip().lower(), method)
 
 
 def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:

@@ -3,10 +3,12 @@ direction), at the full width between the margins."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
-from reportlab.platypus import Flowable, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Table, TableStyle
 
+from fundledger.adapters.images import Logo
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.flowables import BidiParagraph, data_table, mirrored
@@ -46,6 +48,26 @@ class Page:
         return data_table(header, rows, CONTENT_WIDTH, self.text, self.rtl, numeric=numeric,
                           total=total)  # fmt: skip
 
+    def with_logo(self, lines: list[Flowable], logo: Logo | None) -> list[Flowable]:
+        """A heading's lines with the organisation's logo at the other end of the line."""
+        if logo is None:
+            return lines
+        scale = min(style.LOGO_HEIGHT / logo.height, style.LOGO_WIDTH / logo.width)
+        width, height = logo.width * scale, logo.height * scale
+        image = Image(io.BytesIO(logo.data), width=width, height=height)
+        gap = 12
+        widths = [CONTENT_WIDTH - width - gap, width + gap]
+        table = Table([mirrored([lines, image], self.rtl)], colWidths=mirrored(widths, self.rtl))
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (0, 0), (-1, -1), "LEFT" if self.rtl else "RIGHT"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]))  # fmt: skip
+        return [table]
+
     def side_by_side(self, columns: Sequence[Sequence[Flowable]], gap: float = 14) -> Table:
         width = (CONTENT_WIDTH - gap * (len(columns) - 1)) / len(columns)
         cells: list[object] = []
@@ -72,3 +94,19 @@ def source_name(source: str, reader: Reader) -> str:
         "manual": reader._("the treasurer (entered by hand)"),
     }
     return names.get(source, source)
+
+
+def method_name(method: str | None, reader: Reader) -> str:
+    """A payment method in the reader's language, when it is one we know."""
+    if method is None:
+        return reader._("Not recorded")
+    known = {
+        "card": reader.pgettext("payment method", "card"),
+        "bank": reader.pgettext("payment method", "bank transfer"),
+        "cash": reader.pgettext("payment method", "cash"),
+        "cheque": reader.pgettext("payment method", "cheque"),
+        "check": reader.pgettext("payment method", "cheque"),
+        "paypal": reader.pgettext("payment method", "PayPal"),
+        "bit": reader.pgettext("payment method", "Bit"),
+    }
+    return known.get(method.strip().lower(), method)

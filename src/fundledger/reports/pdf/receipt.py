@@ -9,25 +9,31 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
+from fundledger.adapters.images import Logo
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.document import build_pdf
 from fundledger.reports.pdf.flowables import mirrored
 from fundledger.reports.pdf.fonts import drawable
-from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, source_name
+from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
 from fundledger.services.receipts import ReceiptDocument, ReceiptRate
 
 LABEL_WIDTH = 0.32 * CONTENT_WIDTH
 
 
-def write_receipt_pdf(document: ReceiptDocument, output: Path, *, copy: bool = False) -> set[str]:
-    """Writes the receipt in the language it was issued in; returns the characters no
-    embedded font could draw (shown as U+FFFD)."""
+def write_receipt_pdf(
+    document: ReceiptDocument, output: Path, *, copy: bool = False, logo: Logo | None = None
+) -> set[str]:
+    """Writes the receipt in the language it was issued in, with `logo` (the one the receipt
+    names, `document.logo`); returns the characters no embedded font could draw (shown as
+    U+FFFD)."""
+    if (logo.digest if logo else None) != document.logo:
+        raise ValueError(f"receipt {document.number} was issued with another logo")
     reader = Reader.for_locale(document.locale)
     _ = reader._
     page = Page(reader)
     story = [
-        *_header(document, page),
+        *_header(document, page, logo),
         *_title(document, page, copy),
         *_donor(document, page),
         _details(document, page),
@@ -58,7 +64,7 @@ def _title_text(document: ReceiptDocument, reader: Reader) -> str:
     return reader._("Donation receipt")
 
 
-def _header(document: ReceiptDocument, page: Page) -> list[Flowable]:
+def _header(document: ReceiptDocument, page: Page, logo: Logo | None) -> list[Flowable]:
     _ = page.reader._
     organisation = document.organisation
     lines: list[Flowable] = [page.text(organisation.name, style.RECEIPT_ORGANISATION)]
@@ -72,7 +78,7 @@ def _header(document: ReceiptDocument, page: Page) -> list[Flowable]:
         if detail:
             # A Latin-only line (a phone number, an e-mail) reads left to right as one unit.
             lines.append(page.text(page.reader.isolated(detail), style.SMALL))
-    return [*lines, Spacer(1, 18)]
+    return [*page.with_logo(lines, logo), Spacer(1, 18)]
 
 
 def _title(document: ReceiptDocument, page: Page, copy: bool) -> list[Flowable]:
@@ -143,7 +149,8 @@ def _details(document: ReceiptDocument, page: Page) -> Table:
         rows.append((_("Exchange rate"), _rate_text(document.rate, reader), style.CELL))
     rows.append((_("Date of the gift"), reader.date(document.gift_date), style.CELL))
     if document.method:
-        rows.append((_("Payment method"), reader.isolated(document.method), style.CELL))
+        rows.append((_("Payment method"), reader.isolated(method_name(document.method, reader)),
+                     style.CELL))  # fmt: skip
     if document.reference:
         rows.append((_("Reference"), reader.isolated(document.reference), style.CELL))
     rows.append((_("Ledger entry"), reader.isolated(f"#{document.donation_id}"), style.CELL))

@@ -43,11 +43,12 @@ def _header(statement: DonorStatement, page: Page, title: str) -> list[Flowable]
     reader = page.reader
     _ = reader._
     organisation = statement.organisation
-    lines: list[Flowable] = [page.text(organisation.name, style.RECEIPT_ORGANISATION)]
+    heading: list[Flowable] = [page.text(organisation.name, style.RECEIPT_ORGANISATION)]
     for detail in (organisation.address, organisation.contact):
         if detail:
-            lines.append(page.text(reader.isolated(detail), style.SMALL))
-    lines += [
+            heading.append(page.text(reader.isolated(detail), style.SMALL))
+    lines = [
+        *page.with_logo(heading, statement.logo),
         Spacer(1, 16),
         page.text(_("Annual statement"), style.EYEBROW),
         page.text(title, style.TITLE),

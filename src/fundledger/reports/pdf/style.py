@@ -59,6 +59,8 @@ CELL_TOTAL = TextStyle(font=BOLD, size=8.8, leading=11.5)
 CELL_TOTAL_NUMBER = TextStyle(font=BOLD, size=8.8, leading=11.5, align="end")
 NOTE = TextStyle(size=8.8, leading=12.5, space_after=5)
 FOOTER = TextStyle(size=7.5, leading=9, color=MUTED)
+LOGO_HEIGHT = 42  # points: the logo beside an organisation's name, at most this tall
+LOGO_WIDTH = 150  # and this wide
 RECEIPT_ORGANISATION = TextStyle(font=BOLD, size=14, leading=18, space_after=2)
 RECEIPT_MARK = TextStyle(font=BOLD, size=11, leading=14, color=SECOND, align="center")
 RECEIPT_DONOR = TextStyle(font=BOLD, size=16, leading=20)

@@ -4,10 +4,7 @@ draws, and what it must never show. Layout is checked by eye on the PNGs of `mak
 from __future__ import annotations
 
 import http.server
-import shutil
-import subprocess
 import threading
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from fundledger.reports.pdf.fonts import covered
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from tests.ledger_helpers import gift, rates, run
+from tests.pdf_helpers import missing_glyphs, pdf_text
 
 OPTIONS = ReportOptions(max_rate_age_days=7)
 NAMED = ["Noa Cohen", "Ahmad Haddad", "Ali <b>Bold</b> & Co", "נועה לוי", "رانيا خوري"]
@@ -53,14 +51,6 @@ def summary(ledger_engine: Engine) -> CampaignSummary:
     gift(ledger_engine, "2025-07-04 72.50 ILS")
     headline = FixedRate.parse("1 ILS = 0.2911 USD", "ILS", "USD")
     return run(ledger_engine, lambda s, c: campaign_summary(s, c, "dont-look-away", headline))
-
-
-def pdf_text(path: Path) -> str:
-    pdftotext = shutil.which("pdftotext")
-    assert pdftotext, "pdftotext (poppler-utils) is needed by the tests"
-    result = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True,
-                            text=True, check=True)  # fmt: skip
-    return unicodedata.normalize("NFKC", result.stdout)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -123,13 +113,7 @@ def test_every_character_drawn_has_a_glyph_in_its_font(
 ) -> None:
     write_campaign_pdf(summary, Reader(locale), tmp_path / "summary.pdf", OPTIONS)
     assert len(drawn_strings) > 100
-    missing = {
-        (font, character, unicodedata.name(character, hex(ord(character))))
-        for font, text in drawn_strings
-        for character in text
-        if ord(character) not in covered(font)
-    }
-    assert missing == set()
+    assert missing_glyphs(drawn_strings) == set()
 
 
 def test_a_character_no_font_has_is_shown_as_a_mark_and_reported(

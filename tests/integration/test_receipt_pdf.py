@@ -3,7 +3,6 @@ printed literally; the same receipt gives the same bytes; a copy differs only by
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,6 @@ from pypdf import PdfReader
 
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import LOCALES
-from fundledger.reports.pdf.fonts import covered
 from fundledger.reports.pdf.receipt import write_receipt_pdf
 from fundledger.services.receipts import (
     Organisation,
@@ -21,7 +19,7 @@ from fundledger.services.receipts import (
     ReceiptNumber,
     ReceiptRate,
 )
-from tests.integration.test_campaign_pdf import pdf_text
+from tests.pdf_helpers import missing_glyphs, pdf_text
 
 ORGANISATION = Organisation(
     name="עומדים ביחד – Standing Together", address="רחוב הדוגמה 12, חיפה",
@@ -53,13 +51,7 @@ def test_every_character_drawn_has_a_glyph_in_its_font(
     undrawable = write_receipt_pdf(receipt(locale, **changes), tmp_path / "r.pdf")
     assert undrawable == set()
     assert len(drawn_strings) > 20
-    missing = {
-        (font, character, unicodedata.name(character, hex(ord(character))))
-        for font, text in drawn_strings
-        for character in text
-        if ord(character) not in covered(font)
-    }
-    assert missing == set()
+    assert missing_glyphs(drawn_strings) == set()
     reader = PdfReader(tmp_path / "r.pdf")
     assert len(reader.pages) == 1
 

@@ -3,7 +3,6 @@ year runs over pages."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,11 +11,10 @@ from pypdf import PdfReader
 
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import LOCALES, Reader
-from fundledger.reports.pdf.fonts import covered
 from fundledger.reports.pdf.statement import write_statement_pdf
 from fundledger.services.receipts import Organisation, ReceiptNumber
 from fundledger.services.statements import DonorStatement, StatementLine
-from tests.integration.test_campaign_pdf import pdf_text
+from tests.pdf_helpers import missing_glyphs, pdf_text
 
 
 def statement(gifts: int) -> DonorStatement:
@@ -42,13 +40,7 @@ def test_every_character_drawn_has_a_glyph_in_its_font(
     tmp_path: Path, locale: str, drawn_strings: list[tuple[str, str]]
 ) -> None:
     assert write_statement_pdf(statement(3), Reader(locale), tmp_path / "s.pdf") == set()
-    missing = {
-        (font, character, unicodedata.name(character, hex(ord(character))))
-        for font, text in drawn_strings
-        for character in text
-        if ord(character) not in covered(font)
-    }
-    assert missing == set()
+    assert missing_glyphs(drawn_strings) == set()
     assert len(drawn_strings) > 20
 
 

@@ -19,9 +19,7 @@ from fundledger.domain.money import Money
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.chart import ChartText, Point, money_over_time
-from fundledger.reports.pdf.document import build_pdf
 from fundledger.reports.pdf.flowables import ProgressBar, mirrored
-from fundledger.reports.pdf.fonts import drawable
 from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
 from fundledger.services.reports import CampaignSummary, DayLine, Headline
 
@@ -42,24 +40,13 @@ def write_campaign_pdf(
     which the caller reports, so a name in an unsupported script never vanishes silently."""
     page = Page(reader)
     story = _campaign_story(summary, page, options)
-    _ = reader._
     campaign = summary.campaign
-    footer, footer_missing = drawable(
-        " · ".join(part for part in (options.organisation, campaign.name) if part),
-        style.FOOTER.font,
-    )
-    build_pdf(
+    return page.build(
         story,
         output,
-        title=_("{campaign}: campaign summary").format(campaign=campaign.name),
-        language=reader.language,
-        footer=footer,
-        page_label=lambda number, pages: _("Page {page} of {pages}").format(
-            page=reader.number(number), pages=reader.number(pages)
-        ),
-        rtl=reader.rtl,
+        title=reader._("{campaign}: campaign summary").format(campaign=campaign.name),
+        footer=" · ".join(part for part in (options.organisation, campaign.name) if part),
     )
-    return page.undrawable() | footer_missing
 
 
 def _campaign_story(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:

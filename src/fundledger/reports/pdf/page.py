@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from reportlab.platypus import Flowable, Image, Table, TableStyle
 
 from fundledger.adapters.images import Logo
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
+from fundledger.reports.pdf.document import build_pdf
 from fundledger.reports.pdf.flowables import BidiParagraph, data_table, mirrored
+from fundledger.reports.pdf.fonts import drawable
 
 CONTENT_WIDTH = style.PAGE_SIZE[0] - 2 * style.MARGIN_X
 
@@ -56,17 +60,26 @@ class Page:
         width, height = logo.width * scale, logo.height * scale
         image = Image(io.BytesIO(logo.data), width=width, height=height)
         gap = 12
-        widths = [CONTENT_WIDTH - width - gap, width + gap]
-        table = Table([mirrored([lines, image], self.rtl)], colWidths=mirrored(widths, self.rtl))
-        table.setStyle(TableStyle([
+        return [self.row([lines, image], [CONTENT_WIDTH - width - gap, width + gap],
+                         align="LEFT" if self.rtl else "RIGHT")]  # fmt: skip
+
+    def row(
+        self, cells: Sequence[object], widths: Sequence[float], align: str | None = None
+    ) -> Table:
+        """Cells side by side, in reading order (the first on the right in RTL), without
+        padding: the margins stay the edges of the text."""
+        table = Table([mirrored(cells, self.rtl)], colWidths=mirrored(widths, self.rtl))
+        commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("ALIGN", (0, 0), (-1, -1), "LEFT" if self.rtl else "RIGHT"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ]))  # fmt: skip
-        return [table]
+        ]
+        if align is not None:
+            commands.append(("ALIGN", (0, 0), (-1, -1), align))
+        table.setStyle(TableStyle(commands))
+        return table
 
     def side_by_side(self, columns: Sequence[Sequence[Flowable]], gap: float = 14) -> Table:
         width = (CONTENT_WIDTH - gap * (len(columns) - 1)) / len(columns)
@@ -78,13 +91,28 @@ class Page:
                 widths.append(gap)
             cells.append(list(column))
             widths.append(width)
-        table = Table([mirrored(cells, self.rtl)], colWidths=mirrored(widths, self.rtl))
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                   ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                   ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
-        return table
+        return self.row(cells, widths)
+
+    def build(
+        self, story: Sequence[Flowable], output: Path, *, title: str, footer: str
+    ) -> set[str]:
+        """Writes the PDF of `story`, numbered "Page X of Y" in the reader's language; returns
+        the characters no embedded font could draw (shown as U+FFFD), for the caller to
+        report, so a name in an unsupported script never vanishes silently."""
+        reader = self.reader
+        drawn_footer, footer_missing = drawable(footer, style.FOOTER.font)
+        build_pdf(
+            story,
+            output,
+            title=title,
+            language=reader.language,
+            footer=drawn_footer,
+            page_label=lambda number, pages: reader._("Page {page} of {pages}").format(
+                page=reader.number(number), pages=reader.number(pages)
+            ),
+            rtl=reader.rtl,
+        )
+        return self.undrawable() | footer_missing
 
 
 def source_name(source: str, reader: Reader) -> str:

@@ -12,9 +12,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from fundledger.adapters.images import Logo
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
-from fundledger.reports.pdf.document import build_pdf
 from fundledger.reports.pdf.flowables import mirrored
-from fundledger.reports.pdf.fonts import drawable
 from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
 from fundledger.services.receipts import ReceiptDocument, ReceiptRate
 
@@ -39,23 +37,13 @@ def write_receipt_pdf(
         _details(document, page),
         *_notes(document, page),
     ]
-    footer, footer_missing = drawable(
-        " · ".join((document.organisation.name,
-                    _("Receipt {number}").format(number=reader.isolated(str(document.number))))),
-        style.FOOTER.font,
-    )  # fmt: skip
-    build_pdf(
+    receipt = _("Receipt {number}").format(number=reader.isolated(str(document.number)))
+    return page.build(
         story,
         output,
         title=_title_text(document, reader) + f" {document.number}",
-        language=reader.language,
-        footer=footer,
-        page_label=lambda number, pages: _("Page {page} of {pages}").format(
-            page=reader.number(number), pages=reader.number(pages)
-        ),
-        rtl=reader.rtl,
+        footer=f"{document.organisation.name} · {receipt}",
     )
-    return page.undrawable() | footer_missing
 
 
 def _title_text(document: ReceiptDocument, reader: Reader) -> str:
@@ -105,16 +93,7 @@ def _title(document: ReceiptDocument, page: Page, copy: bool) -> list[Flowable]:
     mark.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, style.SECOND),
                               ("TOPPADDING", (0, 0), (-1, -1), 5),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))  # fmt: skip
-    table = Table([mirrored([heading, mark], page.rtl)],
-                  colWidths=mirrored([CONTENT_WIDTH - 90, 90], page.rtl))  # fmt: skip
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))  # fmt: skip
-    return [table, Spacer(1, 16)]
+    return [page.row([heading, mark], [CONTENT_WIDTH - 90, 90]), Spacer(1, 16)]
 
 
 def _donor(document: ReceiptDocument, page: Page) -> list[Flowable]:

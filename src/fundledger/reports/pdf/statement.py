@@ -10,8 +10,6 @@ from reportlab.platypus import Flowable, Spacer
 
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
-from fundledger.reports.pdf.document import build_pdf
-from fundledger.reports.pdf.fonts import drawable
 from fundledger.reports.pdf.page import Page
 from fundledger.services.statements import DonorStatement
 
@@ -22,21 +20,12 @@ def write_statement_pdf(statement: DonorStatement, reader: Reader, output: Path)
     page = Page(reader)
     title = _("Your gifts in {year}").format(year=str(statement.year))
     story = [*_header(statement, page, title), *_gifts(statement, page), *_notes(statement, page)]
-    footer, footer_missing = drawable(
-        " · ".join((statement.organisation.name, statement.donor, title)), style.FOOTER.font
-    )
-    build_pdf(
+    return page.build(
         story,
         output,
         title=f"{title} · {statement.donor}",
-        language=reader.language,
-        footer=footer,
-        page_label=lambda number, pages: _("Page {page} of {pages}").format(
-            page=reader.number(number), pages=reader.number(pages)
-        ),
-        rtl=reader.rtl,
+        footer=" · ".join((statement.organisation.name, statement.donor, title)),
     )
-    return page.undrawable() | footer_missing
 
 
 def _header(statement: DonorStatement, page: Page, title: str) -> list[Flowable]:

@@ -188,4 +188,4 @@ def test_the_logo_heads_receipts_statements_and_reports(receipting: Shell) -> No
     for pdf in (receipt, receipting.folder / "statement.pdf", receipting.folder / "report.pdf"):
         assert len(PdfReader(pdf).pages[0].images) == 1, pdf
     assert receipting.fails("settings", "set", "organisation.logo", "nothing.png").startswith(
-        "Error: cannot read nothing.png: No such file")  # fmt: skip
+        "Error: cannot read nothing.png: no such file")  # fmt: skip

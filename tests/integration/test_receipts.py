@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 import time
 from datetime import date, timedelta
 from multiprocessing import Queue
@@ -24,7 +25,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.reports.pdf.receipt import write_receipt_pdf
 from fundledger.services.donations import reverse_donation
-from fundledger.services.donors import set_tax_id
+from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.receipts import (
     IssueOptions,
     ReceiptDocument,
@@ -308,3 +309,82 @@ def test_a_receipt_keeps_the_logo_it_was_issued_with(ledger: Engine, tmp_path: P
     assert sum(len(page.images) for page in PdfReader(tmp_path / "r.pdf").pages) == 1
     with pytest.raises(ValueError, match="was issued with another logo"):
         write_receipt_pdf(receipt, tmp_path / "r.pdf", logo=None)
+
+
+def test_a_gift_reversed_while_its_receipt_is_issued_gets_its_credit_receipt(
+    ledger: Engine,
+) -> None:
+    """One treasurer issues the receipt of gift #1 and has not committed yet; another reverses
+    #1 meanwhile. The reversal waits for the receipt, then cancels it with a credit receipt
+    (without the lock each would miss the other's row on PostgreSQL: a reversed gift with a
+    live receipt)."""
+    donation = gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi")
+    reversed_ = threading.Event()
+    outcome: list[object] = []
+
+    def reverse() -> None:
+        try:
+            outcome.append(run(ledger, lambda s, c: reverse_donation(
+                s, c, donation_id=donation.id, reason="charge-back")))  # fmt: skip
+        except Exception as error:
+            outcome.append(error)
+        reversed_.set()
+
+    with transaction(ledger, write=True) as session:
+        issue_receipt(session, CONTEXT, donation.id, ON_AUGUST)
+        reverser = threading.Thread(target=reverse)
+        reverser.start()
+        assert not reversed_.wait(1.5)  # it waits for this transaction
+    reverser.join(timeout=30)
+    assert reversed_.is_set()
+    entry = outcome[0]
+    assert not isinstance(entry, Exception), entry
+    credit = run(ledger, lambda s, _: credit_receipt_of(s, entry.id))  # type: ignore[attr-defined]
+    assert credit is not None
+    assert credit.credits == ReceiptNumber("R", 2025, 1)
+
+
+def test_raw_sql_cannot_replace_a_receipt_or_restart_a_counter(ledger: Engine) -> None:
+    receipt = issue(ledger, gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi").id)
+    if ledger.dialect.name == "sqlite":  # REPLACE deletes without firing DELETE triggers
+        with pytest.raises(DatabaseError, match="append-only"), ledger.begin() as connection:
+            connection.execute(text(
+                "INSERT OR REPLACE INTO receipt (id, series, year, number, kind, donation_id,"
+                " issued_on, locale, content, issued_at, issued_by) SELECT id, series, year,"
+                " number, kind, donation_id, issued_on, locale, '{}', issued_at, issued_by"
+                " FROM receipt"))  # fmt: skip
+        with ledger.begin() as connection:  # left alone, as ON CONFLICT DO NOTHING
+            connection.execute(text("INSERT OR REPLACE INTO receipt_counter (series, year, "
+                                    "last_number) VALUES ('R', 2025, 0)"))  # fmt: skip
+    with pytest.raises(DatabaseError, match="starts at zero"), ledger.begin() as connection:
+        connection.execute(text("INSERT INTO receipt_counter (series, year, last_number) "
+                                "VALUES ('X', 2025, 5)"))  # fmt: skip
+    with ledger.connect() as connection:
+        assert connection.scalar(text("SELECT last_number FROM receipt_counter")) == 1
+    assert run(ledger, lambda s, _: find_receipt(s, receipt.number)) == receipt
+
+
+def test_a_merged_donors_gift_is_receipted_to_the_donor_it_was_merged_into(
+    ledger: Engine,
+) -> None:
+    gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi")  # donor 1
+    typo = gift(ledger, "2025-07-03 20.00 ILS", donor="Dana Levy")  # donor 2
+    run(ledger, lambda s, c: set_tax_id(s, c, donor_id=1, tax_id="123456782"))
+    run(ledger, lambda s, c: merge_donors(s, c, merged_id=2, into_id=1, reason="typo"))
+    receipt = issue(ledger, typo.id)
+    assert (receipt.donor, receipt.donor_tax_id) == ("Dana Levi", "123456782")
+    with ledger.connect() as connection:
+        details = connection.scalar(select(AuditEvent.details).where(
+            AuditEvent.action == "donor.tax_id"))  # fmt: skip
+    assert json.loads(details) == {"after": "*****6782", "before": None}
+
+
+def test_a_reversal_never_waits_on_a_display_setting(ledger: Engine) -> None:
+    donation = gift(ledger, "2025-07-03 10.00 ILS", donor="Dana Levi")
+    original = issue(ledger, donation.id)
+    run(ledger, lambda s, c: set_setting(s, c, "organisation.name.en", None))
+    reversal = run(ledger, lambda s, c: reverse_donation(s, c, donation_id=donation.id,
+                                                         reason="bounced"))  # fmt: skip
+    credit = run(ledger, lambda s, _: credit_receipt_of(s, reversal.id))
+    assert credit is not None
+    assert credit.organisation.name == original.organisation.name == "Peace Coalition"

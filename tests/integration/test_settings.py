@@ -71,6 +71,7 @@ def test_a_name_for_each_language_else_the_english_one() -> None:
         ("ledger.reporting_currency", "ILS", "ILS is the home currency"),
         ("rates.max_age_days", "32", "not a number of days from 0 to 31"),
         ("rates.max_age_days", "-1", "not a number of days from 0 to 31"),
+        ("rates.max_age_days", "²", "not a number of days from 0 to 31"),
     ],
 )
 def test_bad_values_are_refused_and_nothing_is_written(

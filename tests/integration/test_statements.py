@@ -4,14 +4,17 @@ donors' too), each with its receipt number and values, adding up to the totals."
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
+from fundledger.domain.rates import Rate
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import merge_donors
+from fundledger.services.rates import add_rate
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
 from fundledger.services.statements import DonorStatement, donor_statement, donors_of_year
@@ -66,3 +69,15 @@ def test_a_year_without_gifts_and_a_donor_that_does_not_exist(ledger: Engine) ->
     assert (empty.lines, empty.total_home) == ((), Money.zero("ILS"))
     with pytest.raises(FundledgerError, match="no donor #7"):
         statement(ledger, 7)
+
+
+def test_a_receipted_gift_keeps_its_receipts_value_after_a_rate_correction(
+    ledger: Engine,
+) -> None:
+    donation = gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi")
+    august = IssueOptions("en", date(2025, 8, 1))
+    run(ledger, lambda s, c: issue_receipt(s, c, donation.id, august))
+    corrected = Rate(date(2025, 7, 3), "USD", "ILS", Decimal("3.4"), "BOI")
+    run(ledger, lambda s, c: add_rate(s, c, corrected, supersede=True))
+    line = statement(ledger, 1).lines[0]
+    assert line.home == Money("337.60", "ILS")  # as the receipt says, not 340.00

@@ -47,6 +47,7 @@ def test_names_and_emails_as_keys() -> None:
         ("12345678X", None),
         ("١٢٣٤٥٦٧٨٢", None),  # Arabic-Indic digits are digits to Python, not to the registry
         ("1234567820", None),
+        ("000000000", None),  # passes the check, names nobody
     ],
 )
 def test_israeli_identity_numbers_by_their_check_digit(text: str, expected: str | None) -> None:

@@ -33,14 +33,24 @@ def test_what_is_not_a_usable_logo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FundledgerError, match=r"notes.txt is not a PNG or JPEG image"):
         load_logo(str(tmp_path / "notes.txt"))
     (tmp_path / "huge.png").write_bytes(picture("PNG") + b"\0" * LARGEST_LOGO_BYTES)
-    with pytest.raises(FundledgerError, match=r"huge.png is 257 KiB: a logo may be at most 256"):
+    with pytest.raises(FundledgerError, match=r"huge.png is larger than 256 KiB, the most"):
         load_logo(str(tmp_path / "huge.png"))
-    with pytest.raises(FundledgerError, match=r"cannot read .*missing.png: No such file"):
+    with pytest.raises(FundledgerError, match=r"cannot read .*missing.png: no such file"):
         load_logo(str(tmp_path / "missing.png"))
     with pytest.raises(FundledgerError, match="not a PNG or JPEG image"):
         load_logo(str(_truncated(tmp_path)))
     with pytest.raises(FundledgerError, match="the stored logo is damaged"):
         Logo.from_text("image/png;base64,@@@")
+    (tmp_path / "garbled.png").write_bytes(picture("PNG")[:40] + b"garbage" * 20)
+    with pytest.raises(FundledgerError, match=r"garbled.png is a damaged image"):
+        load_logo(str(tmp_path / "garbled.png"))
+    for path, message in (
+        ("/dev/zero", "/dev/zero is not a file"),
+        (str(tmp_path), "not a file"),
+        ("~nobody-here-at-all/x.png", "cannot read ~nobody-here-at-all"),
+    ):
+        with pytest.raises(FundledgerError, match=message):
+            load_logo(path)
 
 
 def _truncated(folder: Path) -> Path:

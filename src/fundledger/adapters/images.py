@@ -6,9 +6,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import io
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image as PILImage
 
 from fundledger.domain.errors import FundledgerError
 
@@ -51,16 +54,21 @@ class Logo:
 
 def load_logo(path: str) -> Logo:
     """The logo at `path`, or an error saying what is wrong with it."""
-    file = Path(path.strip()).expanduser()
+    file = Path(path.strip())
     try:
-        size = file.stat().st_size
-        if size > LARGEST_LOGO_BYTES:
-            largest = LARGEST_LOGO_BYTES // 1024
-            raise FundledgerError(f"{file} is {-(-size // 1024)} KiB: a logo may be at most "
-                                  f"{largest} KiB (save it smaller)")  # fmt: skip
-        data = file.read_bytes()
-    except OSError as error:
-        raise FundledgerError(f"cannot read {file}: {error.strerror or error}") from None
+        file = file.expanduser()
+        if not file.exists():
+            raise FundledgerError(f"cannot read {file}: no such file")
+        if not file.is_file():  # not a folder, a device or a pipe that never ends
+            raise FundledgerError(f"{file} is not a file")
+        with file.open("rb") as opened:
+            data = opened.read(LARGEST_LOGO_BYTES + 1)
+    except (OSError, RuntimeError) as error:  # RuntimeError: ~user with no such user
+        raise FundledgerError(f"cannot read {file}: {getattr(error, 'strerror', None) or error}"
+                              ) from None  # fmt: skip
+    if len(data) > LARGEST_LOGO_BYTES:
+        raise FundledgerError(f"{file} is larger than {LARGEST_LOGO_BYTES // 1024} KiB, the "
+                              "most a logo may be (save it smaller)")  # fmt: skip
     return read_logo(data, str(file))
 
 
@@ -68,12 +76,23 @@ def read_logo(data: bytes, name: str) -> Logo:
     try:
         if data.startswith(_PNG) and data[12:16] == b"IHDR":
             width, height = struct.unpack(">II", data[16:24])
-            return _sized(Logo("image/png", width, height, data), name)
+            return _decodable(_sized(Logo("image/png", width, height, data), name), name)
         if data.startswith(_JPEG):
-            return _sized(_jpeg(data), name)
+            return _decodable(_sized(_jpeg(data), name), name)
     except (struct.error, IndexError):
         pass
     raise FundledgerError(f"{name} is not a PNG or JPEG image")
+
+
+def _decodable(logo: Logo, name: str) -> Logo:
+    """The whole picture decoded once, as the PDF will decode it: a file that only begins
+    like an image is refused now, not when a receipt is drawn."""
+    try:
+        with PILImage.open(io.BytesIO(logo.data)) as picture:
+            picture.load()
+    except (OSError, ValueError, SyntaxError) as error:  # what Pillow raises for a bad file
+        raise FundledgerError(f"{name} is a damaged image ({error})") from None
+    return logo
 
 
 def _jpeg(data: bytes) -> Logo:

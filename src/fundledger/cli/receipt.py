@@ -86,35 +86,41 @@ def issue(
     if not batch and donation_id is None:
         raise click.UsageError("give DONATION_ID, or --campaign SLUG --all-unreceipted")
     folder = output if batch and output is not None else RECEIPTS_FOLDER
+    written: list[Path] = []
 
-    with staged_files() as files:
+    def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
+        options = IssueOptions(_locale(session, locale), issued_on, tax_report)
+        if campaign_slug is not None:
+            documents, without_donor = issue_unreceipted(session, context, campaign_slug,
+                                                         options)  # fmt: skip
+            if without_donor:
+                click.echo(f"{without_donor} gift(s) have no donor recorded and get no "
+                           "receipt.", err=True)  # fmt: skip
+            written.extend(folder / f"{document.number}.pdf" for document in documents)
+        else:
+            documents = [issue_receipt(session, context, donation_id or 0, options)]
+            written.append(output or folder / f"{documents[0].number}.pdf")
+        _render(files, documents, written, copy=False, logos=logos_of(session, documents))
+        return documents
 
-        def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
-            options = IssueOptions(_locale(session, locale), issued_on, tax_report)
-            if donation_id is not None or campaign_slug is None:
-                documents = [issue_receipt(session, context, donation_id or 0, options)]
-                targets = [output or folder / f"{documents[0].number}.pdf"]
-            else:
-                documents, without_donor = issue_unreceipted(session, context, campaign_slug,
-                                                             options)  # fmt: skip
-                if without_donor:
-                    click.echo(f"{without_donor} gift(s) have no donor recorded and get no "
-                               "receipt.", err=True)  # fmt: skip
-                targets = [folder / f"{document.number}.pdf" for document in documents]
-            _render(files, documents, targets, copy=False, logos=logos_of(session, documents))
-            return documents
-
-        documents = ledger.run(work, write=True)
-    if donation_id is not None:
-        first = documents[0]
-        written = output or folder / f"{first.number}.pdf"
-        click.echo(f"Issued receipt {first.number} for donation #{donation_id}: {first.amount}; "
-                   f"wrote {written}.")  # fmt: skip
-    elif documents:
+    documents: list[ReceiptDocument] = []
+    try:
+        with staged_files() as files:
+            documents = ledger.run(work, write=True)
+    except FundledgerError as error:
+        if documents:  # committed, but a file could not be put in place
+            issued = ", ".join(str(document.number) for document in documents)
+            raise FundledgerError(f"{error}; receipts {issued} were issued: print them with "
+                                  "`fundledger receipt reprint NUMBER`") from None  # fmt: skip
+        raise
+    if not documents:
+        click.echo("Every gift already has its receipt: none issued.")
+    elif campaign_slug is None:
+        click.echo(f"Issued receipt {documents[0].number} for donation #{donation_id}: "
+                   f"{documents[0].amount}; wrote {written[0]}.")  # fmt: skip
+    else:
         click.echo(f"Issued {len(documents)} receipt(s), {documents[0].number} to "
                    f"{documents[-1].number}, into {folder}/.")  # fmt: skip
-    else:
-        click.echo("Every gift already has its receipt: none issued.")
 
 
 @receipt.command("reprint")

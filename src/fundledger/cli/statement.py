@@ -104,7 +104,7 @@ def statement(
 
 def _donor_id(session: Session, donor: str | None) -> int:
     text = (donor or "").strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and int(text) < 2**63:
         return int(text)
     if "@" in text:
         found = session.scalar(select(Donor.id).where(Donor.email_key == email_key(text)))

@@ -51,6 +51,8 @@ def israeli_id(text: str) -> str | None:
     if not digits.isascii() or not digits.isdigit() or not 5 <= len(digits) <= 9:
         return None
     digits = digits.zfill(9)
+    if not digits.strip("0"):
+        return None
     total = 0
     for position, digit in enumerate(digits):
         product = int(digit) * (1 + position % 2)

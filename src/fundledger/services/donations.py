@@ -140,7 +140,8 @@ def reverse_donation(
     """Append the exact negation of a gift. Both then drop out of every count and total. A
     gift that had a receipt gets a credit receipt cancelling it, in the same transaction."""
     reason = required_text("the reason for a reversal (--reason)", reason, Donation.note)
-    original = session.get(Donation, donation_id)
+    # Locked, as receipts lock it: its receipt, if one is being issued, is then seen below.
+    original = session.get(Donation, donation_id, with_for_update=True)
     if original is None:
         raise FundledgerError(f"no donation #{donation_id}")
     if original.reverses_id is not None:

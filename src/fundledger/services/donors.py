@@ -213,8 +213,13 @@ def set_tax_id(
         if checked is None:
             raise FundledgerError(f"{tax_id!r} is not an Israeli identity number: nine digits "
                                   "whose last is the check digit")  # fmt: skip
+    # The trail says that the number changed, not the number: it is read more widely.
     record_audit(session, context, "donor.tax_id", entity="donor", entity_id=donor.id,
-                 details={"before": donor.tax_id, "after": checked})  # fmt: skip
+                 details={"before": _masked(donor.tax_id), "after": _masked(checked)})  # fmt: skip
     donor.tax_id = checked
     session.flush()
     return checked
+
+
+def _masked(tax_id: str | None) -> str | None:
+    return None if tax_id is None else "*****" + tax_id[-4:]

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import Donation, Donor, Receipt, ReceiptCounter
+from fundledger.adapters.db.queries import merges_in_force
 from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
@@ -49,7 +50,7 @@ class ReceiptNumber:
     number: int
 
     def __str__(self) -> str:
-        return f"{self.series}-{self.year}-{self.number:05d}"
+        return f"{self.series}-{self.year:04d}-{self.number:05d}"
 
     @classmethod
     def parse(cls, text: str) -> ReceiptNumber:
@@ -179,7 +180,10 @@ def issue_receipt(
     session: Session, context: CommandContext, donation_id: int, options: IssueOptions
 ) -> ReceiptDocument:
     """The receipt of one gift, numbered and recorded."""
-    donation = session.get(Donation, donation_id)
+    # Locked, as `reverse_donation` locks it: a gift is never reversed while its receipt is
+    # being issued (on PostgreSQL each would miss the other's uncommitted row). The checks
+    # come after the lock, so they see whatever was committed while waiting for it.
+    donation = session.get(Donation, donation_id, with_for_update=True)
     if donation is None:
         raise FundledgerError(f"no donation #{donation_id}")
     _require_receiptable(session, donation)
@@ -200,17 +204,24 @@ def issue_unreceipted(
                               "when issuing a single donation's receipt")  # fmt: skip
     campaign = get_campaign(session, campaign_slug)
     reversal = aliased(Donation)
-    pending = (
-        select(Donation)
-        .where(
-            Donation.campaign_id == campaign.id,
-            Donation.reverses_id.is_(None),
-            ~select(reversal.id).where(reversal.reverses_id == Donation.id).exists(),
-            ~select(Receipt.id).where(Receipt.donation_id == Donation.id).exists(),
-        )
-        .order_by(Donation.donation_date, Donation.id)
+    unreceipted = (
+        Donation.reverses_id.is_(None),
+        ~select(reversal.id).where(reversal.reverses_id == Donation.id).exists(),
+        ~select(Receipt.id).where(Receipt.donation_id == Donation.id).exists(),
     )
-    gifts = list(session.scalars(pending))
+    locked = session.scalars(
+        select(Donation.id)
+        .where(Donation.campaign_id == campaign.id, *unreceipted)
+        .with_for_update()  # as in issue_receipt
+    ).all()
+    # Asked again once the gifts are locked: one reversed or receipted meanwhile drops out.
+    gifts = list(
+        session.scalars(
+            select(Donation)
+            .where(Donation.id.in_(locked), *unreceipted)
+            .order_by(Donation.donation_date, Donation.id)
+        )
+    )
     named = [gift for gift in gifts if gift.donor_id is not None]
     return _issue_all(session, context, named, options, progress), len(gifts) - len(named)
 
@@ -250,16 +261,16 @@ def _issue_all(
     series = settings.get("receipt.prefix", DEFAULT_PREFIX)
     logo = organisation_logo(settings)
     values = _home_values(session, context, donations)
-    donors = dict(
-        session.execute(
-            select(Donor.id, Donor).where(Donor.id.in_({gift.donor_id for gift in donations}))
-        ).all()
-    )
+    # A merged donor's gifts are receipted to the donor it was merged into (the same person).
+    merges = merges_in_force()
+    into = dict(session.execute(select(merges.c.merged_donor_id, merges.c.into_donor_id)).all())
+    wanted = {into.get(gift.donor_id, gift.donor_id) for gift in donations}
+    donors = dict(session.execute(select(Donor.id, Donor).where(Donor.id.in_(wanted))).all())
     issued = []
     for donation in donations:
         if donation.donor_id is None:  # the callers leave them out
             raise RuntimeError(f"donation #{donation.id} has no donor")
-        donor = donors[donation.donor_id]
+        donor = donors[into.get(donation.donor_id, donation.donor_id)]
         home, rate = values[donation.id]
         document = ReceiptDocument(
             number=ReceiptNumber(series, issued_on.year, 0),  # numbered by _record
@@ -310,7 +321,10 @@ def issue_credit_receipt(
     cancelled = ReceiptDocument.from_json(original.content)
     issued_on = _issue_date(None)
     settings = current_settings(session)
-    current = _organisation(settings, cancelled.locale, None)
+    try:
+        current = _organisation(settings, cancelled.locale, None)
+    except FundledgerError:  # a correction never waits on a display setting
+        current = cancelled.organisation
     logo = organisation_logo(settings)
     document = replace(
         cancelled,
@@ -364,10 +378,10 @@ def _record(
     session.add(receipt)
     try:
         session.flush()
-    except IntegrityError as error:  # another treasurer issued it a moment ago
+    except IntegrityError as error:
         raise FundledgerError(
-            f"donation #{document.donation_id} was given a receipt by someone else just now; "
-            "nothing was issued"
+            f"the database refused receipt {number} for donation #{document.donation_id} "
+            f"({str(error.orig).strip().splitlines()[0]}); nothing was issued"
         ) from error
     record_audit(
         session,
@@ -388,14 +402,17 @@ def _take_number(session: Session, series: str, year: int) -> ReceiptNumber:
         .values(series=series, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["series", "year"])
     )
-    taken = session.execute(
+    this_series = (ReceiptCounter.series == series, ReceiptCounter.year == year)
+    session.execute(
         update(ReceiptCounter)
-        .where(ReceiptCounter.series == series, ReceiptCounter.year == year)
-        .values(last_number=ReceiptCounter.last_number + 1)
-        .returning(ReceiptCounter.last_number),
+        .where(*this_series)
+        .values(last_number=ReceiptCounter.last_number + 1),
         execution_options={"synchronize_session": False},
-    ).scalar_one()
-    return ReceiptNumber(series, year, int(taken))
+    )
+    # Read back in the same transaction, which holds the row (no UPDATE ... RETURNING: SQLite
+    # before 3.35 lacks it).
+    taken = session.scalar(select(ReceiptCounter.last_number).where(*this_series))
+    return ReceiptNumber(series, year, int(taken or 0))
 
 
 def _issue_date(requested: date | None) -> date:

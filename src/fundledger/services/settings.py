@@ -82,7 +82,7 @@ def _currency(value: str) -> str:
 
 def _rate_age(value: str) -> str:
     text = value.strip()
-    if not text.isdigit() or not 0 <= int(text) <= LONGEST_RATE_AGE_DAYS:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= LONGEST_RATE_AGE_DAYS:
         raise FundledgerError(f"{value!r} is not a number of days from 0 to "
                               f"{LONGEST_RATE_AGE_DAYS}")  # fmt: skip
     return str(int(text))

@@ -18,7 +18,12 @@ from fundledger.domain.money import Money
 from fundledger.domain.rates import convert_minor
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
-from fundledger.services.receipts import Organisation, ReceiptNumber, organisation_details
+from fundledger.services.receipts import (
+    Organisation,
+    ReceiptDocument,
+    ReceiptNumber,
+    organisation_details,
+)
 from fundledger.services.settings import current_settings, organisation_logo
 
 
@@ -67,21 +72,21 @@ def donor_statement(
     found = factors.require_complete()
     home, reporting = settings.home_currency, settings.reporting_currency
     lines = []
-    for gift, campaign, series, receipt_year, number in gifts:
+    for gift, campaign, content in gifts:
         factor = found[(gift.donation_date, gift.currency)]
+        receipt = ReceiptDocument.from_json(content) if content is not None else None
         lines.append(StatementLine(
             donation_id=gift.id,
             date=gift.donation_date,
             campaign=campaign,
             amount=Money.from_minor(gift.amount_minor, gift.currency),
-            home=Money.from_minor(convert_minor(gift.amount_minor, factor.to_home), home),
+            # A receipted gift at the value its receipt states, even if a rate has been
+            # corrected since: the donor's two documents never disagree.
+            home=(receipt.home if receipt and receipt.home.currency == home else
+                  Money.from_minor(convert_minor(gift.amount_minor, factor.to_home), home)),
             reporting=Money.from_minor(convert_minor(gift.amount_minor, factor.to_reporting),
                                        reporting),
-            receipt=(
-                ReceiptNumber(series, receipt_year, number)
-                if series is not None and receipt_year is not None and number is not None
-                else None
-            ),
+            receipt=receipt.number if receipt else None,
             anonymous=gift.anonymous,
         ))  # fmt: skip
     settings_now = current_settings(session)
@@ -120,13 +125,13 @@ def _in_year(year: int) -> ColumnElement[bool]:
 
 def _gifts_of(
     session: Session, whose: ColumnElement[bool], year: int
-) -> list[tuple[Donation, str, str | None, int | None, int | None]]:
+) -> list[tuple[Donation, str, str | None]]:
+    """(gift, campaign name, its receipt's content or None) of the counted gifts."""
     rows = session.execute(
-        select(Donation, Campaign.name, Receipt.series, Receipt.year, Receipt.number)
+        select(Donation, Campaign.name, Receipt.content)
         .join(Campaign, Campaign.id == Donation.campaign_id)
         .outerjoin(Receipt, Receipt.donation_id == Donation.id)
         .where(whose, counted_donations(), _in_year(year))
         .order_by(Donation.donation_date, Donation.id)
     ).all()
-    return [(gift, name, series, receipt_year, number)
-            for gift, name, series, receipt_year, number in rows]  # fmt: skip
+    return [(gift, name, content) for gift, name, content in rows]

@@ -168,9 +168,9 @@ class Setting(Base):
 
 
 class ReceiptCounter(Base):
-    """The last number given in one receipt series of one year. The only row the ledger ever
-    changes: by one upward step, in the transaction that records the receipt (triggers refuse
-    any other change, and deleting it). On PostgreSQL the UPDATE locks the row, so treasurers
+    """The last number given in one receipt series of one year. It changes only by one upward
+    step, in the transaction that records the receipt (triggers refuse any other change, and
+    deleting it). On PostgreSQL the UPDATE locks the row, so treasurers
     issuing at once take turns; a rolled-back issue gives its number back."""
 
     __tablename__ = "receipt_counter"

@@ -249,3 +249,22 @@ def test_donor_merge_and_unmerge_from_the_command_line(quick_ledger: Shell) -> N
     undone = quick_ledger.run("donor", "unmerge", "1", "--reason", "two people")
     assert undone.stdout.strip() == "Recorded #2, undoing donor merge #1."
     assert report(quick_ledger)["donor_count"] == 2
+
+
+def test_check_says_ok_or_names_the_problem_and_exits_1(quick_ledger: Shell) -> None:
+    result = quick_ledger.run("check")
+    assert result.stdout.splitlines()[0].startswith("ok    schema:")
+    assert "FAIL" not in result.stdout
+    engine = make_engine(quick_ledger.database_url)
+    sqlite = engine.dialect.name == "sqlite"
+    trigger = "donation_append_only_update" if sqlite else "donation_append_only"
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TRIGGER {trigger}" + ("" if sqlite else " ON donation")))
+    engine.dispose()
+    failed = quick_ledger.run("check", "--json", expect=1)
+    triggers = next(entry for entry in json.loads(failed.stdout) if entry["check"] == "triggers")
+    assert (triggers["passed"], triggers["problems"]) == (False, [
+        f"trigger {trigger} is missing (or disabled): the rows it guards could have been "
+        "changed"])  # fmt: skip
+    plain = quick_ledger.run("check", expect=1)
+    assert plain.stderr == "Problems found by: triggers.\n"

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL
 from fundledger.cli.campaign import campaign
+from fundledger.cli.check import check
 from fundledger.cli.common import Ledger, describe_database_error
 from fundledger.cli.donation import donation
 from fundledger.cli.donor import donor
@@ -71,7 +72,8 @@ def cli(ctx: click.Context, database_url: str) -> None:
 
 
 for command in (
-    init, campaign, donation, donor, import_group, rates, receipt, report, settings, statement,
+    init, campaign, check, donation, donor, import_group, rates, receipt, report, settings,
+    statement,
 ):  # fmt: skip
     cli.add_command(command)
 

@@ -1,0 +1,103 @@
+"""`fundledger check` finds what raw SQL did behind the ledger's back and names the rows:
+a dropped trigger, a reversal that no longer negates its gift, a receipt deleted from its
+series, a counter stepped without a receipt, a reversed gift whose credit receipt is gone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, text
+
+from fundledger.services.donations import reverse_donation
+from fundledger.services.integrity import CheckResult, check_ledger
+from fundledger.services.receipts import IssueOptions, issue_receipt
+from fundledger.services.settings import set_setting
+from tests.ledger_helpers import campaign, gift, rates, run
+
+AUGUST = IssueOptions("en", date(2025, 8, 1))
+
+
+@pytest.fixture
+def ledger(ledger_engine: Engine) -> Engine:
+    campaign(ledger_engine)
+    rates(ledger_engine, "2025-07-03 USD ILS 3.376")
+    run(ledger_engine, lambda s, c: set_setting(s, c, "organisation.name.en", "Coalition"))
+    for amount in ("100.00 USD", "50.00 ILS", "20.00 ILS"):
+        donation = gift(ledger_engine, f"2025-07-03 {amount}", donor="Dana Levi")
+        run(ledger_engine, lambda s, c, d=donation.id: issue_receipt(s, c, d, AUGUST))
+    run(ledger_engine, lambda s, c: reverse_donation(s, c, donation_id=1, reason="bounced"))
+    return ledger_engine
+
+
+def results(engine: Engine) -> dict[str, CheckResult]:
+    return {result.name: result for result in run(engine, check_ledger)}
+
+
+def problems(engine: Engine) -> dict[str, list[str]]:
+    return {name: result.problems for name, result in results(engine).items() if result.problems}
+
+
+def raw(engine: Engine, *statements: str) -> None:
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def drop_guards(engine: Engine, *tables: str) -> None:
+    """What someone with the database's own client could do first."""
+    for table in tables:
+        if engine.dialect.name == "sqlite":
+            raw(engine, f"DROP TRIGGER {table}_append_only_update",
+                f"DROP TRIGGER {table}_append_only_delete")  # fmt: skip
+        else:
+            raw(engine, f"DROP TRIGGER {table}_append_only ON {table}")
+
+
+def test_a_ledger_kept_by_the_rules_passes_every_check(ledger: Engine) -> None:
+    gift(ledger, "2025-09-20 5.00 USD", donor="Noa Cohen")  # no rate yet: noted, not wrong
+    found = results(ledger)
+    assert list(found) == ["schema", "triggers", "reversals", "donors", "receipts", "rates"]
+    assert all(result.passed for result in found.values())
+    assert found["receipts"].notes == ["4 receipt(s) in 2 series"]
+    assert found["rates"].notes[0].startswith("waiting for a rate: 1 USD gift(s) of 2025-09-20")
+
+
+def test_a_changed_reversal_is_named_and_so_is_the_missing_trigger(ledger: Engine) -> None:
+    drop_guards(ledger, "donation")
+    raw(ledger, "UPDATE donation SET amount_minor = -9000 WHERE id = 4")
+    found = problems(ledger)
+    assert found["reversals"] == ["donation #4 does not negate #1 exactly (amount, currency, "
+                                  "date and campaign must match, the amount negated)"]  # fmt: skip
+    assert any("trigger donation_append_only" in problem for problem in found["triggers"])
+
+
+def test_a_deleted_receipt_is_a_gap_in_its_series(ledger: Engine) -> None:
+    drop_guards(ledger, "receipt")
+    if ledger.dialect.name == "sqlite":
+        raw(ledger, "DROP TRIGGER receipt_insert_only_new")
+    raw(ledger, "DELETE FROM receipt WHERE series = 'R' AND year = 2025 AND number = 2")
+    assert "receipt R-2025-00002 is missing: the series R-2025 has a gap" in problems(ledger)[
+        "receipts"]  # fmt: skip
+
+
+def test_a_counter_stepped_without_a_receipt_is_a_gap(ledger: Engine) -> None:
+    raw(ledger, "UPDATE receipt_counter SET last_number = last_number + 1 WHERE year = 2025")
+    assert problems(ledger)["receipts"] == [
+        "receipt R-2025-00004 is missing: the series R-2025 has a gap"]  # fmt: skip
+
+
+def test_a_reversed_gift_whose_credit_receipt_is_gone_is_named(ledger: Engine) -> None:
+    drop_guards(ledger, "receipt")
+    raw(ledger, "DELETE FROM receipt WHERE kind = 'credit'")
+    found = problems(ledger)["receipts"]
+    assert "receipt R-2025-00001 is for donation #1, which was reversed without a credit " \
+           "receipt" in found  # fmt: skip
+    assert any("has a gap" in problem for problem in found)  # the credit's number is missing
+
+
+def test_a_ledger_of_an_older_schema_is_only_said_to_be_so(ledger: Engine) -> None:
+    raw(ledger, "UPDATE alembic_version SET version_num = '0005_setting'")
+    found = results(ledger)
+    assert list(found) == ["schema"]
+    assert found["schema"].problems[0].startswith("schema at revision 0005_setting, expected")

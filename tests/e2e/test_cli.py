@@ -268,3 +268,23 @@ def test_check_says_ok_or_names_the_problem_and_exits_1(quick_ledger: Shell) -> 
         "changed"])  # fmt: skip
     plain = quick_ledger.run("check", expect=1)
     assert plain.stderr == "Problems found by: triggers.\n"
+
+
+def test_audit_shows_the_trail_of_one_gift_or_of_a_period(quick_ledger: Shell) -> None:
+    quick_ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount",
+                     "100", "--donor", "Dana Levi")  # fmt: skip
+    quick_ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount",
+                     "12", "--donor", "Noa Cohen")  # fmt: skip
+    quick_ledger.run("donation", "reverse", "1", "--reason", "bounced")
+    events = json.loads(quick_ledger.run("audit", "--entity", "donation:1", "--format",
+                                         "json").stdout)  # fmt: skip
+    assert [(event["action"], event["entity_id"]) for event in events] == [
+        ("donation.add", 1), ("donation.reverse", 3)]  # fmt: skip
+    assert events[1]["reason"] == "bounced"
+    everything = quick_ledger.run("audit").stdout
+    assert "campaign.add" in everything
+    assert "donation.reverse" in everything
+    assert "(why: bounced)" in everything
+    assert quick_ledger.run("audit", "--since", "2199-01-01", "--format", "json").stdout == "[]\n"
+    usage = quick_ledger.run("audit", "--entity", "donation:x", expect=2).stderr
+    assert "write a kind of row, or kind:ID (donation:42)" in usage

@@ -9,6 +9,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL
+from fundledger.cli.audit import audit
 from fundledger.cli.campaign import campaign
 from fundledger.cli.check import check
 from fundledger.cli.common import Ledger, describe_database_error
@@ -72,7 +73,7 @@ def cli(ctx: click.Context, database_url: str) -> None:
 
 
 for command in (
-    init, campaign, check, donation, donor, import_group, rates, receipt, report, settings,
+    init, audit, campaign, check, donation, donor, import_group, rates, receipt, report, settings,
     statement,
 ):  # fmt: skip
     cli.add_command(command)

@@ -1,0 +1,113 @@
+"""fundledger audit"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import click
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.models import AuditEvent
+from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_rows, emit_table
+from fundledger.domain.dates import ISRAEL
+from fundledger.services.context import CommandContext
+
+ENTITY = re.compile(r"([a-z_]+)(?::([0-9]{1,18}))?")
+COLUMNS = ("id", "occurred_at", "actor", "action", "entity", "entity_id", "details", "reason",
+           "command")  # fmt: skip
+
+
+@click.command("audit")
+@click.option("--since", type=ISO_DATE, help="Only events from this day on (Israel time).")
+@click.option(
+    "--entity",
+    metavar="KIND[:ID]",
+    help="Only events about one kind of row, or one row: donation:42 (with its reversal and "
+    "receipts), receipt, rate.",
+)
+@click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@click.pass_obj
+def audit(ledger: Ledger, since: date | None, entity: str | None, output_format: str) -> None:
+    """The audit trail: who did what, when and why, oldest first.
+
+    \b
+    Example:
+      fundledger audit --since 2025-07-01
+      fundledger audit --entity donation:42
+      fundledger audit --format csv > audit.csv
+    """
+    kind, row_id = _entity(entity)
+
+    def work(session: Session, _: CommandContext) -> list[dict[str, Any]]:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if since is not None:
+            start = datetime.combine(since, time(), ISRAEL).astimezone(UTC)
+            query = query.where(AuditEvent.occurred_at >= start)
+        if kind is not None and row_id is None:
+            query = query.where(AuditEvent.entity == kind)
+        elif kind is not None:
+            query = query.where(_about(kind, row_id))
+        return [_row(event) for event in session.scalars(query)]
+
+    rows = ledger.run(work)
+    emit_rows(
+        output_format,
+        rows,
+        COLUMNS,
+        lambda: emit_table(
+            [[str(row["id"]), _local(row["occurred_at"]), str(row["actor"]), str(row["action"]),
+              f"{row['entity'] or ''}{'#' + str(row['entity_id']) if row['entity_id'] else ''}",
+              _summary(row)] for row in rows],
+            ["ID", "WHEN (ISRAEL)", "WHO", "ACTION", "ROW", "DETAILS"],
+            right_aligned=[0],
+        ),
+    )  # fmt: skip
+
+
+def _about(kind: str, row_id: int | None) -> ColumnElement[bool]:
+    """Events about one row; for a gift also its reversal and its receipts, which name it in
+    their details (JSON with sorted keys: `"reverses": 42,` or `"donation": 42}`)."""
+    own = (AuditEvent.entity == kind) & (AuditEvent.entity_id == row_id)
+    if kind != "donation":
+        return own
+    naming = [
+        AuditEvent.details.like(f'%"{key}": {row_id}{end}%')
+        for key in ("reverses", "donation")
+        for end in (",", "}")
+    ]
+    return or_(own, *naming)
+
+
+def _entity(text: str | None) -> tuple[str | None, int | None]:
+    if text is None:
+        return None, None
+    found = ENTITY.fullmatch(text.strip().lower())
+    if found is None:
+        raise click.BadParameter(f"{text!r}: write a kind of row, or kind:ID (donation:42)",
+                                 param_hint="--entity")  # fmt: skip
+    kind = {"rate": "exchange_rate"}.get(found[1], found[1])
+    return kind, int(found[2]) if found[2] else None
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id, "occurred_at": event.occurred_at.isoformat(), "actor": event.actor,
+        "action": event.action, "entity": event.entity, "entity_id": event.entity_id,
+        "details": json.loads(event.details), "reason": event.reason, "command": event.command,
+    }  # fmt: skip
+
+
+def _local(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(ISRAEL).strftime("%Y-%m-%d %H:%M")
+
+
+def _summary(row: dict[str, Any]) -> str:
+    details = ", ".join(f"{key} {value}" for key, value in row["details"].items()
+                        if value not in (None, ""))  # fmt: skip
+    reason = f" (why: {row['reason']})" if row["reason"] else ""
+    text = details + reason
+    return text if len(text) <= 90 else text[:89] + "…"

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL
 from fundledger.cli.audit import audit
+from fundledger.cli.backup import backup, restore
 from fundledger.cli.campaign import campaign
 from fundledger.cli.check import check
 from fundledger.cli.common import Ledger, describe_database_error
@@ -73,8 +74,8 @@ def cli(ctx: click.Context, database_url: str) -> None:
 
 
 for command in (
-    init, audit, campaign, check, donation, donor, import_group, rates, receipt, report, settings,
-    statement,
+    init, audit, backup, campaign, check, donation, donor, import_group, rates, receipt, report,
+    restore, settings, statement,
 ):  # fmt: skip
     cli.add_command(command)
 

@@ -159,6 +159,9 @@ def test_receipt_dates_follow_their_numbers(ledger: Engine) -> None:
     with pytest.raises(FundledgerError, match="already dated up to 2025-08-01: a receipt dated "
                                               "2025-07-31 would break the order"):  # fmt: skip
         issue(ledger, second.id, IssueOptions("en", date(2025, 7, 31)))
+    # Refused before a number is taken: even a caller that commits anyway leaves no gap.
+    with transaction(ledger, write=True) as session, pytest.raises(FundledgerError):
+        issue_receipt(session, CONTEXT, second.id, IssueOptions("en", date(2025, 7, 31)))
     assert issue(ledger, second.id, IssueOptions("en", date(2025, 8, 2))).number.number == 2
 
 

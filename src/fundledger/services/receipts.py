@@ -3,9 +3,10 @@ fixed when issued (so a reprint is the same document), and a credit receipt when
 gift is reversed.
 
 The number is taken in the transaction that records the receipt (shared/design.md §1): the
-counter row of the series and year steps up by one; on PostgreSQL that UPDATE holds the row's
-lock until the transaction ends, so treasurers issuing at once take turns, and a transaction
-that fails gives its number back with everything else."""
+counter row of the series and year is locked (SELECT ... FOR UPDATE on PostgreSQL; a SQLite
+writer holds the whole file) until the transaction ends, so treasurers issuing at once take
+turns, then steps up by one; a transaction that fails gives its number back with everything
+else."""
 
 from __future__ import annotations
 
@@ -349,18 +350,19 @@ def _record(
     session: Session, context: CommandContext, document: ReceiptDocument, credits_id: int | None
 ) -> ReceiptDocument:
     """Take the next number of the document's series and year, and record the receipt."""
-    number = _take_number(session, document.number.series, document.number.year)
+    series, year = document.number.series, document.number.year
+    _hold_series(session, series, year)
+    # Checked while the series is held (a receipt dated later cannot slip in meanwhile) and
+    # before a number is taken (a refusal uses none, even if the caller went on to commit).
     latest = session.scalar(
-        select(func.max(Receipt.issued_on)).where(
-            Receipt.series == number.series, Receipt.year == number.year
-        )
+        select(func.max(Receipt.issued_on)).where(Receipt.series == series, Receipt.year == year)
     )
     if latest is not None and latest > document.issued_on:
         raise FundledgerError(
-            f"receipts of series {number.series}-{number.year} are already dated up to "
-            f"{latest}: a receipt dated {document.issued_on} would break the order of numbers "
-            "and dates"
+            f"receipts of series {series}-{year:04d} are already dated up to {latest}: a "
+            f"receipt dated {document.issued_on} would break the order of numbers and dates"
         )
+    number = _take_number(session, series, year)
     document = replace(document, number=number)
     receipt = Receipt(
         series=number.series,
@@ -395,13 +397,24 @@ def _record(
     return document
 
 
-def _take_number(session: Session, series: str, year: int) -> ReceiptNumber:
+def _hold_series(session: Session, series: str, year: int) -> None:
+    """The counter row of the series, created at zero if new, locked until the transaction
+    ends (PostgreSQL; a SQLite writer holds the whole database already)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(ReceiptCounter)
         .values(series=series, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["series", "year"])
     )
+    session.execute(
+        select(ReceiptCounter.last_number)
+        .where(ReceiptCounter.series == series, ReceiptCounter.year == year)
+        .with_for_update()
+    )
+
+
+def _take_number(session: Session, series: str, year: int) -> ReceiptNumber:
+    """The next number of a held series."""
     this_series = (ReceiptCounter.series == series, ReceiptCounter.year == year)
     session.execute(
         update(ReceiptCounter)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 import arabic_reshaper
 from bidi import get_display
@@ -69,6 +70,9 @@ def embedding_levels(text: str, rtl: bool) -> list[int]:
     return levels
 
 
+# Layout asks for the same lines again and again (a table is measured before it is drawn, and
+# a batch of receipts repeats its labels): each line is worked out once.
+@lru_cache(maxsize=16384)
 def visual_line(text: str, rtl: bool) -> str:
     """One line in drawing order: shaped, reordered (UAX #9 L1-L4), controls removed."""
     text = shaped(text)

@@ -7,11 +7,11 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import transaction
+from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.cli.common import Ledger, emit_json
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext
 from fundledger.services.integrity import CheckResult, check_ledger
-from fundledger.services.settings import ledger_settings
 
 
 @click.command("check")
@@ -51,11 +51,11 @@ def check(ledger: Ledger, as_json: bool) -> None:
 
 
 def _context(ledger: Ledger, session: Session) -> CommandContext:
-    try:
+    """The ledger's own settings when its schema can hold them (an older one is reported by
+    the first check, and no other check runs)."""
+    if current_revision(session.connection()) == head_revision():
         return ledger.context(session)
-    except Exception:
-        return CommandContext(command="fundledger check",
-                              settings=ledger_settings({}))  # fmt: skip
+    return ledger.context()
 
 
 def _print(result: CheckResult) -> None:

@@ -57,7 +57,8 @@ def drop_guards(engine: Engine, *tables: str) -> None:
 def test_a_ledger_kept_by_the_rules_passes_every_check(ledger: Engine) -> None:
     gift(ledger, "2025-09-20 5.00 USD", donor="Noa Cohen")  # no rate yet: noted, not wrong
     found = results(ledger)
-    assert list(found) == ["schema", "triggers", "reversals", "donors", "receipts", "rates"]
+    assert list(found) == ["schema", "triggers", "reversals", "donors", "receipts", "chain",
+                           "rates"]  # fmt: skip
     assert all(result.passed for result in found.values())
     assert found["receipts"].notes == ["4 receipt(s) in 2 series"]
     assert found["rates"].notes[0].startswith("waiting for a rate: 1 USD gift(s) of 2025-09-20")
@@ -101,3 +102,26 @@ def test_a_ledger_of_an_older_schema_is_only_said_to_be_so(ledger: Engine) -> No
     found = results(ledger)
     assert list(found) == ["schema"]
     assert found["schema"].problems[0].startswith("schema at revision 0005_setting, expected")
+
+
+def test_an_audit_event_changed_removed_or_moved_breaks_the_chain(ledger: Engine) -> None:
+    drop_guards(ledger, "audit_event")
+    raw(ledger, "UPDATE audit_event SET actor = 'someone else' WHERE id = 3")
+    assert problems(ledger)["chain"] == [
+        "audit_event #3 does not fit the chain: it was changed, or the row before it was "
+        "removed or moved"]  # fmt: skip
+    raw(ledger, "DELETE FROM audit_event WHERE id = 3")  # now gone altogether
+    assert [problem.split(" does")[0] for problem in problems(ledger)["chain"]] == [
+        "audit_event #4"]  # fmt: skip
+    raw(ledger, "UPDATE audit_event SET chain_hash = (SELECT chain_hash FROM audit_event "
+                "WHERE id = 6) WHERE id = 5")  # a hash copied over another  # fmt: skip
+    named = {problem.split(" does")[0] for problem in problems(ledger)["chain"]}
+    assert {"audit_event #4", "audit_event #5", "audit_event #6"} <= named
+
+
+def test_a_receipt_rewritten_behind_the_ledgers_back_is_named(ledger: Engine) -> None:
+    drop_guards(ledger, "receipt")
+    raw(ledger, "UPDATE receipt SET content = replace(content, '100.00', '10.00') WHERE id = 1")
+    assert problems(ledger)["chain"] == [
+        "receipt #1 does not fit the chain: it was changed, or the row before it was removed "
+        "or moved"]  # fmt: skip

@@ -16,13 +16,16 @@ from pytest_alembic.tests import (
     test_upgrade,
 )
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db import migrate
-from fundledger.adapters.db.engine import make_engine
+from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.db.migrate import head_revision, migrations_path
 from fundledger.adapters.db.models import Base
 from fundledger.services.context import CommandContext
+from fundledger.services.integrity import check_ledger
 from fundledger.services.schema import initialize_ledger
+from tests.ledger_helpers import CONTEXT
 
 __all__ = [
     "test_model_definitions_match_ddl",
@@ -87,3 +90,24 @@ def test_the_schema_check_reads_revisions_as_alembic_does(empty_database_url: st
             assert migrate.current_revision(connection) == alembic_reading == head_revision()
     finally:
         engine.dispose()
+
+
+def test_upgrading_chains_the_rows_already_there(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        command.upgrade(migrate.alembic_config(connection), "0008_receipt_insert_guards")
+        for number in range(3):
+            connection.execute(
+                text("INSERT INTO audit_event (occurred_at, actor, command, action, details) "
+                     "VALUES (:at, 'tester', 'x', :action, '{}')"),
+                {"at": f"2025-07-0{number + 1} 10:00:00", "action": f"test.{number}"},
+            )  # fmt: skip
+        command.upgrade(migrate.alembic_config(connection), "head")
+    with transaction(engine) as session:
+        chain = next(result for result in check_ledger(session, CONTEXT)
+                     if result.name == "chain")  # fmt: skip
+        hashes = session.scalars(text("SELECT chain_hash FROM audit_event ORDER BY id")).all()
+    assert (chain.problems, len(set(hashes)), all(hashes)) == ([], 3, True)
+    with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET chain_hash = NULL"))  # triggers back
+    engine.dispose()

@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session, aliased
 
+from fundledger.adapters.db.chain import HASH_COLUMN, chained_columns, verify
 from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.adapters.db.models import (
     APPEND_ONLY_TABLES,
+    CHAINED_MODELS,
     Donation,
     Donor,
     DonorMerge,
@@ -61,6 +63,7 @@ def check_ledger(session: Session, context: CommandContext) -> list[CheckResult]
         _reversals(session),
         _donors(session),
         _receipts(session),
+        _chains(session),
         _rates(session, context),
     ]
 
@@ -235,6 +238,25 @@ def _receipt_series(
 def _nets_to_zero(credit: str, cancelled: str) -> bool:
     one, other = ReceiptDocument.from_json(credit), ReceiptDocument.from_json(cancelled)
     return one.amount == -other.amount and one.home == -other.home
+
+
+def _chains(session: Session) -> CheckResult:
+    result = CheckResult("chain", "every chained row still fits the hash chain of its table "
+                         "(no row changed, removed or moved)")  # fmt: skip
+    checked = 0
+    for model in CHAINED_MODELS:
+        table = cast(Table, model.__table__)
+        names = chained_columns(table)
+        rows = session.execute(
+            select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names)).order_by(
+                table.c.id
+            )
+        )
+        for row_id, problem in verify((row[0], row[1], list(row[2:])) for row in rows):
+            result.problem(f"{table.name} #{row_id} {problem}")
+        checked += session.scalar(select(func.count()).select_from(table)) or 0
+    result.notes.append(f"{checked} chained row(s) checked")
+    return result
 
 
 def _rates(session: Session, context: CommandContext) -> CheckResult:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from fundledger.adapters.db.chain import chain_rows_of
 from fundledger.adapters.db.types import ExactDecimal, Identifier, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -151,6 +152,7 @@ class DonorMerge(Base):
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class Setting(Base):
@@ -165,6 +167,7 @@ class Setting(Base):
     value: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class ReceiptCounter(Base):
@@ -207,6 +210,7 @@ class Receipt(Base):
     content: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class ExchangeRate(Base):
@@ -244,3 +248,11 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
     details: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
+# Tables whose rows are chained by hash (adapters/db/chain.py). Donations and rates join them
+# with their bulk writers.
+CHAINED_MODELS: tuple[type[Base], ...] = (DonorMerge, Setting, Receipt, AuditEvent)
+for _model in CHAINED_MODELS:
+    chain_rows_of(_model)

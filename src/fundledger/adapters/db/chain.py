@@ -1,0 +1,99 @@
+"""The hash chain that makes the ledger tamper-evident.
+
+Each row of a chained table carries `chain_hash` = SHA-256 of the previous row's hash (by id;
+64 zeros before the first) and a canonical encoding of the row's own fields: a JSON array of
+every column but `id` and `chain_hash`, in table order, dates ISO, decimals exact. A row
+changed or removed behind the ledger's back no longer fits the chain, even when the triggers
+were dropped to do it; `fundledger check` recomputes it.
+
+The hash is computed as the row is inserted (a mapper event), while the transaction holds its
+table's chain: PostgreSQL takes a transaction lock per table, so two treasurers never extend
+the chain from the same row; a SQLite writer holds the whole file already. This encoding is
+part of every ledger written: it must never change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, event, select, text
+from sqlalchemy.orm import Mapper
+
+GENESIS = "0" * 64
+HASH_COLUMN = "chain_hash"
+
+
+def canonical(values: Iterable[Any]) -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return value
+
+    return json.dumps([plain(value) for value in values], ensure_ascii=False,
+                      separators=(",", ":"))  # fmt: skip
+
+
+def link(previous: str, values: Iterable[Any]) -> str:
+    return hashlib.sha256(f"{previous}\n{canonical(values)}".encode()).hexdigest()
+
+
+def chained_columns(table: Table) -> list[str]:
+    return [column.name for column in table.columns if column.name not in ("id", HASH_COLUMN)]
+
+
+def verify(rows: Iterable[tuple[int, str | None, list[Any]]]) -> Iterator[tuple[int, str]]:
+    """(id, what is wrong) for each row, in id order, that does not fit its chain: its own
+    fields changed, or the row before it removed or moved. Each row is checked against the
+    hash stored before it, so one tampered row is named once, not with every row after it."""
+    previous = GENESIS
+    for row_id, stored, values in rows:
+        if stored is None:
+            yield row_id, "has no chain hash"
+        elif link(previous, values) != stored:
+            yield row_id, ("does not fit the chain: it was changed, or the row before it was "
+                           "removed or moved")  # fmt: skip
+        previous = stored or previous
+
+
+def _lock_key(table: str) -> int:
+    return zlib.crc32(f"fundledger chain {table}".encode()) & 0x7FFFFFFF
+
+
+def _chain_head(connection: Connection, table: Table) -> str:
+    """The last hash of `table`'s chain, with the chain held until the transaction ends."""
+    heads: dict[str, str] = connection.info.setdefault("fundledger_chain_heads", {})
+    if table.name not in heads:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": _lock_key(table.name)})  # fmt: skip
+        last = connection.execute(
+            select(table.c[HASH_COLUMN]).order_by(table.c.id.desc()).limit(1)
+        ).scalar()
+        heads[table.name] = last or GENESIS
+    return heads[table.name]
+
+
+def chain_rows_of(model: type[Any]) -> None:
+    """Give every row `model` inserts its chain hash."""
+    table: Table = model.__table__
+    names = chained_columns(table)
+
+    @event.listens_for(model, "before_insert")
+    def before_insert(_mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+        previous = _chain_head(connection, table)
+        value = link(previous, [getattr(target, name) for name in names])
+        setattr(target, HASH_COLUMN, value)
+        connection.info["fundledger_chain_heads"][table.name] = value
+
+
+@event.listens_for(Engine, "begin")
+def _forget_heads(connection: Connection) -> None:
+    """Each transaction reads its chains' heads afresh (and takes their locks)."""
+    connection.info.pop("fundledger_chain_heads", None)

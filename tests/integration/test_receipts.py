@@ -26,6 +26,7 @@ from fundledger.domain.money import Money
 from fundledger.reports.pdf.receipt import write_receipt_pdf
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import merge_donors, set_tax_id
+from fundledger.services.integrity import check_ledger
 from fundledger.services.receipts import (
     IssueOptions,
     ReceiptDocument,
@@ -269,6 +270,9 @@ def test_eight_treasurers_issuing_at_once_leave_no_gap_and_no_duplicate(
     # They did run at once: every one began before any had finished.
     began, ended = zip(*(spans.get(timeout=5) for _ in workers), strict=True)
     assert max(began) < min(ended)
+    # And each table's hash chain is one line, not forked by writers at once.
+    chain = next(result for result in run(ledger, check_ledger) if result.name == "chain")
+    assert chain.problems == []
 
 
 def test_a_receipt_states_the_donors_identity_number_and_the_tax_report(ledger: Engine) -> None:

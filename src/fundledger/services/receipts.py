@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.models import Donation, Donor, Receipt, ReceiptCounter
 from fundledger.adapters.db.queries import merges_in_force
 from fundledger.adapters.images import Logo
@@ -399,7 +400,9 @@ def _record(
 
 def _hold_series(session: Session, series: str, year: int) -> None:
     """The counter row of the series, created at zero if new, locked until the transaction
-    ends (PostgreSQL; a SQLite writer holds the whole database already)."""
+    ends (PostgreSQL; a SQLite writer holds the whole database already). The hash chains are
+    held first: the order every transaction takes them in (adapters/db/chain.py)."""
+    hold_chains(session.connection())
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(ReceiptCounter)

@@ -6,10 +6,11 @@ every column but `id` and `chain_hash`, in table order, dates ISO, decimals exac
 changed or removed behind the ledger's back no longer fits the chain, even when the triggers
 were dropped to do it; `fundledger check` recomputes it.
 
-The hash is computed as the row is inserted (a mapper event), while the transaction holds its
-table's chain: PostgreSQL takes a transaction lock per table, so two treasurers never extend
-the chain from the same row; a SQLite writer holds the whole file already. This encoding is
-part of every ledger written: it must never change."""
+The hash is computed as the row is inserted (a mapper event), while the transaction holds the
+chains: PostgreSQL takes one transaction lock for all of them (one per table could deadlock: a
+receipt writes its row then its audit event, a reversal its audit event then its credit
+receipt), so two treasurers never extend a chain from the same row; a SQLite writer holds the
+whole file already. This encoding is part of every ledger written: it must never change."""
 
 from __future__ import annotations
 
@@ -62,17 +63,26 @@ def verify(rows: Iterable[tuple[int, str | None, list[Any]]]) -> Iterator[tuple[
         previous = stored or previous
 
 
-def _lock_key(table: str) -> int:
-    return zlib.crc32(f"fundledger chain {table}".encode()) & 0x7FFFFFFF
+CHAIN_LOCK = zlib.crc32(b"fundledger chains") & 0x7FFFFFFF  # pg_advisory_xact_lock key
+# In the connection's info, for the transaction under way (cleared as each one begins).
+_HEADS = "fundledger_chain_heads"
+_HELD = "fundledger_chains_held"
+
+
+def hold_chains(connection: Connection) -> None:
+    """Hold the chains until the transaction ends (PostgreSQL; a SQLite writer holds the file).
+    A transaction that will also lock a receipt counter takes this first, so that every
+    transaction takes the two in the same order and none waits on another that waits on it."""
+    if connection.dialect.name == "postgresql" and not connection.info.get(_HELD):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+        connection.info[_HELD] = True
 
 
 def _chain_head(connection: Connection, table: Table) -> str:
-    """The last hash of `table`'s chain, with the chain held until the transaction ends."""
-    heads: dict[str, str] = connection.info.setdefault("fundledger_chain_heads", {})
+    """The last hash of `table`'s chain, with the chains held until the transaction ends."""
+    heads: dict[str, str] = connection.info.setdefault(_HEADS, {})
     if table.name not in heads:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": _lock_key(table.name)})  # fmt: skip
+        hold_chains(connection)
         last = connection.execute(
             select(table.c[HASH_COLUMN]).order_by(table.c.id.desc()).limit(1)
         ).scalar()
@@ -90,10 +100,11 @@ def chain_rows_of(model: type[Any]) -> None:
         previous = _chain_head(connection, table)
         value = link(previous, [getattr(target, name) for name in names])
         setattr(target, HASH_COLUMN, value)
-        connection.info["fundledger_chain_heads"][table.name] = value
+        connection.info[_HEADS][table.name] = value
 
 
 @event.listens_for(Engine, "begin")
 def _forget_heads(connection: Connection) -> None:
     """Each transaction reads its chains' heads afresh (and takes their locks)."""
-    connection.info.pop("fundledger_chain_heads", None)
+    connection.info.pop(_HEADS, None)
+    connection.info.pop(_HELD, None)

@@ -10,12 +10,13 @@ from pathlib import Path
 from fundledger.reports.pdf.fonts import covered
 
 
-def pdf_text(path: Path) -> str:
-    """The text of a PDF as pdftotext lays it out, NFKC-normalised (Arabic presentation
-    forms back to letters)."""
+def pdf_text(path: Path, *, layout: bool = True) -> str:
+    """The text of a PDF as pdftotext reads it (laid out as on the page, or with `layout`
+    False in reading order), NFKC-normalised (Arabic presentation forms back to letters)."""
     pdftotext = shutil.which("pdftotext")
     assert pdftotext, "pdftotext (poppler-utils) is needed by the tests"
-    result = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True,
+    options = ["-layout"] if layout else []
+    result = subprocess.run([pdftotext, *options, str(path), "-"], capture_output=True,
                             text=True, check=True)  # fmt: skip
     return unicodedata.normalize("NFKC", result.stdout)
 
@@ -28,3 +29,8 @@ def missing_glyphs(drawn_strings: list[tuple[str, str]]) -> set[tuple[str, str, 
         for character in text
         if ord(character) not in covered(font)
     }
+
+
+def text_of(path: Path) -> str:
+    """The text of a PDF in reading order."""
+    return pdf_text(path, layout=False)

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.e2e.shell import Shell
-from tests.e2e.test_report_cli import text_of
+from tests.pdf_helpers import text_of
 from tests.unit.test_images import picture
 
 SETTINGS = {

@@ -6,14 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import subprocess
-import unicodedata
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.shell import Shell
+from tests.pdf_helpers import text_of
 
 
 @pytest.fixture
@@ -28,14 +25,6 @@ def gifts(ledger: Shell) -> Shell:
     ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150",
                "--donor", "=HYPERLINK(\"http://x\")", "--method", "cash")  # fmt: skip
     return ledger
-
-
-def text_of(pdf: Path) -> str:
-    pdftotext = shutil.which("pdftotext")
-    assert pdftotext
-    result = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True,
-                            check=True)  # fmt: skip
-    return unicodedata.normalize("NFKC", result.stdout)
 
 
 def test_a_pdf_by_default_at_reports_slug_locale(ledger: Shell) -> None:

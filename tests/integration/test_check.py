@@ -4,9 +4,7 @@ series, a counter stepped without a receipt, a reversed gift whose credit receip
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import date
-from threading import Barrier
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,6 +14,7 @@ from fundledger.services.donations import reverse_donation
 from fundledger.services.integrity import CheckResult, check_ledger
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
+from tests.concurrency import at_once
 from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
 
 AUGUST = IssueOptions("en", date(2025, 8, 1))
@@ -130,9 +129,8 @@ def test_a_receipt_rewritten_behind_the_ledgers_back_is_named(ledger: Engine) ->
         "or moved"]  # fmt: skip
 
 
-def _set_settings(url: str, start: Barrier, worker: int) -> None:
+def _set_settings(url: str, worker: int) -> None:
     engine = make_engine(url)
-    start.wait()
     for number in range(15):  # one transaction each, as `settings set` runs
         with transaction(engine, write=True) as session:
             set_setting(session, CONTEXT, "organisation.contact", f"worker {worker}, {number}")
@@ -142,14 +140,6 @@ def _set_settings(url: str, start: Barrier, worker: int) -> None:
 def test_writers_at_once_extend_each_chain_in_one_line(ledger: Engine, ledger_url: str) -> None:
     """Six processes append settings and audit events at once: with no other lock between
     them, only the chain's own lock keeps two from linking to the same row."""
-    spawn = multiprocessing.get_context("spawn")
-    start = spawn.Barrier(6)
-    workers = [spawn.Process(target=_set_settings, args=(ledger_url, start, worker))
-               for worker in range(6)]  # fmt: skip
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert [worker.exitcode for worker in workers] == [0] * 6
+    at_once(_set_settings, [(ledger_url, worker) for worker in range(6)])
     assert problems(ledger).get("chain") is None
     assert results(ledger)["chain"].notes[0].endswith("chained row(s) checked")

@@ -5,13 +5,9 @@ cancels a receipted gift when it is reversed."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import threading
-import time
 from datetime import date, timedelta
-from multiprocessing import Queue
 from pathlib import Path
-from threading import Barrier
 
 import pytest
 from pypdf import PdfReader
@@ -38,10 +34,10 @@ from fundledger.services.receipts import (
     logos_of,
 )
 from fundledger.services.settings import set_setting
+from tests.concurrency import at_once
 from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
 from tests.unit.test_images import picture
 
-Span = tuple[float, float]
 AUGUST = date(2025, 8, 1)
 ON_AUGUST = IssueOptions(locale="en", issued_on=AUGUST)
 
@@ -238,14 +234,11 @@ def test_the_counter_only_steps_up_and_receipts_are_never_changed(ledger: Engine
         assert connection.execute(text("SELECT last_number FROM receipt_counter")).scalar_one() == 1
 
 
-def _issue_all(url: str, donation_ids: list[int], start: Barrier, spans: Queue[Span]) -> None:
+def _issue_all(url: str, donation_ids: list[int]) -> None:
     engine = make_engine(url)
-    start.wait()
-    began = time.monotonic()
     for donation_id in donation_ids:  # one transaction each, as `receipt issue ID` runs
         with transaction(engine, write=True) as session:
             issue_receipt(session, CONTEXT, donation_id, ON_AUGUST)
-    spans.put((began, time.monotonic()))
     engine.dispose()
 
 
@@ -253,22 +246,13 @@ def test_eight_treasurers_issuing_at_once_leave_no_gap_and_no_duplicate(
     ledger: Engine, ledger_url: str
 ) -> None:
     ids = [gift(ledger, f"2025-07-03 {1 + n}.00 ILS", donor=f"Donor {n}").id for n in range(400)]
-    spawn = multiprocessing.get_context("spawn")
-    start = spawn.Barrier(8)  # all eight begin together, once each has started up
-    spans: Queue[Span] = spawn.Queue()
-    workers = [spawn.Process(target=_issue_all, args=(ledger_url, ids[n::8], start, spans))
-               for n in range(8)]  # fmt: skip
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert [worker.exitcode for worker in workers] == [0] * 8
+    spans = at_once(_issue_all, [(ledger_url, ids[n::8]) for n in range(8)])
     with ledger.connect() as connection:
         rows = connection.execute(select(Receipt.number, Receipt.donation_id)).all()
     assert sorted(number for number, _ in rows) == list(range(1, 401))
     assert sorted(donation for _, donation in rows) == sorted(ids)
     # They did run at once: every one began before any had finished.
-    began, ended = zip(*(spans.get(timeout=5) for _ in workers), strict=True)
+    began, ended = zip(*spans, strict=True)
     assert max(began) < min(ended)
     # And each table's hash chain is one line, not forked by writers at once.
     chain = next(result for result in run(ledger, check_ledger) if result.name == "chain")

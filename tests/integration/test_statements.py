@@ -17,7 +17,7 @@ from fundledger.services.donors import merge_donors
 from fundledger.services.rates import add_rate
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
-from fundledger.services.statements import DonorStatement, donor_statement, donors_of_year
+from fundledger.services.statements import DonorStatement, donor_statement, donor_statements
 from tests.ledger_helpers import campaign, gift, rates, run
 
 
@@ -58,7 +58,8 @@ def test_a_statement_lists_the_years_gifts_with_their_receipts_and_adds_up(ledge
     assert sum((line.home for line in found.lines), Money.zero("ILS")) == found.total_home
     assert other.id == found.lines[2].donation_id
     assert [line.amount for line in statement(ledger, 1, 2024).lines] == [Money("50.00", "ILS")]
-    assert run(ledger, lambda s, _: donors_of_year(s, 2025)) == [1]
+    everyone = run(ledger, lambda s, c: donor_statements(s, c, 2025, "en"))
+    assert [(one.donor_id, one.lines) for one in everyone] == [(1, found.lines)]
     with pytest.raises(FundledgerError, match="donor #2 is merged into #1: their gifts are on"):
         statement(ledger, 2)
 

@@ -69,16 +69,18 @@ def load_logo(path: str) -> Logo:
     if len(data) > LARGEST_LOGO_BYTES:
         raise FundledgerError(f"{file} is larger than {LARGEST_LOGO_BYTES // 1024} KiB, the "
                               "most a logo may be (save it smaller)")  # fmt: skip
-    return read_logo(data, str(file))
+    return _decodable(read_logo(data, str(file)), str(file))
 
 
 def read_logo(data: bytes, name: str) -> Logo:
+    """The kind and size of an image from its header (a stored logo was decoded once already,
+    when it was set: reading it back for every document needs no more)."""
     try:
         if data.startswith(_PNG) and data[12:16] == b"IHDR":
             width, height = struct.unpack(">II", data[16:24])
-            return _decodable(_sized(Logo("image/png", width, height, data), name), name)
+            return _sized(Logo("image/png", width, height, data), name)
         if data.startswith(_JPEG):
-            return _decodable(_sized(_jpeg(data), name), name)
+            return _sized(_jpeg(data), name)
     except (struct.error, IndexError):
         pass
     raise FundledgerError(f"{name} is not a PNG or JPEG image")

@@ -30,7 +30,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.reports.csv_output import write_csv
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
-from fundledger.services.settings import current_settings, ledger_settings
+from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 
 T = TypeVar("T")
 
@@ -78,8 +78,8 @@ class Ledger:
         command = " ".join(["fundledger", *sys.argv[1:]])
         if session is None:
             return CommandContext(command=command)
-        return CommandContext(command=command,
-                              settings=ledger_settings(current_settings(session)))  # fmt: skip
+        rules = ledger_settings(current_settings(session, RULE_KEYS))
+        return CommandContext(command=command, settings=rules)
 
     @contextmanager
     def transaction(self, *, write: bool, commit: bool = True) -> Iterator[Session]:

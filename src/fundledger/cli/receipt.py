@@ -26,7 +26,7 @@ from fundledger.services.receipts import (
     issue_unreceipted,
     logos_of,
 )
-from fundledger.services.settings import current_settings
+from fundledger.services.settings import current_settings, report_locale
 
 RECEIPTS_FOLDER = Path("reports") / "receipts"
 PROGRESS_FROM = 20  # receipts: fewer are written before a progress bar would be read
@@ -90,16 +90,16 @@ def issue(
 
     def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
         options = IssueOptions(_locale(session, locale), issued_on, tax_report)
-        if campaign_slug is not None:
-            documents, without_donor = issue_unreceipted(session, context, campaign_slug,
+        if donation_id is not None:
+            documents = [issue_receipt(session, context, donation_id, options)]
+            written.append(output or folder / f"{documents[0].number}.pdf")
+        else:
+            documents, without_donor = issue_unreceipted(session, context, campaign_slug or "",
                                                          options)  # fmt: skip
             if without_donor:
                 click.echo(f"{without_donor} gift(s) have no donor recorded and get no "
                            "receipt.", err=True)  # fmt: skip
             written.extend(folder / f"{document.number}.pdf" for document in documents)
-        else:
-            documents = [issue_receipt(session, context, donation_id or 0, options)]
-            written.append(output or folder / f"{documents[0].number}.pdf")
         _render(files, documents, written, copy=False, logos=logos_of(session, documents))
         return documents
 
@@ -191,7 +191,7 @@ def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
 
 
 def _locale(session: Session, requested: str | None) -> str:
-    return requested or current_settings(session).get("report.locale", "en")
+    return report_locale(current_settings(session, ["report.locale"]), requested)
 
 
 def render_receipts(

@@ -17,7 +17,12 @@ from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
 from fundledger.services.reports import CampaignSummary, campaign_summary
-from fundledger.services.settings import current_settings, organisation_logo, organisation_name
+from fundledger.services.settings import (
+    current_settings,
+    organisation_logo,
+    organisation_name,
+    report_locale,
+)
 
 
 @click.group()
@@ -83,7 +88,7 @@ def campaign(
         return summary, current_settings(session), settings.max_rate_age_days
 
     summary, organisation, max_rate_age_days = ledger.run(work)
-    locale = locale or organisation.get("report.locale", "en")
+    locale = report_locale(organisation, locale)
     reader = Reader.for_locale(locale)
     if output_format == "pdf":
         # Imported here: loading ReportLab would cost every other command 0.08 s.

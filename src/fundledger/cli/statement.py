@@ -17,8 +17,8 @@ from fundledger.domain.donors import email_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.context import CommandContext
-from fundledger.services.settings import current_settings
-from fundledger.services.statements import DonorStatement, donor_statement, donors_of_year
+from fundledger.services.settings import current_settings, report_locale
+from fundledger.services.statements import DonorStatement, donor_statement, donor_statements
 
 STATEMENTS_FOLDER = Path("reports") / "statements"
 PROGRESS_FROM = 20
@@ -68,10 +68,11 @@ def statement(
         raise click.BadParameter(f"{year} has not begun", param_hint="--year")
 
     def work(session: Session, context: CommandContext) -> tuple[list[DonorStatement], str]:
-        language = locale or current_settings(session).get("report.locale", "en")
-        wanted = donors_of_year(session, year) if all_donors else [_donor_id(session, donor)]
-        made = [donor_statement(session, context, each, year, language) for each in wanted]
-        return made, language
+        language = report_locale(current_settings(session, ["report.locale"]), locale)
+        if all_donors:
+            return donor_statements(session, context, year, language), language
+        return [donor_statement(session, context, _donor_id(session, donor), year,
+                                language)], language  # fmt: skip
 
     statements, language = ledger.run(work)
     folder = output if all_donors and output is not None else STATEMENTS_FOLDER / str(year)

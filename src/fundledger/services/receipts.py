@@ -158,8 +158,10 @@ class ReceiptDocument:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, ReceiptNumber | date):
-        return str(value) if isinstance(value, ReceiptNumber) else value.isoformat()
+    if isinstance(value, ReceiptNumber):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Money):
         return {"amount": format(value.quantized(), "f"), "currency": value.currency}
     if hasattr(value, "__dataclass_fields__"):

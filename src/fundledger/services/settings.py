@@ -8,7 +8,7 @@ command reads them through `ledger_settings` into its `CommandContext`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -185,11 +185,18 @@ def set_setting(
     return checked
 
 
-def current_settings(session: Session) -> dict[str, str]:
-    """Every key that has a value now."""
+def current_settings(session: Session, keys: Collection[str] | None = None) -> dict[str, str]:
+    """Every key (or each of `keys`) that has a value now."""
     latest = select(func.max(Setting.id)).group_by(Setting.key)
+    if keys is not None:
+        latest = latest.where(Setting.key.in_(keys))
     rows = session.execute(select(Setting.key, Setting.value).where(Setting.id.in_(latest)))
     return {key: value for key, value in rows if value is not None}
+
+
+def report_locale(settings: dict[str, str], requested: str | None) -> str:
+    """The language asked for, else the report.locale setting, else English."""
+    return requested or settings.get("report.locale", "en")
 
 
 def shown_value(key: str, value: str) -> str:
@@ -219,6 +226,11 @@ def logo_by_digest(session: Session, digest: str) -> Logo | None:
 def organisation_name(settings: dict[str, str], language: str) -> str | None:
     """The organisation's name for readers of `language`, else its English name."""
     return settings.get(f"organisation.name.{language}") or settings.get("organisation.name.en")
+
+
+# The settings that change the rules, read by every command (never the whole table: the
+# logo alone can be a few hundred kilobytes).
+RULE_KEYS = ("ledger.home_currency", "ledger.reporting_currency", "rates.max_age_days")
 
 
 def ledger_settings(settings: dict[str, str]) -> LedgerSettings:

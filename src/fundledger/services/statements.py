@@ -4,6 +4,7 @@ and reporting currencies, and the totals. Gifts of donors merged into this one a
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +16,7 @@ from fundledger.adapters.db.queries import counted_donations, effective_donor, m
 from fundledger.adapters.images import Logo
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
-from fundledger.domain.rates import convert_minor
+from fundledger.domain.rates import ConversionFactors, convert_minor
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import (
@@ -56,8 +57,9 @@ class DonorStatement:
 def donor_statement(
     session: Session, context: CommandContext, donor_id: int, year: int, locale: str
 ) -> DonorStatement:
-    donor = session.get(Donor, donor_id)
-    if donor is None:
+    """The statement of one donor (not one merged into another: their gifts are on the
+    statement of the donor they were merged into)."""
+    if session.get(Donor, donor_id) is None:
         raise FundledgerError(f"no donor #{donor_id}: `fundledger donor list` shows them all")
     merges = merges_in_force()
     into = session.scalar(
@@ -66,72 +68,85 @@ def donor_statement(
     if into is not None:
         raise FundledgerError(f"donor #{donor_id} is merged into #{into}: their gifts are on the "
                               f"statement of donor #{into}")  # fmt: skip
-    settings = context.settings
-    gifts = _gifts_of(session, effective_donor(Donation.donor_id) == donor_id, year)
-    factors = gift_factors(session, context, Donation.id.in_([gift.id for gift, *_ in gifts]))
-    found = factors.require_complete()
-    home, reporting = settings.home_currency, settings.reporting_currency
-    lines = []
-    for gift, campaign, content in gifts:
-        factor = found[(gift.donation_date, gift.currency)]
-        receipt = ReceiptDocument.from_json(content) if content is not None else None
-        lines.append(StatementLine(
-            donation_id=gift.id,
-            date=gift.donation_date,
-            campaign=campaign,
-            amount=Money.from_minor(gift.amount_minor, gift.currency),
-            # A receipted gift at the value its receipt states, even if a rate has been
-            # corrected since: the donor's two documents never disagree.
-            home=(receipt.home if receipt and receipt.home.currency == home else
-                  Money.from_minor(convert_minor(gift.amount_minor, factor.to_home), home)),
-            reporting=Money.from_minor(convert_minor(gift.amount_minor, factor.to_reporting),
-                                       reporting),
-            receipt=receipt.number if receipt else None,
-            anonymous=gift.anonymous,
-        ))  # fmt: skip
-    settings_now = current_settings(session)
-    return DonorStatement(
-        year=year,
-        organisation=organisation_details(settings_now, locale),
-        donor_id=donor.id,
-        donor=donor.name,
-        donor_email=donor.email,
-        lines=tuple(lines),
-        total_home=sum((line.home for line in lines), Money.zero(home)),
-        total_reporting=sum((line.reporting for line in lines), Money.zero(reporting)),
-        max_rate_age_days=settings.max_rate_age_days,
-        logo=organisation_logo(settings_now),
-    )
+    return donor_statements(session, context, year, locale, [donor_id])[0]
 
 
-def donors_of_year(session: Session, year: int) -> list[int]:
-    """Every donor (merges applied) with a counted gift in `year`, by id."""
+def donor_statements(
+    session: Session,
+    context: CommandContext,
+    year: int,
+    locale: str,
+    donor_ids: list[int] | None = None,
+) -> list[DonorStatement]:
+    """The statements of `donor_ids` (or of every donor who gave in `year`), in that order:
+    their gifts in one read, converted with one set of rates."""
     owner = effective_donor(Donation.donor_id)
-    return list(
-        session.scalars(
-            select(owner)
-            .where(counted_donations(), Donation.donor_id.is_not(None), _in_year(year))
-            .group_by(owner)
-            .order_by(owner)
+    whose = owner.in_(donor_ids) if donor_ids is not None else Donation.donor_id.is_not(None)
+    chosen = and_(whose, counted_donations(), _in_year(year))
+    found = gift_factors(session, context, chosen).require_complete()
+    gifts: dict[int, list[StatementLine]] = defaultdict(list)
+    for owner_id, gift, campaign, content in session.execute(
+        select(owner, Donation, Campaign.name, Receipt.content)
+        .join(Campaign, Campaign.id == Donation.campaign_id)
+        .outerjoin(Receipt, Receipt.donation_id == Donation.id)
+        .where(chosen)
+        .order_by(Donation.donation_date, Donation.id)
+    ):
+        if owner_id is not None:  # `chosen` has a donor for every gift
+            gifts[owner_id].append(_line(context, gift, campaign, content, found))
+    wanted = donor_ids if donor_ids is not None else sorted(gifts)
+    donors = {donor.id: donor for donor in session.scalars(select(Donor).where(
+        Donor.id.in_(wanted)))}  # fmt: skip
+    settings_now = current_settings(session)
+    organisation = organisation_details(settings_now, locale)
+    logo = organisation_logo(settings_now)
+    home, reporting = context.settings.home_currency, context.settings.reporting_currency
+    return [
+        DonorStatement(
+            year=year,
+            organisation=organisation,
+            donor_id=donor_id,
+            donor=donors[donor_id].name,
+            donor_email=donors[donor_id].email,
+            lines=tuple(gifts[donor_id]),
+            total_home=sum((line.home for line in gifts[donor_id]), Money.zero(home)),
+            total_reporting=sum(
+                (line.reporting for line in gifts[donor_id]), Money.zero(reporting)
+            ),
+            max_rate_age_days=context.settings.max_rate_age_days,
+            logo=logo,
         )
-    )
+        for donor_id in wanted
+    ]
+
+
+def _line(
+    context: CommandContext,
+    gift: Donation,
+    campaign: str,
+    content: str | None,
+    factors: dict[tuple[date, str], ConversionFactors],
+) -> StatementLine:
+    home, reporting = context.settings.home_currency, context.settings.reporting_currency
+    factor = factors[(gift.donation_date, gift.currency)]
+    receipt = ReceiptDocument.from_json(content) if content is not None else None
+    return StatementLine(
+        donation_id=gift.id,
+        date=gift.donation_date,
+        campaign=campaign,
+        amount=Money.from_minor(gift.amount_minor, gift.currency),
+        # A receipted gift at the value its receipt states, even if a rate has been corrected
+        # since: the donor's two documents never disagree.
+        home=(receipt.home if receipt and receipt.home.currency == home else
+              Money.from_minor(convert_minor(gift.amount_minor, factor.to_home), home)),
+        reporting=Money.from_minor(convert_minor(gift.amount_minor, factor.to_reporting),
+                                   reporting),
+        receipt=receipt.number if receipt else None,
+        anonymous=gift.anonymous,
+    )  # fmt: skip
 
 
 def _in_year(year: int) -> ColumnElement[bool]:
     return and_(
         Donation.donation_date >= date(year, 1, 1), Donation.donation_date <= date(year, 12, 31)
     )
-
-
-def _gifts_of(
-    session: Session, whose: ColumnElement[bool], year: int
-) -> list[tuple[Donation, str, str | None]]:
-    """(gift, campaign name, its receipt's content or None) of the counted gifts."""
-    rows = session.execute(
-        select(Donation, Campaign.name, Receipt.content)
-        .join(Campaign, Campaign.id == Donation.campaign_id)
-        .outerjoin(Receipt, Receipt.donation_id == Donation.id)
-        .where(whose, counted_donations(), _in_year(year))
-        .order_by(Donation.donation_date, Donation.id)
-    ).all()
-    return [(gift, name, content) for gift, name, content in rows]

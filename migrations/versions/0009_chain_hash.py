@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from fundledger.adapters.db.chain import GENESIS, HASH_COLUMN, chained_columns, link
+from fundledger.adapters.db.chain import GENESIS, HASH_COLUMN, canonical, chained_columns, link
 from fundledger.adapters.db.models import AuditEvent, DonorMerge, Receipt, Setting
 
 revision: str = "0009_chain_hash"
@@ -36,7 +36,7 @@ def upgrade() -> None:
         rows = bind.execute(sa.select(table.c.id, *(table.c[name] for name in names))
                             .order_by(table.c.id)).all()  # fmt: skip
         for row_id, *values in rows:
-            previous = link(previous, values)
+            previous = link(previous, canonical(values))
             bind.execute(sa.update(table).where(table.c.id == row_id)
                          .values({HASH_COLUMN: previous}))  # fmt: skip
         _make_update_trigger(table.name, sqlite)

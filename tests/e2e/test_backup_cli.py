@@ -83,6 +83,7 @@ def test_a_backup_taken_during_an_import_holds_all_of_it_or_none(
     assert restored.run("check").returncode == 0
     assert counted(restored) in (1, 1 + IMPORTED)  # all of the import, or none of it
     assert counted(ledger) == 1 + IMPORTED
+    assert ledger.run("check").returncode == 0  # the import's rows extend the chain, in order
 
 
 def test_a_restored_copy_reports_the_same_and_nothing_is_overwritten(

@@ -270,6 +270,29 @@ def test_check_says_ok_or_names_the_problem_and_exits_1(quick_ledger: Shell) -> 
     assert plain.stderr == "Problems found by: triggers.\n"
 
 
+def test_check_names_an_imported_gift_changed_behind_the_ledgers_back(
+    quick_ledger: Shell,
+) -> None:
+    gifts = quick_ledger.folder / "gifts.csv"
+    gifts.write_text("date,amount,currency,donor,note\n2025-07-03,100,ILS,Dana Levi,\n"
+                     '2025-07-03,250.50,USD,יעל Friedman,"a ""quoted"" note"\n'
+                     "2025-07-04,18,ILS,,\n", encoding="utf-8")  # fmt: skip
+    quick_ledger.run("import", "donations", "dont-look-away", str(gifts))
+    assert quick_ledger.run("check").returncode == 0
+    engine = make_engine(quick_ledger.database_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(text("DROP TRIGGER donation_append_only_update"))
+        else:
+            connection.execute(text("DROP TRIGGER donation_append_only ON donation"))
+        connection.execute(text("UPDATE donation SET amount_minor = 2505 WHERE id = 2"))
+    engine.dispose()
+    failed = json.loads(quick_ledger.run("check", "--json", expect=1).stdout)
+    chain = next(entry for entry in failed if entry["check"] == "chain")
+    assert chain["problems"] == ["donation #2 does not fit the chain: it was changed, or the row "
+                                 "before it was removed or moved"]  # fmt: skip
+
+
 def test_audit_shows_the_trail_of_one_gift_or_of_a_period(quick_ledger: Shell) -> None:
     quick_ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount",
                      "100", "--donor", "Dana Levi")  # fmt: skip

@@ -66,6 +66,16 @@ def test_a_ledger_kept_by_the_rules_passes_every_check(ledger: Engine) -> None:
     assert found["rates"].notes[0].startswith("waiting for a rate: 1 USD gift(s) of 2025-09-20")
 
 
+def test_many_days_waiting_for_a_rate_are_summed_up_after_the_first_ten(ledger: Engine) -> None:
+    for day in range(1, 15):
+        gift(ledger, f"2025-10-{day:02d} 5.00 USD", donor="Noa Cohen")
+    notes = results(ledger)["rates"].notes
+    assert [note.split(" gift(s) of ")[1][:10] for note in notes[:10]] == [
+        f"2025-10-{day:02d}" for day in range(1, 11)]  # fmt: skip
+    assert notes[10] == ("waiting for a rate: 4 more gift(s) on 4 more day(s), up to 2025-10-14 "
+                         "(`fundledger rates gaps` lists them all)")  # fmt: skip
+
+
 def test_a_changed_reversal_is_named_and_so_is_the_missing_trigger(ledger: Engine) -> None:
     drop_guards(ledger, "donation")
     raw(ledger, "UPDATE donation SET amount_minor = -9000 WHERE id = 4")
@@ -127,6 +137,42 @@ def test_a_receipt_rewritten_behind_the_ledgers_back_is_named(ledger: Engine) ->
     assert problems(ledger)["chain"] == [
         "receipt #1 does not fit the chain: it was changed, or the row before it was removed "
         "or moved"]  # fmt: skip
+
+
+CHAIN_BROKEN = ("does not fit the chain: it was changed, or the row before it was removed or "
+                "moved")  # fmt: skip
+
+
+def test_one_amount_changed_with_raw_sql_is_named_by_its_row(ledger: Engine) -> None:
+    drop_guards(ledger, "donation")
+    raw(ledger, "UPDATE donation SET amount_minor = 5001 WHERE id = 2")
+    assert problems(ledger)["chain"] == [f"donation #2 {CHAIN_BROKEN}"]
+
+
+def test_a_deleted_gift_is_named_by_the_gap_it_leaves(ledger: Engine) -> None:
+    for amount in ("7.00 ILS", "8.00 ILS", "9.00 ILS"):
+        gift(ledger, f"2025-07-04 {amount}", donor="Noa Cohen")  # #5, #6, #7: no receipts
+    drop_guards(ledger, "donation")
+    raw(ledger, "DELETE FROM donation WHERE id = 6")
+    assert problems(ledger)["chain"] == [f"donation #7 {CHAIN_BROKEN}"]
+
+
+def test_two_rows_whose_hashes_were_swapped_are_both_named(ledger: Engine) -> None:
+    drop_guards(ledger, "donation")
+    with ledger.connect() as connection:
+        second, third = connection.scalars(
+            text("SELECT chain_hash FROM donation WHERE id IN (2, 3) ORDER BY id")
+        ).all()
+    raw(ledger, f"UPDATE donation SET chain_hash = '{third}' WHERE id = 2",
+        f"UPDATE donation SET chain_hash = '{second}' WHERE id = 3")  # fmt: skip
+    named = [problem.split(" does")[0] for problem in problems(ledger)["chain"]]
+    assert named == ["donation #2", "donation #3", "donation #4"]
+
+
+def test_a_rate_changed_with_raw_sql_is_named_by_its_row(ledger: Engine) -> None:
+    drop_guards(ledger, "exchange_rate")
+    raw(ledger, "UPDATE exchange_rate SET rate = '3.377' WHERE id = 1")
+    assert problems(ledger)["chain"] == [f"exchange_rate #1 {CHAIN_BROKEN}"]
 
 
 def _set_settings(url: str, worker: int) -> None:

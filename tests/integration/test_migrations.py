@@ -111,3 +111,38 @@ def test_upgrading_chains_the_rows_already_there(empty_database_url: str) -> Non
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
         connection.execute(text("UPDATE audit_event SET chain_hash = NULL"))  # triggers back
     engine.dispose()
+
+
+def test_upgrading_chains_the_gifts_and_rates_already_there(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        command.upgrade(migrate.alembic_config(connection), "0009_chain_hash")
+        connection.execute(
+            text(
+                "INSERT INTO campaign (slug, name, created_at) "
+                "VALUES ('c', 'C', '2025-07-01 09:00')"
+            )
+        )
+        for day, amount, note in (("03", 10000, None), ("04", 2550, 'a "quoted" note'),
+                                  ("05", 700, "שלום")):  # fmt: skip
+            connection.execute(
+                text("INSERT INTO donation (campaign_id, donation_date, amount_minor, currency, "
+                     "anonymous, note, recorded_at, recorded_by) VALUES (1, :day, :amount, "
+                     "'ILS', false, :note, '2025-07-05 10:00:00', 'tester')"),
+                {"day": f"2025-07-{day}", "amount": amount, "note": note},
+            )  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO exchange_rate (rate_date, base, quote, rate, source, recorded_at, "
+            "recorded_by) VALUES ('2025-07-03', 'USD', 'ILS', '3.3760', 'BOI', "
+            "'2025-07-05 10:00:00', 'tester')"))  # fmt: skip
+        command.upgrade(migrate.alembic_config(connection), "head")
+    with transaction(engine) as session:
+        chain = next(result for result in check_ledger(session, CONTEXT)
+                     if result.name == "chain")  # fmt: skip
+        hashes = session.scalars(text("SELECT chain_hash FROM donation UNION ALL "
+                                      "SELECT chain_hash FROM exchange_rate")).all()  # fmt: skip
+    assert (chain.problems, len(set(hashes)), all(hashes)) == ([], 4, True)
+    for table in ("donation", "exchange_rate"):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(f"UPDATE {table} SET chain_hash = NULL"))  # triggers back
+    engine.dispose()

@@ -28,6 +28,7 @@ from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Literal, NamedTuple, TypeVar, cast
 
+from fundledger.domain.canonical import donation_fields
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.donors import matching_keys, normalize_name
 from fundledger.domain.errors import FundledgerError
@@ -98,6 +99,9 @@ class DonationBatch:
     notes: list[str | None]
     anonymous: list[bool]
     donor_keys: list[str]  # see fundledger.domain.donors.matching_keys
+    # Each row's part of its canonical encoding (fundledger.domain.canonical.donation_fields),
+    # made here so that a reading child process does this work, not the writing parent.
+    chain_fields: list[str]
     problems: list[RowProblem]
     last_line: int  # the last line read, for progress
 
@@ -127,6 +131,7 @@ class DonationBatch:
             notes=list(compress(self.notes, keep)),
             anonymous=list(compress(self.anonymous, keep)),
             donor_keys=list(compress(self.donor_keys, keep)),
+            chain_fields=list(compress(self.chain_fields, keep)),
             problems=self.problems,
             last_line=self.last_line,
         )
@@ -299,7 +304,7 @@ class DonationFile:
         through `_checked_row`. A million rows then cost a few passes over each column rather
         than a million calls."""
         if not rows:
-            return DonationBatch([], [], [], [], [], [], [], [], [], [], [], [], problems,
+            return DonationBatch([], [], [], [], [], [], [], [], [], [], [], [], [], problems,
                                  next_line - 1)  # fmt: skip
         by_column = list(zip(*rows, strict=True))
         fields = [
@@ -345,19 +350,25 @@ class DonationFile:
             seen.update(zip(references, lines, strict=True))
         # A file has few distinct dates. (None: a row with a problem, dropped below.)
         iso = {day: day.isoformat() if day else "" for day in set(days)}
+        day_texts = list(map(iso.__getitem__, days))
+        optional_methods = [method or None for method in methods]
+        optional_notes = [note or None for note in notes]
         batch = DonationBatch(
             lines=lines,
             days=cast(list[date], days),
-            day_texts=list(map(iso.__getitem__, days)),
+            day_texts=day_texts,
             amounts_minor=amounts,
             currencies=codes,
             donors=donors,
             emails=emails,
-            methods=[method or None for method in methods],
+            methods=optional_methods,
             references=references,
-            notes=[note or None for note in notes],
+            notes=optional_notes,
             anonymous=anonymous,
             donor_keys=matching_keys(donors, emails),
+            chain_fields=donation_fields(
+                day_texts, amounts, codes, optional_methods, references, anonymous, optional_notes
+            ),
             problems=problems,
             last_line=next_line - 1,
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from itertools import repeat
 from typing import Any, NamedTuple, TypeVar
 
@@ -36,9 +37,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
+from fundledger.adapters.db.chain import chained_columns, extend_with
 from fundledger.adapters.db.engine import SQLITE_CACHE_KIB
 from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.adapters.donation_csv import BATCH_ROWS, DonationBatch, DonationFile, RowProblem
+from fundledger.domain.canonical import donation_links
 from fundledger.domain.donors import email_key, loose_name, name_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
@@ -57,7 +60,7 @@ DONATION_COLUMNS = (
     "reference", "anonymous", "note", "reverses_id", "recorded_at", "recorded_by",
 )  # fmt: skip
 
-POSTGRESQL_COPY = f"COPY donation ({', '.join(DONATION_COLUMNS)}) FROM STDIN"
+POSTGRESQL_COPY = f"COPY donation ({', '.join(DONATION_COLUMNS)}, chain_hash) FROM STDIN"
 
 
 class DonationImportRefused(FundledgerError):
@@ -412,15 +415,19 @@ class _DonationWriter:
         self.table = Donation.metadata.tables[Donation.__tablename__]
         processor = self.table.c.recorded_at.type.bind_processor(connection.dialect)
         self.recorded_at = processor(recorded_at) if processor else recorded_at
+        self.moment = recorded_at
         self.sqlite = connection.dialect.name == "sqlite"
         # What every row of this import shares is written into the statement once, as SQL
-        # literals (a number, and text with its quotes doubled), so each row binds 8 values.
+        # literals (a number, and text with its quotes doubled), so each row binds 9 values.
         self.sqlite_insert = (
             "INSERT INTO donation (donor_id, donation_date, amount_minor, currency, method, "  # noqa: S608
-            "reference, anonymous, note, campaign_id, reverses_id, recorded_at, recorded_by) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {int(campaign_id)}, NULL, "
+            "reference, anonymous, note, chain_hash, campaign_id, reverses_id, recorded_at, "
+            f"recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {int(campaign_id)}, NULL, "
             f"{_sql_text(str(self.recorded_at))}, {_sql_text(actor)})"
         )
+        if chained_columns(self.table) != list(DONATION_COLUMNS):
+            raise AssertionError("the donation table's columns changed: update DONATION_COLUMNS "
+                                 "and fundledger.domain.canonical.donation_links")  # fmt: skip
         self.dropped_indexes: list[Index] = []
         self.dropped_keys: list[ForeignKeyConstraint] = []
 
@@ -433,12 +440,16 @@ class _DonationWriter:
         )  # fmt: skip
         if len(batch) >= BATCH_ROWS and not self.dropped_indexes:
             self._drop_secondary_indexes()
+        # The rows take their ids in the order given, which is the chain's order.
+        hashes = extend_with(self.connection, self.table, partial(
+            donation_links, campaign_id=campaign_id, donor_ids=donor_ids,
+            fields=batch.chain_fields, recorded_at=self.moment, recorded_by=actor))  # fmt: skip
         if self.sqlite:
             # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite
             # stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
             _driver(self.connection).executemany(
                 self.sqlite_insert,
-                zip(donor_ids, batch.day_texts, *columns, strict=True),
+                zip(donor_ids, batch.day_texts, *columns, hashes, strict=True),
             )
             return
         # COPY's text format, a batch at a time: joined in C, three times faster than handing
@@ -456,6 +467,7 @@ class _DonationWriter:
             repeat("\\N"),
             repeat(_copy_text([recorded_at.isoformat()])[0]),
             repeat(_copy_text([actor])[0]),
+            hashes,
             strict=False,  # the repeated constants never end
         )
         with _driver(self.connection).cursor() as cursor, cursor.copy(POSTGRESQL_COPY) as copy:

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from fundledger.adapters.db.chain import HASH_COLUMN, chained_columns, verify
+from fundledger.adapters.db.chain import HASH_COLUMN, canonical, chained_columns, verify
 from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.adapters.db.models import (
     APPEND_ONLY_TABLES,
@@ -29,6 +29,8 @@ from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import ReceiptDocument, ReceiptNumber
 
 MOST_PROBLEMS_LISTED = 50  # per check: the rest are counted
+MOST_GAPS_LISTED = 10  # days and currencies waiting for a rate, named one by one
+CHAIN_CHUNK_ROWS = 20_000
 
 
 @dataclass
@@ -247,13 +249,14 @@ def _chains(session: Session) -> CheckResult:
     for model in CHAINED_MODELS:
         table = cast(Table, model.__table__)
         names = chained_columns(table)
+        # Streamed: a million gifts are checked in flat memory.
         rows = session.execute(
             select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names))
-            .order_by(table.c.id)
-        ).all()  # fmt: skip
-        for row_id, problem in verify((row[0], row[1], list(row[2:])) for row in rows):
+            .order_by(table.c.id).execution_options(yield_per=CHAIN_CHUNK_ROWS)
+        )  # fmt: skip
+        for row_id, problem in verify((row[0], row[1], canonical(row[2:])) for row in rows):
             result.problem(f"{table.name} #{row_id} {problem}")
-        checked += len(rows)
+        checked += session.scalar(select(func.count()).select_from(table)) or 0
     result.notes.append(f"{checked} chained row(s) checked")
     return result
 
@@ -265,9 +268,15 @@ def _rates(session: Session, context: CommandContext) -> CheckResult:
     except FundledgerError as error:  # a rate that blows a gift past what the ledger holds
         result.problem(str(error))
         return result
-    for gap in gaps:
+    for gap in gaps[:MOST_GAPS_LISTED]:
         result.notes.append(f"waiting for a rate: {gap.gifts} {gap.currency} gift(s) of "
                             f"{gap.on.isoformat()} ({gap.reason})")  # fmt: skip
+    if rest := gaps[MOST_GAPS_LISTED:]:
+        result.notes.append(
+            f"waiting for a rate: {sum(gap.gifts for gap in rest)} more gift(s) on "
+            f"{len({gap.on for gap in rest})} more day(s), up to {max(gap.on for gap in rest)} "
+            "(`fundledger rates gaps` lists them all)"
+        )
     counted = session.scalar(select(func.count()).select_from(Donation).where(counted_donations()))
     result.notes.append(f"{counted or 0} gift(s) counted")
     return result

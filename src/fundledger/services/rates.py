@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
+from fundledger.adapters.db.chain import with_chain_hashes
 from fundledger.adapters.db.models import ExchangeRate
 from fundledger.adapters.rate_files.common import RateRow
 from fundledger.domain.errors import FundledgerError
@@ -159,19 +160,19 @@ def import_rates(
             "correction, run again with --supersede"
         )
     recorded_at = now()
+    table = ExchangeRate.metadata.tables[ExchangeRate.__tablename__]
+    connection = session.connection()
     for batch_start in range(0, len(new), INSERT_BATCH):
         batch = new[batch_start : batch_start + INSERT_BATCH]
         # Core, not ORM, bulk insert: a full ECB history is 200,000+ rows.
-        session.execute(
-            insert(ExchangeRate.metadata.tables[ExchangeRate.__tablename__]),
-            [_row_values(row.rate, recorded_at, context) for row in batch],
-        )
+        session.execute(insert(table), with_chain_hashes(connection, table, [
+            _row_values(row.rate, recorded_at, context) for row in batch]))  # fmt: skip
     corrections = []
     for row, previous in contradictions:
+        (values,) = with_chain_hashes(connection, table, [
+            _row_values(row.rate, recorded_at, context)])  # fmt: skip
         correction_id = session.scalar(
-            insert(ExchangeRate)
-            .values(_row_values(row.rate, recorded_at, context))
-            .returning(ExchangeRate.id)
+            insert(ExchangeRate).values(values).returning(ExchangeRate.id)
         )
         record_audit(
             session,

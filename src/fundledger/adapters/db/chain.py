@@ -6,58 +6,44 @@ every column but `id` and `chain_hash`, in table order, dates ISO, decimals exac
 changed or removed behind the ledger's back no longer fits the chain, even when the triggers
 were dropped to do it; `fundledger check` recomputes it.
 
-The hash is computed as the row is inserted (a mapper event), while the transaction holds the
+The hash is computed as the row is inserted (a mapper event; `extend` for writers that bypass
+the ORM), while the transaction holds the
 chains: PostgreSQL takes one transaction lock for all of them (one per table could deadlock: a
 receipt writes its row then its audit event, a reversal its audit event then its credit
 receipt), so two treasurers never extend a chain from the same row; a SQLite writer holds the
-whole file already. This encoding is part of every ledger written: it must never change."""
+whole file already. The encoding is fundledger.domain.canonical's."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import zlib
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, event, select, text
 from sqlalchemy.orm import Mapper
 
-GENESIS = "0" * 64
+from fundledger.domain.canonical import GENESIS, canonical, link, links
+
+__all__ = ["GENESIS", "HASH_COLUMN", "canonical", "chain_rows_of", "chained_columns", "extend",
+           "extend_with", "hold_chains", "link", "verify", "with_chain_hashes"]  # fmt: skip
+
 HASH_COLUMN = "chain_hash"
-
-
-def canonical(values: Iterable[Any]) -> str:
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
-        return value
-
-    return json.dumps([plain(value) for value in values], ensure_ascii=False,
-                      separators=(",", ":"))  # fmt: skip
-
-
-def link(previous: str, values: Iterable[Any]) -> str:
-    return hashlib.sha256(f"{previous}\n{canonical(values)}".encode()).hexdigest()
 
 
 def chained_columns(table: Table) -> list[str]:
     return [column.name for column in table.columns if column.name not in ("id", HASH_COLUMN)]
 
 
-def verify(rows: Iterable[tuple[int, str | None, list[Any]]]) -> Iterator[tuple[int, str]]:
-    """(id, what is wrong) for each row, in id order, that does not fit its chain: its own
-    fields changed, or the row before it removed or moved. Each row is checked against the
-    hash stored before it, so one tampered row is named once, not with every row after it."""
+def verify(rows: Iterable[tuple[int, str | None, str]]) -> Iterator[tuple[int, str]]:
+    """(id, what is wrong) for each row, given in id order with its stored hash and its
+    canonical encoding, that does not fit its chain: its own fields changed, or the row before
+    it removed or moved. Each row is checked against the hash stored before it, so one
+    tampered row is named once, not with every row after it."""
     previous = GENESIS
-    for row_id, stored, values in rows:
+    for row_id, stored, line in rows:
         if stored is None:
             yield row_id, "has no chain hash"
-        elif link(previous, values) != stored:
+        elif link(previous, line) != stored:
             yield row_id, ("does not fit the chain: it was changed, or the row before it was "
                            "removed or moved")  # fmt: skip
         previous = stored or previous
@@ -97,10 +83,36 @@ def chain_rows_of(model: type[Any]) -> None:
 
     @event.listens_for(model, "before_insert")
     def before_insert(_mapper: Mapper[Any], connection: Connection, target: Any) -> None:
-        previous = _chain_head(connection, table)
-        value = link(previous, [getattr(target, name) for name in names])
+        (value,) = extend(connection, table, [canonical(getattr(target, name) for name in names)])
         setattr(target, HASH_COLUMN, value)
-        connection.info[_HEADS][table.name] = value
+
+
+def with_chain_hashes(
+    connection: Connection, table: Table, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`rows` (each a value for every chained column), about to be inserted in this order by
+    a Core insert, each with its chain hash."""
+    names = chained_columns(table)
+    hashes = extend(connection, table, [canonical(row[name] for name in names) for row in rows])
+    return [{**row, HASH_COLUMN: value} for row, value in zip(rows, hashes, strict=True)]
+
+
+def extend(connection: Connection, table: Table, lines: Iterable[str]) -> list[str]:
+    """The chain hashes of rows about to be appended to `table`, given their canonical
+    encodings in the order they will be inserted (and so take their ids). For writers that
+    bypass the ORM; the chains are held until the transaction ends."""
+    return extend_with(connection, table, lambda previous: links(previous, lines))
+
+
+def extend_with(
+    connection: Connection, table: Table, chain_from: Callable[[str], list[str]]
+) -> list[str]:
+    """As `extend`, for a writer that links its rows itself: `chain_from(head)` gives the hashes
+    of the rows to append after the row whose hash is `head`."""
+    hashes = chain_from(_chain_head(connection, table))
+    if hashes:
+        connection.info[_HEADS][table.name] = hashes[-1]
+    return hashes
 
 
 @event.listens_for(Engine, "begin")

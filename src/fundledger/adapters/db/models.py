@@ -133,6 +133,7 @@ class Donation(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class DonorMerge(Base):
@@ -232,6 +233,7 @@ class ExchangeRate(Base):
     source: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class AuditEvent(Base):
@@ -251,8 +253,10 @@ class AuditEvent(Base):
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
-# Tables whose rows are chained by hash (adapters/db/chain.py). Donations and rates join them
-# with their bulk writers.
-CHAINED_MODELS: tuple[type[Base], ...] = (DonorMerge, Setting, Receipt, AuditEvent)
+# Tables whose rows are chained by hash (adapters/db/chain.py). The ORM's inserts are chained
+# by a mapper event; the bulk writers (donation and rate imports) call `chain.extend`.
+CHAINED_MODELS: tuple[type[Base], ...] = (
+    Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent,
+)  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

@@ -154,7 +154,26 @@ def test_a_deleted_gift_is_named_by_the_gap_it_leaves(ledger: Engine) -> None:
         gift(ledger, f"2025-07-04 {amount}", donor="Noa Cohen")  # #5, #6, #7: no receipts
     drop_guards(ledger, "donation")
     raw(ledger, "DELETE FROM donation WHERE id = 6")
-    assert problems(ledger)["chain"] == [f"donation #7 {CHAIN_BROKEN}"]
+    found = problems(ledger)["chain"]
+    assert found[0] == f"donation #7 {CHAIN_BROKEN}"
+    assert found[1].startswith("audit event #")  # the one that recorded gift #6
+    assert found[1].endswith("no row has that hash any more: it was removed (with any rows after "
+                             "it) or its hash was rewritten")  # fmt: skip
+    assert len(found) == 2
+
+
+def test_gifts_cut_from_the_end_of_the_chain_are_missed_by_their_audit_event(
+    ledger: Engine,
+) -> None:
+    for amount in ("7.00 ILS", "8.00 ILS"):
+        gift(ledger, f"2025-07-04 {amount}", donor="Noa Cohen")  # #5, #6
+    drop_guards(ledger, "donation")
+    raw(ledger, "DELETE FROM donation WHERE id >= 5")  # the chain itself still holds
+    found = problems(ledger)["chain"]
+    assert len(found) == 2
+    assert all(" names the donation row with hash " in problem for problem in found)
+    notes = results(ledger)["chain"].notes
+    assert notes[1].startswith("the ledger's last audit event is #")
 
 
 def test_two_rows_whose_hashes_were_swapped_are_both_named(ledger: Engine) -> None:

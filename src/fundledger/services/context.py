@@ -11,9 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db.chain import extended_heads
 from fundledger.adapters.db.models import AuditEvent
 from fundledger.domain.settings import LedgerSettings
 from fundledger.services.validation import bounded_text
+
+# The key of an audit event's details naming the last row of each chain its change extended.
+CHAIN_HEADS = "chain_heads"
 
 
 def current_actor() -> str:
@@ -48,7 +52,16 @@ def record_audit(
     details: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
-    """Write an audit event in the caller's transaction: it lands exactly when the change does."""
+    """Write an audit event in the caller's transaction: it lands exactly when the change does.
+
+    Its details name the last row of each chain the transaction extended (`CHAIN_HEADS`): the
+    rows at the end of a chain can be cut off without breaking it, but not without leaving an
+    audit event that names a row no longer there (`fundledger check` looks)."""
+    session.flush()  # the changes so far are in their chains
+    heads = {table: head for table, head in extended_heads(session.connection()).items()
+             if table != AuditEvent.__tablename__}  # fmt: skip
+    if heads:
+        details = {**(details or {}), CHAIN_HEADS: heads}
     session.add(
         AuditEvent(
             occurred_at=now(),

@@ -3,8 +3,9 @@ the row it concerns. Read-only: it reports, never repairs."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.adapters.db.models import (
     APPEND_ONLY_TABLES,
     CHAINED_MODELS,
+    AuditEvent,
     Donation,
     Donor,
     DonorMerge,
@@ -24,7 +26,7 @@ from fundledger.adapters.db.models import (
 )
 from fundledger.adapters.db.queries import counted_donations
 from fundledger.domain.errors import FundledgerError
-from fundledger.services.context import CommandContext
+from fundledger.services.context import CHAIN_HEADS, CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import ReceiptDocument, ReceiptNumber
 
@@ -245,20 +247,66 @@ def _nets_to_zero(credit: str, cancelled: str) -> bool:
 def _chains(session: Session) -> CheckResult:
     result = CheckResult("chain", "every chained row still fits the hash chain of its table "
                          "(no row changed, removed or moved)")  # fmt: skip
+    anchors = _anchors(session)
     checked = 0
     for model in CHAINED_MODELS:
         table = cast(Table, model.__table__)
         names = chained_columns(table)
+        expected = anchors.get(table.name, {})
+        found: set[str] = set()
         # Streamed: a million gifts are checked in flat memory.
         rows = session.execute(
             select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names))
             .order_by(table.c.id).execution_options(yield_per=CHAIN_CHUNK_ROWS)
         )  # fmt: skip
-        for row_id, problem in verify((row[0], row[1], canonical(row[2:])) for row in rows):
+        for row_id, problem in verify(_encoded(rows, expected, found)):
             result.problem(f"{table.name} #{row_id} {problem}")
+        for head, event_id in sorted(expected.items(), key=lambda item: item[1]):
+            if head not in found:
+                result.problem(
+                    f"audit event #{event_id} names the {table.name} row with hash "
+                    f"{head[:12]}... as the last its change wrote, and no row has that hash any "
+                    "more: it was removed (with any rows after it) or its hash was rewritten"
+                )
         checked += session.scalar(select(func.count()).select_from(table)) or 0
     result.notes.append(f"{checked} chained row(s) checked")
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.chain_hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    if last is not None:
+        result.notes.append(
+            f"the ledger's last audit event is #{last[0]}, chain hash {last[1]}: keep it outside "
+            "the ledger to prove later that nothing was cut from its end"
+        )
     return result
+
+
+def _anchors(session: Session) -> dict[str, dict[str, int]]:
+    """The chain heads the audit events name, by table: {hash: the audit event naming it}."""
+    anchors: dict[str, dict[str, int]] = defaultdict(dict)
+    for event_id, details in session.execute(
+        select(AuditEvent.id, AuditEvent.details).where(
+            AuditEvent.details.like(f'%"{CHAIN_HEADS}"%')
+        )
+    ):
+        try:
+            heads = json.loads(details).get(CHAIN_HEADS, {})
+        except (ValueError, AttributeError):
+            continue  # the audit event's own chain names it if it was changed
+        for table, head in heads.items():
+            anchors[table][head] = event_id
+    return anchors
+
+
+def _encoded(
+    rows: Iterable[Any], expected: dict[str, int], found: set[str]
+) -> Iterator[tuple[int, str | None, str]]:
+    """(id, stored hash, canonical encoding) of each row; `found` collects the expected hashes
+    seen on the way."""
+    for row in rows:
+        if row[1] in expected:
+            found.add(row[1])
+        yield row[0], row[1], canonical(row[2:])
 
 
 def _rates(session: Session, context: CommandContext) -> CheckResult:

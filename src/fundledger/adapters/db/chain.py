@@ -24,8 +24,10 @@ from sqlalchemy.orm import Mapper
 
 from fundledger.domain.canonical import GENESIS, canonical, link, links
 
-__all__ = ["GENESIS", "HASH_COLUMN", "canonical", "chain_rows_of", "chained_columns", "extend",
-           "extend_with", "hold_chains", "link", "verify", "with_chain_hashes"]  # fmt: skip
+__all__ = [
+    "GENESIS", "HASH_COLUMN", "canonical", "chain_rows_of", "chained_columns", "extend",
+    "extend_with", "extended_heads", "hold_chains", "link", "verify", "with_chain_hashes",
+]  # fmt: skip
 
 HASH_COLUMN = "chain_hash"
 
@@ -53,6 +55,11 @@ CHAIN_LOCK = zlib.crc32(b"fundledger chains") & 0x7FFFFFFF  # pg_advisory_xact_l
 # In the connection's info, for the transaction under way (cleared as each one begins).
 _HEADS = "fundledger_chain_heads"
 _HELD = "fundledger_chains_held"
+
+
+def extended_heads(connection: Connection) -> dict[str, str]:
+    """The last hash of each chain this transaction has extended so far, by table."""
+    return dict(connection.info.get(_HEADS, {}))
 
 
 def hold_chains(connection: Connection) -> None:

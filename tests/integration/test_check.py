@@ -5,11 +5,14 @@ series, a counter stepped without a receipt, a reversed gift whose credit receip
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.adapters.donation_csv import DonationFile
+from fundledger.services.donation_import import import_donations
 from fundledger.services.donations import reverse_donation
 from fundledger.services.integrity import CheckResult, check_ledger
 from fundledger.services.receipts import IssueOptions, issue_receipt
@@ -208,3 +211,29 @@ def test_writers_at_once_extend_each_chain_in_one_line(ledger: Engine, ledger_ur
     at_once(_set_settings, [(ledger_url, worker) for worker in range(6)])
     assert problems(ledger).get("chain") is None
     assert results(ledger)["chain"].notes[0].endswith("chained row(s) checked")
+
+
+def _record_gifts(url: str, worker: int, folder: Path) -> None:
+    """Gifts one at a time (the ORM's inserts) or a file at a time (the import's bulk path)."""
+    engine = make_engine(url)
+    for number in range(8):
+        if worker % 2:
+            gift(engine, f"2025-07-05 {worker}.{number:02d} ILS", donor=f"Donor {worker}")
+            continue
+        path = folder / f"gifts-{worker}-{number}.csv"
+        path.write_text("date,amount,currency,donor,reference\n" + "".join(
+            f"2025-07-05,{row + 1},ILS,Donor {row},W{worker}-{number}-{row}\n"
+            for row in range(25)), encoding="utf-8")  # fmt: skip
+        run(engine, lambda s, c, path=path: import_donations(
+            s, c, "dont-look-away", DonationFile(path, home_currency="ILS")))  # fmt: skip
+    engine.dispose()
+
+
+def test_gifts_recorded_and_imported_at_once_extend_the_chain_in_one_line(
+    ledger: Engine, ledger_url: str, tmp_path: Path
+) -> None:
+    at_once(_record_gifts, [(ledger_url, worker, tmp_path) for worker in range(4)])
+    assert problems(ledger).get("chain") is None
+    with ledger.connect() as connection:
+        count = connection.scalar(text("SELECT count(*) FROM donation"))
+    assert count == 4 + 2 * 8 + 2 * 8 * 25

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import os
 import signal
 import sqlite3
@@ -460,3 +461,82 @@ def import_text_file(engine: Engine, path: Path) -> ImportSummary:
                                 DonationFile(path, home_currency="ILS"))  # fmt: skip
 
     return run(engine, work)
+
+
+def _campaign_rows(engine: Engine) -> list[tuple[str, str, int]]:
+    with engine.connect() as connection:
+        query = text("SELECT c.slug, d.reference, d.amount_minor FROM donation d "
+                     "JOIN campaign c ON c.id = d.campaign_id ORDER BY d.id")  # fmt: skip
+        return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
+
+
+def test_a_campaign_column_sends_each_gift_to_its_campaign(
+    ledger_engine: Engine, ledger_url: str, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    campaign(ledger_engine, "summer-camp")
+    path = tmp_path / "appeals.csv"
+    path.write_text("date,amount,donor,reference,Appeal\n2025-07-03,100,Dana,R1,summer-camp\n"
+                    "2025-07-03,50,Noa,R2,\n2025-07-04,20,Dana,R3,dont-look-away\n",
+                    encoding="utf-8")  # fmt: skip
+    code, stdout, _ = invoke(ledger_url, "import", "donations", "dont-look-away", str(path),
+                             "--map", "Appeal=campaign")  # fmt: skip
+    assert code == 0
+    assert stdout.splitlines()[:3] == [
+        "Imported appeals.csv into 2 campaigns: 3 new, 0 already present, 2 new donors.",
+        "  dont-look-away: 2 new gifts",
+        "  summer-camp: 1 new gifts",
+    ]
+    assert _campaign_rows(ledger_engine) == [
+        ("summer-camp", "R1", 10000), ("dont-look-away", "R2", 5000),
+        ("dont-look-away", "R3", 2000)]  # fmt: skip
+    with ledger_engine.connect() as connection:
+        audited = connection.execute(text(
+            "SELECT entity_id, details FROM audit_event WHERE action = 'donations.import' "
+            "ORDER BY id")).all()  # fmt: skip
+    assert [(entity_id, json.loads(details)["imported"]) for entity_id, details in audited] == [
+        (1, 2), (2, 1)]  # fmt: skip
+    code, stdout, _ = invoke(ledger_url, "import", "donations", "dont-look-away", str(path),
+                             "--map", "Appeal=campaign")  # fmt: skip
+    assert (code, stdout.splitlines()[0]) == (
+        0,
+        "Imported appeals.csv into dont-look-away: 0 new, 3 already present, 0 new donors.",
+    )
+    path.write_text("date,amount,donor,reference,campaign\n2025-07-03,100,Dana,R1,dont-look-away\n",
+                    encoding="utf-8")  # fmt: skip
+    code, _, stderr = invoke(ledger_url, "import", "donations", str(path))
+    assert code == 1
+    assert (
+        "appeals.csv:2: reference: 'R1' is already donation #1 (100.00 ILS on 2025-07-03 in "
+        "summer-camp); this line differs (100.00 ILS on 2025-07-03 in dont-look-away" in stderr
+    )
+
+
+def test_without_a_slug_every_gift_must_name_a_campaign_in_the_ledger(
+    ledger_engine: Engine, ledger_url: str, tmp_path: Path
+) -> None:
+    campaign(ledger_engine)
+    path = tmp_path / "appeals.csv"
+    path.write_text("date,amount,campaign\n2025-07-03,100,dont-look-away\n2025-07-03,50,\n"
+                    "2025-07-04,20,winter\n", encoding="utf-8")  # fmt: skip
+    before = counts(ledger_engine)
+    code, _, stderr = invoke(ledger_url, "import", "donations", str(path))
+    assert code == 1
+    assert stderr.splitlines()[:2] == [
+        "appeals.csv:3: campaign: empty: name the gift's campaign, or the campaign of every gift "
+        "without one, as in `fundledger import donations SLUG FILE`",
+        "appeals.csv:4: campaign: no campaign 'winter' in the ledger: add it with `fundledger "
+        "campaign add winter --name NAME`, or correct the line",
+    ]
+    assert counts(ledger_engine) == before
+    path.write_text("date,amount\n2025-07-03,100\n", encoding="utf-8")
+    code, _, stderr = invoke(ledger_url, "import", "donations", str(path))
+    assert (code, stderr) == (1, "Error: appeals.csv has no campaign column: name the campaign "
+                                 "of its gifts, as in `fundledger import donations SLUG "
+                                 "appeals.csv`\n")  # fmt: skip
+    code, _, stderr = invoke(ledger_url, "import", "donations", "a", "b", "c")
+    assert code == 2
+    assert "too many arguments (3): give [SLUG] FILE" in stderr
+    code, _, stderr = invoke(ledger_url, "import", "donations", "dont-look-away", "nowhere.csv")
+    assert code == 2
+    assert "'nowhere.csv' does not exist." in stderr

@@ -57,12 +57,13 @@ def test_the_importers_hashes_are_those_of_the_canonical_encoding(
         [row[3] for row in rows], [row[4] for row in rows], [row[5] for row in rows],
         [row[6] for row in rows],
     )  # fmt: skip
-    hashes = donation_links(GENESIS, campaign_id, [row[7] for row in rows], fields, recorded_at,
-                            actor)  # fmt: skip
+    hashes = donation_links(GENESIS, [campaign_id + index for index in range(len(rows))],
+                            [row[7] for row in rows], fields, recorded_at, actor)  # fmt: skip
     assert hashes == links(GENESIS, [
-        canonical([campaign_id, donor_id, day, amount, currency, method, reference, anonymous,
-                   note, None, recorded_at, actor])
-        for day, amount, currency, method, reference, anonymous, note, donor_id in rows
+        canonical([campaign_id + index, donor_id, day, amount, currency, method, reference,
+                   anonymous, note, None, recorded_at, actor])
+        for index, (day, amount, currency, method, reference, anonymous, note, donor_id)
+        in enumerate(rows)
     ])  # fmt: skip
 
 

@@ -37,7 +37,8 @@ from fundledger.domain.money import MAX_AMOUNT_MINOR, known_currencies, minor_un
 T = TypeVar("T")
 DateFormat = Literal["ISO", "DMY", "MDY"]
 FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note",
-          "anonymous")  # fmt: skip
+          "anonymous", "campaign")  # fmt: skip
+GIFT_FIELDS = FIELDS[:9]  # a gift's own: its campaign is where it goes, not what it is
 REQUIRED = ("date", "amount")
 LIMITS = {"donor": 200, "email": 254, "method": 32, "reference": 200}
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
@@ -99,6 +100,7 @@ class DonationBatch:
     notes: list[str | None]
     anonymous: list[bool]
     donor_keys: list[str]  # see fundledger.domain.donors.matching_keys
+    campaigns: list[str]  # the slug in the file's campaign column, "" for none
     # Each row's part of its canonical encoding (fundledger.domain.canonical.donation_fields),
     # made here so that a reading child process does this work, not the writing parent.
     chain_fields: list[str]
@@ -131,6 +133,7 @@ class DonationBatch:
             notes=list(compress(self.notes, keep)),
             anonymous=list(compress(self.anonymous, keep)),
             donor_keys=list(compress(self.donor_keys, keep)),
+            campaigns=list(compress(self.campaigns, keep)),
             chain_fields=list(compress(self.chain_fields, keep)),
             problems=self.problems,
             last_line=self.last_line,
@@ -304,7 +307,7 @@ class DonationFile:
         through `_checked_row`. A million rows then cost a few passes over each column rather
         than a million calls."""
         if not rows:
-            return DonationBatch([], [], [], [], [], [], [], [], [], [], [], [], [], problems,
+            return DonationBatch([], [], [], [], [], [], [], [], [], [], [], [], [], [], problems,
                                  next_line - 1)  # fmt: skip
         by_column = list(zip(*rows, strict=True))
         fields = [
@@ -317,9 +320,10 @@ class DonationFile:
         if not all(keep):  # blank rows (only separators) are no rows
             fields = [list(compress(values, keep)) for values in fields]
             lines = list(compress(lines, keep))
-        _, _, _, _, emails, methods, references, notes, _ = fields
+        _, _, _, _, emails, methods, references, notes, _, campaigns = fields
+        gift_fields = fields[: len(GIFT_FIELDS)]
         for index in [index for index, reference in enumerate(references) if not reference]:
-            references[index] = self._content_reference([values[index] for values in fields])
+            references[index] = self._content_reference([values[index] for values in gift_fields])
         days = list(map(self._known_days.get, fields[0]))
         currencies = list(map(self._known_currencies.get, fields[2]))
         names = list(map(self._known_names.get, fields[3]))
@@ -330,7 +334,9 @@ class DonationFile:
         anonymous = [not name for name in donors]
         rejected: set[int] = set()
         for index in sorted(suspect):
-            checked = self._checked_row(lines[index], [values[index] for values in fields], seen)
+            checked = self._checked_row(
+                lines[index], [values[index] for values in gift_fields], seen
+            )
             if type(checked) is RowProblem:
                 problems.append(checked)
                 rejected.add(index)
@@ -366,6 +372,7 @@ class DonationFile:
             notes=optional_notes,
             anonymous=anonymous,
             donor_keys=matching_keys(donors, emails),
+            campaigns=campaigns,
             chain_fields=donation_fields(
                 day_texts, amounts, codes, optional_methods, references, anonymous, optional_notes
             ),
@@ -384,7 +391,7 @@ class DonationFile:
     ) -> set[int]:
         """Rows the column checks cannot accept: an unknown date, currency, name or e-mail,
         an anonymity flag, an over-long method or reference, or a reference seen before."""
-        _, _, _, _, emails, methods, references, _, flags = fields
+        _, _, _, _, emails, methods, references, _, flags, _ = fields
         suspect: set[int] = set()
         for known in (days, currencies, names):
             if None in known:
@@ -433,6 +440,18 @@ class DonationFile:
                 index for index, minor in enumerate(amounts) if not 0 < minor <= MAX_AMOUNT_MINOR
             )
         return amounts
+
+    def header_fields(self) -> set[str]:
+        """The fields the file's header gives (read from its first line alone)."""
+        with self._open() as binary:
+            delimiter = self._sniff(binary.read(SNIFF_BYTES))
+            binary.seek(0)
+            text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
+            try:
+                header = next(csv.reader(text, delimiter=delimiter), [])
+            except (csv.Error, UnicodeDecodeError):
+                return set()  # reading the file says what is wrong
+        return set(self._columns(header)) if header else set()
 
     def scan(self) -> None:
         """Reads the bytes of the file once, for its SHA-256, refusing a binary file

@@ -43,8 +43,7 @@ def _count_lines(path: Path) -> int:
 
 
 @import_group.command("donations")
-@click.argument("slug")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("arguments", nargs=-1, required=True, metavar="[SLUG] FILE")
 @click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
 @click.option(
     "--date-format",
@@ -68,8 +67,7 @@ def _count_lines(path: Path) -> int:
 @click.pass_obj
 def donations(
     ledger: Ledger,
-    slug: str,
-    file: Path,
+    arguments: tuple[str, ...],
     dry_run: bool,
     date_format: str,
     encoding: str,
@@ -77,14 +75,24 @@ def donations(
 ) -> None:
     """Import the donations of FILE into campaign SLUG: all of them, or none.
 
-    Columns: date,amount,currency,donor,email,method,reference,note[,anonymous]. Every bad
-    line is reported; importing the same file again adds nothing.
+    Columns: date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign].
+    A row whose campaign column names a campaign (by its slug) goes there; without SLUG,
+    every row must name one. Every bad line is reported; importing the same file again adds
+    nothing.
 
     \b
     Example:
       fundledger import donations dont-look-away card-export.csv --date-format DMY \\
           --map "Transaction ID=reference" --map "Name=donor"
+      fundledger import donations all-campaigns.csv --map "Appeal=campaign"
     """
+    if len(arguments) > 2:
+        raise click.UsageError(f"too many arguments ({len(arguments)}): give [SLUG] FILE")
+    slug, file = (None, Path(arguments[0])) if len(arguments) == 1 else (
+        arguments[0], Path(arguments[1]))  # fmt: skip
+    if not file.is_file():
+        problem = "is a folder" if file.is_dir() else "does not exist"
+        raise click.BadParameter(f"{str(file)!r} {problem}.", param_hint="'FILE'")
     lines = _count_lines(file)
 
     def work(session: Session, context: CommandContext) -> ImportSummary:
@@ -115,16 +123,22 @@ def donations(
     _print_summary(summary, slug, dry_run)
 
 
-def _print_summary(summary: ImportSummary, slug: str, dry_run: bool) -> None:
+def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> None:
     def number(value: int) -> str:
         return format_decimal(value, locale="en")
 
     verb = "Would import" if dry_run else "Imported"
+    places = sorted(summary.by_campaign)
+    where = f"{number(len(places))} campaigns" if len(places) > 1 else (places or [slug or ""])[0]
+    into = f" into {where}" if where else ""
     click.echo(
-        f"{verb} {summary.name} into {slug}: {number(summary.imported)} new, "
+        f"{verb} {summary.name}{into}: {number(summary.imported)} new, "
         f"{number(summary.present)} already present, {number(summary.new_donors)} new donors"
         + (" (dry run: nothing written)." if dry_run else ".")
     )
+    if len(places) > 1:
+        for place in places:
+            click.echo(f"  {place}: {number(summary.by_campaign[place])} new gifts")
     for money, count in summary.totals():
         click.echo(f"  {money.currency} {money.quantized():,} in {number(count)} gifts")
     if summary.possible_duplicates:

@@ -87,7 +87,7 @@ def donation_fields(
 
 def donation_links(
     previous: str,
-    campaign_id: int,
+    campaign_ids: Iterable[int],
     donor_ids: Iterable[int | None],
     fields: Iterable[str],
     recorded_at: datetime,
@@ -98,12 +98,11 @@ def donation_links(
     (campaign_id, donor_id, the file's fields from `donation_fields`, reverses_id, recorded_at,
     recorded_by). One loop that encodes and links: a million gifts are hashed in the process
     that writes them, and this is most of the time it adds to their import."""
-    head = f"\n[{int(campaign_id)},"
     tail = f",null,{json_text(recorded_at.isoformat())},{json_text(recorded_by)}]"
     sha256 = hashlib.sha256
     hashes = []
-    for donor_id, middle in zip(donor_ids, fields, strict=True):
+    for campaign_id, donor_id, middle in zip(campaign_ids, donor_ids, fields, strict=True):
         donor = "null" if donor_id is None else donor_id
-        previous = sha256(f"{previous}{head}{donor},{middle}{tail}".encode()).hexdigest()
+        previous = sha256(f"{previous}\n[{campaign_id},{donor},{middle}{tail}".encode()).hexdigest()
         hashes.append(previous)
     return hashes

@@ -82,9 +82,11 @@ class ImportSummary:
     counts: Counter[str] = field(default_factory=Counter)
     totals_minor: Counter[str] = field(default_factory=Counter)
     possible_duplicates: list[tuple[str, ...]] = field(default_factory=list)
+    by_campaign: Counter[str] = field(default_factory=Counter)  # gifts imported, by slug
 
-    def add(self, imported: DonationBatch) -> None:
+    def add(self, imported: DonationBatch, slugs: list[str]) -> None:
         self.imported += len(imported)
+        self.by_campaign.update(slugs)
         self.counts.update(imported.currencies)
         if len(self.counts) == 1:  # one currency so far: one sum per batch
             self.totals_minor[imported.currencies[0]] += sum(imported.amounts_minor)
@@ -220,32 +222,41 @@ def _batches(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
 def import_donations(
     session: Session,
     context: CommandContext,
-    campaign_slug: str,
+    campaign_slug: str | None,
     source: DonationFile,
     *,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import every row of `source` into the campaign, or raise DonationImportRefused."""
+    """Import every row of `source`, or raise DonationImportRefused. A row goes to the
+    campaign its `campaign` column names, else to `campaign_slug`."""
+    if campaign_slug is None and "campaign" not in source.header_fields():
+        raise FundledgerError(
+            f"{source.name} has no campaign column: name the campaign of its gifts, as in "
+            f"`fundledger import donations SLUG {source.name}`"
+        )
     with _reading(source) as batches, fewer_collections():
         source.scan()  # its digest is recorded below (a reading child scans its own copy)
-        campaign = get_campaign(session, campaign_slug)
+        campaigns = _CampaignDirectory(session, campaign_slug)
         summary = ImportSummary(source.name)
         donors = _DonorDirectory(session)
         problems: list[RowProblem] = []
-        writer = _DonationWriter(session.connection(), campaign.id, now(), context.actor)
+        writer = _DonationWriter(session.connection(), now(), context.actor)
         # A ledger without donations can hold none of the file's references: no need to look.
         ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
         for batch in batches:
             summary.rows += len(batch) + len(batch.problems)
-            fresh, clashes = (
-                (batch, []) if ledger_was_empty else _split_known(session, campaign, batch)
-            )
             problems.extend(batch.problems)
+            placed, unplaced = campaigns.place(batch)
+            problems.extend(unplaced)
+            fresh, clashes = (
+                (placed, []) if ledger_was_empty else _split_known(session, campaigns, placed)
+            )
             problems.extend(clashes)
-            summary.present += len(batch) - len(fresh) - len(clashes)
+            summary.present += len(placed) - len(fresh) - len(clashes)
             if not problems and fresh:
-                writer.write(fresh, donors.resolve(fresh))
-                summary.add(fresh)
+                slugs = campaigns.slugs(fresh)
+                writer.write(fresh, donors.resolve(fresh), campaigns.ids(slugs))
+                summary.add(fresh, slugs)
             if progress is not None:
                 progress(batch.last_line)
     if problems:  # the transaction is rolled back: dropped indexes come back with it
@@ -254,24 +265,63 @@ def import_donations(
     writer.finish()
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(session, donors.created)
-    if summary.imported:
-        record_audit(
-            session,
-            context,
-            "donations.import",
-            entity="campaign",
-            entity_id=campaign.id,
-            details={
-                "file": source.name,
-                "sha256": source.sha256,
-                "rows": summary.rows,
-                "imported": summary.imported,
-                "already_present": summary.present,
-                "new_donors": summary.new_donors,
-                "totals": {str(money.currency): str(money) for money, _ in summary.totals()},
-            },
-        )
+    for slug, imported in sorted(summary.by_campaign.items()):
+        details: dict[str, Any] = {
+            "file": source.name,
+            "sha256": source.sha256,
+            "rows": summary.rows,
+            "imported": imported,
+            "already_present": summary.present,
+            "new_donors": summary.new_donors,
+        }
+        if len(summary.by_campaign) == 1:
+            details["totals"] = {str(money.currency): str(money) for money, _ in summary.totals()}
+        else:
+            details["imported_from_file"] = summary.imported
+        record_audit(session, context, "donations.import", entity="campaign",
+                     entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
+
+
+class _CampaignDirectory:
+    """The ledger's campaigns by slug, and the one a file's rows go to when they name none."""
+
+    def __init__(self, session: Session, default_slug: str | None) -> None:
+        self.default = get_campaign(session, default_slug).slug if default_slug else ""
+        self.by_slug = {campaign.slug: campaign for campaign in session.scalars(select(Campaign))}
+        self.id_of = {slug: campaign.id for slug, campaign in self.by_slug.items()}
+
+    def place(self, batch: DonationBatch) -> tuple[DonationBatch, list[RowProblem]]:
+        """The batch less its rows whose campaign is unknown, and a problem for each of them."""
+        named = set(batch.campaigns)
+        if self.default:
+            named.discard("")
+        if named <= self.id_of.keys():  # "" stays without a default: no campaign has it
+            return batch, []
+        unplaced: set[int] = set()
+        problems = []
+        for index, slug in enumerate(batch.campaigns):
+            if not slug and not self.default:
+                problems.append(RowProblem(batch.lines[index], "campaign", (
+                    "empty: name the gift's campaign, or the campaign of every gift without "
+                    "one, as in `fundledger import donations SLUG FILE`")))  # fmt: skip
+            elif slug and slug not in self.id_of:
+                problems.append(RowProblem(batch.lines[index], "campaign", (
+                    f"no campaign {slug!r} in the ledger: add it with `fundledger campaign add "
+                    f"{slug} --name NAME`, or correct the line")))  # fmt: skip
+            else:
+                continue
+            unplaced.add(index)
+        return batch.without(unplaced), problems
+
+    def slugs(self, batch: DonationBatch) -> list[str]:
+        """The campaign of each row of a placed batch."""
+        if not any(batch.campaigns):
+            return [self.default] * len(batch)
+        return [slug or self.default for slug in batch.campaigns]
+
+    def ids(self, slugs: list[str]) -> list[int]:
+        return list(map(self.id_of.__getitem__, slugs))
 
 
 def _reading(source: DonationFile) -> AbstractContextManager[Iterator[DonationBatch]]:
@@ -355,7 +405,7 @@ def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGif
 
 
 def _split_known(
-    session: Session, campaign: Campaign, batch: DonationBatch
+    session: Session, campaigns: _CampaignDirectory, batch: DonationBatch
 ) -> tuple[DonationBatch, list[RowProblem]]:
     """The rows whose reference the ledger lacks; the same gift stored already is skipped, a
     different gift under the same reference is a problem naming both."""
@@ -367,6 +417,7 @@ def _split_known(
         return batch, []
     known: set[int] = set()
     clashes: list[RowProblem] = []
+    slugs = campaigns.slugs(batch)
     for index, row in enumerate(batch.rows()):
         gift = stored.get(row.reference)
         if gift is None:
@@ -379,7 +430,7 @@ def _split_known(
         )
         if (gift.slug, gift.donation_date, gift.amount_minor, gift.currency,
                 gift.anonymous, gift.method, gift.note) != (
-                campaign.slug, row.day, row.amount_minor, row.currency, row.anonymous,
+                slugs[index], row.day, row.amount_minor, row.currency, row.anonymous,
                 row.method, row.note) or not donor_matches:  # fmt: skip
             before = Money.from_minor(gift.amount_minor, gift.currency)
             here = Money.from_minor(row.amount_minor, row.currency)
@@ -389,7 +440,7 @@ def _split_known(
                     "reference",
                     f"{row.reference!r} is already donation #{gift.id} ({before} on "
                     f"{gift.donation_date} in {gift.slug}); this line differs ({here} on "
-                    f"{row.day} in {campaign.slug}, donor, method, note or anonymity)",
+                    f"{row.day} in {slugs[index]}, donor, method, note or anonymity)",
                 )
             )
     return batch.without(known), clashes
@@ -406,11 +457,8 @@ class _DonationWriter:
     transaction holds the table alone meanwhile; if it fails, all of it comes back as it was.
     A small import keeps everything in place."""
 
-    def __init__(
-        self, connection: Connection, campaign_id: int, recorded_at: datetime, actor: str
-    ) -> None:
+    def __init__(self, connection: Connection, recorded_at: datetime, actor: str) -> None:
         self.connection = connection
-        self.campaign_id = campaign_id
         self.actor = actor
         self.table = Donation.metadata.tables[Donation.__tablename__]
         processor = self.table.c.recorded_at.type.bind_processor(connection.dialect)
@@ -418,11 +466,11 @@ class _DonationWriter:
         self.moment = recorded_at
         self.sqlite = connection.dialect.name == "sqlite"
         # What every row of this import shares is written into the statement once, as SQL
-        # literals (a number, and text with its quotes doubled), so each row binds 9 values.
+        # literals (text with its quotes doubled), so each row binds 10 values.
         self.sqlite_insert = (
-            "INSERT INTO donation (donor_id, donation_date, amount_minor, currency, method, "  # noqa: S608
-            "reference, anonymous, note, chain_hash, campaign_id, reverses_id, recorded_at, "
-            f"recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {int(campaign_id)}, NULL, "
+            "INSERT INTO donation (campaign_id, donor_id, donation_date, amount_minor, currency, "  # noqa: S608
+            "method, reference, anonymous, note, chain_hash, reverses_id, recorded_at, "
+            "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, "
             f"{_sql_text(str(self.recorded_at))}, {_sql_text(actor)})"
         )
         if chained_columns(self.table) != list(DONATION_COLUMNS):
@@ -431,8 +479,10 @@ class _DonationWriter:
         self.dropped_indexes: list[Index] = []
         self.dropped_keys: list[ForeignKeyConstraint] = []
 
-    def write(self, batch: DonationBatch, donor_ids: list[int | None]) -> None:
-        campaign_id, recorded_at, actor = self.campaign_id, self.recorded_at, self.actor
+    def write(
+        self, batch: DonationBatch, donor_ids: list[int | None], campaign_ids: list[int]
+    ) -> None:
+        recorded_at, actor = self.recorded_at, self.actor
         # The rows' values, column by column, zipped in C rather than built row by row.
         columns = (
             batch.amounts_minor, batch.currencies, batch.methods, batch.references,
@@ -442,20 +492,20 @@ class _DonationWriter:
             self._drop_secondary_indexes()
         # The rows take their ids in the order given, which is the chain's order.
         hashes = extend_with(self.connection, self.table, partial(
-            donation_links, campaign_id=campaign_id, donor_ids=donor_ids,
+            donation_links, campaign_ids=campaign_ids, donor_ids=donor_ids,
             fields=batch.chain_fields, recorded_at=self.moment, recorded_by=actor))  # fmt: skip
         if self.sqlite:
             # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite
             # stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
             _driver(self.connection).executemany(
                 self.sqlite_insert,
-                zip(donor_ids, batch.day_texts, *columns, hashes, strict=True),
+                zip(campaign_ids, donor_ids, batch.day_texts, *columns, hashes, strict=True),
             )
             return
         # COPY's text format, a batch at a time: joined in C, three times faster than handing
         # psycopg a row at a time.
         rows = zip(
-            repeat(str(campaign_id)),
+            map(str, campaign_ids),
             ["\\N" if donor_id is None else str(donor_id) for donor_id in donor_ids],
             batch.day_texts,
             map(str, batch.amounts_minor),

@@ -66,5 +66,5 @@ def gift(
     )
 
 
-def summary(engine: Engine, slug: str = "dont-look-away") -> CampaignSummary:
+def summary(engine: Engine, slug: str | None = "dont-look-away") -> CampaignSummary:
     return run(engine, lambda s, c: campaign_summary(s, c, slug))

@@ -39,6 +39,25 @@ def test_a_pdf_by_default_at_reports_slug_locale(ledger: Shell) -> None:
     assert [path.name for path in target.parent.iterdir()] == ["dont-look-away-he.pdf"]
 
 
+def test_all_campaigns_together_as_data_and_as_a_pdf(ledger: Shell) -> None:
+    gifts(ledger)
+    ledger.run("campaign", "add", "summer", "--name", "Summer")
+    ledger.run("donation", "add", "summer", "--date", "2025-07-03", "--amount", "12.40",
+               "--donor", "Dana Levi")  # fmt: skip
+    data = json.loads(ledger.run("report", "campaign", "--all", "--format", "json").stdout)
+    assert (data["campaign"]["name"], data["donation_count"], data["donor_count"]) == (
+        "All campaigns", 3, 2)  # fmt: skip
+    assert data["total_ils"] == "500.00"
+    result = ledger.run("report", "campaign", "--all", "--locale", "he")
+    assert result.stderr.strip() == "Wrote reports/all-campaigns-he.pdf."
+    text = text_of(ledger.folder / "reports" / "all-campaigns-he.pdf")
+    assert "כל הקמפיינים" in text
+    assert "500.00" in text
+    for wrong in ([], ["dont-look-away", "--all"]):
+        usage = ledger.run("report", "campaign", *wrong, expect=2).stderr
+        assert "name one campaign (SLUG), or give --all for all of them" in usage
+
+
 def test_a_failed_report_leaves_the_previous_file_alone(ledger: Shell) -> None:
     gifts(ledger)
     target = ledger.folder / "summary.pdf"

@@ -283,3 +283,25 @@ def test_a_gift_committed_during_a_report_is_in_none_of_its_parts(ledger: Engine
     ]
     assert report.donor_count == 1
     assert summary(ledger).donor_count == 2
+
+
+def test_all_campaigns_together_add_up_and_count_each_donor_once(ledger: Engine) -> None:
+    summer = {"start": date(2025, 5, 1), "end": date(2025, 9, 30)}
+    run(ledger, lambda s, c: add_campaign(s, c, slug="summer", name="Summer", **summer))
+    gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi")
+    gift(ledger, "2025-07-03 150.00 ILS", donor="Noa Cohen")
+    gift(ledger, "2025-07-04 40.00 USD", donor="Dana Levi", slug="summer")
+    gift(ledger, "2025-07-04 900.00 ILS", slug="summer")  # anonymous
+    bounced = gift(ledger, "2025-07-04 5000.00 ILS", donor="Rami Haddad", slug="summer")
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=bounced.id, reason="bounced"))
+    one, other = summary(ledger), summary(ledger, "summer")
+    together = summary(ledger, None)
+    assert (together.campaign.slug, together.campaign.name, together.campaign.goal) == (
+        "", reports.ALL_CAMPAIGNS, None)  # fmt: skip
+    assert (together.campaign.start, together.campaign.end) == (date(2025, 5, 1),
+                                                                date(2025, 9, 30))  # fmt: skip
+    assert together.total_home == one.total_home + other.total_home
+    assert together.total_reporting == one.total_reporting + other.total_reporting
+    assert (together.donation_count, together.anonymous_count, together.donor_count) == (4, 1, 2)
+    assert together.median_gift == Money("243.80", "ILS")  # 134.04, 150 | 337.60, 900 ILS
+    assert [line.name for line in together.top_donors] == ["Dana Levi", "Noa Cohen"]

@@ -62,7 +62,7 @@ def _count_lines(path: Path) -> int:
     callback=_mapping,
     metavar="COLUMN=FIELD",
     help="Read the file's COLUMN as FIELD (date, amount, currency, donor, email, method, "
-    "reference, note, anonymous). Repeat as needed.",
+    "reference, note, anonymous, campaign). Repeat as needed.",
 )
 @click.pass_obj
 def donations(

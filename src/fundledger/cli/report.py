@@ -31,7 +31,8 @@ def report() -> None:
 
 
 @report.command("campaign")
-@click.argument("slug")
+@click.argument("slug", required=False)
+@click.option("--all", "all_campaigns", is_flag=True, help="All campaigns together, not one.")
 @click.option(
     "--format",
     "output_format",
@@ -61,19 +62,24 @@ def report() -> None:
 @click.pass_obj
 def campaign(
     ledger: Ledger,
-    slug: str,
+    slug: str | None,
+    all_campaigns: bool,
     output_format: str,
     locale: str | None,
     fixed_rate: str | None,
     output: Path | None,
 ) -> None:
-    """Summary of campaign SLUG in ILS and USD, each gift converted at the rate of its date.
+    """Summary of campaign SLUG (or of --all campaigns together) in ILS and USD, each gift
+    converted at the rate of its date.
 
     \b
     Example:
       fundledger report campaign dont-look-away --locale he --fixed-rate "1 ILS = 0.2911 USD"
       fundledger report campaign dont-look-away --format json -o totals.json
+      fundledger report campaign --all --format json
     """
+    if (slug is None) == (not all_campaigns):
+        raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
 
     def work(
         session: Session, context: CommandContext
@@ -94,7 +100,7 @@ def campaign(
         # Imported here: loading ReportLab would cost every other command 0.08 s.
         from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 
-        target = output or Path("reports") / f"{slug}-{locale}.pdf"
+        target = output or Path("reports") / f"{slug or 'all-campaigns'}-{locale}.pdf"
         options = ReportOptions(
             max_rate_age_days=max_rate_age_days,
             organisation=organisation_name(organisation, locale),

@@ -29,12 +29,13 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
-from fundledger.adapters.db.models import REPORT_INDEX, Donation, Donor, DonorMerge
+from fundledger.adapters.db.models import REPORT_INDEX, Campaign, Donation, Donor, DonorMerge
 from fundledger.adapters.db.queries import counted_donations, merges_in_force
 from fundledger.adapters.db.sql_money import (
     conversion_factor_table,
@@ -75,6 +76,7 @@ PER_GIFT_METHOD = (
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
 TOP_DONORS = 10
+ALL_CAMPAIGNS = "All campaigns"  # the name of the summary of all campaigns together
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,21 +251,27 @@ class _Converted:
 def campaign_summary(
     session: Session,
     context: CommandContext,
-    slug: str,
+    slug: str | None,
     fixed_rate: FixedRate | None = None,
 ) -> CampaignSummary:
-    """Everything a campaign summary shows, from a few SQL aggregates over its gifts: sums
-    grouped by (day, currency, method, size band) give every breakdown and total; sums
-    grouped by donor give the donor count and the honour roll; the gifts of one size band,
-    grouped by value, give the median. No Python loop runs over the gifts themselves."""
+    """Everything a summary of campaign `slug` (None: of all campaigns together) shows, from
+    a few SQL aggregates over its gifts: sums grouped by (day, currency, method, size band)
+    give every breakdown and total; sums grouped by donor give the donor count and the honour
+    roll; the gifts of one size band, grouped by value, give the median. No Python loop runs
+    over the gifts themselves."""
     home = context.settings.home_currency
     reporting = context.settings.reporting_currency
-    campaign = get_campaign(session, slug)
     bounds = [bound * 10 ** minor_unit_digits(home) for bound in SIZE_BOUNDS]
-    if session.get_bind().dialect.name == "sqlite":
-        gathered = _IndexReader(session, context, campaign.id, bounds).gather()
+    if slug is None:
+        info = _all_campaigns(session)
+        gathered = _gather_grouped(session, context, None, bounds)
     else:
-        gathered = _gather_grouped(session, context, campaign.id, bounds)
+        campaign = get_campaign(session, slug)
+        info = campaign_info(campaign)
+        if session.get_bind().dialect.name == "sqlite":
+            gathered = _IndexReader(session, context, campaign.id, bounds).gather()
+        else:
+            gathered = _gather_grouped(session, context, campaign.id, bounds)
     factors, cells, donors, median = gathered
     donation_count = sum(cell.gifts for cell in cells)
     totals = _Totals(home, reporting)
@@ -287,7 +295,6 @@ def campaign_summary(
         headline = Headline(fixed_rate, Money.from_minor(headline_minor, reporting))
     by_band = totals.group(cells, lambda cell: cell.band)
     lows = [0, *SIZE_BOUNDS]
-    info = campaign_info(campaign)
     return CampaignSummary(
         campaign=info,
         home_currency=home,
@@ -359,14 +366,23 @@ class _Gathered(NamedTuple):
     median: int | None
 
 
-def _has_reversals(session: Session, campaign_id: int) -> bool:
+def _all_campaigns(session: Session) -> CampaignInfo:
+    """The ledger's campaigns as one: from the first start to the last end, without a goal
+    (goals may be in other currencies, and a campaign without one has none to add)."""
+    first, last = session.execute(select(func.min(Campaign.start_date), func.max(
+        Campaign.end_date))).one()  # fmt: skip
+    return CampaignInfo(id=0, slug="", name=ALL_CAMPAIGNS, goal=None, start=first, end=last,
+                        partner=None)  # fmt: skip
+
+
+def _has_reversals(session: Session, campaign_id: int | None) -> bool:
     return bool(
         session.scalar(
             select(Donation.id)
             .where(
                 Donation.reverses_id.is_not(None),
                 # From the index of reversals alone, not every gift of the campaign.
-                Donation.campaign_id + 0 == campaign_id,
+                Donation.campaign_id + 0 == campaign_id if campaign_id is not None else true(),
             )
             .limit(1)
         )
@@ -374,21 +390,28 @@ def _has_reversals(session: Session, campaign_id: int) -> bool:
 
 
 def _gather_grouped(
-    session: Session, context: CommandContext, campaign_id: int, bounds: list[int]
+    session: Session, context: CommandContext, campaign_id: int | None, bounds: list[int]
 ) -> _Gathered:
-    """PostgreSQL: one pass grouped by (day, currency, method, size band) gives every
-    breakdown and total (hash aggregation, no sort); one grouped by donor gives the donor
-    count and the honour roll; one or two sorted within a size band give the median. The
-    donor pass runs at the same time on a second connection reading the same snapshot."""
+    """PostgreSQL (and all campaigns together on SQLite): one pass grouped by (day,
+    currency, method, size band) gives every breakdown and total (hash aggregation, no sort,
+    on PostgreSQL); one grouped by donor gives the donor count and the honour roll; one or two
+    sorted within a size band give the median. On PostgreSQL the donor pass runs at the same
+    time on a second connection reading the same snapshot."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
     # A campaign without reversals needs no test for them on every gift (a million index
-    # probes per pass on PostgreSQL).
+    # probes per pass on PostgreSQL). The whole ledger is read straight through, not in the
+    # order of an index (`scan`).
     counted = (
-        counted_donations(campaign_id)
+        counted_donations(campaign_id, scan=campaign_id is None)
         if _has_reversals(session, campaign_id)
         else Donation.campaign_id == campaign_id
+        if campaign_id is not None
+        else true()
     )
     factors = gift_factors(session, context, counted).require_complete()
-    donors_later = _donors_on_snapshot_later(session, factors, counted, bounds)
+    donors_later = (
+        _donors_on_snapshot_later(session, factors, counted, bounds) if postgresql else None
+    )
     with _factor_table(session, factors, bounds) as factor:
         converted = _Converted(factor, counted, bounds)
         cube = session.execute(
@@ -405,7 +428,7 @@ def _gather_grouped(
         ]
         count = sum(cell.gifts for cell in cells)
         median = _median(session, converted, cells, count)
-        donors = donors_later.result()
+        donors = donors_later.result() if donors_later else _donor_totals(session, converted)
     return _Gathered(factors, cells, donors, median)
 
 

@@ -8,7 +8,7 @@ catalogs through `Reader`, every number from Babel; measures and colours from `s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from babel.lists import format_list
@@ -38,6 +38,9 @@ def write_campaign_pdf(
 ) -> set[str]:
     """Writes the PDF; returns the characters no embedded font could draw (shown as U+FFFD),
     which the caller reports, so a name in an unsupported script never vanishes silently."""
+    if not summary.campaign.slug:  # all campaigns together: their name in the reader's words
+        all_campaigns = replace(summary.campaign, name=reader._("All campaigns"))
+        summary = replace(summary, campaign=all_campaigns)
     page = Page(reader)
     story = _campaign_story(summary, page, options)
     campaign = summary.campaign

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/examples/demo.db
 
-.PHONY: demo test bench lint typecheck lock messages clean
+.PHONY: demo test bench peers lint typecheck lock messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,19 @@ test: $(STAMP)
 
 # Benchmarks are measured here, never as timed tests. PostgreSQL too when
 # FUNDLEDGER_BENCH_POSTGRES_URL names a database the benchmark may empty.
-bench: $(STAMP)
+bench: $(STAMP) peers
 	$(BIN)/python benchmarks/import_ecb_history.py
 	$(BIN)/python benchmarks/import_donations.py
 	$(BIN)/python benchmarks/report_campaign.py
 	$(BIN)/python benchmarks/issue_receipts.py
+	cd benchmarks && ../$(BIN)/python peers.py
+
+# The tools benchmarks/peers.py measures beside fundledger (never needed by make test).
+peers: $(STAMP)
+	command -v ledger >/dev/null && command -v hledger >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ledger hledger; }
+	$(BIN)/python -c "import beancount, beanquery" 2>/dev/null || \
+		$(BIN)/pip install -q "beancount==3.2.3" "beanquery==0.2.0"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations benchmarks

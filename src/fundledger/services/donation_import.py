@@ -10,7 +10,6 @@ is read and checked by a child process (`InChildProcess`) while this one writes.
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing
@@ -38,7 +37,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstrain
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.chain import chained_columns, extend_with
-from fundledger.adapters.db.engine import SQLITE_CACHE_KIB
+from fundledger.adapters.db.engine import sorting_in_threads
 from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.adapters.donation_csv import BATCH_ROWS, DonationBatch, DonationFile, RowProblem
 from fundledger.domain.canonical import donation_links
@@ -53,8 +52,6 @@ T = TypeVar("T")
 # start (about 0.3 s) is then hidden behind work it saves.
 READ_IN_CHILD_FROM_BYTES = 4 << 20
 LOAD_ALL_DONORS = 250_000
-SORT_THREADS = min(os.cpu_count() or 1, 4)
-INDEX_BUILD_CACHE_KIB = 8 * 1024
 DONATION_COLUMNS = (
     "campaign_id", "donor_id", "donation_date", "amount_minor", "currency", "method",
     "reference", "anonymous", "note", "reverses_id", "recorded_at", "recorded_by",
@@ -533,17 +530,10 @@ class _DonationWriter:
                 self.connection.execute(DropConstraint(key))
 
     def finish(self) -> None:
-        if self.dropped_indexes and self.sqlite:
-            # SQLite sorts an index it builds in worker threads only when its page cache is
-            # small enough to make it sort in chunks: 1M gifts' report index took 1.8 s
-            # single-threaded in the import's 64 MiB cache, 1.1 s with two threads and 8 MiB.
-            self.connection.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{INDEX_BUILD_CACHE_KIB}")
-        for index in self.dropped_indexes:
-            index.create(self.connection)
-        if self.dropped_indexes and self.sqlite:
-            self.connection.exec_driver_sql("PRAGMA threads = 0")
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        if self.dropped_indexes:
+            with sorting_in_threads(self.connection):
+                for index in self.dropped_indexes:
+                    index.create(self.connection)
         for key in self.dropped_keys:
             self.connection.execute(AddConstraint(key))
         if self.dropped_indexes and not self.sqlite:

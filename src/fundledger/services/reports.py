@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
 from fundledger.adapters.db.models import REPORT_INDEX, Campaign, Donation, Donor, DonorMerge
 from fundledger.adapters.db.queries import counted_donations, merges_in_force
 from fundledger.adapters.db.sql_money import (
@@ -412,7 +412,10 @@ def _gather_grouped(
     donors_later = (
         _donors_on_snapshot_later(session, factors, counted, bounds) if postgresql else None
     )
-    with _factor_table(session, factors, bounds) as factor:
+    with (
+        _factor_table(session, factors, bounds) as factor,
+        sorting_in_threads(session.connection()),
+    ):
         converted = _Converted(factor, counted, bounds)
         cube = session.execute(
             converted.gifts.add_columns(
@@ -542,11 +545,14 @@ def _donor_totals(session: Session, converted: _Converted) -> DonorTally:
         .group_by(donor)
         .subquery()
     )  # fmt: skip
-    count = session.scalar(select(func.count()).select_from(per_donor))
+    # One pass over the gifts: the count of all donors rides along with the first ten rows.
     top = session.execute(
-        select(per_donor).order_by(per_donor.c.home.desc(), per_donor.c.donor).limit(TOP_DONORS)
+        select(per_donor, func.count().over().label("donors"))
+        .order_by(per_donor.c.home.desc(), per_donor.c.donor)
+        .limit(TOP_DONORS)
     ).all()
-    return DonorTally(int(count or 0), [DonorSum(*(int(value) for value in row)) for row in top])
+    count = top[0].donors if top else 0
+    return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
 
 
 def _honour_roll(

@@ -16,6 +16,7 @@ Writes benchmarks/RESULTS.md (FUNDLEDGER_BENCH_RESULTS to write elsewhere) and p
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -145,7 +146,7 @@ def exact_usd(data: Data) -> tuple[Decimal, Decimal]:
         exact += value
         per_gift += int(value + Fraction(1, 2))  # half up: every value is positive
     rounded = int(exact + Fraction(1, 2))
-    return Decimal(rounded) / 100, Decimal(per_gift) / 100
+    return Decimal(rounded).scaleb(-2), Decimal(per_gift).scaleb(-2)
 
 
 @dataclass
@@ -300,18 +301,27 @@ def warm(ours: Ours) -> Measure:
                    ours.total)  # fmt: skip
 
 
+def prepare(folder: Path) -> tuple[dict[str, Path], Decimal, Decimal]:
+    """The data set, written in every tool's format; its exact and per-gift USD totals."""
+    data = generate()
+    paths = write_files(data, folder)
+    paths["receipts"] = write_receipt_gifts(data, folder)
+    return paths, *exact_usd(data)
+
+
 def main() -> None:
     missing = [tool for tool in ("ledger", "hledger") if shutil.which(tool) is None]
     if missing:
         sys.exit(f"peers.py needs {' and '.join(missing)} (Debian packages; `make bench` "
                  "installs them)")  # fmt: skip
-    data = generate()
-    exact, per_gift = exact_usd(data)
     postgres = os.environ.get("FUNDLEDGER_BENCH_POSTGRES_URL")
     with tempfile.TemporaryDirectory(prefix="fundledger-peers-") as name:
         folder = Path(name)
-        paths = write_files(data, folder)
-        paths["receipts"] = write_receipt_gifts(data, folder)
+        # The data are made in a process of their own: a process started by this one would
+        # otherwise count this one's memory (a million gifts) as its own peak (Linux keeps
+        # the parent's high-water mark across fork and exec).
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            paths, exact, per_gift = pool.apply(prepare, (folder,))
         peers = [measure_peer(peer, paths) for peer in PEERS]
         ours = [measure_ours("SQLite", lambda run: f"sqlite:///{folder}/ledger-{run}.db",
                              paths, folder)]  # fmt: skip

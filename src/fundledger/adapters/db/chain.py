@@ -6,12 +6,13 @@ every column but `id` and `chain_hash`, in table order, dates ISO, decimals exac
 changed or removed behind the ledger's back no longer fits the chain, even when the triggers
 were dropped to do it; `fundledger check` recomputes it.
 
-The hash is computed as the row is inserted (a mapper event; `extend` for writers that bypass
-the ORM), while the transaction holds the
-chains: PostgreSQL takes one transaction lock for all of them (one per table could deadlock: a
-receipt writes its row then its audit event, a reversal its audit event then its credit
-receipt), so two treasurers never extend a chain from the same row; a SQLite writer holds the
-whole file already. The encoding is fundledger.domain.canonical's."""
+The hash is computed as the row is inserted (a mapper event; `extend` for the writers that
+bypass the ORM), while the transaction holds the chains: PostgreSQL takes one transaction lock
+for all of them (one per table could deadlock: a receipt writes its row then its audit event, a
+reversal its audit event then its credit receipt), so two treasurers never extend a chain from
+the same row; a SQLite writer holds the whole file already. Each audit event names the heads of
+the chains its transaction extended (services.context.record_audit), so rows cut from the end
+of a chain are missed. The encoding is fundledger.domain.canonical's."""
 
 from __future__ import annotations
 

@@ -242,10 +242,13 @@ class DonationFile:
             )
         return found
 
-    def batches(self, size: int = BATCH_ROWS) -> Generator[DonationBatch, None, None]:
-        """The file's rows, checked, `size` rows at a time (and every problem found)."""
+    def batches(
+        self, size: int = BATCH_ROWS, *, scanned: bool = False
+    ) -> Generator[DonationBatch, None, None]:
+        """The file's rows, checked, `size` rows at a time (and every problem found). The file
+        is scanned first (`scan`) unless it was, here or, `scanned`, by the caller itself."""
         with self._open() as binary:
-            if not self.sha256:
+            if not self.sha256 and not scanned:
                 self._scan(binary)
             delimiter = self._sniff(binary.read(SNIFF_BYTES))
             binary.seek(0)

@@ -328,7 +328,9 @@ def _reading(source: DonationFile) -> AbstractContextManager[Iterator[DonationBa
     except OSError:
         large = False  # reading it says what is wrong
     if large:
-        return InChildProcess(DonationFile.batches, source)
+        # The child reads on at once: this process scans the file meanwhile (`import_donations`),
+        # before it takes the first batch.
+        return InChildProcess(partial(DonationFile.batches, scanned=True), source)
     return closing(source.batches())
 
 

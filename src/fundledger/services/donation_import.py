@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
@@ -88,8 +88,9 @@ class ImportSummary:
         if len(self.counts) == 1:  # one currency so far: one sum per batch
             self.totals_minor[imported.currencies[0]] += sum(imported.amounts_minor)
             return
-        for currency, amount_minor in zip(imported.currencies, imported.amounts_minor, strict=True):
-            self.totals_minor[currency] += amount_minor
+        for currency in set(imported.currencies):  # a few: one pass in C for each
+            chosen = map(currency.__eq__, imported.currencies)
+            self.totals_minor[currency] += sum(compress(imported.amounts_minor, chosen))
 
     def totals(self) -> list[tuple[Money, int]]:
         return [

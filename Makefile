@@ -36,12 +36,13 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/issue_receipts.py
 	cd benchmarks && ../$(BIN)/python peers.py
 
-# The tools benchmarks/peers.py measures beside fundledger (never needed by make test).
+# The tools benchmarks/peers.py measures beside fundledger (never needed by make test); the
+# project's own pinned versions stay as they are.
 peers: $(STAMP)
 	command -v ledger >/dev/null && command -v hledger >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ledger hledger; }
 	$(BIN)/python -c "import beancount, beanquery" 2>/dev/null || \
-		$(BIN)/pip install -q "beancount==3.2.3" "beanquery==0.2.0"
+		$(BIN)/pip install -q -c constraints.txt "beancount==3.2.3" "beanquery==0.2.0"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations benchmarks

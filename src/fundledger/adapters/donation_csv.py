@@ -14,6 +14,7 @@ text, no header, missing columns) raise `DonationFileError`.
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import csv
 import hashlib
@@ -250,11 +251,7 @@ class DonationFile:
         with self._open() as binary:
             if not self.sha256 and not scanned:
                 self._scan(binary)
-            delimiter = self._sniff(binary.read(SNIFF_BYTES))
-            binary.seek(0)
-            text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
-            # strict: an unclosed quote is an error, not the rest of the file inside one cell
-            reader = csv.reader(text, delimiter=delimiter, strict=True)
+            reader = self._reader(binary)
             try:
                 header = next(reader, None)
                 if header is None:
@@ -444,14 +441,19 @@ class DonationFile:
             )
         return amounts
 
+    def _reader(self, binary: IO[bytes]) -> _csv.Reader:
+        """The file's rows as text cells, its delimiter sniffed from its first bytes."""
+        delimiter = self._sniff(binary.read(SNIFF_BYTES))
+        binary.seek(0)
+        text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
+        # strict: an unclosed quote is an error, not the rest of the file inside one cell
+        return csv.reader(text, delimiter=delimiter, strict=True)
+
     def header_fields(self) -> set[str]:
         """The fields the file's header gives (read from its first line alone)."""
         with self._open() as binary:
-            delimiter = self._sniff(binary.read(SNIFF_BYTES))
-            binary.seek(0)
-            text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
             try:
-                header = next(csv.reader(text, delimiter=delimiter), [])
+                header = next(self._reader(binary), [])
             except (csv.Error, UnicodeDecodeError):
                 return set()  # reading the file says what is wrong
         return set(self._columns(header)) if header else set()

@@ -252,23 +252,22 @@ def _chains(session: Session) -> CheckResult:
     for model in CHAINED_MODELS:
         table = cast(Table, model.__table__)
         names = chained_columns(table)
-        expected = anchors.get(table.name, {})
-        found: set[str] = set()
+        seen = _Seen(anchors.get(table.name, {}))
         # Streamed: a million gifts are checked in flat memory.
         rows = session.execute(
             select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names))
             .order_by(table.c.id).execution_options(yield_per=CHAIN_CHUNK_ROWS)
         )  # fmt: skip
-        for row_id, problem in verify(_encoded(rows, expected, found)):
+        for row_id, problem in verify(seen.encoded(rows)):
             result.problem(f"{table.name} #{row_id} {problem}")
-        for head, event_id in sorted(expected.items(), key=lambda item: item[1]):
-            if head not in found:
+        for head, event_id in sorted(seen.expected.items(), key=lambda item: item[1]):
+            if head not in seen.found:
                 result.problem(
                     f"audit event #{event_id} names the {table.name} row with hash "
                     f"{head[:12]}... as the last its change wrote, and no row has that hash any "
                     "more: it was removed (with any rows after it) or its hash was rewritten"
                 )
-        checked += session.scalar(select(func.count()).select_from(table)) or 0
+        checked += seen.rows
     result.notes.append(f"{checked} chained row(s) checked")
     last = session.execute(
         select(AuditEvent.id, AuditEvent.chain_hash).order_by(AuditEvent.id.desc()).limit(1)
@@ -298,15 +297,22 @@ def _anchors(session: Session) -> dict[str, dict[str, int]]:
     return anchors
 
 
-def _encoded(
-    rows: Iterable[Any], expected: dict[str, int], found: set[str]
-) -> Iterator[tuple[int, str | None, str]]:
-    """(id, stored hash, canonical encoding) of each row; `found` collects the expected hashes
-    seen on the way."""
-    for row in rows:
-        if row[1] in expected:
-            found.add(row[1])
-        yield row[0], row[1], canonical(row[2:])
+@dataclass
+class _Seen:
+    """What one pass over a chained table saw: its rows, and which of the heads the audit
+    events name (`expected`: {hash: audit event id}) are among them."""
+
+    expected: dict[str, int]
+    found: set[str] = field(default_factory=set)
+    rows: int = 0
+
+    def encoded(self, rows: Iterable[Any]) -> Iterator[tuple[int, str | None, str]]:
+        """(id, stored hash, canonical encoding) of each (id, hash, fields...) row."""
+        for row in rows:
+            self.rows += 1
+            if row[1] in self.expected:
+                self.found.add(row[1])
+            yield row[0], row[1], canonical(row[2:])
 
 
 def _rates(session: Session, context: CommandContext) -> CheckResult:

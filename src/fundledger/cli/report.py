@@ -23,6 +23,7 @@ from fundledger.services.settings import (
     organisation_name,
     report_locale,
 )
+from fundledger.services.summary_store import refresh
 
 
 @click.group()
@@ -81,18 +82,21 @@ def campaign(
     if (slug is None) == (not all_campaigns):
         raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
 
+    settings = ledger.run(lambda _session, context: context.settings)
+    headline_rate = (
+        FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
+        if fixed_rate
+        else None
+    )
+
     def work(
         session: Session, context: CommandContext
     ) -> tuple[CampaignSummary, dict[str, str], int]:
-        settings = context.settings
-        headline_rate = (
-            FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
-            if fixed_rate
-            else None
-        )
         summary = campaign_summary(session, context, slug, headline_rate)
-        return summary, current_settings(session), settings.max_rate_age_days
+        return summary, current_settings(session), context.settings.max_rate_age_days
 
+    # The stored summaries first, in a transaction of their own: the report itself only reads.
+    refresh(ledger.engine(), ledger.context)
     summary, organisation, max_rate_age_days = ledger.run(work)
     locale = report_locale(organisation, locale)
     reader = Reader.for_locale(locale)

@@ -22,11 +22,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
     case,
     func,
     insert,
-    literal,
     select,
     text,
     true,
@@ -38,10 +36,7 @@ from fundledger.adapters.db.engine import make_engine, sorting_in_threads, trans
 from fundledger.adapters.db.models import REPORT_INDEX, Campaign, Donation, Donor, DonorMerge
 from fundledger.adapters.db.queries import counted_donations, merges_in_force
 from fundledger.adapters.db.sql_money import (
-    conversion_factor_table,
-    convert_minor_fast,
     direct_factor_columns,
-    fits_fast_path,
     lowest_amount_reaching,
     report_factor_table,
     sqlite_convert_positive,
@@ -51,7 +46,6 @@ from fundledger.domain.money import (
     MAX_AMOUNT_MINOR,
     Money,
     divide_round_half_up,
-    minor_unit_digits,
 )
 from fundledger.domain.rates import (
     ConversionFactors,
@@ -65,6 +59,19 @@ from fundledger.domain.rates import (
 from fundledger.services.campaigns import CampaignInfo, campaign_info, get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, gift_factors, group_factors
+from fundledger.services.summary_parts import (
+    SIZE_BOUNDS,
+    Cell,
+    Converted,
+    DonorSum,
+    DonorTally,
+    Gathered,
+    factor_table,
+    locate,
+    middle_offsets,
+    size_bounds,
+)
+from fundledger.services.summary_store import stored_gathered
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -74,7 +81,6 @@ PER_GIFT_METHOD = (
 )
 
 
-SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
 TOP_DONORS = 10
 ALL_CAMPAIGNS = "All campaigns"  # the name of the summary of all campaigns together
 
@@ -173,40 +179,6 @@ class CampaignSummary:
         return self.by_day[-1].date if self.by_day else None
 
 
-@contextmanager
-def _factor_table(
-    session: Session, factors: dict[tuple[date, str], ConversionFactors], bounds: list[int]
-) -> Iterator[Table]:
-    table = conversion_factor_table(len(bounds))
-    connection = session.connection()
-    table.create(connection)
-    if factors:
-        connection.execute(insert(table), [_factor_row(*key, factor, bounds) for key, factor in
-                                           factors.items()])  # fmt: skip
-    try:
-        yield table
-    finally:
-        table.drop(connection)
-
-
-def _factor_row(
-    day: date, currency: str, factor: ConversionFactors, bounds: list[int]
-) -> dict[str, object]:
-    row: dict[str, object] = {"day": day, "currency": currency}
-    to_home = factor.to_home
-    for index, bound in enumerate(bounds):
-        row[f"band_{index}"] = lowest_amount_reaching(bound, to_home.numerator, to_home.denominator)
-    for name, fraction in (("home", factor.to_home), ("reporting", factor.to_reporting)):
-        fast = fits_fast_path(fraction.numerator, fraction.denominator)
-        row |= {
-            f"{name}_numerator": str(fraction.numerator),
-            f"{name}_denominator": str(fraction.denominator),
-            f"{name}_numerator_int": fraction.numerator if fast else None,
-            f"{name}_denominator_int": fraction.denominator if fast else None,
-        }
-    return row
-
-
 def _rates_used(factors: dict[tuple[date, str], ConversionFactors]) -> RatesUsed:
     in_force: list[RateInForce] = [rate for factor in factors.values() for rate in factor.rates]
     legs = [leg for rate in in_force for leg in rate.legs]
@@ -218,60 +190,34 @@ def _rates_used(factors: dict[tuple[date, str], ConversionFactors]) -> RatesUsed
     )
 
 
-class _Converted:
-    """SQL for the counted gifts of a campaign joined to their conversion factors."""
-
-    def __init__(self, factor: Table, counted: ColumnElement[bool], bounds: list[int]) -> None:
-        columns = factor.c
-        self.home = convert_minor_fast(
-            Donation.amount_minor, columns.home_numerator_int, columns.home_denominator_int,
-            columns.home_numerator, columns.home_denominator,
-        )  # fmt: skip
-        self.reporting = convert_minor_fast(
-            Donation.amount_minor, columns.reporting_numerator_int,
-            columns.reporting_denominator_int, columns.reporting_numerator,
-            columns.reporting_denominator,
-        )  # fmt: skip
-        # The band from amounts compared with precomputed thresholds: computing each gift's
-        # home value once per bound costs several times the whole pass.
-        self.band = sum(
-            (case((Donation.amount_minor >= columns[f"band_{index}"], 1), else_=0)
-             for index in range(len(bounds))),
-            literal(0),
-        )  # fmt: skip
-        self.gifts = (
-            select()
-            .select_from(Donation)
-            .join(factor, and_(columns.day == Donation.donation_date,
-                               columns.currency == Donation.currency))
-            .where(counted)
-        )  # fmt: skip
-
-
 def campaign_summary(
     session: Session,
     context: CommandContext,
     slug: str | None,
     fixed_rate: FixedRate | None = None,
+    *,
+    stored: bool = True,
 ) -> CampaignSummary:
-    """Everything a summary of campaign `slug` (None: of all campaigns together) shows, from
-    a few SQL aggregates over its gifts: sums grouped by (day, currency, method, size band)
-    give every breakdown and total; sums grouped by donor give the donor count and the honour
-    roll; the gifts of one size band, grouped by value, give the median. No Python loop runs
-    over the gifts themselves."""
+    """Everything a summary of campaign `slug` (None: of all campaigns together) shows.
+
+    From the stored summaries (`summary_store`) when they hold exactly the ledger this
+    transaction sees (and `stored`); else from a few SQL aggregates over the gifts: sums
+    grouped by (day, currency, method, size band) give every breakdown and total; sums grouped
+    by donor give the donor count and the honour roll; the gifts of one size band, grouped by
+    value, give the median. No Python loop runs over the gifts themselves either way."""
     home = context.settings.home_currency
     reporting = context.settings.reporting_currency
-    bounds = [bound * 10 ** minor_unit_digits(home) for bound in SIZE_BOUNDS]
-    if slug is None:
-        info = _all_campaigns(session)
-        gathered = _gather_grouped(session, context, None, bounds)
+    bounds = size_bounds(home)
+    campaign = get_campaign(session, slug) if slug is not None else None
+    info = campaign_info(campaign) if campaign is not None else _all_campaigns(session)
+    campaign_id = campaign.id if campaign is not None else None
+    gathered = stored_gathered(session, context, campaign_id, bounds) if stored else None
+    if gathered is not None:
+        pass
+    elif campaign_id is not None and session.get_bind().dialect.name == "sqlite":
+        gathered = _IndexReader(session, context, campaign_id, bounds).gather()
     else:
-        campaign = get_campaign(session, slug)
-        info = campaign_info(campaign)
-        if session.get_bind().dialect.name == "sqlite":
-            gathered = _IndexReader(session, context, campaign.id, bounds).gather()
-        else:
-            gathered = _gather_grouped(session, context, campaign.id, bounds)
+        gathered = _gather_grouped(session, context, campaign_id, bounds)
     factors, cells, donors, median = gathered
     donation_count = sum(cell.gifts for cell in cells)
     totals = _Totals(home, reporting)
@@ -339,33 +285,6 @@ def campaign_summary(
     )
 
 
-class DonorSum(NamedTuple):
-    """A donor's gifts given by name, merged donors counted as the one they were merged into."""
-
-    donor: int
-    gifts: int
-    home: int
-    reporting: int
-
-
-class DonorTally(NamedTuple):
-    """How many donors gave by name, and the TOP_DONORS largest of them by home value (ties
-    by donor id)."""
-
-    named: int
-    top: list[DonorSum]
-
-
-class _Gathered(NamedTuple):
-    """What the summary needs from the database: the conversion factors used, the grouped
-    cells, the donors who gave by name and the median gift in home minor units."""
-
-    factors: dict[tuple[date, str], ConversionFactors]
-    cells: list[_Cell]
-    donors: DonorTally
-    median: int | None
-
-
 def _all_campaigns(session: Session) -> CampaignInfo:
     """The ledger's campaigns as one: from the first start to the last end, without a goal
     (goals may be in other currencies, and a campaign without one has none to add)."""
@@ -391,7 +310,7 @@ def _has_reversals(session: Session, campaign_id: int | None) -> bool:
 
 def _gather_grouped(
     session: Session, context: CommandContext, campaign_id: int | None, bounds: list[int]
-) -> _Gathered:
+) -> Gathered:
     """PostgreSQL (and all campaigns together on SQLite): one pass grouped by (day,
     currency, method, size band) gives every breakdown and total (hash aggregation, no sort,
     on PostgreSQL); one grouped by donor gives the donor count and the honour roll; one or two
@@ -413,10 +332,10 @@ def _gather_grouped(
         _donors_on_snapshot_later(session, factors, counted, bounds) if postgresql else None
     )
     with (
-        _factor_table(session, factors, bounds) as factor,
+        factor_table(session, factors, bounds) as factor,
         sorting_in_threads(session.connection()),
     ):
-        converted = _Converted(factor, counted, bounds)
+        converted = Converted(factor, counted, bounds)
         cube = session.execute(
             converted.gifts.add_columns(
                 Donation.donation_date, Donation.currency, Donation.method, converted.band,
@@ -426,13 +345,13 @@ def _gather_grouped(
             ).group_by(Donation.donation_date, Donation.currency, Donation.method, converted.band)
         ).all()  # fmt: skip
         cells = [
-            _Cell(day, currency, method, int(band), *(int(value) for value in sums))
+            Cell(day, currency, method, int(band), *(int(value) for value in sums))
             for day, currency, method, band, *sums in cube
         ]
         count = sum(cell.gifts for cell in cells)
         median = _median(session, converted, cells, count)
         donors = donors_later.result() if donors_later else _donor_totals(session, converted)
-    return _Gathered(factors, cells, donors, median)
+    return Gathered(factors, cells, donors, median)
 
 
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
@@ -474,24 +393,10 @@ def _donors_on_snapshot(
     try:
         with transaction(engine) as session:  # REPEATABLE READ, as the first one
             session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-            with _factor_table(session, factors, bounds) as factor:
-                return _donor_totals(session, _Converted(factor, counted, bounds))
+            with factor_table(session, factors, bounds) as factor:
+                return _donor_totals(session, Converted(factor, counted, bounds))
     finally:
         engine.dispose()
-
-
-class _Cell(NamedTuple):
-    """One group of the summary's single pass over the gifts."""
-
-    day: date
-    currency: str
-    method: str | None
-    band: int
-    gifts: int
-    amount: int
-    home: int
-    reporting: int
-    anonymous: int
 
 
 class _Line(NamedTuple):
@@ -510,7 +415,7 @@ class _Totals:
     def empty(self) -> _Line:
         return _Line(0, Money.zero(self.home), Money.zero(self.reporting))
 
-    def group(self, cells: list[_Cell], key: Callable[[_Cell], K]) -> dict[K, _Line]:
+    def group(self, cells: list[Cell], key: Callable[[Cell], K]) -> dict[K, _Line]:
         sums: dict[K, list[int]] = defaultdict(lambda: [0, 0, 0])
         for cell in cells:  # cells: one per (day, currency, method, band), not per gift
             found = sums[key(cell)]
@@ -529,7 +434,7 @@ def _week_of(day: date) -> date:
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-def _donor_totals(session: Session, converted: _Converted) -> DonorTally:
+def _donor_totals(session: Session, converted: Converted) -> DonorTally:
     """How many donors gave by name, and the largest of them; a merged donor counts as the
     donor it was merged into."""
     merges = merges_in_force()
@@ -570,23 +475,13 @@ def _honour_roll(
     )  # fmt: skip
 
 
-def _middle_offsets(cells: list[_Cell], count: int) -> dict[int, list[int]]:
-    """Where the middle gift(s) of `count` sit: band -> offsets within the band, in the
-    order of home values (the bands are in that order too)."""
-    per_band: Counter[int] = Counter()
-    for cell in cells:
-        per_band[cell.band] += cell.gifts
-    bands = range(max(per_band) + 1)
-    return _locate(sorted({(count - 1) // 2, count // 2}), [per_band[band] for band in bands])
-
-
-def _median(session: Session, converted: _Converted, cells: list[_Cell], count: int) -> int | None:
+def _median(session: Session, converted: Converted, cells: list[Cell], count: int) -> int | None:
     """The median gift in home minor units: the size bands say which band holds the middle
     gift(s), and only that band's gifts are sorted."""
     if not count:
         return None
     middle: list[int] = []
-    for band, offsets in sorted(_middle_offsets(cells, count).items()):
+    for band, offsets in sorted(middle_offsets(cells, count).items()):
         middle.extend(
             int(value)
             for value in session.scalars(
@@ -681,7 +576,7 @@ class _IndexReader:
     def _rows(self, sql: str, **params: object) -> list[Any]:
         return list(self.session.execute(text(sql), {**self.params, **params}).all())
 
-    def gather(self) -> _Gathered:
+    def gather(self) -> Gathered:
         methods = self._methods()
         # The largest amount of each (date, currency), reversals included (as magnitudes):
         # what the conversion must provably fit.
@@ -691,7 +586,7 @@ class _IndexReader:
                 largest[(day, currency)] = max(largest[(day, currency)], abs(amount))
         factors = self._factors(largest)
         keys = sorted(key for key in factors if key in largest)
-        rows = [self._factor_row(index, key, factors[key], largest[key])
+        rows = [self.factor_row(index, key, factors[key], largest[key])
                 for index, key in enumerate(keys)]  # fmt: skip
         uses = [
             _FactorUse(index, (to_home.numerator, to_home.denominator),
@@ -706,7 +601,7 @@ class _IndexReader:
             donors = donors_later.result() if donors_later else None
             if donors is None:
                 donors = self._donors(self.session.connection())
-        return _Gathered(factors, cells, donors, median)
+        return Gathered(factors, cells, donors, median)
 
     def _methods(self) -> list[str | None]:
         """The campaign's payment methods, from a few index seeks (a "loose index scan")."""
@@ -779,7 +674,7 @@ class _IndexReader:
                       for bound in self.bounds)]  # fmt: skip
         return [*(min(threshold, _NO_AMOUNT_ABOVE) for threshold in found), _NO_AMOUNT_ABOVE]
 
-    def _factor_row(
+    def factor_row(
         self, index: int, key: tuple[date, str], factor: ConversionFactors, largest: int
     ) -> dict[str, object]:
         row: dict[str, object] = {"id": index, "day": key[0], "currency": key[1]}
@@ -820,7 +715,7 @@ class _IndexReader:
         high = " ".join(f"WHEN {index} THEN f.t_{index + 1}" for index in range(self.bands))
         return f"(CASE b.id {low} END)", f"(CASE b.id {high} END)"
 
-    def _cells(self, keys: list[tuple[date, str]], methods: list[str | None]) -> list[_Cell]:
+    def _cells(self, keys: list[tuple[date, str]], methods: list[str | None]) -> list[Cell]:
         low, high = self._band_limits()
         rows = self._rows(
             "SELECT m.id, f.id, b.id, count(*), sum(d.amount_minor),"  # noqa: S608 (constant SQL; values are bound)
@@ -832,7 +727,7 @@ class _IndexReader:
             " GROUP BY m.id, f.id, b.id"
         )
         return [
-            _Cell(keys[key][0], keys[key][1], methods[method], band, int(gifts), int(amount),
+            Cell(keys[key][0], keys[key][1], methods[method], band, int(gifts), int(amount),
                   int(home), int(reporting), int(anonymous))
             for method, key, band, gifts, amount, home, reporting, anonymous in rows
         ]  # fmt: skip
@@ -874,7 +769,7 @@ class _IndexReader:
             table.drop(connection)
         return DonorTally(int(count), [DonorSum(*row) for row in top])
 
-    def _median(self, cells: list[_Cell], factors: list[_FactorUse]) -> int | None:
+    def _median(self, cells: list[Cell], factors: list[_FactorUse]) -> int | None:
         """The median gift in home minor units. The size bands say which band holds the
         middle gift(s); counting that band's gifts in MEDIAN_PARTS equal parts of its values
         (index seeks, no conversion, no sort) says which part; only that part's gifts are
@@ -884,7 +779,7 @@ class _IndexReader:
             return None
         middle: list[int] = []
         lows = [0, *self.bounds]
-        for band, offsets in sorted(_middle_offsets(cells, count).items()):
+        for band, offsets in sorted(middle_offsets(cells, count).items()):
             high = (
                 self.bounds[band]
                 if band < len(self.bounds)
@@ -893,7 +788,7 @@ class _IndexReader:
             with self._parts(band, lows[band], high, factors) as parts:
                 found = dict(self._rows(parts.count_sql))  # an empty part has no row
                 counts = [int(found.get(part, 0)) for part in range(MEDIAN_PARTS)]
-                for part, inner in _locate(offsets, counts).items():
+                for part, inner in locate(offsets, counts).items():
                     values = self._rows(parts.values_sql(part), first=inner[0],
                                                many=len(inner))  # fmt: skip
                     middle.extend(
@@ -979,19 +874,6 @@ class _Parts:
             " SELECT home, below FROM (SELECT home, sum(gifts) OVER (ORDER BY home) AS below"
             " FROM v) WHERE below > :first ORDER BY home LIMIT :many"
         )
-
-
-def _locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:
-    """Offsets into a sequence cut in parts of `counts` each: part -> offsets within it."""
-    found: dict[int, list[int]] = defaultdict(list)
-    for offset in offsets:
-        before = 0
-        for part, size in enumerate(counts):
-            if offset < before + size:
-                found[part].append(offset - before)
-                break
-            before += size
-    return found
 
 
 def _donors_elsewhere_later(

@@ -253,6 +253,91 @@ class AuditEvent(Base):
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
+# Stored summaries (fundledger.services.summary_store): derived from the tables above, never
+# the record. Rebuilt from them at will; neither chained nor append-only; `check` compares them
+# with the gifts. They let a report read a few thousand rows instead of every gift.
+
+
+class SummaryState(Base):
+    """What the stored summaries include: every donation up to `donation_id`, valued with the
+    rates up to `rate_id` under these rule settings. One row."""
+
+    __tablename__ = "summary_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    donation_id: Mapped[int] = mapped_column(BigInteger)
+    rate_id: Mapped[int] = mapped_column(BigInteger)
+    home_currency: Mapped[str] = mapped_column(String(3))
+    reporting_currency: Mapped[str] = mapped_column(String(3))
+    max_rate_age_days: Mapped[int] = mapped_column(Integer)
+
+
+class SummaryFactor(Base):
+    """The conversion factors the stored values were computed with, per (date, currency) of
+    the gifts, as exact fractions in decimal text; and the largest gift of each."""
+
+    __tablename__ = "summary_factor"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    largest_minor: Mapped[int] = mapped_column(BigInteger)
+    home_numerator: Mapped[str] = mapped_column(Text)
+    home_denominator: Mapped[str] = mapped_column(Text)
+    reporting_numerator: Mapped[str] = mapped_column(Text)
+    reporting_denominator: Mapped[str] = mapped_column(Text)
+
+
+class SummaryCell(Base):
+    """Counted gifts of one campaign, date, currency, payment method ('' when not recorded)
+    and size band: how many, how many anonymous, and their sums."""
+
+    __tablename__ = "summary_cell"
+
+    campaign_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    method: Mapped[str] = mapped_column(String(32), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gifts: Mapped[int] = mapped_column(BigInteger)
+    anonymous: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    home_minor: Mapped[int] = mapped_column(BigInteger)
+    reporting_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class SummaryDonor(Base):
+    """A donor's counted gifts given by name to one campaign (campaign 0: to all), under the
+    donor's own id: merges are applied when a report reads them."""
+
+    __tablename__ = "summary_donor"
+
+    campaign_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    donor_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    gifts: Mapped[int] = mapped_column(BigInteger)
+    home_minor: Mapped[int] = mapped_column(BigInteger)
+    reporting_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class SummaryGift(Base):
+    """Each counted gift's home value, in value order per campaign and overall: the median
+    is one index seek."""
+
+    __tablename__ = "summary_gift"
+    __table_args__ = (
+        Index("ix_summary_gift_campaign_home", "campaign_id", "home_minor"),
+        Index("ix_summary_gift_home", "home_minor"),
+    )
+
+    donation_id: Mapped[int] = mapped_column(Identifier, primary_key=True, autoincrement=False)
+    campaign_id: Mapped[int] = mapped_column(Identifier)
+    home_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+SUMMARY_MODELS: tuple[type[Base], ...] = (
+    SummaryState, SummaryFactor, SummaryCell, SummaryDonor, SummaryGift,
+)  # fmt: skip
+
+
 # Tables whose rows are chained by hash (adapters/db/chain.py). The ORM's inserts are chained
 # by a mapper event; the bulk writers (donation and rate imports) call `chain.extend`.
 CHAINED_MODELS: tuple[type[Base], ...] = (

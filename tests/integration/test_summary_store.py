@@ -1,0 +1,193 @@
+"""Stored summaries give a report exactly what computing from the gifts gives, after every kind
+of write: gifts, reversals, corrected rates, donor merges, changed rule settings."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, delete, func, inspect, select, update
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.engine import transaction
+from fundledger.adapters.db.models import Donor, SummaryCell, SummaryGift, SummaryState
+from fundledger.domain.errors import RateNotInForce
+from fundledger.domain.money import Money
+from fundledger.domain.rates import Rate
+from fundledger.reports.summary_json import summary_to_dict
+from fundledger.services import summary_store
+from fundledger.services.campaigns import add_campaign
+from fundledger.services.context import CommandContext
+from fundledger.services.donations import record_donation, reverse_donation
+from fundledger.services.donors import merge_donors
+from fundledger.services.rates import add_rate
+from fundledger.services.reports import campaign_summary
+from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings, set_setting
+from fundledger.services.summary_parts import size_bounds
+from fundledger.services.summary_store import refresh, stored_gathered
+from tests.ledger_helpers import run
+
+SLUGS = ("north", "south", "east")
+FIRST = date(2025, 3, 2)
+DAYS = 40
+
+
+def _context(session: Session) -> CommandContext:
+    rules = ledger_settings(current_settings(session, RULE_KEYS))
+    return CommandContext(command="pytest", actor="tester", settings=rules)
+
+
+def _refresh(engine: Engine) -> bool:
+    return refresh(engine, _context)
+
+
+def _both_ways(engine: Engine) -> None:
+    """Every campaign's summary and the all-campaigns one, from the stored summaries and
+    from the gifts, as the JSON a reader gets: the same, and the stored ones were used."""
+    with transaction(engine) as session:
+        context = _context(session)
+        bounds = size_bounds(context.settings.home_currency)
+        for slug in (*SLUGS, None):
+            campaign_id = None if slug is None else SLUGS.index(slug) + 1
+            assert stored_gathered(session, context, campaign_id, bounds) is not None, slug
+            stored = summary_to_dict(campaign_summary(session, context, slug))
+            computed = summary_to_dict(campaign_summary(session, context, slug, stored=False))
+            assert stored == computed, slug
+
+
+def _rates(engine: Engine, first: date, days: int, seed: int) -> None:
+    randomizer = random.Random(seed)
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if day.weekday() in (4, 5):  # Friday's rate serves the weekend, Saturday has none
+            continue
+        for base, level in (("USD", 3.6), ("EUR", 3.9)):
+            value = Decimal(repr(level + randomizer.uniform(-0.2, 0.2))).quantize(Decimal("0.0001"))
+            rate = Rate(day, base, "ILS", value, "BOI")
+            run(engine, lambda s, c, rate=rate: add_rate(s, c, rate))
+
+
+def _gifts(engine: Engine, count: int, seed: int, first: date = FIRST) -> list[int]:
+    randomizer = random.Random(seed)
+
+    def work(session: Session, context: CommandContext) -> list[int]:
+        ids = []
+        for _ in range(count):
+            currency = randomizer.choice(("ILS", "ILS", "USD", "EUR"))
+            # Amounts around the size bands' edges and ties of half a cent.
+            minor = randomizer.choice(
+                (randomizer.randint(1, 3_000_000), 10_000, 24_999, 25_000, 211, 100_000_00)
+            )
+            donor = randomizer.choice((None, *(f"Donor {n}" for n in range(12))))
+            entry = record_donation(
+                session, context, campaign_slug=randomizer.choice(SLUGS),
+                on=first + timedelta(days=randomizer.randrange(DAYS)),
+                amount=Money.from_minor(minor, currency), donor_name=donor,
+                anonymous=donor is not None and randomizer.random() < 0.2,
+                method=randomizer.choice((None, "card", "cash", "bank transfer")),
+            )  # fmt: skip
+            ids.append(entry.id)
+        return ids
+
+    return run(engine, work)
+
+
+@pytest.fixture
+def ledger(ledger_engine: Engine) -> Engine:
+    for slug in SLUGS:
+        run(ledger_engine, lambda s, c, slug=slug: add_campaign(s, c, slug=slug, name=slug.title()))
+    _rates(ledger_engine, FIRST - timedelta(days=3), DAYS + 3, seed=1)
+    return ledger_engine
+
+
+def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger: Engine) -> None:
+    ids = _gifts(ledger, 300, seed=2)
+    assert _refresh(ledger)
+    _both_ways(ledger)
+
+    # Reversals of gifts already stored, more gifts, one of them reversed at once.
+    for donation_id in ids[:25]:
+        run(ledger, lambda s, c, i=donation_id: reverse_donation(s, c, donation_id=i, reason="x"))
+    fresh = _gifts(ledger, 60, seed=3)
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=fresh[0], reason="x"))
+    assert _refresh(ledger)
+    _both_ways(ledger)
+
+    # Corrected rates: every gift of those dates is valued again.
+    with transaction(ledger) as session:
+        before = campaign_summary(session, _context(session), None).total_home
+    for day in (FIRST + timedelta(days=offset) for offset in (3, 4, 10)):
+        rate = Rate(day, "USD", "ILS", Decimal("4.1234"), "BOI")
+        run(ledger, lambda s, c, rate=rate: add_rate(s, c, rate, supersede=True))
+    assert _refresh(ledger)
+    _both_ways(ledger)
+    with transaction(ledger) as session:
+        assert campaign_summary(session, _context(session), None).total_home != before
+
+    # Merged donors count as one; the stored sums need nothing for it.
+    with transaction(ledger) as session:
+        donors = session.scalars(select(Donor.id).order_by(Donor.id)).all()
+    run(ledger, lambda s, c: merge_donors(s, c, merged_id=donors[1], into_id=donors[0],
+                                          reason="same person"))  # fmt: skip
+    _both_ways(ledger)
+
+    # Another reporting currency: everything is valued again.
+    run(ledger, lambda s, c: set_setting(s, c, "ledger.reporting_currency", "EUR"))
+    assert _refresh(ledger)
+    _both_ways(ledger)
+
+
+def test_a_report_computes_from_the_gifts_when_the_stored_summaries_lag(ledger: Engine) -> None:
+    _gifts(ledger, 40, seed=4)
+    assert _refresh(ledger)
+    _gifts(ledger, 5, seed=5)  # committed after the refresh
+    with transaction(ledger) as session:
+        context = _context(session)
+        bounds = size_bounds(context.settings.home_currency)
+        assert stored_gathered(session, context, None, bounds) is None
+        assert campaign_summary(session, context, None).donation_count == 45
+
+
+def test_a_gift_without_a_rate_leaves_the_stored_summaries_as_they_were(ledger: Engine) -> None:
+    _gifts(ledger, 20, seed=6)
+    assert _refresh(ledger)
+    late = FIRST + timedelta(days=DAYS + 30)
+    run(ledger, lambda s, c: record_donation(s, c, campaign_slug="north", on=late,
+                                             amount=Money("10.00", "USD")))  # fmt: skip
+    assert not _refresh(ledger)
+    with transaction(ledger) as session:
+        assert session.get(SummaryState, 1) is not None
+        with pytest.raises(RateNotInForce):
+            campaign_summary(session, _context(session), "north")
+        # Another campaign's report does not need that rate.
+        assert campaign_summary(session, _context(session), "south").donation_count > 0
+    _rates(ledger, late, 1, seed=7)
+    assert _refresh(ledger)
+    _both_ways(ledger)
+
+
+def test_the_first_refresh_of_many_gifts_builds_the_values_index_after(
+    ledger: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over BULK_ROWS gifts at once: indexes dropped and built again, and still right."""
+    monkeypatch.setattr(summary_store, "BULK_ROWS", 50)
+    _gifts(ledger, 120, seed=8)
+    assert _refresh(ledger)
+    _both_ways(ledger)
+    with ledger.connect() as connection:
+        assert inspect(connection).get_indexes("summary_gift")
+    with ledger.connect() as connection:
+        counted = connection.scalar(select(func.count()).select_from(SummaryGift))
+    assert counted == 120
+
+
+def test_emptied_stored_summaries_are_built_again(ledger: Engine) -> None:
+    _gifts(ledger, 50, seed=9)
+    assert _refresh(ledger)
+    with transaction(ledger, write=True) as session:
+        session.execute(delete(SummaryState))
+        session.execute(update(SummaryCell).values(gifts=SummaryCell.gifts + 1))  # stale
+    assert _refresh(ledger)
+    _both_ways(ledger)

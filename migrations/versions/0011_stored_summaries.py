@@ -37,6 +37,10 @@ def upgrade() -> None:
         sa.Column("largest_minor", sa.BigInteger(), nullable=False),
         *(sa.Column(f"{name}_{part}", sa.Text(), nullable=False)
           for name in ("home", "reporting") for part in ("numerator", "denominator")),
+        sa.Column("rate_sources", sa.Text(), nullable=False),
+        sa.Column("rate_pairs", sa.Text(), nullable=False),
+        sa.Column("first_rate_date", sa.Date(), nullable=True),
+        sa.Column("last_rate_date", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("day", "currency", name="pk_summary_factor"),
     )  # fmt: skip
     op.create_table(

@@ -12,7 +12,13 @@ from sqlalchemy import Engine, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import transaction
-from fundledger.adapters.db.models import Donor, SummaryCell, SummaryGift, SummaryState
+from fundledger.adapters.db.models import (
+    Donor,
+    ExchangeRate,
+    SummaryCell,
+    SummaryGift,
+    SummaryState,
+)
 from fundledger.domain.errors import RateNotInForce
 from fundledger.domain.money import Money
 from fundledger.domain.rates import Rate
@@ -125,6 +131,21 @@ def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger:
     _both_ways(ledger)
     with transaction(ledger) as session:
         assert campaign_summary(session, _context(session), None).total_home != before
+
+    # Friday's gifts used Thursday's rates; Friday's own, of the same values, leave every
+    # amount as it was but not the rates the report names.
+    friday = next(FIRST + timedelta(days=n) for n in range(7)
+                  if (FIRST + timedelta(days=n)).weekday() == 4)  # fmt: skip
+    with transaction(ledger) as session:
+        thursday = dict(session.execute(  # the latest of each: corrections come later
+            select(ExchangeRate.base, ExchangeRate.rate)
+            .where(ExchangeRate.rate_date == friday - timedelta(days=1))
+            .order_by(ExchangeRate.id)).tuples().all())  # fmt: skip
+    for base, value in thursday.items():
+        rate = Rate(friday, base, "ILS", value, "ECB")
+        run(ledger, lambda s, c, rate=rate: add_rate(s, c, rate))
+    assert _refresh(ledger)
+    _both_ways(ledger)
 
     # Merged donors count as one; the stored sums need nothing for it.
     with transaction(ledger) as session:

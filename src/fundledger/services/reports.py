@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,7 +50,6 @@ from fundledger.domain.money import (
 from fundledger.domain.rates import (
     ConversionFactors,
     FixedRate,
-    RateInForce,
     in_minor_units,
 )
 from fundledger.domain.rates import (
@@ -66,9 +65,14 @@ from fundledger.services.summary_parts import (
     DonorSum,
     DonorTally,
     Gathered,
+    Marginals,
+    RatesUsed,
+    Sums,
+    band_counts,
     factor_table,
     locate,
     middle_offsets,
+    rates_of_cells,
     size_bounds,
 )
 from fundledger.services.summary_store import stored_gathered
@@ -140,14 +144,6 @@ class Headline:
 
 
 @dataclass(frozen=True, slots=True)
-class RatesUsed:
-    sources: tuple[str, ...]
-    first_date: date | None
-    last_date: date | None
-    pairs: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class CampaignSummary:
     campaign: CampaignInfo
     home_currency: str
@@ -179,17 +175,6 @@ class CampaignSummary:
         return self.by_day[-1].date if self.by_day else None
 
 
-def _rates_used(factors: dict[tuple[date, str], ConversionFactors]) -> RatesUsed:
-    in_force: list[RateInForce] = [rate for factor in factors.values() for rate in factor.rates]
-    legs = [leg for rate in in_force for leg in rate.legs]
-    return RatesUsed(
-        sources=tuple(sorted({leg.source for leg in legs})),
-        first_date=min((leg.rate_date for leg in legs), default=None),
-        last_date=max((leg.rate_date for leg in legs), default=None),
-        pairs=tuple(sorted({f"{rate.base}/{rate.quote}" for rate in in_force})),
-    )
-
-
 def campaign_summary(
     session: Session,
     context: CommandContext,
@@ -218,17 +203,13 @@ def campaign_summary(
         gathered = _IndexReader(session, context, campaign_id, bounds).gather()
     else:
         gathered = _gather_grouped(session, context, campaign_id, bounds)
-    factors, cells, donors, median = gathered
-    donation_count = sum(cell.gifts for cell in cells)
-    totals = _Totals(home, reporting)
-    by_day = totals.group(cells, lambda cell: cell.day)
-    amounts: Counter[str] = Counter()
-    for cell in cells:
-        amounts[cell.currency] += int(cell.amount)
+    rates, sums, donors, median = gathered
+    donation_count = sums.gifts
+    money = _Lines(home, reporting)
     by_currency = tuple(
-        CurrencyLine(currency, line.gifts, Money.from_minor(amounts[currency], currency),
+        CurrencyLine(currency, line.gifts, Money.from_minor(sums.amounts[currency], currency),
                      line.home, line.reporting)
-        for currency, line in sorted(totals.group(cells, lambda cell: cell.currency).items())
+        for currency, line in sorted(money.lines(sums.by_currency).items())
     )  # fmt: skip
     total_home = sum((line.home for line in by_currency), Money.zero(home))
     total_reporting = sum((line.reporting for line in by_currency), Money.zero(reporting))
@@ -239,30 +220,36 @@ def campaign_summary(
             in_minor_units(fixed_rate.factor(home, reporting), home, reporting),
         )
         headline = Headline(fixed_rate, Money.from_minor(headline_minor, reporting))
-    by_band = totals.group(cells, lambda cell: cell.band)
+    by_band = money.lines(sums.by_band)
     lows = [0, *SIZE_BOUNDS]
+    weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for day, line in sums.by_day.items():
+        week = weeks[_week_of(day)]
+        for index, value in enumerate(line):
+            week[index] += value
     return CampaignSummary(
         campaign=info,
         home_currency=home,
         reporting_currency=reporting,
         donation_count=donation_count,
         donor_count=donors.named,
-        anonymous_count=sum(int(cell.anonymous) for cell in cells),
+        anonymous_count=sums.anonymous,
         total_home=total_home,
         total_reporting=total_reporting,
         headline=headline,
         by_currency=by_currency,
-        by_day=tuple(DayLine(day, *line) for day, line in sorted(by_day.items())),
-        # Only the rates of counted gifts: a date whose gifts were all reversed used none.
-        rates=_rates_used({key: factors[key] for key in {(c.day, c.currency) for c in cells}}),
+        by_day=tuple(DayLine(day, *line) for day, line in sorted(money.lines(sums.by_day).items())),
+        rates=rates,
         by_week=tuple(
             DayLine(week, *line)
-            for week, line in sorted(totals.group(cells, lambda cell: _week_of(cell.day)).items())
+            for week, line in sorted(
+                money.lines({week: Sums(*values) for week, values in weeks.items()}).items()
+            )
         ),
         by_method=tuple(
             MethodLine(method, *line)
             for method, line in sorted(
-                totals.group(cells, lambda cell: cell.method).items(),
+                money.lines(sums.by_method).items(),
                 key=lambda item: (-item[1].home.amount, item[0] or ""),
             )
         ),
@@ -270,7 +257,7 @@ def campaign_summary(
             SizeBand(
                 Money(Decimal(low), home),
                 Money(Decimal(high), home) if high is not None else None,
-                *by_band.get(index, totals.empty()),
+                *by_band.get(index, money.empty()),
             )
             for index, (low, high) in enumerate(zip(lows, [*SIZE_BOUNDS, None], strict=True))
         ),
@@ -351,7 +338,7 @@ def _gather_grouped(
         count = sum(cell.gifts for cell in cells)
         median = _median(session, converted, cells, count)
         donors = donors_later.result() if donors_later else _donor_totals(session, converted)
-    return Gathered(factors, cells, donors, median)
+    return Gathered(rates_of_cells(factors, cells), Marginals.of_cells(cells), donors, median)
 
 
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
@@ -405,8 +392,8 @@ class _Line(NamedTuple):
     reporting: Money
 
 
-class _Totals:
-    """Sums of cells grouped by a key, as money of the home and reporting currencies."""
+class _Lines:
+    """Sums as money of the home and reporting currencies."""
 
     def __init__(self, home: str, reporting: str) -> None:
         self.home = home
@@ -415,17 +402,11 @@ class _Totals:
     def empty(self) -> _Line:
         return _Line(0, Money.zero(self.home), Money.zero(self.reporting))
 
-    def group(self, cells: list[Cell], key: Callable[[Cell], K]) -> dict[K, _Line]:
-        sums: dict[K, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for cell in cells:  # cells: one per (day, currency, method, band), not per gift
-            found = sums[key(cell)]
-            found[0] += int(cell.gifts)
-            found[1] += int(cell.home)
-            found[2] += int(cell.reporting)
+    def lines(self, sums: Mapping[K, Sums]) -> dict[K, _Line]:
         return {
-            group: _Line(count, Money.from_minor(home, self.home),
-                         Money.from_minor(reporting, self.reporting))
-            for group, (count, home, reporting) in sums.items()
+            key: _Line(line.gifts, Money.from_minor(line.home, self.home),
+                       Money.from_minor(line.reporting, self.reporting))
+            for key, line in sums.items()
         }  # fmt: skip
 
 
@@ -481,7 +462,7 @@ def _median(session: Session, converted: Converted, cells: list[Cell], count: in
     if not count:
         return None
     middle: list[int] = []
-    for band, offsets in sorted(middle_offsets(cells, count).items()):
+    for band, offsets in sorted(middle_offsets(band_counts(cells), count).items()):
         middle.extend(
             int(value)
             for value in session.scalars(
@@ -601,7 +582,7 @@ class _IndexReader:
             donors = donors_later.result() if donors_later else None
             if donors is None:
                 donors = self._donors(self.session.connection())
-        return Gathered(factors, cells, donors, median)
+        return Gathered(rates_of_cells(factors, cells), Marginals.of_cells(cells), donors, median)
 
     def _methods(self) -> list[str | None]:
         """The campaign's payment methods, from a few index seeks (a "loose index scan")."""
@@ -779,7 +760,7 @@ class _IndexReader:
             return None
         middle: list[int] = []
         lows = [0, *self.bounds]
-        for band, offsets in sorted(middle_offsets(cells, count).items()):
+        for band, offsets in sorted(middle_offsets(band_counts(cells), count).items()):
             high = (
                 self.bounds[band]
                 if band < len(self.bounds)

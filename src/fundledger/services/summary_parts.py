@@ -6,11 +6,12 @@ the shapes the sums come back in."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Table, and_, case, insert, literal, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from fundledger.adapters.db.sql_money import (
     lowest_amount_reaching,
 )
 from fundledger.domain.money import minor_unit_digits
-from fundledger.domain.rates import ConversionFactors
+from fundledger.domain.rates import ConversionFactors, RateInForce
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
 
@@ -122,12 +123,96 @@ class DonorTally(NamedTuple):
     top: list[DonorSum]
 
 
-class Gathered(NamedTuple):
-    """What the summary needs from the database: the conversion factors used, the grouped
-    cells, the donors who gave by name and the median gift in home minor units."""
+@dataclass(frozen=True, slots=True)
+class RatesUsed:
+    sources: tuple[str, ...]
+    first_date: date | None
+    last_date: date | None
+    pairs: tuple[str, ...]
 
-    factors: dict[tuple[date, str], ConversionFactors]
-    cells: list[Cell]
+    @classmethod
+    def of(cls, in_force: Iterable[RateInForce]) -> RatesUsed:
+        rates = list(in_force)
+        legs = [leg for rate in rates for leg in rate.legs]
+        return cls(
+            sources=tuple(sorted({leg.source for leg in legs})),
+            first_date=min((leg.rate_date for leg in legs), default=None),
+            last_date=max((leg.rate_date for leg in legs), default=None),
+            pairs=tuple(sorted({f"{rate.base}/{rate.quote}" for rate in rates})),
+        )
+
+    @classmethod
+    def combined(cls, parts: Iterable[RatesUsed]) -> RatesUsed:
+        found = list(parts)
+        firsts = [part.first_date for part in found if part.first_date is not None]
+        lasts = [part.last_date for part in found if part.last_date is not None]
+        return cls(
+            sources=tuple(sorted({source for part in found for source in part.sources})),
+            first_date=min(firsts, default=None),
+            last_date=max(lasts, default=None),
+            pairs=tuple(sorted({pair for part in found for pair in part.pairs})),
+        )
+
+
+def rates_of_cells(
+    factors: Mapping[tuple[date, str], ConversionFactors], cells: list[Cell]
+) -> RatesUsed:
+    """The rates behind the counted gifts: a date whose gifts were all reversed used none."""
+    keys = {(cell.day, cell.currency) for cell in cells}
+    return RatesUsed.of(rate for key in keys for rate in factors[key].rates)
+
+
+class Sums(NamedTuple):
+    """Counted gifts: how many, and their home and reporting values (minor units)."""
+
+    gifts: int
+    home: int
+    reporting: int
+
+
+@dataclass(frozen=True, slots=True)
+class Marginals:
+    """The counted gifts' sums by day, by currency (with their amounts in that currency),
+    by payment method (None: not recorded) and by size band; how many were anonymous."""
+
+    by_day: dict[date, Sums]
+    by_currency: dict[str, Sums]
+    amounts: dict[str, int]
+    by_method: dict[str | None, Sums]
+    by_band: dict[int, Sums]
+    anonymous: int
+
+    @property
+    def gifts(self) -> int:
+        return sum(sums.gifts for sums in self.by_currency.values())
+
+    @classmethod
+    def of_cells(cls, cells: Iterable[Cell]) -> Marginals:
+        groups: tuple[dict[Any, list[int]], ...] = tuple(defaultdict(lambda: [0, 0, 0])
+                                                         for _ in range(4))  # fmt: skip
+        by_day, by_currency, by_method, by_band = groups
+        amounts: Counter[str] = Counter()
+        anonymous = 0
+        for cell in cells:  # cells: one per (day, currency, method, band), not per gift
+            for found in (by_day[cell.day], by_currency[cell.currency],
+                          by_method[cell.method], by_band[cell.band]):  # fmt: skip
+                found[0] += cell.gifts
+                found[1] += cell.home
+                found[2] += cell.reporting
+            amounts[cell.currency] += cell.amount
+            anonymous += cell.anonymous
+        day, currency, method, band = (
+            {key: Sums(*values) for key, values in group.items()} for group in groups
+        )
+        return cls(day, currency, dict(amounts), method, band, anonymous)
+
+
+class Gathered(NamedTuple):
+    """What the summary needs from the database: the rates used, the sums, the donors who
+    gave by name and the median gift in home minor units."""
+
+    rates: RatesUsed
+    sums: Marginals
     donors: DonorTally
     median: int | None
 
@@ -146,14 +231,19 @@ class Cell(NamedTuple):
     anonymous: int
 
 
-def middle_offsets(cells: list[Cell], count: int) -> dict[int, list[int]]:
-    """Where the middle gift(s) of `count` sit: band -> offsets within the band, in the
-    order of home values (the bands are in that order too)."""
+def band_counts(cells: Iterable[Cell]) -> dict[int, int]:
     per_band: Counter[int] = Counter()
     for cell in cells:
         per_band[cell.band] += cell.gifts
+    return dict(per_band)
+
+
+def middle_offsets(per_band: Mapping[int, int], count: int) -> dict[int, list[int]]:
+    """Where the middle gift(s) of `count` sit: band -> offsets within the band, in the
+    order of home values (the bands are in that order too)."""
     bands = range(max(per_band) + 1)
-    return locate(sorted({(count - 1) // 2, count // 2}), [per_band[band] for band in bands])
+    return locate(sorted({(count - 1) // 2, count // 2}),
+                  [per_band.get(band, 0) for band in bands])  # fmt: skip
 
 
 def locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:

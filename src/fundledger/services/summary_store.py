@@ -26,14 +26,18 @@ from fractions import Fraction
 from typing import Any, cast
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
     Engine,
+    MetaData,
     Table,
     and_,
     case,
     delete,
+    exists,
     func,
+    insert,
     literal,
     select,
     true,
@@ -56,16 +60,19 @@ from fundledger.adapters.db.models import (
 from fundledger.adapters.db.queries import counted_donations, merges_in_force
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import divide_round_half_up
+from fundledger.domain.rates import ConversionFactors
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, group_factors
 from fundledger.services.summary_parts import (
     AnyFactor,
-    Cell,
     Converted,
     DonorSum,
     DonorTally,
     Factor,
     Gathered,
+    Marginals,
+    RatesUsed,
+    Sums,
     factor_table,
     middle_offsets,
     size_bounds,
@@ -74,6 +81,7 @@ from fundledger.services.summary_parts import (
 STATE_ID = 1
 TOP_DONORS = 10
 ALL = 0  # summary_donor's campaign for the donors of all campaigns together
+LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
 NO_METHOD = ""  # summary_cell's method for gifts whose method was not recorded
 Key = tuple[date, str]  # donation date, currency
 CELL_KEYS = ["campaign_id", "day", "currency", "method", "band"]
@@ -81,6 +89,7 @@ CELL_SUMS = ["gifts", "anonymous", "amount_minor", "home_minor", "reporting_mino
 DONOR_KEYS = ["campaign_id", "donor_id"]
 DONOR_SUMS = ["gifts", "home_minor", "reporting_minor"]
 BULK_ROWS = 50_000  # rows added at once from which indexes are built after, not kept up
+_DELTA = "fundledger_summary_delta"
 _CELLS = cast(Table, SummaryCell.__table__)
 _DONORS = cast(Table, SummaryDonor.__table__)
 _GIFTS = cast(Table, SummaryGift.__table__)
@@ -159,6 +168,7 @@ class _Store:
         self.bounds = bounds
         self.included = included
         self.stored = self._stored_factors()
+        self.largest: dict[Key, int] = {}  # the largest gift of a date, where new gifts raise it
         self.took_out = False
 
     def _stored_factors(self) -> dict[Key, tuple[int, Factor]]:
@@ -187,7 +197,9 @@ class _Store:
         self._apply(factors, newly_reversed, -1)
 
     def revalue_changed_rates(self) -> None:
-        """Dates whose factor the new rates change: out at the old factor, in at the new."""
+        """Dates whose factor the new rates change: out at the old factor, in at the new. A
+        date whose rate in force changed but not its factor (the same value published again,
+        or by another source) only has its rates noted anew."""
         if not self.stored:
             return
         groups = [GiftGroup(day, currency, 0, largest)
@@ -201,12 +213,11 @@ class _Store:
             after = found.factors[key]
             if (after.to_home, after.to_reporting) != tuple(before):
                 old[key], new[key] = before, after
-        if not new:
-            return
-        included = and_(Donation.id <= self.included, counted_donations())
-        self._apply(old, included, -1)
-        self._apply(new, included, +1)
-        self._store_factors({key: (self.stored[key][0], factor) for key, factor in new.items()})
+        if new:
+            included = and_(Donation.id <= self.included, counted_donations())
+            self._apply(old, included, -1)
+            self._apply(new, included, +1)
+        self._store_factors(found.factors)
 
     def add_new_gifts(self, latest: int) -> None:
         new_gifts = and_(Donation.id > self.included, Donation.id <= latest, counted_donations())
@@ -225,21 +236,28 @@ class _Store:
              for day, currency, count, largest in groups],
         ).require_complete()  # fmt: skip
         self._apply(found, new_gifts, +1)
-        largest = {(day, currency): int(value) for day, currency, _, value in groups}
-        self._store_factors({
-            key: (max(largest[key], self.stored.get(key, (0,))[0]), factor)
-            for key, factor in found.items()
-        })  # fmt: skip
+        for day, currency, _, largest in groups:
+            before = self.stored.get((day, currency))
+            self.largest[(day, currency)] = max(int(largest), before[0] if before else 0)
+        self._store_factors(found)
 
-    def _store_factors(self, factors: Mapping[Key, tuple[int, AnyFactor]]) -> None:
-        rows = [
-            {"day": day, "currency": currency, "largest_minor": largest,
-             "home_numerator": str(factor.to_home.numerator),
-             "home_denominator": str(factor.to_home.denominator),
-             "reporting_numerator": str(factor.to_reporting.numerator),
-             "reporting_denominator": str(factor.to_reporting.denominator)}
-            for (day, currency), (largest, factor) in factors.items()
-        ]  # fmt: skip
+    def _store_factors(self, factors: Mapping[Key, ConversionFactors]) -> None:
+        """The factors of these dates and currencies, with the rates behind them."""
+        rows = []
+        for (day, currency), factor in factors.items():
+            rates = RatesUsed.of(factor.rates)
+            rows.append({
+                "day": day, "currency": currency,
+                "largest_minor": self.largest.get((day, currency)) or self.stored[
+                    (day, currency)][0],
+                "home_numerator": str(factor.to_home.numerator),
+                "home_denominator": str(factor.to_home.denominator),
+                "reporting_numerator": str(factor.to_reporting.numerator),
+                "reporting_denominator": str(factor.to_reporting.denominator),
+                "rate_sources": LIST_SEPARATOR.join(rates.sources),
+                "rate_pairs": LIST_SEPARATOR.join(rates.pairs),
+                "first_rate_date": rates.first_date, "last_rate_date": rates.last_date,
+            })  # fmt: skip
         if not rows:
             return
         table = _FACTORS
@@ -282,15 +300,14 @@ class _Store:
                 func.sum(converted.reporting) * sign,
             ).group_by(Donation.campaign_id, Donation.donation_date, Donation.currency, method,
                        converted.band)  # fmt: skip
-            _add_into(connection, _CELLS, cells, CELL_KEYS, CELL_SUMS)
+            _add_with_all(connection, _CELLS, cells, CELL_KEYS, CELL_SUMS)
             named = converted.gifts.where(Donation.anonymous.is_(False),
                                           Donation.donor_id.is_not(None))  # fmt: skip
-            sums = (func.count() * sign, func.sum(converted.home) * sign,
-                    func.sum(converted.reporting) * sign)  # fmt: skip
-            for campaign in (Donation.campaign_id, literal(ALL)):
-                per_donor = named.add_columns(campaign, Donation.donor_id, *sums).group_by(
-                    campaign, Donation.donor_id)  # fmt: skip
-                _add_into(connection, _DONORS, per_donor, DONOR_KEYS, DONOR_SUMS)
+            per_donor = named.add_columns(
+                Donation.campaign_id, Donation.donor_id, func.count() * sign,
+                func.sum(converted.home) * sign, func.sum(converted.reporting) * sign,
+            ).group_by(Donation.campaign_id, Donation.donor_id)  # fmt: skip
+            _add_with_all(connection, _DONORS, per_donor, DONOR_KEYS, DONOR_SUMS)
 
     @contextmanager
     def _bulk(self, table: Table, gifts: ColumnElement[bool]) -> Iterator[None]:
@@ -321,10 +338,33 @@ def _insert(connection: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
+def _add_with_all(connection: Connection, table: Table, rows: Any, keys: list[str],
+                  sums: list[str]) -> None:  # fmt: skip
+    """Add the grouped `rows` (keys, campaign first, then sums) to `table`'s rows of the
+    same keys, and their totals over all campaigns to the rows of campaign ALL. The rows are
+    grouped once, into a temporary table, which is then grouped again without the campaign:
+    a few thousand rows where the gifts were a million."""
+    delta = Table(_DELTA, MetaData(), *(Column(name, table.c[name].type) for name in [
+        *keys, *sums]), prefixes=["TEMPORARY"])  # fmt: skip
+    delta.create(connection)
+    try:
+        connection.execute(insert(delta).from_select([*keys, *sums], rows))
+        _add_into(connection, table, select(*delta.c).where(true()), keys, sums)
+        others = [delta.c[key] for key in keys[1:]]
+        totals = (
+            select(literal(ALL), *others, *(func.sum(delta.c[name]) for name in sums))
+            .where(true())
+            .group_by(*others)
+        )
+        _add_into(connection, table, totals, keys, sums)
+    finally:
+        delta.drop(connection)
+
+
 def _add_into(connection: Connection, table: Table, rows: Any, keys: list[str], sums: list[str]
               ) -> None:  # fmt: skip
-    """INSERT the grouped `rows` (keys, then sums) into `table`, adding the sums to a row
-    already there."""
+    """INSERT `rows` (keys, then sums; one per key) into `table`, adding the sums to a row
+    already there. (The SELECT has a WHERE: SQLite would read ON CONFLICT as a join's ON.)"""
     statement = _insert(connection, table).from_select([*keys, *sums], rows)
     connection.execute(
         statement.on_conflict_do_update(
@@ -344,36 +384,63 @@ def stored_gathered(session: Session, context: CommandContext, campaign_id: int 
         return None
     if (state.donation_id, state.rate_id) != _latest(session):
         return None
-    of_campaign = SummaryCell.campaign_id == campaign_id if campaign_id is not None else true()
-    grouped = (SummaryCell.day, SummaryCell.currency, SummaryCell.method, SummaryCell.band)
-    cells = [
-        Cell(day, currency, None if method == NO_METHOD else method, int(band),
-             *(int(value) for value in sums))
-        for day, currency, method, band, *sums in session.execute(
-            select(*grouped, func.sum(SummaryCell.gifts), func.sum(SummaryCell.amount_minor),
-                   func.sum(SummaryCell.home_minor), func.sum(SummaryCell.reporting_minor),
-                   func.sum(SummaryCell.anonymous))
-            .where(of_campaign)
-            .group_by(*grouped)
-        )
-    ]  # fmt: skip
-    largest: dict[Key, int] = {
-        (day, currency): int(value)
-        for day, currency, value in session.execute(
-            select(SummaryFactor.day, SummaryFactor.currency, SummaryFactor.largest_minor)
-        )
-    }
-    keys = sorted({(cell.day, cell.currency) for cell in cells})
-    found = group_factors(session, context, [GiftGroup(day, currency, 0, largest[(day, currency)])
-                                             for day, currency in keys])  # fmt: skip
-    if found.gaps:
-        return None
-    count = sum(cell.gifts for cell in cells)
-    return Gathered(found.factors, cells, _donors(session, campaign_id),
-                    _median(session, campaign_id, cells, count, bounds))  # fmt: skip
+    campaign = campaign_id if campaign_id is not None else ALL
+    sums = _marginals(session.connection(), campaign)
+    return Gathered(_rates(session, campaign), sums, _donors(session, campaign),
+                    _median(session, campaign_id, sums, bounds))  # fmt: skip
 
 
-def _donors(session: Session, campaign_id: int | None) -> DonorTally:
+def _marginals(connection: Connection, campaign: int) -> Marginals:
+    """The campaign's sums by day, currency, method and band, each grouped in SQL from its
+    cells (Core rows: a few hundred, where the cells are thousands)."""
+    cell = _CELLS.c
+    of_campaign = cell.campaign_id == campaign
+
+    def grouped(key: Any, *extra: Any) -> list[Any]:
+        return list(connection.execute(
+            select(key, func.sum(cell.gifts), func.sum(cell.home_minor),
+                   func.sum(cell.reporting_minor), *extra)
+            .where(of_campaign).group_by(key)))  # fmt: skip
+
+    def sums(rows: list[Any]) -> dict[Any, Sums]:
+        return {key: Sums(int(gifts), int(home), int(reporting))
+                for key, gifts, home, reporting, *_ in rows}  # fmt: skip
+
+    currencies = grouped(cell.currency, func.sum(cell.amount_minor), func.sum(cell.anonymous))
+    methods = sums(grouped(cell.method))
+    return Marginals(
+        by_day=sums(grouped(cell.day)),
+        by_currency=sums(currencies),
+        amounts={row[0]: int(row[4]) for row in currencies},
+        by_method={None if key == NO_METHOD else key: line for key, line in methods.items()},
+        by_band={int(key): line for key, line in sums(grouped(cell.band)).items()},
+        anonymous=sum(int(row[5]) for row in currencies),
+    )
+
+
+def _rates(session: Session, campaign: int) -> RatesUsed:
+    """The rates behind the counted gifts, as noted with the factors of their dates."""
+    factor = _FACTORS.c
+    used = exists().where(_CELLS.c.campaign_id == campaign, _CELLS.c.day == factor.day,
+                          _CELLS.c.currency == factor.currency)  # fmt: skip
+    connection = session.connection()
+    first, last = connection.execute(
+        select(func.min(factor.first_rate_date), func.max(factor.last_rate_date)).where(used)
+    ).one()
+    named = connection.execute(
+        select(factor.rate_sources, factor.rate_pairs).where(used).distinct()
+    ).all()
+    return RatesUsed(
+        sources=tuple(sorted({source for sources, _ in named
+                              for source in sources.split(LIST_SEPARATOR) if source})),
+        first_date=first,
+        last_date=last,
+        pairs=tuple(sorted({pair for _, pairs in named
+                            for pair in pairs.split(LIST_SEPARATOR) if pair})),
+    )  # fmt: skip
+
+
+def _donors(session: Session, campaign: int) -> DonorTally:
     merges = merges_in_force()
     donor = func.coalesce(merges.c.into_donor_id, SummaryDonor.donor_id)
     per_donor = (
@@ -381,7 +448,7 @@ def _donors(session: Session, campaign_id: int | None) -> DonorTally:
                func.sum(SummaryDonor.home_minor).label("home"),
                func.sum(SummaryDonor.reporting_minor).label("reporting"))
         .outerjoin(merges, merges.c.merged_donor_id == SummaryDonor.donor_id)
-        .where(SummaryDonor.campaign_id == (campaign_id if campaign_id is not None else ALL))
+        .where(SummaryDonor.campaign_id == campaign)
         .group_by(donor)
         .subquery()
     )  # fmt: skip
@@ -394,15 +461,17 @@ def _donors(session: Session, campaign_id: int | None) -> DonorTally:
     return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
 
 
-def _median(session: Session, campaign_id: int | None, cells: list[Cell], count: int,
-            bounds: list[int]) -> int | None:  # fmt: skip
+def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: list[int]
+            ) -> int | None:  # fmt: skip
     """The middle gift(s) by home value: the size bands say which band holds them and where,
     and one index seek from the band's lowest value finds them."""
+    count = sums.gifts
     if not count:
         return None
     lows = [0, *bounds]
     middle: list[int] = []
-    for band, offsets in sorted(middle_offsets(cells, count).items()):
+    per_band = {band: line.gifts for band, line in sums.by_band.items()}
+    for band, offsets in sorted(middle_offsets(per_band, count).items()):
         query = select(SummaryGift.home_minor).where(SummaryGift.home_minor >= lows[band])
         if campaign_id is not None:
             query = query.where(SummaryGift.campaign_id == campaign_id)

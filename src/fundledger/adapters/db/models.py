@@ -274,7 +274,7 @@ class SummaryState(Base):
 
 class SummaryFactor(Base):
     """The conversion factors the stored values were computed with, per (date, currency) of
-    the gifts, as exact fractions in decimal text; and the largest gift of each."""
+    the gifts, as exact fractions in decimal text; the largest gift of each; the rates."""
 
     __tablename__ = "summary_factor"
 
@@ -285,11 +285,16 @@ class SummaryFactor(Base):
     home_denominator: Mapped[str] = mapped_column(Text)
     reporting_numerator: Mapped[str] = mapped_column(Text)
     reporting_denominator: Mapped[str] = mapped_column(Text)
+    # The rates in force behind the factors: sources and pairs one per line, their dates.
+    rate_sources: Mapped[str] = mapped_column(Text)
+    rate_pairs: Mapped[str] = mapped_column(Text)
+    first_rate_date: Mapped[date | None] = mapped_column(Date)
+    last_rate_date: Mapped[date | None] = mapped_column(Date)
 
 
 class SummaryCell(Base):
-    """Counted gifts of one campaign, date, currency, payment method ('' when not recorded)
-    and size band: how many, how many anonymous, and their sums."""
+    """Counted gifts of one campaign (campaign 0: of all), date, currency, payment method (''
+    when not recorded) and size band: how many, how many anonymous, and their sums."""
 
     __tablename__ = "summary_cell"
 

@@ -16,6 +16,7 @@ from fundledger.adapters.db.models import (
     Donor,
     ExchangeRate,
     SummaryCell,
+    SummaryFactor,
     SummaryGift,
     SummaryState,
 )
@@ -32,7 +33,7 @@ from fundledger.services.rates import add_rate
 from fundledger.services.reports import campaign_summary
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings, set_setting
 from fundledger.services.summary_parts import size_bounds
-from fundledger.services.summary_store import refresh, stored_gathered
+from fundledger.services.summary_store import refresh, stored_gathered, verify
 from tests.ledger_helpers import run
 
 SLUGS = ("north", "south", "east")
@@ -140,7 +141,7 @@ def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger:
         thursday = dict(session.execute(  # the latest of each: corrections come later
             select(ExchangeRate.base, ExchangeRate.rate)
             .where(ExchangeRate.rate_date == friday - timedelta(days=1))
-            .order_by(ExchangeRate.id)).tuples().all())  # fmt: skip
+            .order_by(ExchangeRate.id)).all())  # fmt: skip
     for base, value in thursday.items():
         rate = Rate(friday, base, "ILS", value, "ECB")
         run(ledger, lambda s, c, rate=rate: add_rate(s, c, rate))
@@ -212,3 +213,40 @@ def test_emptied_stored_summaries_are_built_again(ledger: Engine) -> None:
         session.execute(update(SummaryCell).values(gifts=SummaryCell.gifts + 1))  # stale
     assert _refresh(ledger)
     _both_ways(ledger)
+
+
+def test_check_finds_stored_rows_that_disagree_with_the_gifts(ledger: Engine) -> None:
+    ids = _gifts(ledger, 80, seed=10)
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=ids[0], reason="x"))
+    assert _refresh(ledger)
+    with transaction(ledger) as session:
+        assert verify(session, _context(session)) == ([], [])
+    with transaction(ledger, write=True) as session:
+        session.execute(
+            update(SummaryCell).where(SummaryCell.campaign_id == 2, SummaryCell.band == 0)
+            .values(home_minor=SummaryCell.home_minor + 1)
+        )  # fmt: skip
+        session.execute(delete(SummaryGift).where(SummaryGift.donation_id == ids[1]))
+        session.execute(update(SummaryFactor).where(SummaryFactor.currency == "USD")
+                        .values(rate_sources="ECB"))  # fmt: skip
+    with transaction(ledger) as session:
+        problems, _ = verify(session, _context(session))
+    assert any(problem.startswith("summary_cell row (campaign_id 2,") and "band 0)" in problem
+               for problem in problems)  # fmt: skip
+    assert f"summary_gift row (donation_id {ids[1]}) does not agree with the gifts" in problems
+    assert any(problem.startswith("summary_factor row (") and ", USD) does not agree" in problem
+               for problem in problems)  # fmt: skip
+    assert not any("summary_donor" in problem for problem in problems)
+
+
+def test_check_notes_stored_summaries_behind_the_ledger(ledger: Engine) -> None:
+    with transaction(ledger) as session:
+        assert verify(session, _context(session)).notes == [
+            "no stored summaries yet: the next report builds them"]  # fmt: skip
+    _gifts(ledger, 5, seed=11)
+    assert _refresh(ledger)
+    _gifts(ledger, 1, seed=12)
+    with transaction(ledger) as session:
+        problems, notes = verify(session, _context(session))
+    assert problems == []
+    assert notes[0].startswith("the stored summaries include donations up to #")

@@ -29,6 +29,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CHAIN_HEADS, CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import ReceiptDocument, ReceiptNumber
+from fundledger.services.summary_store import verify as verify_stored
 
 MOST_PROBLEMS_LISTED = 50  # per check: the rest are counted
 MOST_GAPS_LISTED = 10  # days and currencies waiting for a rate, named one by one
@@ -69,7 +70,22 @@ def check_ledger(session: Session, context: CommandContext) -> list[CheckResult]
         _receipts(session),
         _chains(session),
         _rates(session, context),
+        _summaries(session, context),
     ]
+
+
+def _summaries(session: Session, context: CommandContext) -> CheckResult:
+    result = CheckResult("summaries", "the stored summaries reports read agree with the gifts "
+                         "and rates (they are derived: a report can build them again)")  # fmt: skip
+    try:
+        verdict = verify_stored(session, context)
+    except FundledgerError as error:  # a gift without a rate: the rates check names it
+        result.notes.append(f"not compared: {error}")
+        return result
+    for problem in verdict.problems:
+        result.problem(problem)
+    result.notes.extend(verdict.notes)
+    return result
 
 
 def _schema(connection: Connection) -> CheckResult:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Column,
@@ -119,15 +119,23 @@ def refresh(engine: Engine, context_of: Callable[[Session], CommandContext]) -> 
     `context_of(session)` gives the command's context under the ledger's settings."""
     try:
         with transaction(engine, write=True) as session:
-            bring_up_to_date(session, context_of(session))
+            bulk = bring_up_to_date(session, context_of(session))
     except (FundledgerError, OperationalError):
         return False
+    if bulk and engine.dialect.name == "postgresql":
+        # PostgreSQL's bulk-load advice: statistics for the planner, and a visibility map so
+        # that reading an index in order (the median) needs no visit to the table: 0.17 s
+        # instead of 0.02 s over 1M values. VACUUM runs outside a transaction.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in (_GIFTS, _DONORS, _CELLS):
+                connection.exec_driver_sql(f"VACUUM (ANALYZE) {table.name}")
     return True
 
 
 def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int] | None = None
-                     ) -> None:  # fmt: skip
-    """Add to the stored summaries what the ledger holds beyond them (see the module)."""
+                     ) -> bool:  # fmt: skip
+    """Add to the stored summaries what the ledger holds beyond them (see the module). True
+    when that was many gifts at once."""
     connection = session.connection()
     # Writers of gifts and rates hold the chains until they commit: holding them too, this
     # transaction sees no write half done and none commits under it.
@@ -144,7 +152,7 @@ def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int
         session.flush()
     latest_donation, latest_rate = _latest(session)
     if (state.donation_id, state.rate_id) == (latest_donation, latest_rate):
-        return
+        return False
     bounds = bounds if bounds is not None else size_bounds(context.settings.home_currency)
     store = _Store(session, context, bounds, state.donation_id)
     with sorting_in_threads(connection):
@@ -155,6 +163,15 @@ def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int
         store.drop_empty_rows()
     state.donation_id, state.rate_id = latest_donation, latest_rate
     session.flush()
+    return store.bulk
+
+
+class _Tables(NamedTuple):
+    """Where a `_Store` writes: the stored summaries, or scratch copies that `check` fills."""
+
+    cells: Table
+    donors: Table
+    gifts: Table
 
 
 class _Store:
@@ -162,14 +179,18 @@ class _Store:
     hold) and beyond it."""
 
     def __init__(self, session: Session, context: CommandContext, bounds: list[int],
-                 included: int) -> None:  # fmt: skip
+                 included: int, tables: _Tables | None = None) -> None:  # fmt: skip
         self.session = session
+        self.tables = tables or _Tables(_CELLS, _DONORS, _GIFTS)
+        self.scratch = tables is not None  # then summary_factor is left as it is
+        self.found: dict[Key, ConversionFactors] = {}  # the factors of the gifts added
         self.context = context
         self.bounds = bounds
         self.included = included
         self.stored = self._stored_factors()
         self.largest: dict[Key, int] = {}  # the largest gift of a date, where new gifts raise it
         self.took_out = False
+        self.bulk = False  # whether indexes were built again after many rows
 
     def _stored_factors(self) -> dict[Key, tuple[int, Factor]]:
         rows = self.session.execute(select(SummaryFactor)).scalars()
@@ -236,6 +257,7 @@ class _Store:
              for day, currency, count, largest in groups],
         ).require_complete()  # fmt: skip
         self._apply(found, new_gifts, +1)
+        self.found.update(found)
         for day, currency, _, largest in groups:
             before = self.stored.get((day, currency))
             self.largest[(day, currency)] = max(int(largest), before[0] if before else 0)
@@ -243,6 +265,8 @@ class _Store:
 
     def _store_factors(self, factors: Mapping[Key, ConversionFactors]) -> None:
         """The factors of these dates and currencies, with the rates behind them."""
+        if self.scratch:
+            return
         rows = []
         for (day, currency), factor in factors.items():
             rates = RatesUsed.of(factor.rates)
@@ -279,9 +303,9 @@ class _Store:
         with factor_table(self.session, factors, self.bounds) as factor:
             converted = Converted(factor, gifts, self.bounds)
             if sign > 0:
-                with self._bulk(_GIFTS, gifts):
+                with self._bulk(self.tables.gifts, gifts):
                     self.session.execute(
-                        _GIFTS.insert().from_select(
+                        self.tables.gifts.insert().from_select(
                             ["donation_id", "campaign_id", "home_minor"],
                             converted.gifts.add_columns(Donation.id, Donation.campaign_id,
                                                         converted.home),
@@ -289,7 +313,8 @@ class _Store:
                     )  # fmt: skip
             else:
                 self.took_out = True
-                self.session.execute(delete(SummaryGift).where(SummaryGift.donation_id.in_(
+                table = self.tables.gifts
+                self.session.execute(delete(table).where(table.c.donation_id.in_(
                     converted.gifts.add_columns(Donation.id))))  # fmt: skip
             method = func.coalesce(Donation.method, NO_METHOD)
             cells = converted.gifts.add_columns(
@@ -300,14 +325,14 @@ class _Store:
                 func.sum(converted.reporting) * sign,
             ).group_by(Donation.campaign_id, Donation.donation_date, Donation.currency, method,
                        converted.band)  # fmt: skip
-            _add_with_all(connection, _CELLS, cells, CELL_KEYS, CELL_SUMS)
+            _add_with_all(connection, self.tables.cells, cells, CELL_KEYS, CELL_SUMS)
             named = converted.gifts.where(Donation.anonymous.is_(False),
                                           Donation.donor_id.is_not(None))  # fmt: skip
             per_donor = named.add_columns(
                 Donation.campaign_id, Donation.donor_id, func.count() * sign,
                 func.sum(converted.home) * sign, func.sum(converted.reporting) * sign,
             ).group_by(Donation.campaign_id, Donation.donor_id)  # fmt: skip
-            _add_with_all(connection, _DONORS, per_donor, DONOR_KEYS, DONOR_SUMS)
+            _add_with_all(connection, self.tables.donors, per_donor, DONOR_KEYS, DONOR_SUMS)
 
     @contextmanager
     def _bulk(self, table: Table, gifts: ColumnElement[bool]) -> Iterator[None]:
@@ -320,6 +345,7 @@ class _Store:
             )
         )
         indexes = list(table.indexes) if many == BULK_ROWS else []
+        self.bulk = self.bulk or bool(indexes)
         connection = self.session.connection()
         for index in indexes:
             index.drop(connection)
@@ -329,8 +355,8 @@ class _Store:
 
     def drop_empty_rows(self) -> None:
         if self.took_out:
-            self.session.execute(delete(SummaryCell).where(SummaryCell.gifts == 0))
-            self.session.execute(delete(SummaryDonor).where(SummaryDonor.gifts == 0))
+            for table in (self.tables.cells, self.tables.donors):
+                self.session.execute(delete(table).where(table.c.gifts == 0))
 
 
 def _insert(connection: Connection, table: Table) -> Any:
@@ -482,3 +508,86 @@ def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: 
             )
         )
     return divide_round_half_up(sum(middle), len(middle))
+
+
+class Verdict(NamedTuple):
+    """What `verify` found: rows of the stored summaries that disagree with the gifts and
+    rates (problems), and what is worth knowing (notes)."""
+
+    problems: list[str]
+    notes: list[str]
+
+
+MOST_ROWS_NAMED = 20
+
+
+def verify(session: Session, context: CommandContext) -> Verdict:
+    """The stored summaries against the gifts and rates: built again from scratch into
+    temporary tables, in this (read-only) transaction, and compared row by row."""
+    state = session.get(SummaryState, STATE_ID)
+    if state is None:
+        return Verdict([], ["no stored summaries yet: the next report builds them"])
+    rules = _rules(context)
+    if (state.home_currency, state.reporting_currency, state.max_rate_age_days) != rules:
+        return Verdict([], ["the stored summaries follow earlier settings: the next report "
+                            "builds them again"])  # fmt: skip
+    latest_donation, latest_rate = _latest(session)
+    if (state.donation_id, state.rate_id) != (latest_donation, latest_rate):
+        return Verdict([], [f"the stored summaries include donations up to #{state.donation_id}"
+                            f" and rates up to #{state.rate_id}: the next report adds the rest, "
+                            "and they are compared with the gifts then"])  # fmt: skip
+    connection = session.connection()
+    scratch = _Tables(*(_scratch(table) for table in (_CELLS, _DONORS, _GIFTS)))
+    for table in scratch:
+        table.create(connection)
+    try:
+        bounds = size_bounds(context.settings.home_currency)
+        store = _Store(session, context, bounds, 0, scratch)
+        with sorting_in_threads(connection):
+            store.add_new_gifts(latest_donation)
+        problems = [*_factor_differences(session, context, store.found),
+                    *(difference for stored, expected in zip((_CELLS, _DONORS, _GIFTS), scratch,
+                                                             strict=True)
+                      for difference in _differences(connection, stored, expected))]  # fmt: skip
+    finally:
+        for table in scratch:
+            table.drop(connection)
+    return Verdict(problems, [])
+
+
+def _scratch(table: Table) -> Table:
+    return Table(f"fundledger_expected_{table.name}", MetaData(),
+                 *(Column(column.name, column.type, primary_key=column.primary_key)
+                   for column in table.c), prefixes=["TEMPORARY"])  # fmt: skip
+
+
+def _differences(connection: Connection, stored: Table, expected: Table) -> Iterator[str]:
+    """Each key whose row is not the same in both tables, named."""
+    keys = [column.name for column in stored.primary_key.columns]
+    found: set[tuple[Any, ...]] = set()
+    for one, other in ((stored, expected), (expected, stored)):
+        rows = connection.execute(
+            select(*one.c).except_(select(*other.c)).limit(MOST_ROWS_NAMED)
+        ).mappings()
+        found.update(tuple(row[key] for key in keys) for row in rows)
+    for key in sorted(found, key=str)[:MOST_ROWS_NAMED]:
+        shown = ", ".join(f"{name} {value}" for name, value in zip(keys, key, strict=True))
+        yield f"{stored.name} row ({shown}) does not agree with the gifts"
+
+
+def _factor_differences(session: Session, context: CommandContext,
+                        expected: Mapping[Key, ConversionFactors]) -> Iterator[str]:  # fmt: skip
+    for row in session.scalars(select(SummaryFactor)):
+        factor = expected.get((row.day, row.currency))
+        if factor is None:
+            continue  # a date whose gifts were all reversed: its factor is not used
+        rates = RatesUsed.of(factor.rates)
+        if (row.home_numerator, row.home_denominator, row.reporting_numerator,
+                row.reporting_denominator, row.rate_sources, row.rate_pairs,
+                row.first_rate_date, row.last_rate_date) != (
+                str(factor.to_home.numerator), str(factor.to_home.denominator),
+                str(factor.to_reporting.numerator), str(factor.to_reporting.denominator),
+                LIST_SEPARATOR.join(rates.sources), LIST_SEPARATOR.join(rates.pairs),
+                rates.first_date, rates.last_date):  # fmt: skip
+            yield (f"summary_factor row ({row.day.isoformat()}, {row.currency}) does not "
+                   "agree with the rates in force")  # fmt: skip

@@ -196,7 +196,9 @@ def test_the_first_refresh_of_many_gifts_builds_the_values_index_after(
     """Over BULK_ROWS gifts at once: indexes dropped and built again, and still right."""
     monkeypatch.setattr(summary_store, "BULK_ROWS", 50)
     _gifts(ledger, 120, seed=8)
-    assert _refresh(ledger)
+    announced: list[int] = []
+    assert refresh(ledger, _context, announced.append)
+    assert announced == [120]
     _both_ways(ledger)
     with ledger.connect() as connection:
         assert inspect(connection).get_indexes("summary_gift")

@@ -96,7 +96,7 @@ def campaign(
         return summary, current_settings(session), context.settings.max_rate_age_days
 
     # The stored summaries first, in a transaction of their own: the report itself only reads.
-    refresh(ledger.engine(), ledger.context)
+    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
     summary, organisation, max_rate_age_days = ledger.run(work)
     locale = report_locale(organisation, locale)
     reader = Reader.for_locale(locale)
@@ -127,3 +127,8 @@ def campaign(
     with writing(output) as temporary:
         temporary.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output}.", err=True)
+
+
+def _announce_summaries(gifts: int) -> None:
+    click.echo(f"Adding {gifts:,} gifts to the stored summaries (once; later reports read "
+               "them)...", err=True)  # fmt: skip

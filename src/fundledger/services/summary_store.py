@@ -26,11 +26,15 @@ from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ColumnElement,
     Connection,
+    Date,
     Engine,
+    Integer,
     MetaData,
+    String,
     Table,
     and_,
     case,
@@ -90,6 +94,7 @@ DONOR_KEYS = ["campaign_id", "donor_id"]
 DONOR_SUMS = ["gifts", "home_minor", "reporting_minor"]
 BULK_ROWS = 50_000  # rows added at once from which indexes are built after, not kept up
 _DELTA = "fundledger_summary_delta"
+_VALUES = "fundledger_summary_values"
 _CELLS = cast(Table, SummaryCell.__table__)
 _DONORS = cast(Table, SummaryDonor.__table__)
 _GIFTS = cast(Table, SummaryGift.__table__)
@@ -112,14 +117,19 @@ def _latest(session: Session) -> tuple[int, int]:
     return int(donation), int(rate)
 
 
-def refresh(engine: Engine, context_of: Callable[[Session], CommandContext]) -> bool:
+def refresh(
+    engine: Engine,
+    context_of: Callable[[Session], CommandContext],
+    announce: Callable[[int], None] | None = None,
+) -> bool:
     """Bring the stored summaries up to date in a transaction of their own; False when they
     cannot be (a gift without a rate in force, a ledger this process may not write): the
     report then computes from the gifts, and says what is wrong if anything is.
-    `context_of(session)` gives the command's context under the ledger's settings."""
+    `context_of(session)` gives the command's context under the ledger's settings;
+    `announce(gifts)` is told first when many gifts are to be added (BULK_ROWS or more)."""
     try:
         with transaction(engine, write=True) as session:
-            bulk = bring_up_to_date(session, context_of(session))
+            bulk = bring_up_to_date(session, context_of(session), announce=announce)
     except (FundledgerError, OperationalError):
         return False
     if bulk and engine.dialect.name == "postgresql":
@@ -132,8 +142,12 @@ def refresh(engine: Engine, context_of: Callable[[Session], CommandContext]) -> 
     return True
 
 
-def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int] | None = None
-                     ) -> bool:  # fmt: skip
+def bring_up_to_date(
+    session: Session,
+    context: CommandContext,
+    bounds: list[int] | None = None,
+    announce: Callable[[int], None] | None = None,
+) -> bool:
     """Add to the stored summaries what the ledger holds beyond them (see the module). True
     when that was many gifts at once."""
     connection = session.connection()
@@ -144,8 +158,7 @@ def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int
     state = session.get(SummaryState, STATE_ID, with_for_update=True)
     if state is None or (state.home_currency, state.reporting_currency,
                          state.max_rate_age_days) != rules:  # fmt: skip
-        for model in (SummaryGift, SummaryDonor, SummaryCell, SummaryFactor, SummaryState):
-            session.execute(delete(model))
+        _empty(connection)
         state = SummaryState(id=STATE_ID, donation_id=0, rate_id=0, home_currency=rules[0],
                              reporting_currency=rules[1], max_rate_age_days=rules[2])  # fmt: skip
         session.add(state)
@@ -153,6 +166,8 @@ def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int
     latest_donation, latest_rate = _latest(session)
     if (state.donation_id, state.rate_id) == (latest_donation, latest_rate):
         return False
+    if announce is not None and latest_donation - state.donation_id >= BULK_ROWS:
+        announce(latest_donation - state.donation_id)
     bounds = bounds if bounds is not None else size_bounds(context.settings.home_currency)
     store = _Store(session, context, bounds, state.donation_id)
     with sorting_in_threads(connection):
@@ -164,6 +179,18 @@ def bring_up_to_date(session: Session, context: CommandContext, bounds: list[int
     state.donation_id, state.rate_id = latest_donation, latest_rate
     session.flush()
     return store.bulk
+
+
+def _empty(connection: Connection) -> None:
+    """Every stored summary gone, to be built again. PostgreSQL's TRUNCATE leaves no dead rows
+    for the rebuild's inserts to step over (its DELETE does: a 1M rebuild took 9.6 s, not
+    7.8); it is transactional there, and SQLite's unqualified DELETE is its own truncate."""
+    tables = [_GIFTS, _DONORS, _CELLS, _FACTORS, cast(Table, SummaryState.__table__)]
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(table.name for table in tables)}")
+        return
+    for table in tables:
+        connection.execute(delete(table))
 
 
 class _Tables(NamedTuple):
@@ -184,6 +211,9 @@ class _Store:
         self.tables = tables or _Tables(_CELLS, _DONORS, _GIFTS)
         self.scratch = tables is not None  # then summary_factor is left as it is
         self.found: dict[Key, ConversionFactors] = {}  # the factors of the gifts added
+        # A ledger without reversals counts every gift: no look-up for a reversal per gift.
+        any_reversal = select(Donation.id).where(Donation.reverses_id.is_not(None)).limit(1)
+        self.counted = counted_donations() if session.scalar(any_reversal) else true()
         self.context = context
         self.bounds = bounds
         self.included = included
@@ -235,13 +265,13 @@ class _Store:
             if (after.to_home, after.to_reporting) != tuple(before):
                 old[key], new[key] = before, after
         if new:
-            included = and_(Donation.id <= self.included, counted_donations())
+            included = and_(Donation.id <= self.included, self.counted)
             self._apply(old, included, -1)
             self._apply(new, included, +1)
         self._store_factors(found.factors)
 
     def add_new_gifts(self, latest: int) -> None:
-        new_gifts = and_(Donation.id > self.included, Donation.id <= latest, counted_donations())
+        new_gifts = and_(Donation.id > self.included, Donation.id <= latest, self.counted)
         groups = self.session.execute(
             select(Donation.donation_date, Donation.currency, func.count(),
                    func.max(Donation.amount_minor))
@@ -298,41 +328,58 @@ class _Store:
     def _apply(self, factors: Mapping[Key, AnyFactor], gifts: ColumnElement[bool], sign: int
                ) -> None:  # fmt: skip
         """Add (sign 1) or take out (sign -1) the `gifts` valued at `factors` (only gifts of
-        the dates and currencies there)."""
+        the dates and currencies there). Each gift is converted once, into a temporary table
+        of values, which the three sums then read: converting in each of them, and grouping
+        rows that carry the factors along, cost more (1M gifts, SQLite: 6.7 s, now 5.4 s)."""
         connection = self.session.connection()
+        values = _values_table()
         with factor_table(self.session, factors, self.bounds) as factor:
             converted = Converted(factor, gifts, self.bounds)
-            if sign > 0:
-                with self._bulk(self.tables.gifts, gifts):
-                    self.session.execute(
-                        self.tables.gifts.insert().from_select(
-                            ["donation_id", "campaign_id", "home_minor"],
-                            converted.gifts.add_columns(Donation.id, Donation.campaign_id,
-                                                        converted.home),
-                        )
-                    )  # fmt: skip
-            else:
-                self.took_out = True
-                table = self.tables.gifts
-                self.session.execute(delete(table).where(table.c.donation_id.in_(
-                    converted.gifts.add_columns(Donation.id))))  # fmt: skip
-            method = func.coalesce(Donation.method, NO_METHOD)
-            cells = converted.gifts.add_columns(
-                Donation.campaign_id, Donation.donation_date, Donation.currency, method,
-                converted.band, func.count() * sign,
-                func.sum(case((Donation.anonymous.is_(True), 1), else_=0)) * sign,
-                func.sum(Donation.amount_minor) * sign, func.sum(converted.home) * sign,
-                func.sum(converted.reporting) * sign,
-            ).group_by(Donation.campaign_id, Donation.donation_date, Donation.currency, method,
-                       converted.band)  # fmt: skip
-            _add_with_all(connection, self.tables.cells, cells, CELL_KEYS, CELL_SUMS)
-            named = converted.gifts.where(Donation.anonymous.is_(False),
-                                          Donation.donor_id.is_not(None))  # fmt: skip
-            per_donor = named.add_columns(
-                Donation.campaign_id, Donation.donor_id, func.count() * sign,
-                func.sum(converted.home) * sign, func.sum(converted.reporting) * sign,
-            ).group_by(Donation.campaign_id, Donation.donor_id)  # fmt: skip
-            _add_with_all(connection, self.tables.donors, per_donor, DONOR_KEYS, DONOR_SUMS)
+            values.create(connection)
+            try:
+                connection.execute(insert(values).from_select(
+                    [column.name for column in values.c],
+                    converted.gifts.add_columns(
+                        Donation.id, Donation.campaign_id, Donation.donor_id,
+                        Donation.donation_date, Donation.currency,
+                        func.coalesce(Donation.method, NO_METHOD),
+                        case((Donation.anonymous.is_(True), 1), else_=0), Donation.amount_minor,
+                        converted.home, converted.reporting,
+                    ),
+                ))  # fmt: skip
+                self._apply_values(values, gifts, sign)
+            finally:
+                values.drop(connection)
+
+    def _apply_values(self, values: Table, gifts: ColumnElement[bool], sign: int) -> None:
+        connection = self.session.connection()
+        value = values.c
+        if sign > 0:
+            with self._bulk(self.tables.gifts, gifts):
+                connection.execute(self.tables.gifts.insert().from_select(
+                    ["donation_id", "campaign_id", "home_minor"],
+                    select(value.id, value.campaign_id, value.home_minor)))  # fmt: skip
+        else:
+            self.took_out = True
+            table = self.tables.gifts
+            connection.execute(delete(table).where(table.c.donation_id.in_(select(value.id))))
+        band = sum(
+            (case((value.home_minor >= bound, 1), else_=0) for bound in self.bounds), literal(0)
+        )
+        keys = (value.campaign_id, value.day, value.currency, value.method, band)
+        cells = select(
+            *keys, func.count() * sign, func.sum(value.anonymous) * sign,
+            func.sum(value.amount_minor) * sign, func.sum(value.home_minor) * sign,
+            func.sum(value.reporting_minor) * sign,
+        ).group_by(*keys)  # fmt: skip
+        _add_with_all(connection, self.tables.cells, cells, CELL_KEYS, CELL_SUMS)
+        per_donor = (
+            select(value.campaign_id, value.donor_id, func.count() * sign,
+                   func.sum(value.home_minor) * sign, func.sum(value.reporting_minor) * sign)
+            .where(value.anonymous == 0, value.donor_id.is_not(None))
+            .group_by(value.campaign_id, value.donor_id)
+        )  # fmt: skip
+        _add_with_all(connection, self.tables.donors, per_donor, DONOR_KEYS, DONOR_SUMS)
 
     @contextmanager
     def _bulk(self, table: Table, gifts: ColumnElement[bool]) -> Iterator[None]:
@@ -362,6 +409,18 @@ class _Store:
 def _insert(connection: Connection, table: Table) -> Any:
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+def _values_table() -> Table:
+    """Gifts with their home and reporting values, for one step of a `_Store`."""
+    return Table(
+        _VALUES, MetaData(),
+        Column("id", BigInteger), Column("campaign_id", BigInteger),
+        Column("donor_id", BigInteger), Column("day", Date), Column("currency", String(3)),
+        Column("method", String(32)), Column("anonymous", Integer),
+        *(Column(name, BigInteger) for name in ("amount_minor", "home_minor", "reporting_minor")),
+        prefixes=["TEMPORARY"],
+    )  # fmt: skip
 
 
 def _add_with_all(connection: Connection, table: Table, rows: Any, keys: list[str],

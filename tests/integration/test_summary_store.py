@@ -4,6 +4,7 @@ of write: gifts, reversals, corrected rates, donor merges, changed rule settings
 from __future__ import annotations
 
 import random
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.engine import transaction
 from fundledger.adapters.db.models import (
     Donor,
@@ -252,3 +254,21 @@ def test_check_notes_stored_summaries_behind_the_ledger(ledger: Engine) -> None:
         problems, notes = verify(session, _context(session))
     assert problems == []
     assert notes[0].startswith("the stored summaries include donations up to #")
+
+
+def test_a_report_during_another_write_does_not_wait_for_it(ledger: Engine) -> None:
+    _gifts(ledger, 30, seed=13)
+    assert _refresh(ledger)
+    _gifts(ledger, 5, seed=14)  # committed, not yet in the stored summaries
+    with transaction(ledger, write=True) as writer:
+        hold_chains(writer.connection())  # a long import at work (on SQLite: the write lock)
+        started = time.monotonic()
+        assert not _refresh(ledger)
+        assert time.monotonic() - started < 2
+        with transaction(ledger) as session:
+            context = _context(session)
+            bounds = size_bounds(context.settings.home_currency)
+            assert stored_gathered(session, context, None, bounds) is None
+            assert campaign_summary(session, context, None).donation_count == 35
+    assert _refresh(ledger)
+    _both_ways(ledger)

@@ -60,6 +60,7 @@ from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, gift_factors, group_factors
 from fundledger.services.summary_parts import (
     SIZE_BOUNDS,
+    TOP_DONORS,
     Cell,
     Converted,
     DonorSum,
@@ -85,7 +86,6 @@ PER_GIFT_METHOD = (
 )
 
 
-TOP_DONORS = 10
 ALL_CAMPAIGNS = "All campaigns"  # the name of the summary of all campaigns together
 
 

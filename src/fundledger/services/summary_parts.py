@@ -27,6 +27,7 @@ from fundledger.domain.money import minor_unit_digits
 from fundledger.domain.rates import ConversionFactors, RateInForce
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
+TOP_DONORS = 10  # the honour roll's length
 
 
 def size_bounds(home_currency: str) -> list[int]:

@@ -3,8 +3,9 @@ the rates (models `Summary*`), so that a report reads a few thousand rows, not e
 
 How they stay exact. `summary_state` says what they include: every donation up to an id and
 every rate up to an id, under the ledger's rule settings. Donations and rates only ever grow
-(append-only: a reversal or a corrected rate is a new row, with a larger id), so what they lack
-is exactly the rows past those ids. `bring_up_to_date` adds it, in a write transaction of its
+(append-only: a reversal or a corrected rate is a new row, with a larger id; their writers hold
+the chains until they commit, so rows are committed in the order of their ids), so what they
+lack is exactly the rows past those ids. `bring_up_to_date` adds it, in a write transaction of its
 own before a report: gifts reversed since are taken out with the very values they came in
 with (the factors those were computed with are kept in `summary_factor`), dates whose rate in
 force changed are taken out at their old factors and put back at the new, and new gifts come
@@ -50,7 +51,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from fundledger.adapters.db.chain import hold_chains
+from fundledger.adapters.db.chain import try_hold_chains
 from fundledger.adapters.db.engine import sorting_in_threads, transaction
 from fundledger.adapters.db.models import (
     Donation,
@@ -68,6 +69,7 @@ from fundledger.domain.rates import ConversionFactors
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, group_factors
 from fundledger.services.summary_parts import (
+    TOP_DONORS,
     AnyFactor,
     Converted,
     DonorSum,
@@ -83,8 +85,7 @@ from fundledger.services.summary_parts import (
 )
 
 STATE_ID = 1
-TOP_DONORS = 10
-ALL = 0  # summary_donor's campaign for the donors of all campaigns together
+ALL = 0  # the campaign of summary_cell's and summary_donor's rows for all campaigns together
 LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
 NO_METHOD = ""  # summary_cell's method for gifts whose method was not recorded
 Key = tuple[date, str]  # donation date, currency
@@ -128,9 +129,11 @@ def refresh(
     `context_of(session)` gives the command's context under the ledger's settings;
     `announce(gifts)` is told first when many gifts are to be added (BULK_ROWS or more)."""
     try:
-        with transaction(engine, write=True) as session:
+        # Never waiting for a writer: a report during a long import reads its snapshot, from
+        # the stored summaries if they hold it, else from the gifts.
+        with transaction(engine, write=True, wait=False) as session:
             bulk = bring_up_to_date(session, context_of(session), announce=announce)
-    except (FundledgerError, OperationalError):
+    except (FundledgerError, OperationalError, _WriterAtWork):
         return False
     if bulk and engine.dialect.name == "postgresql":
         # PostgreSQL's bulk-load advice: statistics for the planner, and a visibility map so
@@ -153,7 +156,8 @@ def bring_up_to_date(
     connection = session.connection()
     # Writers of gifts and rates hold the chains until they commit: holding them too, this
     # transaction sees no write half done and none commits under it.
-    hold_chains(connection)
+    if not try_hold_chains(connection):
+        raise _WriterAtWork
     rules = _rules(context)
     state = session.get(SummaryState, STATE_ID, with_for_update=True)
     if state is None or (state.home_currency, state.reporting_currency,
@@ -179,6 +183,10 @@ def bring_up_to_date(
     state.donation_id, state.rate_id = latest_donation, latest_rate
     session.flush()
     return store.bulk
+
+
+class _WriterAtWork(Exception):
+    """Another transaction holds the chains: the stored summaries wait for the next report."""
 
 
 def _empty(connection: Connection) -> None:

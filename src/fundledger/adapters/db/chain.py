@@ -72,6 +72,18 @@ def hold_chains(connection: Connection) -> None:
         connection.info[_HELD] = True
 
 
+def try_hold_chains(connection: Connection) -> bool:
+    """Hold the chains as `hold_chains` does, if no other transaction holds them now; False
+    (and nothing held) if one does."""
+    if connection.dialect.name == "postgresql" and not connection.info.get(_HELD):
+        held = connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                 {"key": CHAIN_LOCK})  # fmt: skip
+        if not held:
+            return False
+        connection.info[_HELD] = True
+    return True
+
+
 def _chain_head(connection: Connection, table: Table) -> str:
     """The last hash of `table`'s chain, with the chains held until the transaction ends."""
     heads: dict[str, str] = connection.info.setdefault(_HEADS, {})

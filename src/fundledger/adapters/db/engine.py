@@ -17,6 +17,7 @@ from fundledger.adapters.db.sql_money import register_sqlite_functions
 DEFAULT_DATABASE_URL = "sqlite:///fundledger.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_BEGIN_OPTION = "fundledger_sqlite_begin"
+SQLITE_BUSY_OPTION = "fundledger_sqlite_busy_ms"  # how long BEGIN waits for another writer
 SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_SORT_THREADS = min(os.cpu_count() or 1, 4)
 SQLITE_SORT_CACHE_KIB = 8 * 1024
@@ -56,15 +57,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        busy_ms = int(options.get(SQLITE_BUSY_OPTION, SQLITE_BUSY_TIMEOUT_MS))
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
+        connection.exec_driver_sql(f"BEGIN {options.get(SQLITE_BEGIN_OPTION, 'DEFERRED')}")
 
 
-def for_writing(engine: Engine) -> Engine:
+def for_writing(engine: Engine, *, wait: bool = True) -> Engine:
     """The engine for a command that writes. On SQLite its transactions take the write lock
     at BEGIN (IMMEDIATE), so two treasurers writing at once wait for each other (busy timeout)
-    instead of one failing when its read lock cannot be upgraded."""
-    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    instead of one failing when its read lock cannot be upgraded. Without `wait`, BEGIN fails
+    at once ("database is locked") while another writer is at work."""
+    options: dict[str, Any] = {SQLITE_BEGIN_OPTION: "IMMEDIATE"}
+    if not wait:
+        options[SQLITE_BUSY_OPTION] = 0
+    return engine.execution_options(**options)
 
 
 def for_reading(engine: Engine) -> Engine:
@@ -78,10 +85,13 @@ def for_reading(engine: Engine) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine, *, write: bool = False, commit: bool = True) -> Iterator[Session]:
+def transaction(
+    engine: Engine, *, write: bool = False, commit: bool = True, wait: bool = True
+) -> Iterator[Session]:
     """One unit of work: commits if the block finishes, rolls everything back otherwise.
-    With `commit=False` (a dry run) it rolls back even when the block finishes."""
-    bind = for_writing(engine) if write else for_reading(engine)
+    With `commit=False` (a dry run) it rolls back even when the block finishes; a writer
+    without `wait` fails at once on SQLite while another writer is at work."""
+    bind = for_writing(engine, wait=wait) if write else for_reading(engine)
     with Session(bind, expire_on_commit=False) as session:
         session.begin()
         try:

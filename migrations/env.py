@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine
-from fundledger.adapters.db.models import SQLITE_ONLY_INDEXES, Base
+from fundledger.adapters.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -35,18 +35,11 @@ def _skip_empty_autogenerate(
 def _run(connection: Connection) -> None:
     dialect = connection.dialect.name
 
-    def include_object(
-        _object: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
-    ) -> bool:
-        # An index the models create on SQLite alone (Index.ddl_if) is absent elsewhere.
-        return not (type_ == "index" and name in SQLITE_ONLY_INDEXES and dialect != "sqlite")
-
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=dialect == "sqlite",
         compare_type=True,
-        include_object=include_object,
         process_revision_directives=_skip_empty_autogenerate,
     )
     with context.begin_transaction():

@@ -18,6 +18,7 @@ from fundledger.services.context import CommandContext
 from fundledger.services.donations import DonationEntry, record_donation
 from fundledger.services.rates import add_rate
 from fundledger.services.reports import CampaignSummary, campaign_summary
+from fundledger.services.summary_store import refresh
 
 T = TypeVar("T")
 CONTEXT = CommandContext(command="pytest", actor="tester")
@@ -67,4 +68,10 @@ def gift(
 
 
 def summary(engine: Engine, slug: str | None = "dont-look-away") -> CampaignSummary:
-    return run(engine, lambda s, c: campaign_summary(s, c, slug))
+    """The summary as a report gets it: the stored summaries brought up to date first, and
+    read if they could be; then it must equal the summary computed from the gifts."""
+    refreshed = refresh(engine, lambda _session: CONTEXT)
+    found = run(engine, lambda s, c: campaign_summary(s, c, slug))
+    if refreshed:
+        assert found == run(engine, lambda s, c: campaign_summary(s, c, slug, stored=False))
+    return found

@@ -25,9 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("donation_id", sa.BigInteger(), nullable=False),
         sa.Column("rate_id", sa.BigInteger(), nullable=False),
-        sa.Column("home_currency", sa.String(3), nullable=False),
-        sa.Column("reporting_currency", sa.String(3), nullable=False),
-        sa.Column("max_rate_age_days", sa.Integer(), nullable=False),
+        sa.Column("derived_under", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_summary_state"),
     )
     op.create_table(

@@ -253,25 +253,10 @@ def test_a_date_whose_only_gift_was_reversed_needs_no_rate(ledger: Engine) -> No
     assert report.rates.last_date == date(2025, 7, 3)
 
 
-def test_donor_sums_on_one_connection_equal_those_of_the_second(
-    ledger: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On SQLite the donor sums come from a second connection unless its snapshot differs;
-    then the first connection makes them. Both give the same summary."""
-    for number in range(30):
-        gift(ledger, f"2025-07-0{3 + number % 2} {10 + number}.00 {'USD' if number % 3 else 'ILS'}",
-             donor=f"Donor {number % 7}", anonymous=number % 5 == 0)  # fmt: skip
-    both = summary(ledger)
-    monkeypatch.setattr(reports, "_donors_elsewhere", lambda *_: None)
-    assert summary(ledger) == both
-    assert len(both.top_donors) == 7
-
-
 def test_a_gift_committed_during_a_report_is_in_none_of_its_parts(ledger: Engine) -> None:
-    """The donor sums run on a second connection (both databases). A gift committed after the
-    report's snapshot must be missing from every part of the report alike: on PostgreSQL the
-    second connection imports the first one's snapshot; on SQLite it is not used when the
-    snapshots differ."""
+    """A gift committed after the report's snapshot must be missing from every part of the
+    report alike: on PostgreSQL the donor sums run on a second connection, which imports the
+    first one's snapshot."""
     gift(ledger, "2025-07-03 100.00 ILS", donor="Dana Levi")
     with transaction(ledger) as session:
         assert session.scalar(select(func.count()).select_from(Donation)) == 1  # the snapshot

@@ -111,6 +111,7 @@ def ledger(ledger_engine: Engine) -> Engine:
     return ledger_engine
 
 
+@pytest.mark.filterwarnings("error::sqlalchemy.exc.SAWarning")
 def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger: Engine) -> None:
     ids = _gifts(ledger, 300, seed=2)
     assert _refresh(ledger)
@@ -233,6 +234,10 @@ def test_check_finds_stored_rows_that_disagree_with_the_gifts(ledger: Engine) ->
         session.execute(delete(SummaryGift).where(SummaryGift.donation_id == ids[1]))
         session.execute(update(SummaryFactor).where(SummaryFactor.currency == "USD")
                         .values(rate_sources="ECB"))  # fmt: skip
+        gone = session.execute(select(SummaryFactor.day).where(
+            SummaryFactor.currency == "EUR").limit(1)).scalar_one()  # fmt: skip
+        session.execute(delete(SummaryFactor).where(SummaryFactor.currency == "EUR",
+                                                    SummaryFactor.day == gone))  # fmt: skip
     with transaction(ledger) as session:
         problems, _ = verify(session, _context(session))
     assert any(problem.startswith("summary_cell row (campaign_id 2,") and "band 0)" in problem
@@ -240,6 +245,7 @@ def test_check_finds_stored_rows_that_disagree_with_the_gifts(ledger: Engine) ->
     assert f"summary_gift row (donation_id {ids[1]}) does not agree with the gifts" in problems
     assert any(problem.startswith("summary_factor row (") and ", USD) does not agree" in problem
                for problem in problems)  # fmt: skip
+    assert f"summary_factor has no row for {gone.isoformat()}, EUR, which has gifts" in problems
     assert not any("summary_donor" in problem for problem in problems)
 
 
@@ -270,5 +276,32 @@ def test_a_report_during_another_write_does_not_wait_for_it(ledger: Engine) -> N
             bounds = size_bounds(context.settings.home_currency)
             assert stored_gathered(session, context, None, bounds) is None
             assert campaign_summary(session, context, None).donation_count == 35
+    assert _refresh(ledger)
+    _both_ways(ledger)
+
+
+def test_a_corrected_rate_revalues_its_dates_without_rebuilding_the_values_index(
+    ledger: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(summary_store, "BULK_ROWS", 50)
+    _gifts(ledger, 120, seed=15)
+    assert _refresh(ledger)
+    rate = Rate(FIRST + timedelta(days=8), "USD", "ILS", Decimal("3.0001"), "BOI")
+    run(ledger, lambda s, c: add_rate(s, c, rate, supersede=True))
+    with transaction(ledger, write=True) as session:
+        assert summary_store.bring_up_to_date(session, _context(session)) is False  # not bulk
+    _both_ways(ledger)
+
+
+def test_stored_summaries_of_another_derivation_are_built_again(
+    ledger: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _gifts(ledger, 30, seed=16)
+    assert _refresh(ledger)
+    monkeypatch.setattr(summary_store, "DERIVATION", summary_store.DERIVATION + 1)
+    with transaction(ledger) as session:
+        context = _context(session)
+        bounds = size_bounds(context.settings.home_currency)
+        assert stored_gathered(session, context, None, bounds) is None
     assert _refresh(ledger)
     _both_ways(ledger)

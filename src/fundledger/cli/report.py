@@ -82,17 +82,20 @@ def campaign(
     if (slug is None) == (not all_campaigns):
         raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
 
-    settings = ledger.run(lambda _session, context: context.settings)
-    headline_rate = (
-        FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
-        if fixed_rate
-        else None
-    )
+    def headline(context: CommandContext) -> FixedRate | None:
+        settings = context.settings
+        return (
+            FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
+            if fixed_rate
+            else None
+        )
+
+    ledger.run(lambda _session, context: headline(context))  # a bad --fixed-rate stops here
 
     def work(
         session: Session, context: CommandContext
     ) -> tuple[CampaignSummary, dict[str, str], int]:
-        summary = campaign_summary(session, context, slug, headline_rate)
+        summary = campaign_summary(session, context, slug, headline(context))
         return summary, current_settings(session), context.settings.max_rate_age_days
 
     # The stored summaries first, in a transaction of their own: the report itself only reads.
@@ -129,6 +132,6 @@ def campaign(
     click.echo(f"Wrote {output}.", err=True)
 
 
-def _announce_summaries(gifts: int) -> None:
-    click.echo(f"Adding {gifts:,} gifts to the stored summaries (once; later reports read "
-               "them)...", err=True)  # fmt: skip
+def _announce_summaries(donations: int) -> None:
+    click.echo(f"Adding {donations:,} donations to the stored summaries that reports read...",
+               err=True)  # fmt: skip

@@ -1,5 +1,5 @@
 """Stored summaries: the sums a campaign report needs, kept in tables derived from the gifts and
-the rates (models `Summary*`), so that a report reads a few thousand rows, not every gift.
+the rates (models `Summary*`), so that a report reads sums, not every gift.
 
 How they stay exact. `summary_state` says what they include: every donation up to an id and
 every rate up to an id, under the ledger's rule settings. Donations and rates only ever grow
@@ -20,6 +20,7 @@ report the time to rebuild them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -48,7 +49,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import try_hold_chains
@@ -85,6 +86,8 @@ from fundledger.services.summary_parts import (
 )
 
 STATE_ID = 1
+DERIVATION = 1  # see `_derivation`
+LOCK_TIMEOUT_MS = 1_000  # PostgreSQL: the longest a refresh waits for a table lock
 ALL = 0  # the campaign of summary_cell's and summary_donor's rows for all campaigns together
 LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
 NO_METHOD = ""  # summary_cell's method for gifts whose method was not recorded
@@ -102,9 +105,17 @@ _GIFTS = cast(Table, SummaryGift.__table__)
 _FACTORS = cast(Table, SummaryFactor.__table__)
 
 
-def _rules(context: CommandContext) -> tuple[str, str, int]:
+def _derivation(context: CommandContext) -> str:
+    """Everything besides the gifts and rates that the stored values depend on: the rule
+    settings, the size bands, and DERIVATION (raised when the way they are derived changes,
+    so that a new fundledger builds them again rather than read what an older one made)."""
     settings = context.settings
-    return settings.home_currency, settings.reporting_currency, settings.max_rate_age_days
+    return json.dumps({
+        "version": DERIVATION, "home": settings.home_currency,
+        "reporting": settings.reporting_currency, "max_rate_age_days": settings.max_rate_age_days,
+        "rate_source_priority": list(settings.rate_source_priority),
+        "size_bounds": size_bounds(settings.home_currency),
+    }, sort_keys=True)  # fmt: skip
 
 
 def _latest(session: Session) -> tuple[int, int]:
@@ -133,7 +144,9 @@ def refresh(
         # the stored summaries if they hold it, else from the gifts.
         with transaction(engine, write=True, wait=False) as session:
             bulk = bring_up_to_date(session, context_of(session), announce=announce)
-    except (FundledgerError, OperationalError, _WriterAtWork):
+    except (FundledgerError, DBAPIError, _WriterAtWork):
+        # DBAPIError: the ledger may not be written here (a read-only file, a role without
+        # the right), or a lock was not to be had in time (PostgreSQL's lock_timeout below).
         return False
     if bulk and engine.dialect.name == "postgresql":
         # PostgreSQL's bulk-load advice: statistics for the planner, and a visibility map so
@@ -148,7 +161,6 @@ def refresh(
 def bring_up_to_date(
     session: Session,
     context: CommandContext,
-    bounds: list[int] | None = None,
     announce: Callable[[int], None] | None = None,
 ) -> bool:
     """Add to the stored summaries what the ledger holds beyond them (see the module). True
@@ -158,26 +170,31 @@ def bring_up_to_date(
     # transaction sees no write half done and none commits under it.
     if not try_hold_chains(connection):
         raise _WriterAtWork
-    rules = _rules(context)
+    if connection.dialect.name == "postgresql":
+        # Emptying the summaries or dropping an index waits for every report reading them:
+        # not for long, and never into a deadlock with one.
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+    derived_under = _derivation(context)
     state = session.get(SummaryState, STATE_ID, with_for_update=True)
-    if state is None or (state.home_currency, state.reporting_currency,
-                         state.max_rate_age_days) != rules:  # fmt: skip
+    if state is None:  # none yet, or someone deleted it: whatever sums are there are nobody's
         _empty(connection)
-        state = SummaryState(id=STATE_ID, donation_id=0, rate_id=0, home_currency=rules[0],
-                             reporting_currency=rules[1], max_rate_age_days=rules[2])  # fmt: skip
+        state = SummaryState(id=STATE_ID, donation_id=0, rate_id=0, derived_under=derived_under)
         session.add(state)
-        session.flush()
+    elif state.derived_under != derived_under:
+        _empty(connection)
+        state.donation_id, state.rate_id, state.derived_under = 0, 0, derived_under
+    session.flush()
     latest_donation, latest_rate = _latest(session)
     if (state.donation_id, state.rate_id) == (latest_donation, latest_rate):
         return False
     if announce is not None and latest_donation - state.donation_id >= BULK_ROWS:
         announce(latest_donation - state.donation_id)
-    bounds = bounds if bounds is not None else size_bounds(context.settings.home_currency)
-    store = _Store(session, context, bounds, state.donation_id)
+    store = _Store(session, context, size_bounds(context.settings.home_currency),
+                   state.donation_id)  # fmt: skip
     with sorting_in_threads(connection):
         store.take_out_reversed(latest_donation)
         if latest_rate != state.rate_id:
-            store.revalue_changed_rates()
+            store.revalue_changed_rates(since_rate=state.rate_id)
         store.add_new_gifts(latest_donation)
         store.drop_empty_rows()
     state.donation_id, state.rate_id = latest_donation, latest_rate
@@ -190,15 +207,36 @@ class _WriterAtWork(Exception):
 
 
 def _empty(connection: Connection) -> None:
-    """Every stored summary gone, to be built again. PostgreSQL's TRUNCATE leaves no dead rows
+    """Every stored sum gone, to be built again. PostgreSQL's TRUNCATE leaves no dead rows
     for the rebuild's inserts to step over (its DELETE does: a 1M rebuild took 9.6 s, not
     7.8); it is transactional there, and SQLite's unqualified DELETE is its own truncate."""
-    tables = [_GIFTS, _DONORS, _CELLS, _FACTORS, cast(Table, SummaryState.__table__)]
+    tables = [_GIFTS, _DONORS, _CELLS, _FACTORS]
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"TRUNCATE {', '.join(table.name for table in tables)}")
         return
     for table in tables:
         connection.execute(delete(table))
+
+
+_FACTOR_VALUES = (
+    "home_numerator", "home_denominator", "reporting_numerator", "reporting_denominator",
+    "rate_sources", "rate_pairs", "first_rate_date", "last_rate_date",
+)  # fmt: skip
+
+
+def _factor_values(factor: ConversionFactors) -> dict[str, object]:
+    """A factor and the rates behind it as summary_factor keeps them (_FACTOR_VALUES)."""
+    rates = RatesUsed.of(factor.rates)
+    return {
+        "home_numerator": str(factor.to_home.numerator),
+        "home_denominator": str(factor.to_home.denominator),
+        "reporting_numerator": str(factor.to_reporting.numerator),
+        "reporting_denominator": str(factor.to_reporting.denominator),
+        "rate_sources": LIST_SEPARATOR.join(rates.sources),
+        "rate_pairs": LIST_SEPARATOR.join(rates.pairs),
+        "first_rate_date": rates.first_date,
+        "last_rate_date": rates.last_date,
+    }
 
 
 class _Tables(NamedTuple):
@@ -255,20 +293,26 @@ class _Store:
         factors = {key: factor for key, (_, factor) in self.stored.items()}
         self._apply(factors, newly_reversed, -1)
 
-    def revalue_changed_rates(self) -> None:
-        """Dates whose factor the new rates change: out at the old factor, in at the new. A
-        date whose rate in force changed but not its factor (the same value published again,
-        or by another source) only has its rates noted anew."""
-        if not self.stored:
+    def revalue_changed_rates(self, since_rate: int) -> None:
+        """Dates whose factor the rates past `since_rate` change: out at the old factor, in at
+        the new. A date whose rate in force changed but not its factor (the same value
+        published again, or by another source) only has its rates noted anew. A rate can only
+        be in force from its own date on, so earlier dates are not looked at."""
+        first = self.session.scalar(
+            select(func.min(ExchangeRate.rate_date)).where(ExchangeRate.id > since_rate)
+        )
+        affected = {key: stored for key, stored in self.stored.items()
+                    if first is not None and key[0] >= first}  # fmt: skip
+        if not affected:
             return
         groups = [GiftGroup(day, currency, 0, largest)
-                  for (day, currency), (largest, _) in sorted(self.stored.items())]  # fmt: skip
+                  for (day, currency), (largest, _) in sorted(affected.items())]  # fmt: skip
         found = group_factors(self.session, self.context, groups)
         if found.gaps:  # a rate never stops being in force; this would be a change of rules
             raise FundledgerError("a date of the stored summaries lost its rate")
         old: dict[Key, AnyFactor] = {}
         new: dict[Key, AnyFactor] = {}
-        for key, (_, before) in self.stored.items():
+        for key, (_, before) in affected.items():
             after = found.factors[key]
             if (after.to_home, after.to_reporting) != tuple(before):
                 old[key], new[key] = before, after
@@ -305,21 +349,13 @@ class _Store:
         """The factors of these dates and currencies, with the rates behind them."""
         if self.scratch:
             return
-        rows = []
-        for (day, currency), factor in factors.items():
-            rates = RatesUsed.of(factor.rates)
-            rows.append({
-                "day": day, "currency": currency,
-                "largest_minor": self.largest.get((day, currency)) or self.stored[
-                    (day, currency)][0],
-                "home_numerator": str(factor.to_home.numerator),
-                "home_denominator": str(factor.to_home.denominator),
-                "reporting_numerator": str(factor.to_reporting.numerator),
-                "reporting_denominator": str(factor.to_reporting.denominator),
-                "rate_sources": LIST_SEPARATOR.join(rates.sources),
-                "rate_pairs": LIST_SEPARATOR.join(rates.pairs),
-                "first_rate_date": rates.first_date, "last_rate_date": rates.last_date,
-            })  # fmt: skip
+        rows = [
+            {"day": day, "currency": currency,
+             "largest_minor": self.largest.get((day, currency),
+                                               self.stored.get((day, currency), (0,))[0]),
+             **_factor_values(factor)}
+            for (day, currency), factor in factors.items()
+        ]  # fmt: skip
         if not rows:
             return
         table = _FACTORS
@@ -351,19 +387,19 @@ class _Store:
                         Donation.id, Donation.campaign_id, Donation.donor_id,
                         Donation.donation_date, Donation.currency,
                         func.coalesce(Donation.method, NO_METHOD),
-                        case((Donation.anonymous.is_(True), 1), else_=0), Donation.amount_minor,
-                        converted.home, converted.reporting,
+                        case((Donation.anonymous.is_(True), 1), else_=0), converted.band,
+                        Donation.amount_minor, converted.home, converted.reporting,
                     ),
                 ))  # fmt: skip
-                self._apply_values(values, gifts, sign)
+                self._apply_values(values, sign)
             finally:
                 values.drop(connection)
 
-    def _apply_values(self, values: Table, gifts: ColumnElement[bool], sign: int) -> None:
+    def _apply_values(self, values: Table, sign: int) -> None:
         connection = self.session.connection()
         value = values.c
         if sign > 0:
-            with self._bulk(self.tables.gifts, gifts):
+            with self._bulk(self.tables.gifts, values):
                 connection.execute(self.tables.gifts.insert().from_select(
                     ["donation_id", "campaign_id", "home_minor"],
                     select(value.id, value.campaign_id, value.home_minor)))  # fmt: skip
@@ -371,10 +407,7 @@ class _Store:
             self.took_out = True
             table = self.tables.gifts
             connection.execute(delete(table).where(table.c.donation_id.in_(select(value.id))))
-        band = sum(
-            (case((value.home_minor >= bound, 1), else_=0) for bound in self.bounds), literal(0)
-        )
-        keys = (value.campaign_id, value.day, value.currency, value.method, band)
+        keys = (value.campaign_id, value.day, value.currency, value.method, value.band)
         cells = select(
             *keys, func.count() * sign, func.sum(value.anonymous) * sign,
             func.sum(value.amount_minor) * sign, func.sum(value.home_minor) * sign,
@@ -390,16 +423,12 @@ class _Store:
         _add_with_all(connection, self.tables.donors, per_donor, DONOR_KEYS, DONOR_SUMS)
 
     @contextmanager
-    def _bulk(self, table: Table, gifts: ColumnElement[bool]) -> Iterator[None]:
+    def _bulk(self, table: Table, values: Table) -> Iterator[None]:
         """Many rows at once (the first report after a large import): the table's indexes
         are dropped and built again after, as the import does with the donations' (1M gifts'
         values: 5.7 s inserted under their indexes, 1.5 s so)."""
-        many = self.session.scalar(
-            select(func.count()).select_from(
-                select(Donation.id).where(gifts).limit(BULK_ROWS).subquery()
-            )
-        )
-        indexes = list(table.indexes) if many == BULK_ROWS else []
+        many = self.session.scalar(select(func.count()).select_from(values)) or 0
+        indexes = list(table.indexes) if many >= BULK_ROWS else []
         self.bulk = self.bulk or bool(indexes)
         connection = self.session.connection()
         for index in indexes:
@@ -425,7 +454,7 @@ def _values_table() -> Table:
         _VALUES, MetaData(),
         Column("id", BigInteger), Column("campaign_id", BigInteger),
         Column("donor_id", BigInteger), Column("day", Date), Column("currency", String(3)),
-        Column("method", String(32)), Column("anonymous", Integer),
+        Column("method", String(32)), Column("anonymous", Integer), Column("band", Integer),
         *(Column(name, BigInteger) for name in ("amount_minor", "home_minor", "reporting_minor")),
         prefixes=["TEMPORARY"],
     )  # fmt: skip
@@ -472,8 +501,7 @@ def stored_gathered(session: Session, context: CommandContext, campaign_id: int 
     """The summary's data from the stored summaries, or None when they do not hold exactly
     what this transaction sees."""
     state = session.get(SummaryState, STATE_ID)
-    if state is None or (state.home_currency, state.reporting_currency,
-                         state.max_rate_age_days) != _rules(context):  # fmt: skip
+    if state is None or state.derived_under != _derivation(context):
         return None
     if (state.donation_id, state.rate_id) != _latest(session):
         return None
@@ -556,8 +584,8 @@ def _donors(session: Session, campaign: int) -> DonorTally:
 
 def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: list[int]
             ) -> int | None:  # fmt: skip
-    """The middle gift(s) by home value: the size bands say which band holds them and where,
-    and one index seek from the band's lowest value finds them."""
+    """The middle gift(s) by home value: the size bands say which band holds them and where;
+    an index seek to the band's lowest value and a walk along the band find them."""
     count = sums.gifts
     if not count:
         return None
@@ -594,8 +622,7 @@ def verify(session: Session, context: CommandContext) -> Verdict:
     state = session.get(SummaryState, STATE_ID)
     if state is None:
         return Verdict([], ["no stored summaries yet: the next report builds them"])
-    rules = _rules(context)
-    if (state.home_currency, state.reporting_currency, state.max_rate_age_days) != rules:
+    if state.derived_under != _derivation(context):
         return Verdict([], ["the stored summaries follow earlier settings: the next report "
                             "builds them again"])  # fmt: skip
     latest_donation, latest_rate = _latest(session)
@@ -644,17 +671,14 @@ def _differences(connection: Connection, stored: Table, expected: Table) -> Iter
 
 def _factor_differences(session: Session, context: CommandContext,
                         expected: Mapping[Key, ConversionFactors]) -> Iterator[str]:  # fmt: skip
+    stored = set()
     for row in session.scalars(select(SummaryFactor)):
+        stored.add((row.day, row.currency))
         factor = expected.get((row.day, row.currency))
         if factor is None:
             continue  # a date whose gifts were all reversed: its factor is not used
-        rates = RatesUsed.of(factor.rates)
-        if (row.home_numerator, row.home_denominator, row.reporting_numerator,
-                row.reporting_denominator, row.rate_sources, row.rate_pairs,
-                row.first_rate_date, row.last_rate_date) != (
-                str(factor.to_home.numerator), str(factor.to_home.denominator),
-                str(factor.to_reporting.numerator), str(factor.to_reporting.denominator),
-                LIST_SEPARATOR.join(rates.sources), LIST_SEPARATOR.join(rates.pairs),
-                rates.first_date, rates.last_date):  # fmt: skip
+        if _factor_values(factor) != {name: getattr(row, name) for name in _FACTOR_VALUES}:
             yield (f"summary_factor row ({row.day.isoformat()}, {row.currency}) does not "
                    "agree with the rates in force")  # fmt: skip
+    for day, currency in sorted(set(expected) - stored)[:MOST_ROWS_NAMED]:
+        yield f"summary_factor has no row for {day.isoformat()}, {currency}, which has gifts"

@@ -36,8 +36,6 @@ NAMING_CONVENTION = {
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
 )  # fmt: skip
-REPORT_INDEX = "ix_donation_report"
-SQLITE_ONLY_INDEXES = frozenset({REPORT_INDEX})
 
 
 class Base(DeclarativeBase):
@@ -93,22 +91,6 @@ class Donation(Base):
             name="sign_matches_kind",
         ),
         Index("ix_donation_campaign_date", "campaign_id", "donation_date"),
-        # Everything a campaign report reads, in an order that groups it: the gifts of one
-        # method, day and currency sit together, ascending by amount (so a size band is one
-        # stretch of it). SQLite then sums a campaign without sorting it and without reading
-        # the table; see `fundledger.services.reports`. SQLite only: PostgreSQL groups by
-        # hashing and never used it, while building it cost each large import 1.5 s.
-        Index(
-            REPORT_INDEX,
-            "campaign_id",
-            "method",
-            "donation_date",
-            "currency",
-            "amount_minor",
-            "anonymous",
-            "donor_id",
-            "reverses_id",
-        ).ddl_if(dialect="sqlite"),
         # A donation is reversed at most once; the index holds only reversals (partial), so
         # the gifts themselves cost it nothing.
         Index(
@@ -260,16 +242,15 @@ class AuditEvent(Base):
 
 class SummaryState(Base):
     """What the stored summaries include: every donation up to `donation_id`, valued with the
-    rates up to `rate_id` under these rule settings. One row."""
+    rates up to `rate_id`, derived under `derived_under` (the rule settings, the size bands
+    and the version of the derivation, as text). One row."""
 
     __tablename__ = "summary_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     donation_id: Mapped[int] = mapped_column(BigInteger)
     rate_id: Mapped[int] = mapped_column(BigInteger)
-    home_currency: Mapped[str] = mapped_column(String(3))
-    reporting_currency: Mapped[str] = mapped_column(String(3))
-    max_rate_age_days: Mapped[int] = mapped_column(Integer)
+    derived_under: Mapped[str] = mapped_column(Text)
 
 
 class SummaryFactor(Base):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, MetaData, String, Table, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -134,65 +134,3 @@ def conversion_factor_table(bands: int = 0) -> Table:
         *(Column(f"band_{index}", BigInteger) for index in range(bands)),
         prefixes=["TEMPORARY"],
     )
-
-
-def fits_direct(numerator: int, denominator: int, largest_minor: int) -> bool:
-    """Whether round_half_up(a n / d) = (2 a n + d) div 2d stays within 64 bits for every
-    amount 0 < a <= largest_minor: the shortest integer formula, for gifts (never negative)."""
-    if numerator < 0 or denominator <= 0:
-        return False
-    return 2 * largest_minor * numerator + denominator <= _LARGEST_SIGNED_64
-
-
-def sqlite_convert_positive(amount: str, factor: str, name: str) -> str:
-    """SQLite SQL for round_half_up(amount × factor) of a positive amount, where `factor` is a
-    table of `report_factor_table`: by the direct integer formula where the factor's row
-    holds it (`fits_direct`), else by the exact Python rule on the decimal text."""
-    return (
-        f"(CASE WHEN {factor}.{name}_n2 IS NULL THEN {SQLITE_CONVERT_FUNCTION}({amount}, "
-        f"{factor}.{name}_numerator, {factor}.{name}_denominator) "
-        f"ELSE ({amount} * {factor}.{name}_n2 + {factor}.{name}_d) / {factor}.{name}_d2 END)"
-    )
-
-
-def report_factor_table(thresholds: int) -> Table:
-    """A temporary table of conversion factors per (date, currency), numbered in date order,
-    for reading a campaign from the report index on SQLite. `t_0` ... `t_{thresholds - 1}`:
-    amounts of the gift's own currency where the size bands begin (see
-    `lowest_amount_reaching`); band i holds amounts from t_i up to, not including, t_{i+1}."""
-    factor_columns = [
-        column
-        for name in ("home", "reporting")
-        for column in (
-            Column(f"{name}_numerator", Text, nullable=False),
-            Column(f"{name}_denominator", Text, nullable=False),
-            # 2n, d and 2d where `fits_direct`, else NULL.
-            Column(f"{name}_n2", BigInteger),
-            Column(f"{name}_d", BigInteger),
-            Column(f"{name}_d2", BigInteger),
-        )
-    ]
-    return Table(
-        "fundledger_report_factor",
-        MetaData(),
-        # INTEGER PRIMARY KEY: the rowid, so a scan of the table is in this order.
-        Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("day", Date, nullable=False),
-        Column("currency", String(3), nullable=False),
-        *factor_columns,
-        *(Column(f"t_{index}", BigInteger, nullable=False) for index in range(thresholds)),
-        prefixes=["TEMPORARY"],
-    )
-
-
-def direct_factor_columns(name: str, numerator: int, denominator: int, largest_minor: int
-                          ) -> dict[str, object]:  # fmt: skip
-    """The row values of one factor in `report_factor_table`."""
-    direct = fits_direct(numerator, denominator, largest_minor)
-    return {
-        f"{name}_numerator": str(numerator),
-        f"{name}_denominator": str(denominator),
-        f"{name}_n2": 2 * numerator if direct else None,
-        f"{name}_d": denominator if direct else None,
-        f"{name}_d2": 2 * denominator if direct else None,
-    }

@@ -41,10 +41,8 @@ from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.summary_parts import (
     SIZE_BOUNDS,
-    TOP_DONORS,
     Cell,
     Converted,
-    DonorSum,
     DonorTally,
     Gathered,
     Marginals,
@@ -55,6 +53,7 @@ from fundledger.services.summary_parts import (
     middle_offsets,
     rates_of_cells,
     size_bounds,
+    tally,
 )
 from fundledger.services.summary_store import stored_gathered
 
@@ -407,14 +406,7 @@ def _donor_totals(session: Session, converted: Converted) -> DonorTally:
         .group_by(donor)
         .subquery()
     )  # fmt: skip
-    # One pass over the gifts: the count of all donors rides along with the first ten rows.
-    top = session.execute(
-        select(per_donor, func.count().over().label("donors"))
-        .order_by(per_donor.c.home.desc(), per_donor.c.donor)
-        .limit(TOP_DONORS)
-    ).all()
-    count = top[0].donors if top else 0
-    return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
+    return tally(session, per_donor)
 
 
 def _honour_roll(

@@ -13,7 +13,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Table, and_, case, insert, literal, select
+from sqlalchemy import ColumnElement, Subquery, Table, and_, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
@@ -206,6 +206,18 @@ class Marginals:
             {key: Sums(*values) for key, values in group.items()} for group in groups
         )
         return cls(day, currency, dict(amounts), method, band, anonymous)
+
+
+def tally(session: Session, per_donor: Subquery) -> DonorTally:
+    """The donor count and honour roll from sums per donor (columns donor, gifts, home,
+    reporting), in one pass: the count of all donors rides along with the first rows."""
+    top = session.execute(
+        select(per_donor, func.count().over().label("donors"))
+        .order_by(per_donor.c.home.desc(), per_donor.c.donor)
+        .limit(TOP_DONORS)
+    ).all()
+    count = top[0].donors if top else 0
+    return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
 
 
 class Gathered(NamedTuple):

@@ -70,10 +70,8 @@ from fundledger.domain.rates import ConversionFactors
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, group_factors
 from fundledger.services.summary_parts import (
-    TOP_DONORS,
     AnyFactor,
     Converted,
-    DonorSum,
     DonorTally,
     Factor,
     Gathered,
@@ -83,6 +81,7 @@ from fundledger.services.summary_parts import (
     factor_table,
     middle_offsets,
     size_bounds,
+    tally,
 )
 
 STATE_ID = 1
@@ -573,13 +572,7 @@ def _donors(session: Session, campaign: int) -> DonorTally:
         .group_by(donor)
         .subquery()
     )  # fmt: skip
-    top = session.execute(
-        select(per_donor, func.count().over().label("donors"))
-        .order_by(per_donor.c.home.desc(), per_donor.c.donor)
-        .limit(TOP_DONORS)
-    ).all()
-    count = top[0].donors if top else 0
-    return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
+    return tally(session, per_donor)
 
 
 def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: list[int]

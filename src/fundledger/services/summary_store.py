@@ -208,7 +208,7 @@ class _WriterAtWork(Exception):
 def _empty(connection: Connection) -> None:
     """Every stored sum gone, to be built again. PostgreSQL's TRUNCATE leaves no dead rows
     for the rebuild's inserts to step over (its DELETE does: a 1M rebuild took 9.6 s, not
-    7.8); it is transactional there, and SQLite's unqualified DELETE is its own truncate."""
+    6.1); it is transactional there, and SQLite's unqualified DELETE is its own truncate."""
     tables = [_GIFTS, _DONORS, _CELLS, _FACTORS]
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"TRUNCATE {', '.join(table.name for table in tables)}")
@@ -616,13 +616,13 @@ def verify(session: Session, context: CommandContext) -> Verdict:
     if state is None:
         return Verdict([], ["no stored summaries yet: the next report builds them"])
     if state.derived_under != _derivation(context):
-        return Verdict([], ["the stored summaries follow earlier settings: the next report "
-                            "builds them again"])  # fmt: skip
+        return Verdict([], ["the stored summaries were derived under other settings or by "
+                            "another version: the next report builds them again"])  # fmt: skip
     latest_donation, latest_rate = _latest(session)
     if (state.donation_id, state.rate_id) != (latest_donation, latest_rate):
         return Verdict([], [f"the stored summaries include donations up to #{state.donation_id}"
-                            f" and rates up to #{state.rate_id}: the next report adds the rest, "
-                            "and they are compared with the gifts then"])  # fmt: skip
+                            f" and rates up to #{state.rate_id}: the next report adds the rest; "
+                            "check compares them once they hold everything"])  # fmt: skip
     connection = session.connection()
     scratch = _Tables(*(_scratch(table) for table in (_CELLS, _DONORS, _GIFTS)))
     for table in scratch:

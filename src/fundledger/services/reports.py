@@ -1,4 +1,5 @@
-"""The data of a campaign summary, computed by SQL aggregates and handed over as plain values."""
+"""The data of a campaign summary, read from the stored summaries (`summary_store`) or computed by
+SQL aggregates over the gifts, and handed over as plain values."""
 
 from __future__ import annotations
 
@@ -11,31 +12,15 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    case,
-    func,
-    select,
-    text,
-    true,
-)
+from sqlalchemy import ColumnElement, case, func, select, text, true
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
 from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.adapters.db.queries import counted_donations, merges_in_force
-from fundledger.domain.money import (
-    Money,
-    divide_round_half_up,
-)
-from fundledger.domain.rates import (
-    ConversionFactors,
-    FixedRate,
-    in_minor_units,
-)
-from fundledger.domain.rates import (
-    convert_minor as convert_minor_python,
-)
+from fundledger.domain.money import Money, divide_round_half_up
+from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
+from fundledger.domain.rates import convert_minor as convert_minor_python
 from fundledger.services.campaigns import CampaignInfo, campaign_info, get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors

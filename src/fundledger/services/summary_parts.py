@@ -53,7 +53,7 @@ def factor_table(
     connection = session.connection()
     table.create(connection)
     if factors:
-        connection.execute(insert(table), [factor_row(*key, factor, bounds) for key, factor in
+        connection.execute(insert(table), [_factor_row(*key, factor, bounds) for key, factor in
                                            factors.items()])  # fmt: skip
     try:
         yield table
@@ -61,7 +61,9 @@ def factor_table(
         table.drop(connection)
 
 
-def factor_row(day: date, currency: str, factor: AnyFactor, bounds: list[int]) -> dict[str, object]:
+def _factor_row(
+    day: date, currency: str, factor: AnyFactor, bounds: list[int]
+) -> dict[str, object]:
     row: dict[str, object] = {"day": day, "currency": currency}
     to_home = factor.to_home
     for index, bound in enumerate(bounds):

@@ -197,12 +197,19 @@ def test_a_gift_without_a_rate_leaves_the_stored_summaries_as_they_were(ledger: 
     _both_ways(ledger)
 
 
-def test_the_first_refresh_of_many_gifts_builds_the_values_index_after(
-    ledger: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Over BULK_ROWS gifts at once: indexes dropped and built again, and still right."""
+@pytest.fixture
+def many_gifts(ledger: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """120 gifts, which count as many (BULK_ROWS lowered to 50), not yet in the summaries."""
     monkeypatch.setattr(summary_store, "BULK_ROWS", 50)
     _gifts(ledger, 120, seed=8)
+    return ledger
+
+
+def test_the_first_refresh_of_many_gifts_builds_the_values_index_after(
+    many_gifts: Engine,
+) -> None:
+    """Over BULK_ROWS gifts at once: indexes dropped and built again, and still right."""
+    ledger = many_gifts
     announced: list[int] = []
     assert refresh(ledger, _context, announced.append)
     assert announced == [120]
@@ -283,10 +290,9 @@ def test_a_report_during_another_write_does_not_wait_for_it(ledger: Engine) -> N
 
 
 def test_a_corrected_rate_revalues_its_dates_without_rebuilding_the_values_index(
-    ledger: Engine, monkeypatch: pytest.MonkeyPatch
+    many_gifts: Engine,
 ) -> None:
-    monkeypatch.setattr(summary_store, "BULK_ROWS", 50)
-    _gifts(ledger, 120, seed=15)
+    ledger = many_gifts
     assert _refresh(ledger)
     rate = Rate(FIRST + timedelta(days=8), "USD", "ILS", Decimal("3.0001"), "BOI")
     run(ledger, lambda s, c: add_rate(s, c, rate, supersede=True))

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, case, func, select, text, true
+from sqlalchemy import ColumnElement, case, func, select, text
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
 from fundledger.adapters.db.models import Campaign, Donation, Donor
-from fundledger.adapters.db.queries import counted_donations, merges_in_force
+from fundledger.adapters.db.queries import counted_donations_in, merges_in_force
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
 from fundledger.domain.rates import convert_minor as convert_minor_python
@@ -33,9 +33,7 @@ from fundledger.services.summary_parts import (
     Marginals,
     RatesUsed,
     Sums,
-    band_counts,
     factor_table,
-    middle_offsets,
     rates_of_cells,
     size_bounds,
     tally,
@@ -241,20 +239,6 @@ def _all_campaigns(session: Session) -> CampaignInfo:
                         partner=None)  # fmt: skip
 
 
-def _has_reversals(session: Session, campaign_id: int | None) -> bool:
-    return bool(
-        session.scalar(
-            select(Donation.id)
-            .where(
-                Donation.reverses_id.is_not(None),
-                # From the index of reversals alone, not every gift of the campaign.
-                Donation.campaign_id + 0 == campaign_id if campaign_id is not None else true(),
-            )
-            .limit(1)
-        )
-    )
-
-
 def _gather_grouped(
     session: Session, context: CommandContext, campaign_id: int | None, bounds: list[int]
 ) -> Gathered:
@@ -264,16 +248,8 @@ def _gather_grouped(
     one or two sorted within a size band give the median. On PostgreSQL the donor pass runs at
     the same time on a second connection reading the same snapshot."""
     postgresql = session.get_bind().dialect.name == "postgresql"
-    # A campaign without reversals needs no test for them on every gift (a million index
-    # probes per pass on PostgreSQL). The whole ledger is read straight through, not in the
-    # order of an index (`scan`).
-    counted = (
-        counted_donations(campaign_id, scan=campaign_id is None)
-        if _has_reversals(session, campaign_id)
-        else Donation.campaign_id == campaign_id
-        if campaign_id is not None
-        else true()
-    )
+    # The whole ledger is read straight through, not in the order of an index (`scan`).
+    counted = counted_donations_in(session, campaign_id, scan=campaign_id is None)
     factors = gift_factors(session, context, counted).require_complete()
     donors_later = (
         _donors_on_snapshot_later(session, factors, counted, bounds) if postgresql else None
@@ -295,10 +271,10 @@ def _gather_grouped(
             Cell(day, currency, method, int(band), *(int(value) for value in sums))
             for day, currency, method, band, *sums in cube
         ]
-        count = sum(cell.gifts for cell in cells)
-        median = _median(session, converted, cells, count)
+        sums = Marginals.of_cells(cells)
+        median = _median(session, converted, sums)
         donors = donors_later.result() if donors_later else _donor_totals(session, converted)
-    return Gathered(rates_of_cells(factors, cells), Marginals.of_cells(cells), donors, median)
+    return Gathered(rates_of_cells(factors, cells), sums, donors, median)
 
 
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
@@ -409,13 +385,13 @@ def _honour_roll(
     )  # fmt: skip
 
 
-def _median(session: Session, converted: Converted, cells: list[Cell], count: int) -> int | None:
+def _median(session: Session, converted: Converted, sums: Marginals) -> int | None:
     """The median gift in home minor units: the size bands say which band holds the middle
     gift(s), and only that band's gifts are sorted."""
-    if not count:
+    if not sums.gifts:
         return None
     middle: list[int] = []
-    for band, offsets in sorted(middle_offsets(band_counts(cells), count).items()):
+    for band, offsets in sorted(sums.middle_offsets().items()):
         middle.extend(
             int(value)
             for value in session.scalars(

@@ -25,6 +25,7 @@ from fundledger.adapters.db.sql_money import (
 )
 from fundledger.domain.money import minor_unit_digits
 from fundledger.domain.rates import ConversionFactors, RateInForce
+from fundledger.services.conversion import GiftKey
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
 TOP_DONORS = 10  # the honour roll's length
@@ -47,7 +48,7 @@ AnyFactor = ConversionFactors | Factor
 
 @contextmanager
 def factor_table(
-    session: Session, factors: Mapping[tuple[date, str], AnyFactor], bounds: list[int]
+    session: Session, factors: Mapping[GiftKey, AnyFactor], bounds: list[int]
 ) -> Iterator[Table]:
     table = conversion_factor_table(len(bounds))
     connection = session.connection()
@@ -157,9 +158,7 @@ class RatesUsed:
         )
 
 
-def rates_of_cells(
-    factors: Mapping[tuple[date, str], ConversionFactors], cells: list[Cell]
-) -> RatesUsed:
+def rates_of_cells(factors: Mapping[GiftKey, ConversionFactors], cells: list[Cell]) -> RatesUsed:
     """The rates behind the counted gifts: a date whose gifts were all reversed used none."""
     keys = {(cell.day, cell.currency) for cell in cells}
     return RatesUsed.of(rate for key in keys for rate in factors[key].rates)
@@ -188,6 +187,14 @@ class Marginals:
     @property
     def gifts(self) -> int:
         return sum(sums.gifts for sums in self.by_currency.values())
+
+    def middle_offsets(self) -> dict[int, list[int]]:
+        """Where the middle gift(s) sit: band -> offsets within the band, in the order of
+        home values (the bands are in that order too)."""
+        count = self.gifts
+        counts = [self.by_band[band].gifts if band in self.by_band else 0
+                  for band in range(max(self.by_band) + 1)]  # fmt: skip
+        return locate(sorted({(count - 1) // 2, count // 2}), counts)
 
     @classmethod
     def of_cells(cls, cells: Iterable[Cell]) -> Marginals:
@@ -244,21 +251,6 @@ class Cell(NamedTuple):
     home: int
     reporting: int
     anonymous: int
-
-
-def band_counts(cells: Iterable[Cell]) -> dict[int, int]:
-    per_band: Counter[int] = Counter()
-    for cell in cells:
-        per_band[cell.band] += cell.gifts
-    return dict(per_band)
-
-
-def middle_offsets(per_band: Mapping[int, int], count: int) -> dict[int, list[int]]:
-    """Where the middle gift(s) of `count` sit: band -> offsets within the band, in the
-    order of home values (the bands are in that order too)."""
-    bands = range(max(per_band) + 1)
-    return locate(sorted({(count - 1) // 2, count // 2}),
-                  [per_band.get(band, 0) for band in bands])  # fmt: skip
 
 
 def locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:

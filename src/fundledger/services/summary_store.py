@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
@@ -63,12 +62,12 @@ from fundledger.adapters.db.models import (
     SummaryGift,
     SummaryState,
 )
-from fundledger.adapters.db.queries import counted_donations, merges_in_force
+from fundledger.adapters.db.queries import counted_donations_in, merges_in_force
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import divide_round_half_up
 from fundledger.domain.rates import ConversionFactors
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import GiftGroup, group_factors
+from fundledger.services.conversion import GiftGroup, GiftKey, group_factors
 from fundledger.services.summary_parts import (
     AnyFactor,
     Converted,
@@ -79,7 +78,6 @@ from fundledger.services.summary_parts import (
     RatesUsed,
     Sums,
     factor_table,
-    middle_offsets,
     size_bounds,
     tally,
 )
@@ -90,7 +88,6 @@ LOCK_TIMEOUT_MS = 1_000  # PostgreSQL: the longest a refresh waits for a table l
 ALL = 0  # the campaign of summary_cell's and summary_donor's rows for all campaigns together
 LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
 NO_METHOD = ""  # summary_cell's method for gifts whose method was not recorded
-Key = tuple[date, str]  # donation date, currency
 CELL_KEYS = ["campaign_id", "day", "currency", "method", "band"]
 CELL_SUMS = ["gifts", "anonymous", "amount_minor", "home_minor", "reporting_minor"]
 DONOR_KEYS = ["campaign_id", "donor_id"]
@@ -255,19 +252,19 @@ class _Store:
         self.session = session
         self.tables = tables or _Tables(_CELLS, _DONORS, _GIFTS)
         self.scratch = tables is not None  # then summary_factor is left as it is
-        self.found: dict[Key, ConversionFactors] = {}  # the factors of the gifts added
-        # A ledger without reversals counts every gift: no look-up for a reversal per gift.
-        any_reversal = select(Donation.id).where(Donation.reverses_id.is_not(None)).limit(1)
-        self.counted = counted_donations() if session.scalar(any_reversal) else true()
+        self.found: dict[GiftKey, ConversionFactors] = {}  # the factors of the gifts added
+        self.counted = counted_donations_in(session)
         self.context = context
         self.bounds = bounds
         self.included = included
-        self.stored = self._stored_factors()
-        self.largest: dict[Key, int] = {}  # the largest gift of a date, where new gifts raise it
+        self.stored = {} if self.scratch else self._stored_factors()
+        self.largest: dict[
+            GiftKey, int
+        ] = {}  # the largest gift of a date, where new gifts raise it
         self.took_out = False
         self.bulk = False  # whether indexes were built again after many rows
 
-    def _stored_factors(self) -> dict[Key, tuple[int, Factor]]:
+    def _stored_factors(self) -> dict[GiftKey, tuple[int, Factor]]:
         rows = self.session.execute(select(SummaryFactor)).scalars()
         return {
             (row.day, row.currency): (
@@ -309,8 +306,8 @@ class _Store:
         found = group_factors(self.session, self.context, groups)
         if found.gaps:  # a rate never stops being in force; this would be a change of rules
             raise FundledgerError("a date of the stored summaries lost its rate")
-        old: dict[Key, AnyFactor] = {}
-        new: dict[Key, AnyFactor] = {}
+        old: dict[GiftKey, AnyFactor] = {}
+        new: dict[GiftKey, AnyFactor] = {}
         for key, (_, before) in affected.items():
             after = found.factors[key]
             if (after.to_home, after.to_reporting) != tuple(before):
@@ -344,7 +341,7 @@ class _Store:
             self.largest[(day, currency)] = max(int(largest), before[0] if before else 0)
         self._store_factors(found)
 
-    def _store_factors(self, factors: Mapping[Key, ConversionFactors]) -> None:
+    def _store_factors(self, factors: Mapping[GiftKey, ConversionFactors]) -> None:
         """The factors of these dates and currencies, with the rates behind them."""
         if self.scratch:
             return
@@ -368,7 +365,7 @@ class _Store:
             rows,
         )  # fmt: skip
 
-    def _apply(self, factors: Mapping[Key, AnyFactor], gifts: ColumnElement[bool], sign: int
+    def _apply(self, factors: Mapping[GiftKey, AnyFactor], gifts: ColumnElement[bool], sign: int
                ) -> None:  # fmt: skip
         """Add (sign 1) or take out (sign -1) the `gifts` valued at `factors` (only gifts of
         the dates and currencies there). Each gift is converted once, into a temporary table
@@ -584,8 +581,7 @@ def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: 
         return None
     lows = [0, *bounds]
     middle: list[int] = []
-    per_band = {band: line.gifts for band, line in sums.by_band.items()}
-    for band, offsets in sorted(middle_offsets(per_band, count).items()):
+    for band, offsets in sorted(sums.middle_offsets().items()):
         query = select(SummaryGift.home_minor).where(SummaryGift.home_minor >= lows[band])
         if campaign_id is not None:
             query = query.where(SummaryGift.campaign_id == campaign_id)
@@ -632,7 +628,7 @@ def verify(session: Session, context: CommandContext) -> Verdict:
         store = _Store(session, context, bounds, 0, scratch)
         with sorting_in_threads(connection):
             store.add_new_gifts(latest_donation)
-        problems = [*_factor_differences(session, context, store.found),
+        problems = [*_factor_differences(session, store.found),
                     *(difference for stored, expected in zip((_CELLS, _DONORS, _GIFTS), scratch,
                                                              strict=True)
                       for difference in _differences(connection, stored, expected))]  # fmt: skip
@@ -662,8 +658,8 @@ def _differences(connection: Connection, stored: Table, expected: Table) -> Iter
         yield f"{stored.name} row ({shown}) does not agree with the gifts"
 
 
-def _factor_differences(session: Session, context: CommandContext,
-                        expected: Mapping[Key, ConversionFactors]) -> Iterator[str]:  # fmt: skip
+def _factor_differences(session: Session, expected: Mapping[GiftKey, ConversionFactors]
+                        ) -> Iterator[str]:  # fmt: skip
     stored = set()
     for row in session.scalars(select(SummaryFactor)):
         stored.add((row.day, row.currency))

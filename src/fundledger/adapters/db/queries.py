@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Subquery, and_, exists, func, select, true
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from fundledger.adapters.db.models import Donation, DonorMerge
 
@@ -22,6 +22,20 @@ def counted_donations(campaign_id: int | None = None, *, scan: bool = False) -> 
         Donation.reverses_id.is_(None),
         ~exists().where(reversal.reverses_id == Donation.id),
     )
+
+
+def counted_donations_in(
+    session: Session, campaign_id: int | None = None, *, scan: bool = False
+) -> ColumnElement[bool]:
+    """`counted_donations`, without its test for a reversal on every gift (a million index
+    probes per pass) when the campaign (or the ledger) has no reversal at all: asked of the
+    index of reversals alone."""
+    campaign = Donation.campaign_id + 0 == campaign_id if campaign_id is not None else true()
+    if session.scalar(
+        select(Donation.id).where(Donation.reverses_id.is_not(None), campaign).limit(1)
+    ) is not None:  # fmt: skip
+        return counted_donations(campaign_id, scan=scan)
+    return Donation.campaign_id == campaign_id if campaign_id is not None else true()
 
 
 def merges_in_force() -> Subquery:

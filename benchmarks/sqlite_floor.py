@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 from fundledger.adapters.db.engine import (
@@ -21,22 +22,21 @@ from fundledger.adapters.db.engine import (
     SQLITE_SORT_CACHE_KIB,
     SQLITE_SORT_THREADS,
 )
+from fundledger.adapters.db.models import Donation
 from fundledger.adapters.donation_csv import BATCH_ROWS
+from fundledger.services.donation_import import DONATION_COLUMNS
 
-COLUMNS = (
-    "campaign_id, donor_id, donation_date, amount_minor, currency, method, reference, anonymous, "
-    "note, reverses_id, recorded_at, recorded_by, chain_hash"
-)
+COLUMNS = ", ".join([*DONATION_COLUMNS, "chain_hash"])
+# The indexes the import drops and builds again (its _DonationWriter's rule).
+SECONDARY = sorted(str(index.name) for index in Donation.__table__.indexes if not index.unique)
 
 
 def store_seconds(ledger: Path) -> float:
-    with sqlite3.connect(ledger) as source:
+    with closing(sqlite3.connect(ledger)) as source:
         schema = [sql for (sql,) in source.execute(
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
             "ORDER BY type = 'table' DESC, rowid")]  # fmt: skip
-        secondary = [name for (name,) in source.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'donation' "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'")]  # fmt: skip
+        index_sql = dict(source.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
         rows = source.execute(f"SELECT {COLUMNS} FROM donation ORDER BY id").fetchall()  # noqa: S608
     with tempfile.TemporaryDirectory(prefix="fundledger-floor-") as folder:
         target = sqlite3.connect(Path(folder) / "empty.db", isolation_level=None)
@@ -50,21 +50,18 @@ def store_seconds(ledger: Path) -> float:
         target.execute("DETACH DATABASE loaded")
         target.execute("PRAGMA foreign_keys = ON")
         target.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        index_sql = {name: sql for name, sql in (
-            target.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
-            if name in secondary}  # fmt: skip
-        placeholders = ", ".join("?" * len(COLUMNS.split(",")))
+        placeholders = ", ".join("?" * (len(DONATION_COLUMNS) + 1))
         started = time.perf_counter()
         target.execute("BEGIN IMMEDIATE")
-        for name in index_sql:
+        for name in SECONDARY:
             target.execute(f"DROP INDEX {name}")
         for start in range(0, len(rows), BATCH_ROWS):
             target.executemany(f"INSERT INTO donation ({COLUMNS}) VALUES ({placeholders})",  # noqa: S608
                                rows[start : start + BATCH_ROWS])  # fmt: skip
         target.execute(f"PRAGMA threads = {SQLITE_SORT_THREADS}")
         target.execute(f"PRAGMA cache_size = -{SQLITE_SORT_CACHE_KIB}")
-        for sql in index_sql.values():
-            target.execute(sql)
+        for name in SECONDARY:
+            target.execute(index_sql[name])
         target.execute("COMMIT")
         elapsed = time.perf_counter() - started
         target.close()

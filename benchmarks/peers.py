@@ -8,8 +8,9 @@ From a fixed seed: FUNDLEDGER_BENCH_ROWS donations (default 1,000,000) from 50,0
 Bank of Israel publishes, some with 4). Written as our donation CSV (with a campaign column)
 and rate CSV, as a ledger-cli/hledger journal with one price directive per rate day, and as a
 Beancount file. Each tool's total must agree: they value each gift exactly and round the total
-once; fundledger rounds each gift, as a receipt does. Both of our figures are reported, and the
-exact one (computed here with fractions, from the same data) must equal theirs to the cent.
+once; fundledger rounds each gift, as a receipt does, and states the exact total beside it.
+Both of our figures are reported: the exact one must equal theirs to the cent, and both must
+equal what this script computes with fractions from the same data.
 
 Writes benchmarks/RESULTS.md (FUNDLEDGER_BENCH_RESULTS to write elsewhere) and prints it."""
 
@@ -228,7 +229,8 @@ class Ours:
 
     database: str
     runs: dict[str, list[tuple[float, int]]]
-    total: Decimal
+    total: Decimal  # per gift, the summary's total
+    exact: Decimal  # the summary's exact total
     # SQLite only: what a start of the command takes, and SQLite alone storing the gifts
     # (sqlite_floor.py), in seconds, a figure per run.
     floors: dict[str, list[float]] = field(default_factory=dict)
@@ -258,7 +260,7 @@ def measure_ours(label: str, fresh_ledger: Callable[[int], str], paths: dict[str
     `sqlite_file` (the ledger's file of each run), the cold path's floors too."""
     runs: dict[str, list[tuple[float, int]]] = {step: [] for step in OUR_STEPS}
     floors: dict[str, list[float]] = {"start": [], "store": []} if sqlite_file else {}
-    total = Decimal(0)
+    total = exact = Decimal(0)
     for run in range(RUNS):
         env = {**os.environ, "FUNDLEDGER_DB": fresh_ledger(run)}
         setup = [["init"], ["campaign", "add", "receipts", "--name", "Receipts"],
@@ -287,7 +289,8 @@ def measure_ours(label: str, fresh_ledger: Callable[[int], str], paths: dict[str
             floors["store"].append(float(store.stdout))
         report = subprocess.run([FUNDLEDGER, "report", "campaign", "--all", "--format", "json"],
                                 env=env, check=True, capture_output=True, text=True)  # fmt: skip
-        total = Decimal(json.loads(report.stdout)["total_usd"])  # before the receipts' gifts
+        summary = json.loads(report.stdout)  # before the receipts' gifts
+        total, exact = Decimal(summary["total_usd"]), Decimal(summary["exact"]["total_usd"])
         subprocess.run([FUNDLEDGER, "import", "donations", "receipts", str(paths["receipts"])],
                        env=env, check=True, capture_output=True)  # fmt: skip
         runs["receipts"].append(timed([FUNDLEDGER, "receipt", "issue", "--campaign", "receipts",
@@ -296,7 +299,7 @@ def measure_ours(label: str, fresh_ledger: Callable[[int], str], paths: dict[str
         written = len(list((out / "receipts").glob("*.pdf")))
         if written != RECEIPTS:
             sys.exit(f"{label}: {written} receipts written, not {RECEIPTS}")
-    return Ours(label, runs, total, floors)
+    return Ours(label, runs, total, exact, floors)
 
 
 def cold(ours: Ours) -> Measure:
@@ -385,16 +388,20 @@ def write_results(peers: list[Measure], ours: list[Ours], exact: Decimal,
                      f"{peer.median / base_warm.median:.1f}× |")  # fmt: skip
     for database in ours:
         for measure in (cold(database), warm(database)):
-            lines.append(f"| {measure.label} | {measure.cell()} | {measure.total:,} | | |")
-    agree = all(peer.total == exact for peer in peers)
+            lines.append(f"| {measure.label} | {measure.cell()} | {measure.total:,} per gift; "
+                         f"{database.exact:,} exact | | |")  # fmt: skip
+    agree = all(peer.total == exact for peer in peers) and all(one.exact == exact for one in ours)
+    agreement = ("fundledger's exact total and every peer's: the same to the cent" if agree
+                 else "THE TOOLS DISAGREE")  # fmt: skip
     lines += [
         "",
         "Cold: the rates and the donations imported into a fresh ledger, then the summary of "
         "all campaigns; warm: the summary again on the loaded ledger (what a treasurer does "
         "every day). The peers read their whole file every time.",
         "",
-        f"Every gift valued exactly, the total rounded once: **{exact:,} USD** "
-        f"({'every tool agrees to the cent' if agree else 'THE TOOLS DISAGREE'}). "
+        f"Every gift valued exactly, the total rounded once: **{exact:,} USD**, computed here "
+        "from the same data with fractions "
+        f"({agreement}). "
         "Every gift rounded to the cent first, as fundledger's reports and receipts do: "
         f"**{per_gift:,} USD**, computed here from the same data with fractions "
         f"(fundledger printed {sqlite.total:,}: "

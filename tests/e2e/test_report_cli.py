@@ -75,9 +75,11 @@ def test_csv_has_every_breakdown_and_is_formula_safe(ledger: Shell) -> None:
     rows = list(csv.DictReader(io.StringIO(output)))
     assert rows[0] == {"section": "total", "key": "ILS/USD", "count": "2", "amount": "",
                        "currency": "", "home": "487.60", "reporting": "144.43"}  # fmt: skip
+    assert rows[1] == {"section": "exact_total", "key": "ILS/USD", "count": "2", "amount": "",
+                       "currency": "", "home": "487.60", "reporting": "144.43"}  # fmt: skip
     sections = {row["section"] for row in rows}
-    assert sections == {"total", "donors", "by_currency", "by_day", "by_week", "by_method",
-                        "gift_size", "top_donor"}  # fmt: skip
+    assert sections == {"total", "exact_total", "donors", "by_currency", "by_day", "by_week",
+                        "by_method", "gift_size", "top_donor"}  # fmt: skip
     donors = [row["key"] for row in rows if row["section"] == "top_donor"]
     assert donors == ["Dana Levi", '\'=HYPERLINK("http://x")']
     by_method = {row["key"]: row["home"] for row in rows if row["section"] == "by_method"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import BigInteger, Engine, func, literal, select
@@ -45,6 +46,18 @@ def test_a_usd_gift_and_an_ils_gift_on_the_same_day(ledger: Engine) -> None:
     assert report.total_home == Money("487.60", "ILS")
     assert report.total_reporting == Money("144.43", "USD")
     assert (report.donation_count, report.donor_count, report.anonymous_count) == (2, 1, 1)
+
+
+def test_the_exact_total_stands_beside_the_sum_of_rounded_gifts(ledger: Engine) -> None:
+    for _ in range(3):  # NIS 1.00 / 3.376 = 29.62085... cents each: 30 rounded, 88.86 exactly
+        gift(ledger, "2025-07-03 1.00 ILS")
+    gift(ledger, "2025-07-04 0.10 USD")  # NIS 0.3351 exactly: 34 agorot rounded
+    report = summary(ledger)
+    assert (report.total_home, report.total_reporting) == (Money("3.34", "ILS"),
+                                                           Money("1.00", "USD"))  # fmt: skip
+    assert (report.exact.home, report.exact.reporting) == (Money("3.34", "ILS"),
+                                                           Money("0.99", "USD"))  # fmt: skip
+    assert "exactly" in report.exact.method
 
 
 def test_a_saturday_gift_uses_fridays_rate(ledger: Engine) -> None:
@@ -179,6 +192,7 @@ def test_sql_totals_equal_the_sum_of_gifts_converted_one_by_one(ledger_engine: E
     book = RateBook(book_rates)
     home_values: list[int] = []
     expected_reporting = 0
+    exact_home, exact_reporting = Fraction(0), Fraction(0)
     for _ in range(201):
         day = start + timedelta(days=randomizer.randint(3, 39))
         currency = randomizer.choice(["ILS", "ILS", "USD", "EUR"])
@@ -187,9 +201,14 @@ def test_sql_totals_equal_the_sum_of_gifts_converted_one_by_one(ledger_engine: E
         factors = conversion_factors(book, currency, day, "ILS", "USD")
         home_values.append(convert_minor(minor, factors.to_home))
         expected_reporting += convert_minor(minor, factors.to_reporting)
+        exact_home += minor * factors.to_home
+        exact_reporting += minor * factors.to_reporting
     report = summary(ledger_engine)
     assert report.total_home.to_minor() == sum(home_values)
     assert report.total_reporting.to_minor() == expected_reporting
+    assert report.exact.home.to_minor() == int(exact_home + Fraction(1, 2))  # half up, > 0
+    assert report.exact.reporting.to_minor() == int(exact_reporting + Fraction(1, 2))
+    assert report.exact.reporting.to_minor() != expected_reporting  # rounding once differs
     assert report.donation_count == 201
     for lines in (report.by_day, report.by_week, report.by_method, report.sizes):
         assert sum(line.home.to_minor() for line in lines) == sum(home_values)

@@ -19,6 +19,7 @@ from fundledger.services.reports import (
     CurrencyLine,
     DayLine,
     DonorLine,
+    ExactTotal,
     MethodLine,
     RatesUsed,
 )
@@ -50,6 +51,7 @@ def year_long_summary() -> CampaignSummary:
                                   ils("5177822955.46"), usd("1500054390.42")),),
         by_day=tuple(DayLine(day, 2762, ils("14303378.33"), usd("4143796.66")) for day in days),
         rates=RatesUsed(("ECB",), date(2024, 12, 31), date(2025, 12, 26), ("USD/ILS",)),
+        exact=ExactTotal(ils("5177822955.46"), usd("1500054389.97")),
         by_week=tuple(DayLine(week, 19230, ils("99573518.37"), usd("28847199.82"))
                       for week in weeks),
         by_method=(MethodLine("card", 1_000_000, ils("5177822955.46"), usd("1500054390.42")),),
@@ -92,6 +94,7 @@ def test_long_names_many_methods_and_a_single_day_still_lay_out(tmp_path: Path) 
         by_currency=(CurrencyLine("ILS", 40, ils("4000.00"), ils("4000.00"), usd("1184.83")),),
         by_day=(DayLine(day, 40, ils("4000.00"), usd("1184.83")),),
         rates=RatesUsed(("manual",), day, day, ("USD/ILS",)),
+        exact=ExactTotal(ils("4000.00"), usd("1184.83")),
         by_week=(DayLine(date(2025, 6, 29), 40, ils("4000.00"), usd("1184.83")),),
         by_method=tuple(MethodLine(f"method {number} " + "x" * 20, 1, ils("100.00"),
                                    usd("29.62")) for number in range(40)),

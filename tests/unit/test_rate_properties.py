@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundledger.domain.errors import RateNotInForce
-from fundledger.domain.rates import Rate, RateBook, convert_minor
+from fundledger.domain.rates import Rate, RateBook, convert_minor, convert_total_minor
 
 START = date(2025, 1, 1)
 CURRENCIES = ["USD", "ILS", "EUR"]
@@ -81,3 +81,24 @@ def test_an_inverse_of_an_inverse_converts_back_within_one_minor_unit(
     assert 1 / inverse.factor == Fraction(value)  # exact: no stored reciprocal
     agorot = convert_minor(cents, published.in_force("USD", "ILS", START).factor)
     assert abs(convert_minor(agorot, inverse.factor) - cents) <= 1
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 10**9),
+            st.decimals(min_value=Decimal("0.0500"), max_value=Decimal(20), places=4),
+        ),
+        max_size=30,
+    )
+)
+def test_the_exact_total_is_the_sum_of_exact_values_rounded_once(
+    gifts: list[tuple[int, Decimal]],
+) -> None:
+    converted = [(amount, 1 / Fraction(rate)) for amount, rate in gifts]
+    exact = sum((amount * factor for amount, factor in converted), Fraction(0))
+    total = convert_total_minor(converted)
+    assert total - Fraction(1, 2) <= exact < total + Fraction(1, 2)
+    # Against the sum of per-gift roundings: each of those is off by at most half a unit.
+    per_gift = sum(convert_minor(amount, factor) for amount, factor in converted)
+    assert abs(per_gift - total) <= len(gifts) // 2 + 1

@@ -15,6 +15,7 @@ from fundledger.domain.rates import (
     RateBook,
     conversion_factors,
     convert_minor,
+    convert_total_minor,
     in_minor_units,
     parse_rate,
 )
@@ -142,6 +143,18 @@ def test_minor_units_differ_between_currencies() -> None:
     ils, usd = convert(rates, 10_000, "JPY", THURSDAY)  # ¥10,000
     assert ils == 234_00
     assert usd == 69_31  # 234 / 3.376 = 69.312...
+
+
+def test_the_exact_total_is_rounded_once_where_each_gift_rounds_on_its_own() -> None:
+    # Three gifts of NIS 1.00 at 1 USD = 3.376 ILS: each is 29.62085... cents, 30 cents
+    # rounded; together 88.86 cents exactly, 89 cents rounded once.
+    to_usd = 1 / Fraction("3.376")
+    gifts = [(100, to_usd)] * 3
+    assert sum(convert_minor(amount, factor) for amount, factor in gifts) == 90
+    assert convert_total_minor(gifts) == 89
+    # A half cent exactly rounds up, as every other rounding of the ledger does.
+    assert convert_total_minor([(1, Fraction(1, 4)), (1, Fraction(1, 4))]) == 1
+    assert convert_total_minor([]) == 0
 
 
 def test_fixed_headline_rate_in_either_direction() -> None:

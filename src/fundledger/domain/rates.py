@@ -377,6 +377,18 @@ def convert_minor(amount_minor: int, factor: Fraction) -> int:
     return divide_round_half_up(amount_minor * factor.numerator, factor.denominator)
 
 
+def convert_total_minor(amounts: Iterable[tuple[int, Fraction]]) -> int:
+    """Amounts in minor units, each converted exactly by its factor, summed exactly and the sum
+    rounded once by the ledger's rule: the exact total, which the plain-text accounting tools
+    print, where a report's total is the sum of per-gift roundings (`convert_minor`). The
+    amounts are added per factor first, so the sum of fractions has one term per rate."""
+    per_factor: defaultdict[Fraction, int] = defaultdict(int)
+    for amount_minor, factor in amounts:
+        per_factor[factor] += amount_minor
+    total = sum((amount * factor for factor, amount in per_factor.items()), Fraction(0))
+    return divide_round_half_up(total.numerator, total.denominator)
+
+
 _FIXED_RATE = re.compile(
     r"\s*1\s+(?P<base>[A-Za-z]{3})\s*=\s*(?P<value>[0-9][0-9.]*)\s+(?P<quote>[A-Za-z]{3})\s*"
 )

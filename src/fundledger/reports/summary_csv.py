@@ -29,6 +29,8 @@ def _rows(summary: CampaignSummary) -> Iterator[dict[str, Any]]:
 
     yield line("total", f"{summary.home_currency}/{summary.reporting_currency}",
                summary.donation_count, summary.total_home, summary.total_reporting)  # fmt: skip
+    yield line("exact_total", f"{summary.home_currency}/{summary.reporting_currency}",
+               summary.donation_count, summary.exact.home, summary.exact.reporting)  # fmt: skip
     if summary.headline is not None:
         yield line("fixed_rate", str(summary.headline.rate), None, summary.total_home,
                    summary.headline.total_reporting)  # fmt: skip

@@ -46,6 +46,11 @@ def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:
         f"total_{home}": amount_text(summary.total_home),
         f"total_{reporting}": amount_text(summary.total_reporting),
         "method": summary.method,
+        "exact": {
+            f"total_{home}": amount_text(summary.exact.home),
+            f"total_{reporting}": amount_text(summary.exact.reporting),
+            "method": summary.exact.method,
+        },
         "fixed_rate": (
             {
                 "rate": str(summary.headline.rate),

@@ -29,6 +29,7 @@ from fundledger.services.summary_parts import (
     Cell,
     Converted,
     DonorTally,
+    ExactTotals,
     Gathered,
     Marginals,
     RatesUsed,
@@ -45,6 +46,11 @@ T = TypeVar("T")
 PER_GIFT_METHOD = (
     "sum of per-gift conversions, each rounded half-up once from the original amount "
     "at the rate in force on the gift's date"
+)
+
+EXACT_METHOD = (
+    "every gift valued exactly at the rate in force on its date, the sum rounded half-up once "
+    "(as plain-text accounting tools total)"
 )
 
 
@@ -106,6 +112,17 @@ class Headline:
 
 
 @dataclass(frozen=True, slots=True)
+class ExactTotal:
+    """The totals with every gift valued exactly and only the sum rounded (EXACT_METHOD): what
+    a spreadsheet or ledger-cli computes from the same gifts and rates. The summary's own
+    totals add up its rounded lines, so the two may differ by a few minor units."""
+
+    home: Money
+    reporting: Money
+    method: str = EXACT_METHOD
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignSummary:
     campaign: CampaignInfo
     home_currency: str
@@ -119,6 +136,7 @@ class CampaignSummary:
     by_currency: tuple[CurrencyLine, ...]
     by_day: tuple[DayLine, ...]
     rates: RatesUsed
+    exact: ExactTotal
     by_week: tuple[DayLine, ...] = ()
     by_method: tuple[MethodLine, ...] = ()
     sizes: tuple[SizeBand, ...] = ()
@@ -161,7 +179,7 @@ def campaign_summary(
     gathered = stored_gathered(session, context, campaign_id, bounds) if stored else None
     if gathered is None:
         gathered = _gather_grouped(session, context, campaign_id, bounds)
-    rates, sums, donors, median = gathered
+    rates, sums, donors, median, exact = gathered
     donation_count = sums.gifts
     money = _Lines(home, reporting)
     by_currency = tuple(
@@ -198,6 +216,9 @@ def campaign_summary(
         by_currency=by_currency,
         by_day=tuple(DayLine(day, *line) for day, line in sorted(money.lines(sums.by_day).items())),
         rates=rates,
+        exact=ExactTotal(
+            Money.from_minor(exact.home, home), Money.from_minor(exact.reporting, reporting)
+        ),
         by_week=tuple(
             DayLine(week, *line)
             for week, line in sorted(
@@ -274,7 +295,8 @@ def _gather_grouped(
         sums = Marginals.of_cells(cells)
         median = _median(session, converted, sums)
         donors = donors_later.result() if donors_later else _donor_totals(session, converted)
-    return Gathered(rates_of_cells(factors, cells), sums, donors, median)
+    exact = ExactTotals.of((cell.amount, factors[cell.day, cell.currency]) for cell in cells)
+    return Gathered(rates_of_cells(factors, cells), sums, donors, median, exact)
 
 
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")

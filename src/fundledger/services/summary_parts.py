@@ -24,7 +24,7 @@ from fundledger.adapters.db.sql_money import (
     lowest_amount_reaching,
 )
 from fundledger.domain.money import minor_unit_digits
-from fundledger.domain.rates import ConversionFactors, RateInForce
+from fundledger.domain.rates import ConversionFactors, RateInForce, convert_total_minor
 from fundledger.services.conversion import GiftKey
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
@@ -229,14 +229,30 @@ def tally(session: Session, per_donor: Subquery) -> DonorTally:
     return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
 
 
+class ExactTotals(NamedTuple):
+    """The counted gifts valued exactly and summed, each total rounded once (minor units)."""
+
+    home: int
+    reporting: int
+
+    @classmethod
+    def of(cls, amounts: Iterable[tuple[int, AnyFactor]]) -> ExactTotals:
+        """From amounts in minor units, each with the factor of its date and currency."""
+        pairs = list(amounts)
+        return cls(convert_total_minor((amount, factor.to_home) for amount, factor in pairs),
+                   convert_total_minor((amount, factor.to_reporting)
+                                       for amount, factor in pairs))  # fmt: skip
+
+
 class Gathered(NamedTuple):
     """What the summary needs from the database: the rates used, the sums, the donors who
-    gave by name and the median gift in home minor units."""
+    gave by name, the median gift in home minor units and the exact totals."""
 
     rates: RatesUsed
     sums: Marginals
     donors: DonorTally
     median: int | None
+    exact: ExactTotals
 
 
 class Cell(NamedTuple):

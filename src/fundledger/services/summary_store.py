@@ -72,6 +72,7 @@ from fundledger.services.summary_parts import (
     AnyFactor,
     Converted,
     DonorTally,
+    ExactTotals,
     Factor,
     Gathered,
     Marginals,
@@ -504,7 +505,8 @@ def stored_gathered(session: Session, context: CommandContext, campaign_id: int 
     campaign = campaign_id if campaign_id is not None else ALL
     sums = _marginals(session.connection(), campaign)
     return Gathered(_rates(session, campaign), sums, _donors(session, campaign),
-                    _median(session, campaign_id, sums, bounds))  # fmt: skip
+                    _median(session, campaign_id, sums, bounds),
+                    _exact(session.connection(), campaign))  # fmt: skip
 
 
 def _marginals(connection: Connection, campaign: int) -> Marginals:
@@ -533,6 +535,27 @@ def _marginals(connection: Connection, campaign: int) -> Marginals:
         by_band={int(key): line for key, line in sums(grouped(cell.band)).items()},
         anonymous=sum(int(row[5]) for row in currencies),
     )
+
+
+def _exact(connection: Connection, campaign: int) -> ExactTotals:
+    """The exact totals: the campaign's amounts per date and currency (from its cells), each
+    at the factors kept for that date and currency."""
+    cell, factor = _CELLS.c, _FACTORS.c
+    fractions = (factor.home_numerator, factor.home_denominator, factor.reporting_numerator,
+                 factor.reporting_denominator)  # fmt: skip
+    rows = connection.execute(
+        select(func.sum(cell.amount_minor), *fractions)
+        .join_from(_CELLS, _FACTORS, and_(factor.day == cell.day,
+                                          factor.currency == cell.currency))
+        .where(cell.campaign_id == campaign)
+        .group_by(factor.day, factor.currency, *fractions)
+    )  # fmt: skip
+    return ExactTotals.of(
+        (int(amount), Factor(Fraction(int(home_numerator), int(home_denominator)),
+                             Fraction(int(reporting_numerator), int(reporting_denominator))))
+        for amount, home_numerator, home_denominator, reporting_numerator,
+        reporting_denominator in rows
+    )  # fmt: skip
 
 
 def _rates(session: Session, campaign: int) -> RatesUsed:

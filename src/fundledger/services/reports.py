@@ -29,7 +29,7 @@ from fundledger.services.summary_parts import (
     Cell,
     Converted,
     DonorTally,
-    ExactTotals,
+    ExactSums,
     Gathered,
     Marginals,
     RatesUsed,
@@ -295,7 +295,7 @@ def _gather_grouped(
         sums = Marginals.of_cells(cells)
         median = _median(session, converted, sums)
         donors = donors_later.result() if donors_later else _donor_totals(session, converted)
-    exact = ExactTotals.of((cell.amount, factors[cell.day, cell.currency]) for cell in cells)
+    exact = ExactSums.of((cell.amount, factors[cell.day, cell.currency]) for cell in cells)
     return Gathered(rates_of_cells(factors, cells), sums, donors, median, exact)
 
 

@@ -229,14 +229,14 @@ def tally(session: Session, per_donor: Subquery) -> DonorTally:
     return DonorTally(int(count), [DonorSum(*(int(value) for value in row[:4])) for row in top])
 
 
-class ExactTotals(NamedTuple):
+class ExactSums(NamedTuple):
     """The counted gifts valued exactly and summed, each total rounded once (minor units)."""
 
     home: int
     reporting: int
 
     @classmethod
-    def of(cls, amounts: Iterable[tuple[int, AnyFactor]]) -> ExactTotals:
+    def of(cls, amounts: Iterable[tuple[int, AnyFactor]]) -> ExactSums:
         """From amounts in minor units, each with the factor of its date and currency."""
         pairs = list(amounts)
         return cls(convert_total_minor((amount, factor.to_home) for amount, factor in pairs),
@@ -252,7 +252,7 @@ class Gathered(NamedTuple):
     sums: Marginals
     donors: DonorTally
     median: int | None
-    exact: ExactTotals
+    exact: ExactSums
 
 
 class Cell(NamedTuple):

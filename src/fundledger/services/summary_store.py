@@ -72,7 +72,7 @@ from fundledger.services.summary_parts import (
     AnyFactor,
     Converted,
     DonorTally,
-    ExactTotals,
+    ExactSums,
     Factor,
     Gathered,
     Marginals,
@@ -537,7 +537,7 @@ def _marginals(connection: Connection, campaign: int) -> Marginals:
     )
 
 
-def _exact(connection: Connection, campaign: int) -> ExactTotals:
+def _exact(connection: Connection, campaign: int) -> ExactSums:
     """The exact totals: the campaign's amounts per date and currency (from its cells), each
     at the factors kept for that date and currency."""
     cell, factor = _CELLS.c, _FACTORS.c
@@ -550,7 +550,7 @@ def _exact(connection: Connection, campaign: int) -> ExactTotals:
         .where(cell.campaign_id == campaign)
         .group_by(factor.day, factor.currency, *fractions)
     )  # fmt: skip
-    return ExactTotals.of(
+    return ExactSums.of(
         (int(amount), Factor(Fraction(int(home_numerator), int(home_denominator)),
                              Fraction(int(reporting_numerator), int(reporting_denominator))))
         for amount, home_numerator, home_denominator, reporting_numerator,

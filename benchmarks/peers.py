@@ -198,15 +198,13 @@ PEERS = {
 }  # fmt: skip
 
 
-def measure_peer(name: str, paths: dict[str, Path]) -> Measure:
+def run_peer(peer: Measure, paths: dict[str, Path]) -> None:
+    """One more run of a peer (`peer.label` names it in PEERS)."""
     env = {**os.environ, "BEANCOUNT_DISABLE_LOAD_CACHE": "1"}
-    times, peaks, total = [], [], None
-    for _ in range(RUNS):
-        elapsed, peak, output = run_tool(PEERS[name](paths), env)
-        times.append(elapsed)
-        peaks.append(peak)
-        total = last_number(output)
-    return Measure(name, times, max(peaks), total)
+    elapsed, peak, output = run_tool(PEERS[peer.label](paths), env)
+    peer.times.append(elapsed)
+    peer.peak_mib = max(peer.peak_mib, peak)
+    peer.total = last_number(output)
 
 
 RECEIPTS = 1_000
@@ -223,24 +221,6 @@ def write_receipt_gifts(data: Data, folder: Path) -> Path:
     return path
 
 
-@dataclass
-class Ours:
-    """fundledger's figures on one database, each a list of (seconds, peak MiB) runs."""
-
-    database: str
-    runs: dict[str, list[tuple[float, int]]]
-    total: Decimal  # per gift, the summary's total
-    exact: Decimal  # the summary's exact total
-    # SQLite only: what a start of the command takes, and SQLite alone storing the gifts
-    # (sqlite_floor.py), in seconds, a figure per run.
-    floors: dict[str, list[float]] = field(default_factory=dict)
-
-    def measure(self, step: str) -> Measure:
-        results = self.runs[step]
-        return Measure(step, [seconds for seconds, _ in results],
-                       max(peak for _, peak in results))  # fmt: skip
-
-
 OUR_STEPS = {
     "rates": "import of the rates CSV",
     "import": "import of the donations CSV (all campaigns, one file)",
@@ -252,54 +232,69 @@ OUR_STEPS = {
 }
 
 
-def measure_ours(label: str, fresh_ledger: Callable[[int], str], paths: dict[str, Path],
-                 folder: Path, sqlite_file: Callable[[int], Path] | None = None
-                 ) -> Ours:  # fmt: skip
-    """Every run on a fresh ledger: the rates and donations imported, the summaries (all
-    campaigns, twice: the first is the cold path's last step), the PDF, the receipts. With
-    `sqlite_file` (the ledger's file of each run), the cold path's floors too."""
-    runs: dict[str, list[tuple[float, int]]] = {step: [] for step in OUR_STEPS}
-    floors: dict[str, list[float]] = {"start": [], "store": []} if sqlite_file else {}
-    total = exact = Decimal(0)
-    for run in range(RUNS):
-        env = {**os.environ, "FUNDLEDGER_DB": fresh_ledger(run)}
-        setup = [["init"], ["campaign", "add", "receipts", "--name", "Receipts"],
-                 ["settings", "set", "organisation.name.he", "קואליציית שלום"],
-                 ["settings", "set", "organisation.section46.approval", "4512"],
-                 *(["campaign", "add", slug(number), "--name", f"Campaign {number + 1}"]
-                   for number in range(CAMPAIGNS))]  # fmt: skip
-        for command in setup:
-            subprocess.run([FUNDLEDGER, *command], env=env, check=True, capture_output=True)
-        out = folder / f"{label}-{run}"
-        steps = {
-            "rates": ["rates", "import", str(paths["rates.csv"]), "--format", "csv"],
-            "import": ["import", "donations", str(paths["donations.csv"])],
-            "all_cold": ["report", "campaign", "--all", "--format", "json"],
-            "all": ["report", "campaign", "--all", "--format", "json"],
-            "largest": ["report", "campaign", LARGEST, "--format", "json"],
-            "pdf": ["report", "campaign", LARGEST, "--locale", "he", "-o", f"{out}.pdf"],
-        }
-        for step, command in steps.items():
-            runs[step].append(timed([FUNDLEDGER, *command], env))
-        if sqlite_file:
-            floors["start"].append(timed([FUNDLEDGER, "--version"], env)[0])
-            store = subprocess.run([sys.executable, str(Path(__file__).with_name(
-                "sqlite_floor.py")), str(sqlite_file(run))], check=True, capture_output=True,
-                text=True)  # fmt: skip
-            floors["store"].append(float(store.stdout))
-        report = subprocess.run([FUNDLEDGER, "report", "campaign", "--all", "--format", "json"],
-                                env=env, check=True, capture_output=True, text=True)  # fmt: skip
-        summary = json.loads(report.stdout)  # before the receipts' gifts
-        total, exact = Decimal(summary["total_usd"]), Decimal(summary["exact"]["total_usd"])
-        subprocess.run([FUNDLEDGER, "import", "donations", "receipts", str(paths["receipts"])],
-                       env=env, check=True, capture_output=True)  # fmt: skip
-        runs["receipts"].append(timed([FUNDLEDGER, "receipt", "issue", "--campaign", "receipts",
-                                       "--all-unreceipted", "--locale", "he", "-o",
-                                       str(out / "receipts")], env))  # fmt: skip
-        written = len(list((out / "receipts").glob("*.pdf")))
-        if written != RECEIPTS:
-            sys.exit(f"{label}: {written} receipts written, not {RECEIPTS}")
-    return Ours(label, runs, total, exact, floors)
+@dataclass
+class Ours:
+    """fundledger's figures on one database, each a list of (seconds, peak MiB) runs. Each run
+    is on a fresh ledger at `fresh_ledger(run)`; `sqlite_file(run)` is its file on SQLite."""
+
+    database: str
+    fresh_ledger: Callable[[int], str]
+    sqlite_file: Callable[[int], Path] | None = None
+    runs: dict[str, list[tuple[float, int]]] = field(
+        default_factory=lambda: {step: [] for step in OUR_STEPS})  # fmt: skip
+    total: Decimal = Decimal(0)  # per gift, the summary's total
+    exact: Decimal = Decimal(0)  # the summary's exact total
+    # SQLite only: what a start of the command takes, and SQLite alone storing the gifts
+    # (sqlite_floor.py), in seconds, a figure per run.
+    floors: dict[str, list[float]] = field(default_factory=lambda: {"start": [], "store": []})
+
+    def measure(self, step: str) -> Measure:
+        results = self.runs[step]
+        return Measure(step, [seconds for seconds, _ in results],
+                       max(peak for _, peak in results))  # fmt: skip
+
+
+def run_ours(ours: Ours, run: int, paths: dict[str, Path], folder: Path) -> None:
+    """One run on a fresh ledger: the rates and donations imported, the summaries (all
+    campaigns, twice: the first is the cold path's last step), the PDF, the receipts. On
+    SQLite, the cold path's floors too."""
+    env = {**os.environ, "FUNDLEDGER_DB": ours.fresh_ledger(run)}
+    setup = [["init"], ["campaign", "add", "receipts", "--name", "Receipts"],
+             ["settings", "set", "organisation.name.he", "קואליציית שלום"],
+             ["settings", "set", "organisation.section46.approval", "4512"],
+             *(["campaign", "add", slug(number), "--name", f"Campaign {number + 1}"]
+               for number in range(CAMPAIGNS))]  # fmt: skip
+    for command in setup:
+        subprocess.run([FUNDLEDGER, *command], env=env, check=True, capture_output=True)
+    out = folder / f"{ours.database}-{run}"
+    steps = {
+        "rates": ["rates", "import", str(paths["rates.csv"]), "--format", "csv"],
+        "import": ["import", "donations", str(paths["donations.csv"])],
+        "all_cold": ["report", "campaign", "--all", "--format", "json"],
+        "all": ["report", "campaign", "--all", "--format", "json"],
+        "largest": ["report", "campaign", LARGEST, "--format", "json"],
+        "pdf": ["report", "campaign", LARGEST, "--locale", "he", "-o", f"{out}.pdf"],
+    }
+    for step, command in steps.items():
+        ours.runs[step].append(timed([FUNDLEDGER, *command], env))
+    if ours.sqlite_file:
+        ours.floors["start"].append(timed([FUNDLEDGER, "--version"], env)[0])
+        store = subprocess.run([sys.executable, str(Path(__file__).with_name(
+            "sqlite_floor.py")), str(ours.sqlite_file(run))], check=True, capture_output=True,
+            text=True)  # fmt: skip
+        ours.floors["store"].append(float(store.stdout))
+    report = subprocess.run([FUNDLEDGER, "report", "campaign", "--all", "--format", "json"],
+                            env=env, check=True, capture_output=True, text=True)  # fmt: skip
+    summary = json.loads(report.stdout)  # before the receipts' gifts
+    ours.total, ours.exact = Decimal(summary["total_usd"]), Decimal(summary["exact"]["total_usd"])
+    subprocess.run([FUNDLEDGER, "import", "donations", "receipts", str(paths["receipts"])],
+                   env=env, check=True, capture_output=True)  # fmt: skip
+    ours.runs["receipts"].append(timed([FUNDLEDGER, "receipt", "issue", "--campaign", "receipts",
+                                        "--all-unreceipted", "--locale", "he", "-o",
+                                        str(out / "receipts")], env))  # fmt: skip
+    written = len(list((out / "receipts").glob("*.pdf")))
+    if written != RECEIPTS:
+        sys.exit(f"{ours.database}: {written} receipts written, not {RECEIPTS}")
 
 
 def cold(ours: Ours) -> Measure:
@@ -337,16 +332,24 @@ def main() -> None:
         # the parent's high-water mark across fork and exec).
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             paths, exact, per_gift = pool.apply(prepare, (folder,))
-        peers = [measure_peer(peer, paths) for peer in PEERS]
-        ours = [measure_ours("SQLite", lambda run: f"sqlite:///{folder}/ledger-{run}.db",
-                             paths, folder, lambda run: folder / f"ledger-{run}.db")]  # fmt: skip
+        peers = [Measure(name, [], 0) for name in PEERS]
+        ours = [Ours("SQLite", lambda run: f"sqlite:///{folder}/ledger-{run}.db",
+                     lambda run: folder / f"ledger-{run}.db")]  # fmt: skip
         if postgres:
 
             def fresh_postgres(_run: int) -> str:
                 reset_postgres(postgres)
                 return postgres
 
-            ours.append(measure_ours("PostgreSQL", fresh_postgres, paths, folder))
+            ours.append(Ours("PostgreSQL", fresh_postgres))
+        # Round by round, each tool once in each: a machine that slows down part of the way
+        # through (a shared host) slows every tool alike, and the ratios stay fair.
+        for run in range(RUNS):
+            for peer in peers:
+                run_peer(peer, paths)
+            for database in ours:
+                run_ours(database, run, paths, folder)
+            print(f"round {run + 1} of {RUNS} measured", file=sys.stderr, flush=True)
     write_results(peers, ours, exact, per_gift)
 
 
@@ -374,7 +377,9 @@ def write_results(peers: list[Measure], ours: list[Ours], exact: Decimal,
         f"{ROWS:,} donations, {DONORS:,} donors, {CAMPAIGNS} campaigns, 2023-2025, "
         "USD/ILS rates of every business day, the same data in each tool's format. Each "
         f"figure is the median of {RUNS} runs (min–max) and the peak memory of the runs, the "
-        "whole command from process start (fundledger: its child processes included).",
+        "whole command from process start (fundledger: its child processes included); the "
+        "tools take turns, one run of each per round, so that a machine slowing down part of "
+        "the way through slows them alike.",
         "",
         "## The valued total (every gift in USD at the rate of its date)",
         "",

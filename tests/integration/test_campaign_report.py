@@ -57,7 +57,6 @@ def test_the_exact_total_stands_beside_the_sum_of_rounded_gifts(ledger: Engine) 
                                                            Money("1.00", "USD"))  # fmt: skip
     assert (report.exact.home, report.exact.reporting) == (Money("3.34", "ILS"),
                                                            Money("0.99", "USD"))  # fmt: skip
-    assert "exactly" in report.exact.method
 
 
 def test_a_saturday_gift_uses_fridays_rate(ledger: Engine) -> None:

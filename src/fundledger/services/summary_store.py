@@ -548,7 +548,7 @@ def _exact(connection: Connection, campaign: int) -> ExactSums:
         .join_from(_CELLS, _FACTORS, and_(factor.day == cell.day,
                                           factor.currency == cell.currency))
         .where(cell.campaign_id == campaign)
-        .group_by(factor.day, factor.currency, *fractions)
+        .group_by(factor.day, factor.currency)  # its key: the fractions go with it
     )  # fmt: skip
     return ExactSums.of(
         (int(amount), Factor(Fraction(int(home_numerator), int(home_denominator)),

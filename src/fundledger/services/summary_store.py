@@ -221,6 +221,13 @@ _FACTOR_VALUES = (
 )  # fmt: skip
 
 
+def _stored_factor(home_numerator: str, home_denominator: str, reporting_numerator: str,
+                   reporting_denominator: str) -> Factor:  # fmt: skip
+    """A factor from summary_factor's columns: exact fractions, in decimal text."""
+    return Factor(Fraction(int(home_numerator), int(home_denominator)),
+                  Fraction(int(reporting_numerator), int(reporting_denominator)))  # fmt: skip
+
+
 def _factor_values(factor: ConversionFactors) -> dict[str, object]:
     """A factor and the rates behind it as summary_factor keeps them (_FACTOR_VALUES)."""
     rates = RatesUsed.of(factor.rates)
@@ -259,20 +266,17 @@ class _Store:
         self.bounds = bounds
         self.included = included
         self.stored = {} if self.scratch else self._stored_factors()
-        self.largest: dict[
-            GiftKey, int
-        ] = {}  # the largest gift of a date, where new gifts raise it
+        # the largest gift of a date, where new gifts raise it
+        self.largest: dict[GiftKey, int] = {}
         self.took_out = False
         self.bulk = False  # whether indexes were built again after many rows
 
     def _stored_factors(self) -> dict[GiftKey, tuple[int, Factor]]:
         rows = self.session.execute(select(SummaryFactor)).scalars()
         return {
-            (row.day, row.currency): (
-                row.largest_minor,
-                Factor(Fraction(int(row.home_numerator), int(row.home_denominator)),
-                       Fraction(int(row.reporting_numerator), int(row.reporting_denominator))),
-            )
+            (row.day, row.currency): (row.largest_minor, _stored_factor(
+                row.home_numerator, row.home_denominator, row.reporting_numerator,
+                row.reporting_denominator))
             for row in rows
         }  # fmt: skip
 
@@ -550,12 +554,7 @@ def _exact(connection: Connection, campaign: int) -> ExactSums:
         .where(cell.campaign_id == campaign)
         .group_by(factor.day, factor.currency)  # its key: the fractions go with it
     )  # fmt: skip
-    return ExactSums.of(
-        (int(amount), Factor(Fraction(int(home_numerator), int(home_denominator)),
-                             Fraction(int(reporting_numerator), int(reporting_denominator))))
-        for amount, home_numerator, home_denominator, reporting_numerator,
-        reporting_denominator in rows
-    )  # fmt: skip
+    return ExactSums.of((int(amount), _stored_factor(*fractions)) for amount, *fractions in rows)
 
 
 def _rates(session: Session, campaign: int) -> RatesUsed:

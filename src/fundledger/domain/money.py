@@ -14,8 +14,10 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cache
 from typing import Self
 
-from babel.numbers import get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import get_currency_precision, get_territory_currencies, list_currencies
 
+from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
 
 # Enough digits that no amount or product of an amount and a rate is ever rounded by the
@@ -45,6 +47,60 @@ def check_currency(code: str) -> str:
     if upper not in known_currencies():
         raise UnknownCurrency(f"unknown currency code {code!r}: use an ISO 4217 code such as ILS")
     return upper
+
+
+# What people write for a currency besides its ISO code (upper case).
+CURRENCY_ALIASES = {"NIS": "ILS", "₪": "ILS", 'ש"ח': "ILS", "$": "USD", "€": "EUR", "£": "GBP"}
+# Not a currency a gift is paid in, whatever ISO 4217 lists: tests, "no currency", metals.
+_NOT_MONEY = {"XXX": "means \"no currency\"", "XTS": "is reserved for testing",
+              "XAU": "is gold", "XAG": "is silver", "XPT": "is platinum", "XPD": "is palladium",
+              "XDR": "is the IMF's unit of account", "XSU": "is a unit of account",
+              "XUA": "is a unit of account", "XBA": "is a bond-market unit",
+              "XBB": "is a bond-market unit", "XBC": "is a bond-market unit",
+              "XBD": "is a bond-market unit"}  # fmt: skip
+
+
+@cache
+def active_currencies() -> frozenset[str]:
+    """The codes that are legal tender somewhere today (Unicode CLDR's territory data, as
+    Babel ships it): DEM, ILR and the like have been replaced."""
+    today = today_in_israel()
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, today, tender=True)
+    )
+
+
+def _successor(code: str) -> str | None:
+    """The code in use today where `code` was last legal tender (DEM: EUR, ILR: ILS)."""
+    for territory, history in get_global("territory_currencies").items():
+        if any(entry[0] == code for entry in history):
+            current = get_territory_currencies(territory, today_in_israel(), tender=True)
+            if current:
+                return str(current[0])
+    return None
+
+
+def currency_in_use(text: str) -> str:
+    """The ISO code of a currency in use today, from its code (any case), NIS or ₪; or
+    UnknownCurrency naming the code to write instead."""
+    cleaned = text.strip()
+    code = CURRENCY_ALIASES.get(cleaned.upper(), cleaned.upper())
+    if code in active_currencies():
+        return code
+    if code in _NOT_MONEY:
+        raise UnknownCurrency(
+            f"{cleaned!r} {_NOT_MONEY[code]}, not a currency gifts are paid in: write the "
+            "currency of the payment, e.g. ILS, USD or EUR"
+        )
+    if code in known_currencies():
+        successor = _successor(code)
+        instead = f"use {successor}" if successor else "use the currency in use today"
+        raise UnknownCurrency(f"{cleaned!r} is a currency no longer in use: {instead}")
+    raise UnknownCurrency(
+        f"unknown currency code {cleaned!r}: use an ISO 4217 code such as ILS, USD or EUR"
+    )
 
 
 @cache

@@ -5,7 +5,17 @@ case-insensitively, other columns ignored, and `--map "Their column=field"` for 
 name them otherwise. Accepts a UTF-8 BOM or another encoding by name (cp1255 for Hebrew Excel),
 `,` `;` or tab delimiters (sniffed from the header), quoted fields with newlines, amounts such
 as `1,234.50`, `₪1,234` or `$50`, ISO dates (or DD/MM/YYYY, MM/DD/YYYY) and timestamps, which
-become their calendar date in Asia/Jerusalem.
+become their calendar date in Asia/Jerusalem. A gift is dated on or before today, a currency
+is one in use today, and text holds no control characters.
+
+A column the file has but the import does not read is listed (`ignored_columns`). A file
+with such columns must say where its currency and its donors are: a column for each, or
+`currency=` (every gift without one is in that currency) and `anonymous=True` stated by the
+caller; otherwise it is refused, naming the column that likely holds them.
+
+A row without a reference is known by its content (`content_key`): its parsed values, not
+the text of its cells, so that the same export re-saved (other date format, "1,000.00" for
+"1000", an e-mail in capitals, an added `anonymous` column) is the same rows again.
 
 Every row is checked; a bad row becomes a `RowProblem` naming its line and field, and reading
 goes on so that all of them can be reported at once. Problems with the file as a whole (not
@@ -23,17 +33,23 @@ import re
 from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Literal, NamedTuple, TypeVar, cast
 
 from fundledger.domain.canonical import donation_fields
-from fundledger.domain.dates import ISRAEL
+from fundledger.domain.dates import iso_moment_date, past_date_problem
 from fundledger.domain.donors import matching_keys, normalize_name
-from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import MAX_AMOUNT_MINOR, known_currencies, minor_unit_digits
+from fundledger.domain.errors import FundledgerError, UnknownCurrency
+from fundledger.domain.money import (
+    CURRENCY_ALIASES,
+    MAX_AMOUNT_MINOR,
+    currency_in_use,
+    minor_unit_digits,
+)
+from fundledger.domain.text import control_problem
 
 T = TypeVar("T")
 DateFormat = Literal["ISO", "DMY", "MDY"]
@@ -42,13 +58,20 @@ FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference",
 GIFT_FIELDS = FIELDS[:9]  # a gift's own: its campaign is where it goes, not what it is
 REQUIRED = ("date", "amount")
 LIMITS = {"donor": 200, "email": 254, "method": 32, "reference": 200}
-EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 LONGEST_AMOUNT = 40
 MEMO_ENTRIES = 200_000
 BATCH_ROWS = 10_000
 SNIFF_BYTES = 64 * 1024
 
-CURRENCY_SIGNS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", "NIS": "ILS"}
+# A row's reference when the file gives none: "gift:<digest of its content>:<occurrence>".
+CONTENT_REFERENCE = "gift:"
+# Header names that likely hold a field the mapping left out, for the advice of a refusal.
+LIKELY_NAMES = {
+    "currency": ("currency", "curr", "ccy", "coin", "devise", "moneda", "מטבע", "عملة"),
+    "donor": ("name", "donor", "payer", "contact", "full name", "שם", "תורם", "اسم", "متبرع"),
+}
+# Any C0 or C1 control character (a tab and line breaks are allowed in a note alone).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "כן", "نعم"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "לא", "لا"}
 
@@ -67,6 +90,19 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _NUMERIC_DATE = re.compile(
     r"([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]{4})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
 )
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """What Python's csv module found wrong, as a person can act on it."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        return (
+            f"a field is longer than {csv.field_size_limit():,} characters: is a quote left "
+            "open, or is this not a donation file?"
+        )
+    if "unexpected end of data" in text:
+        return 'a quoted field that starts on this line is never closed (a " is missing)'
+    return text
 
 
 class DonationFileError(FundledgerError):
@@ -152,7 +188,7 @@ class DonationRow(NamedTuple):
     donor: str | None
     email: str | None
     method: str | None
-    reference: str  # the file's, or "row:<content digest>:<occurrence>" when it has none
+    reference: str  # the file's, or "" until the batch gives it one (`CONTENT_REFERENCE`)
     note: str | None
     anonymous: bool
 
@@ -182,25 +218,39 @@ class DonationFile:
         encoding: str = "utf-8",
         date_format: DateFormat = "ISO",
         mapping: dict[str, str] | None = None,
+        currency: str | None = None,
+        anonymous: bool = False,
     ) -> None:
+        """`currency`: the currency of gifts the file gives none for, stated by the user
+        (else the home currency, if the file has no column that could give it); `anonymous`:
+        every gift anonymous, stated by the user."""
         self.path = path
         self.name = path.name
         self.home_currency = home_currency
+        self.stated_currency = currency_in_use(currency) if currency else None
+        self.default_currency = self.stated_currency or home_currency
+        self.all_anonymous = anonymous
         self.date_format = date_format
         self.mapping = mapping or {}
+        # The campaign of rows that name none (the importer's SLUG): part of a row's content.
+        self.default_campaign = ""
+        self.ignored_columns: list[str] = []
         try:
             # Unknown names and byte codecs (base64, rot13) raise LookupError here; UTF-16
             # gives another newline: CSV lines must be ASCII-compatible.
-            newline = "\n".encode(encoding)
+            codec = codecs.lookup(encoding).name
+            newline = "\n".encode(codec)
         except LookupError:
-            newline = b""
+            codec, newline = "", b""
+        if codec == "utf-8-sig":
+            newline = b"\n"  # the BOM aside, UTF-8
         if newline != b"\n":
             raise DonationFileError(
                 f"{encoding!r} is not a text encoding fundledger reads (try utf-8 or cp1255)"
             )
         self.encoding_name = encoding
-        utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8")
-        self.encoding = "utf-8-sig" if utf8 else encoding  # a BOM is dropped, not read as text
+        # UTF-8 is read as utf-8-sig: a BOM is dropped, not read as text.
+        self.encoding = "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else encoding
         self.sha256 = ""
         # What `_checked_row` found valid, by the text of its cell (see `_row`).
         self._known_days: dict[str, date] = {}
@@ -224,6 +274,7 @@ class DonationFile:
 
     def _columns(self, header: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        ignored: list[str] = []
         for index, raw in enumerate(header):
             name = raw.strip().lstrip("\ufeff").lower()
             field = self.mapping.get(name, name)
@@ -234,6 +285,8 @@ class DonationFile:
                         f"and {raw!r}); remove one or map it to another field"
                     )
                 found[field] = index
+            elif raw.strip():
+                ignored.append(raw.strip().lstrip("\ufeff"))
         missing = [field for field in REQUIRED if field not in found]
         if missing:
             shown = ", ".join(repr(column.strip()) for column in header[:12])
@@ -241,7 +294,38 @@ class DonationFile:
                 f"{self.name}:1: header lacks the column(s) {', '.join(missing)} (found {shown}); "
                 f'name yours with --map, e.g. --map "Sum={missing[0]}"'
             )
+        self.ignored_columns = ignored
+        if ignored:
+            self._require_stated(found, ignored)
         return found
+
+    def _require_stated(self, found: dict[str, int], ignored: list[str]) -> None:
+        """A file with columns left unread must say where its currency and donors are: an
+        unread column may hold them, and reading every gift as shekels or as anonymous
+        would change the money or the donors without a word."""
+        if "currency" not in found and self.stated_currency is None:
+            raise DonationFileError(self._unstated(
+                "currency", ignored, f"if every gift is in one currency, say which with "
+                f"--currency {self.home_currency}",
+            ))  # fmt: skip
+        if "donor" not in found and "email" not in found and not self.all_anonymous:
+            raise DonationFileError(self._unstated(
+                "donor", ignored, "if the file names no donors, say so with --anonymous",
+            ))  # fmt: skip
+
+    def _unstated(self, field: str, ignored: list[str], otherwise: str) -> str:
+        likely = [
+            column
+            for column in ignored
+            if any(word in column.lower() for word in LIKELY_NAMES[field])
+        ]
+        listed = ", ".join(repr(column) for column in ignored[:8])
+        guess = likely[0] if likely else ignored[0]
+        which = f"{guess!r} likely holds it" if likely else f"if {guess!r} holds it"
+        return (
+            f"{self.name}:1: no column gives the {field}, and the file has columns that are "
+            f'not read ({listed}): {which}, add --map "{guess}={field}"; {otherwise}'
+        )
 
     def batches(
         self, size: int = BATCH_ROWS, *, scanned: bool = False
@@ -252,6 +336,7 @@ class DonationFile:
             if not self.sha256 and not scanned:
                 self._scan(binary)
             reader = self._reader(binary)
+            line = 1  # where the row being read starts (a row may span lines)
             try:
                 header = next(reader, None)
                 if header is None:
@@ -280,7 +365,7 @@ class DonationFile:
                 if rows or problems:
                     yield self._batch(rows, lines, problems, columns, seen_references, line)
             except csv.Error as error:
-                raise DonationFileError(f"{self.name}:{reader.line_num}: {error}") from None
+                raise DonationFileError(f"{self.name}:{line}: {_csv_problem(error)}") from None
             except UnicodeDecodeError:
                 binary.seek(0)
                 line = self._first_undecodable_line(binary)
@@ -322,8 +407,6 @@ class DonationFile:
             lines = list(compress(lines, keep))
         _, _, _, _, emails, methods, references, notes, _, campaigns = fields
         gift_fields = fields[: len(GIFT_FIELDS)]
-        for index in [index for index, reference in enumerate(references) if not reference]:
-            references[index] = self._content_reference([values[index] for values in gift_fields])
         days = list(map(self._known_days.get, fields[0]))
         currencies = list(map(self._known_currencies.get, fields[2]))
         names = list(map(self._known_names.get, fields[3]))
@@ -331,7 +414,7 @@ class DonationFile:
         amounts = self._plain_amounts(fields[1], currencies, suspect)
         codes = [currency[0] if currency else "" for currency in currencies]
         donors = [name or "" for name in names]
-        anonymous = [not name for name in donors]
+        anonymous = [self.all_anonymous or not name for name in donors]
         rejected: set[int] = set()
         for index in sorted(suspect):
             checked = self._checked_row(
@@ -347,13 +430,10 @@ class DonationFile:
             )  # fmt: skip
             donors[index], emails[index] = checked.donor or "", checked.email or ""
             anonymous[index] = checked.anonymous
-        if suspect:
-            seen.update(
-                (references[index], lines[index]) for index in range(len(lines))
-                if index not in suspect
-            )  # fmt: skip
-        else:
-            seen.update(zip(references, lines, strict=True))
+        seen.update(
+            (references[index], lines[index]) for index in range(len(lines))
+            if references[index] and index not in suspect
+        )  # fmt: skip
         # A file has few distinct dates. (None: a row with a problem, dropped below.)
         iso = {day: day.isoformat() if day else "" for day in set(days)}
         day_texts = list(map(iso.__getitem__, days))
@@ -373,13 +453,39 @@ class DonationFile:
             anonymous=anonymous,
             donor_keys=matching_keys(donors, emails),
             campaigns=campaigns,
-            chain_fields=donation_fields(
-                day_texts, amounts, codes, optional_methods, references, anonymous, optional_notes
-            ),
+            chain_fields=[],  # once every row has its reference, below
             problems=problems,
             last_line=next_line - 1,
         )
-        return batch.without(rejected) if rejected else batch
+        if rejected:
+            batch = batch.without(rejected)
+        self._give_content_references(batch)
+        batch.chain_fields = donation_fields(
+            batch.day_texts, batch.amounts_minor, batch.currencies, batch.methods,
+            batch.references, batch.anonymous, batch.notes,
+        )  # fmt: skip
+        return batch
+
+    def _give_content_references(self, batch: DonationBatch) -> None:
+        """A reference for each row that has none: a digest of its parsed, normalised content
+        (date, amount in minor units, currency, e-mail and name without case, method,
+        campaign, anonymity), and which occurrence of that content in the file it is. The
+        same export again, re-saved or reformatted, or one overlapping an earlier one, then
+        adds nothing twice; two identical gifts in one file stay two. The note is left out:
+        a gift whose note was edited since is the same gift."""
+        references = batch.references
+        for index in [index for index, reference in enumerate(references) if not reference]:
+            content = "\x1f".join((
+                batch.day_texts[index], str(batch.amounts_minor[index]), batch.currencies[index],
+                batch.emails[index].casefold(), batch.donors[index].casefold(),
+                (batch.methods[index] or "").casefold(),
+                batch.campaigns[index] or self.default_campaign,
+                "anonymous" if batch.anonymous[index] else "named",
+            ))  # fmt: skip
+            digest = hashlib.sha256(content.encode()).hexdigest()[:24]
+            occurrence = self._occurrences.get(digest, 0) + 1
+            self._occurrences[digest] = occurrence
+            references[index] = f"{CONTENT_REFERENCE}{digest}:{occurrence}"
 
     def _suspects(
         self,
@@ -390,8 +496,9 @@ class DonationFile:
         seen: dict[str, int],
     ) -> set[int]:
         """Rows the column checks cannot accept: an unknown date, currency, name or e-mail,
-        an anonymity flag, an over-long method or reference, or a reference seen before."""
-        _, _, _, _, emails, methods, references, _, flags, _ = fields
+        an anonymity flag, an over-long method or reference, a reference seen before, or a
+        control character in a method, reference or note."""
+        _, _, _, _, emails, methods, references, notes, flags, _ = fields
         suspect: set[int] = set()
         for known in (days, currencies, names):
             if None in known:
@@ -410,8 +517,11 @@ class DonationFile:
             suspect.update(
                 index
                 for index, reference in enumerate(references)
-                if repeated[reference] > 1 or reference in seen
+                if reference and (repeated[reference] > 1 or reference in seen)
             )
+        for texts in (methods, references, notes):
+            if _CONTROL.search("".join(texts)):  # one search per column, in C
+                suspect.update(index for index, text in enumerate(texts) if _CONTROL.search(text))
         return suspect
 
     @staticmethod
@@ -483,15 +593,6 @@ class DonationFile:
         self.sha256 = digest.hexdigest()
         binary.seek(0)
 
-    def _content_reference(self, cells: list[str]) -> str:
-        """A reference for a row that has none: its content, and which occurrence of that
-        content in the file it is. The same file again, re-saved, or an export overlapping
-        an earlier one then adds nothing twice; two identical gifts in one file stay two."""
-        digest = hashlib.sha256("\x1f".join(cells).encode()).hexdigest()[:20]
-        occurrence = self._occurrences.get(digest, 0) + 1
-        self._occurrences[digest] = occurrence
-        return f"row:{digest}:{occurrence}"
-
     def _first_undecodable_line(self, binary: IO[bytes]) -> int:
         """Where decoding fails, found line by line (only once a failure is known)."""
         decode = codecs.getdecoder(self.encoding)
@@ -513,13 +614,16 @@ class DonationFile:
         day_text, amount_text, currency_text, donor_text, email, method, reference, note, flag = (
             cells
         )
-        currency_text = currency_text.upper()
-        if currency_text and currency_text not in known_currencies():
-            alias = CURRENCY_SIGNS.get(currency_text)
-            if alias is None:
-                return RowProblem(line, "currency", f"unknown currency code {currency_text!r}")
-            currency_text = alias
-        code = currency_text or self.home_currency
+        for field, value in (("donor", donor_text), ("email", email), ("method", method),
+                             ("reference", reference), ("note", note)):  # fmt: skip
+            if problem := control_problem(value, multiline=field == "note"):
+                return RowProblem(line, field, problem)
+        if currency_text:
+            try:
+                currency_text = currency_in_use(currency_text)
+            except UnknownCurrency as error:
+                return RowProblem(line, "currency", str(error))
+        code = currency_text or self.default_currency
         self._remember(self._known_currencies, cells[2], (code, minor_unit_digits(code)))
         amount = self._amount(line, amount_text, currency_text)
         if isinstance(amount, RowProblem):
@@ -547,10 +651,13 @@ class DonationFile:
             anonymous = True
         else:
             return RowProblem(line, "anonymous", f"{flag!r} is neither yes nor no")
-        earlier = seen.get(reference)  # never empty: see `_content_reference`
-        if earlier is not None:
-            return RowProblem(line, "reference", f"{reference!r} already appears on line {earlier}")
-        seen[reference] = line
+        if reference:  # a row without one is known by its content (`_give_content_references`)
+            earlier = seen.get(reference)
+            if earlier is not None:
+                return RowProblem(
+                    line, "reference", f"{reference!r} already appears on line {earlier}"
+                )
+            seen[reference] = line
         return DonationRow(
             line,
             day,
@@ -561,7 +668,8 @@ class DonationFile:
             method or None,
             reference,
             note or None,
-            anonymous or not donor,  # an empty donor is an anonymous gift (design.md §4)
+            # An empty donor is an anonymous gift (design.md §4).
+            self.all_anonymous or anonymous or not donor,
         )
 
     def _amount(self, line: int, text: str, currency: str) -> tuple[int, str] | RowProblem:
@@ -573,7 +681,7 @@ class DonationFile:
         if whole.isascii() and whole.isdigit() and (not dot or (fraction.isascii() and
                                                               fraction.isdigit())):  # fmt: skip
             # The common case, "1250" or "99.50", without the regular expression.
-            currency = currency or self.home_currency
+            currency = currency or self.default_currency
             digits = minor_unit_digits(currency)
             if len(fraction) <= digits:
                 minor = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
@@ -587,9 +695,10 @@ class DonationFile:
             return RowProblem(line, "amount", f"{text!r} names two currencies")
         if signs:
             (sign,) = signs
-            named = CURRENCY_SIGNS.get(sign, sign)
-            if named not in known_currencies():
-                return RowProblem(line, "amount", f"{text!r}: unknown currency {sign!r}")
+            try:
+                named = currency_in_use(CURRENCY_ALIASES.get(sign, sign))
+            except UnknownCurrency as error:
+                return RowProblem(line, "amount", f"{text!r}: {error}")
             if currency and currency != named:
                 return RowProblem(
                     line,
@@ -597,7 +706,7 @@ class DonationFile:
                     f"{text!r} is in {named} but the currency column says {currency}",
                 )
             currency = named
-        currency = currency or self.home_currency
+        currency = currency or self.default_currency
         digits = minor_unit_digits(currency)
         fraction = match["fraction"] or ""
         if len(fraction) > digits:
@@ -627,17 +736,14 @@ class DonationFile:
                 line, "date", f"{text!r} is not a date as {self.date_format} "
                 f"(e.g. {example[self.date_format]}; see --date-format)"
             )  # fmt: skip
-        if not EARLIEST <= day <= LATEST:
-            return RowProblem(line, "date", f"{text!r} is outside {EARLIEST.year}–{LATEST.year}")
+        if problem := past_date_problem(day, "gift"):
+            return RowProblem(line, "date", f"{text!r}: {problem}")
         return day
 
     def _parse_date(self, text: str) -> date:
         if self.date_format == "ISO":
-            if len(text) == 10:
-                return date.fromisoformat(text)
-            moment = datetime.fromisoformat(text)
-            # A timestamp with a zone is a moment: its date is the date in Israel then.
-            return moment.astimezone(ISRAEL).date() if moment.tzinfo else moment.date()
+            # YYYY-MM-DD, or a moment: one with a zone is dated as in Israel then.
+            return iso_moment_date(text)
         match = _NUMERIC_DATE.fullmatch(text)
         if match is None:
             raise ValueError(text)

@@ -18,7 +18,7 @@ from fundledger.cli.common import (
 )
 from fundledger.cli.output import staged_files
 from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
-from fundledger.domain.money import Money
+from fundledger.domain.money import Money, currency_in_use
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
     DonationEntry,
@@ -110,9 +110,8 @@ def add(
     """
 
     def work(session: Session, context: CommandContext) -> DonationEntry:
-        money = Money.parse(
-            amount, context.settings.home_currency if currency is None else currency
-        )
+        code = currency_in_use(context.settings.home_currency if currency is None else currency)
+        money = Money.parse(amount, code)
         return record_donation(
             session,
             context,

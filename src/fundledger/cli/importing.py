@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.donation_csv import DateFormat, DonationFile, parse_mapping
 from fundledger.cli.common import Ledger
+from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.text import printable
 from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import (
     DonationImportRefused,
@@ -64,6 +66,24 @@ def _count_lines(path: Path) -> int:
     help="Read the file's COLUMN as FIELD (date, amount, currency, donor, email, method, "
     "reference, note, anonymous, campaign). Repeat as needed.",
 )
+@click.option(
+    "--currency",
+    metavar="CODE",
+    help="The currency of every gift the file gives none for (it has no currency column, or "
+    "the cell is empty). Needed when the file has columns that are not read.",
+)
+@click.option(
+    "--anonymous",
+    is_flag=True,
+    help="Every gift of the file is anonymous (it names no donors). Needed when the file "
+    "has no donor column but columns that are not read.",
+)
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Read a file whose very bytes were imported before (otherwise it adds nothing); "
+    "its rows are still matched against the ledger, one by one.",
+)
 @click.pass_obj
 def donations(
     ledger: Ledger,
@@ -72,19 +92,26 @@ def donations(
     date_format: str,
     encoding: str,
     mappings: dict[str, str],
+    currency: str | None,
+    anonymous: bool,
+    again: bool,
 ) -> None:
     """Import the donations of FILE into campaign SLUG: all of them, or none.
 
     Columns: date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign].
     A row whose campaign column names a campaign (by its slug) goes there; without SLUG,
     every row must name one. Every bad line is reported; importing the same file again adds
-    nothing.
+    nothing, and neither does the same export re-saved (rows without a reference are known
+    by their date, amount, currency, donor, method and campaign). Columns that are not read
+    are listed; when there are any, the file must give its currency and donors, or say them
+    with --currency and --anonymous.
 
     \b
     Example:
       fundledger import donations dont-look-away card-export.csv --date-format DMY \\
           --map "Transaction ID=reference" --map "Name=donor"
       fundledger import donations all-campaigns.csv --map "Appeal=campaign"
+      fundledger import donations dont-look-away cash-box.csv --currency ILS --anonymous
     """
     if len(arguments) > 2:
         raise click.UsageError(f"too many arguments ({len(arguments)}): give [SLUG] FILE")
@@ -102,15 +129,18 @@ def donations(
             encoding=encoding,
             date_format=cast(DateFormat, date_format.upper()),
             mapping=mappings,
+            currency=currency,
+            anonymous=anonymous,
         )
         if lines < PROGRESS_FROM_LINES:
-            return import_donations(session, context, slug, source)
+            return import_donations(session, context, slug, source, again=again)
         with click.progressbar(
             length=lines, label=f"Importing {file.name}", file=sys.stderr
         ) as bar:
             summary = import_donations(
-                session, context, slug, source, progress=lambda line: bar.update(line - bar.pos)
-            )
+                session, context, slug, source, again=again,
+                progress=lambda line: bar.update(line - bar.pos),
+            )  # fmt: skip
             bar.update(lines - bar.pos)
             return summary
 
@@ -127,6 +157,18 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
     def number(value: int) -> str:
         return format_decimal(value, locale="en")
 
+    if summary.ignored_columns:
+        listed = ", ".join(repr(column) for column in summary.ignored_columns)
+        click.echo(f'Columns not read: {listed} (read one with --map "COLUMN=FIELD").')
+    if (earlier := summary.earlier) is not None:
+        into = f" into {earlier.campaign}" if earlier.campaign else ""
+        when = earlier.occurred_at.astimezone(ISRAEL).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"{summary.name} was imported on {when} by {printable(earlier.actor)} as import "
+            f"#{earlier.event_id} ({number(earlier.imported)} gifts{into}): these very bytes, "
+            "so nothing was added. To read it again anyway, add --again."
+        )
+        return
     verb = "Would import" if dry_run else "Imported"
     places = sorted(summary.by_campaign)
     where = f"{number(len(places))} campaigns" if len(places) > 1 else (places or [slug or ""])[0]

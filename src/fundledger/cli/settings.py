@@ -15,7 +15,8 @@ def settings() -> None:
     """What the ledger's documents say about the organisation."""
 
 
-@settings.command("set")
+# A value may begin with a minus sign ("-1"): it is the value, never an option.
+@settings.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key", type=SETTING_KEY, metavar="KEY")
 @click.argument("value")
 @click.pass_obj

@@ -10,6 +10,7 @@ is read and checked by a child process (`InChildProcess`) while this one writes.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing
@@ -37,8 +38,14 @@ from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstrain
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.chain import chained_columns, extend_with
 from fundledger.adapters.db.engine import sorting_in_threads
-from fundledger.adapters.db.models import Campaign, Donation, Donor
-from fundledger.adapters.donation_csv import BATCH_ROWS, DonationBatch, DonationFile, RowProblem
+from fundledger.adapters.db.models import AuditEvent, Campaign, Donation, Donor
+from fundledger.adapters.donation_csv import (
+    BATCH_ROWS,
+    CONTENT_REFERENCE,
+    DonationBatch,
+    DonationFile,
+    RowProblem,
+)
 from fundledger.domain.canonical import donation_links
 from fundledger.domain.donors import email_key, loose_name, name_key
 from fundledger.domain.errors import FundledgerError
@@ -71,9 +78,26 @@ class DonationImportRefused(FundledgerError):
         self.total = total
 
 
+IMPORT_ACTION = "donations.import"
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierImport:
+    """The import that brought in the same bytes before: its audit event."""
+
+    event_id: int
+    occurred_at: datetime
+    actor: str
+    imported: int
+    campaign: str | None
+
+
 @dataclass
 class ImportSummary:
     name: str
+    ignored_columns: list[str] = field(default_factory=list)  # the file's, not read
+    # Set when the file's bytes were imported before: nothing was read or written.
+    earlier: EarlierImport | None = None
     rows: int = 0
     imported: int = 0
     present: int = 0
@@ -230,18 +254,27 @@ def import_donations(
     source: DonationFile,
     *,
     progress: Callable[[int], None] | None = None,
+    again: bool = False,
 ) -> ImportSummary:
     """Import every row of `source`, or raise DonationImportRefused. A row goes to the
-    campaign its `campaign` column names, else to `campaign_slug`."""
-    if campaign_slug is None and "campaign" not in source.header_fields():
+    campaign its `campaign` column names, else to `campaign_slug`. A file whose bytes were
+    imported before adds nothing, whatever its mapping now, unless `again`: its rows are
+    then checked against the ledger one by one, as any other file's."""
+    # The header, read here even when a child process reads the rows: it names the columns
+    # left unread, and refuses a file that leaves its currency or donors unsaid.
+    header = source.header_fields()
+    if campaign_slug is None and "campaign" not in header:
         raise FundledgerError(
             f"{source.name} has no campaign column: name the campaign of its gifts, as in "
             f"`fundledger import donations SLUG {source.name}`"
         )
+    campaigns = _CampaignDirectory(session, campaign_slug)
+    source.default_campaign = campaigns.default  # part of each row's content (its key)
     with _reading(source) as batches, fewer_collections():
         source.scan()  # its digest is recorded below (a reading child scans its own copy)
-        campaigns = _CampaignDirectory(session, campaign_slug)
-        summary = ImportSummary(source.name)
+        if not again and (earlier := earlier_import(session, source.sha256)) is not None:
+            return ImportSummary(source.name, source.ignored_columns, earlier)
+        summary = ImportSummary(source.name, source.ignored_columns)
         donors = _DonorDirectory(session)
         problems: list[RowProblem] = []
         writer = _DonationWriter(session.connection(), now(), context.actor)
@@ -282,9 +315,35 @@ def import_donations(
             details["totals"] = {str(money.currency): str(money) for money, _ in summary.totals()}
         else:
             details["imported_from_file"] = summary.imported
-        record_audit(session, context, "donations.import", entity="campaign",
+        record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
+
+
+def earlier_import(session: Session, sha256: str) -> EarlierImport | None:
+    """The first import of a file with these bytes, from the audit trail."""
+    found = session.execute(
+        select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.actor, AuditEvent.details)
+        .where(AuditEvent.action == IMPORT_ACTION,
+               AuditEvent.details.contains(f'"sha256": "{sha256}"'))
+        .order_by(AuditEvent.id)
+        .limit(1)
+    ).first()  # fmt: skip
+    if found is None:
+        return None
+    event_id, occurred_at, actor, details = found
+    recorded = json.loads(details)
+    imported = recorded.get("imported_from_file", recorded.get("imported", 0))
+    slug = None if "imported_from_file" in recorded else _campaign_slug(session, event_id)
+    return EarlierImport(event_id, occurred_at, actor, int(imported), slug)
+
+
+def _campaign_slug(session: Session, event_id: int) -> str | None:
+    return session.scalar(
+        select(Campaign.slug)
+        .join(AuditEvent, AuditEvent.entity_id == Campaign.id)
+        .where(AuditEvent.id == event_id, AuditEvent.entity == "campaign")
+    )
 
 
 class _CampaignDirectory:
@@ -429,6 +488,8 @@ def _split_known(
         if gift is None:
             continue
         known.add(index)
+        if row.reference.startswith(CONTENT_REFERENCE):
+            continue  # the same content: the same gift (its note may have been edited since)
         donor_matches = (
             gift.email_key == row.email.casefold()
             if row.email

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import Campaign, Donation, Donor
+from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import Money
+from fundledger.domain.money import Money, currency_in_use
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donors import find_or_add_donor
@@ -80,6 +81,9 @@ def record_donation(
             f"a donation must be a positive amount, not {amount}; "
             "to correct a gift, reverse it with `fundledger donation reverse ID --reason ...`"
         )
+    currency_in_use(amount.currency)
+    if problem := past_date_problem(on, "gift"):
+        raise FundledgerError(f"the gift's date (--date): {problem}")
     campaign = get_campaign(session, campaign_slug)
     reference = bounded_text("reference", reference, Donation.reference)
     method = bounded_text("method", method, Donation.method)

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Setting
 from fundledger.adapters.images import Logo, load_logo
+from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import check_currency
+from fundledger.domain.money import currency_in_use
 from fundledger.domain.settings import REPORT_LOCALES, LedgerSettings
+from fundledger.domain.text import control_problem
 from fundledger.services.context import CommandContext, now, record_audit
 
 NAME_LENGTH = 200
@@ -71,13 +72,13 @@ def _approval(value: str) -> str:
 
 def _iso_date(value: str) -> str:
     try:
-        return date.fromisoformat(value.strip()).isoformat()
+        return iso_date(value).isoformat()
     except ValueError:
         raise FundledgerError(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
 
 
 def _currency(value: str) -> str:
-    return check_currency(value)
+    return currency_in_use(value)
 
 
 def _rate_age(value: str) -> str:
@@ -174,6 +175,9 @@ def set_setting(
         raise FundledgerError(
             f"unknown setting {key!r}: the settings are {', '.join(sorted(SETTINGS))}"
         )
+    # Line breaks and tabs are allowed: the values that may hold them are put on one line.
+    if value is not None and (problem := control_problem(value, multiline=True)):
+        raise FundledgerError(f"the value of {key} {problem}")
     checked = declared.check(value) if value is not None else None
     if declared.allowed is not None:
         declared.allowed(session, checked)

@@ -16,7 +16,7 @@ from fundledger.domain.rates import Rate
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import DonationEntry, record_donation
-from fundledger.services.rates import add_rate
+from fundledger.services.rate_import import add_rate
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.summary_store import refresh
 

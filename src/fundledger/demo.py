@@ -34,7 +34,7 @@ from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import DonationEntry, list_donations, record_donation
-from fundledger.services.rates import import_rates
+from fundledger.services.rate_import import import_rates
 from fundledger.services.receipts import IssueOptions, ReceiptDocument, issue_receipt
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger

@@ -19,8 +19,9 @@ def quick_shell(empty_database_url: str, tmp_path: Path) -> Shell:
     return Shell(empty_database_url, tmp_path, in_process=True)
 
 
-def with_campaign(shell: Shell) -> Shell:
-    shell.run("init")
+def with_campaign(shell: Shell, *, initialised: bool = False) -> Shell:
+    if not initialised:
+        shell.run("init")
     shell.run(
         "campaign", "add", "dont-look-away", "--name", "Don't Look Away", "--goal", "800000",
         "--start", "2025-06-20", "--end", "2025-07-20", "--partner", "Arava Institute",

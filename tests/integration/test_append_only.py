@@ -1,5 +1,5 @@
-"""Donations, rates, audit events, donor merges, settings and receipts cannot be changed or
-removed, even by raw SQL."""
+"""Donations, rates, audit events, donor merges, settings, receipts, campaigns, donors and
+donor revisions cannot be changed or removed, even by raw SQL."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
-from fundledger.services.donors import merge_donors
+from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
 from tests.ledger_helpers import campaign, gift, rates, run
@@ -26,6 +26,7 @@ def filled(ledger_engine: Engine) -> Engine:
     gift(ledger_engine, "2025-07-03 100.00 USD", donor="Dana Levi")
     gift(ledger_engine, "2025-07-03 50.00 ILS", donor="Dana  Levy")
     run(ledger_engine, lambda s, c: merge_donors(s, c, merged_id=2, into_id=1, reason="same"))
+    run(ledger_engine, lambda s, c: set_tax_id(s, c, donor_id=1, tax_id="123456782"))
     run(ledger_engine, lambda s, c: set_setting(s, c, "report.locale", "he"))
     run(ledger_engine, lambda s, c: set_setting(s, c, "organisation.name.en", "Coalition"))
     run(ledger_engine, lambda s, c: issue_receipt(s, c, 1, IssueOptions("en")))

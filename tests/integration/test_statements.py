@@ -14,7 +14,7 @@ from fundledger.domain.money import Money
 from fundledger.domain.rates import Rate
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import merge_donors
-from fundledger.services.rates import add_rate
+from fundledger.services.rate_import import add_rate
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
 from fundledger.services.statements import DonorStatement, donor_statement, donor_statements

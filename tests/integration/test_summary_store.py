@@ -31,7 +31,7 @@ from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import record_donation, reverse_donation
 from fundledger.services.donors import merge_donors
-from fundledger.services.rates import add_rate
+from fundledger.services.rate_import import add_rate
 from fundledger.services.reports import campaign_summary
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings, set_setting
 from fundledger.services.summary_parts import size_bounds

@@ -37,14 +37,13 @@ from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
 from pathlib import Path
-from typing import IO, Literal, NamedTuple, TypeVar, cast
+from typing import IO, NamedTuple, TypeVar, cast
 
+from fundledger.adapters.donation_cells import DateFormat, read_amount, read_date
 from fundledger.domain.canonical import donation_fields
-from fundledger.domain.dates import iso_moment_date, past_date_problem
 from fundledger.domain.donors import matching_keys, normalize_name
 from fundledger.domain.errors import FundledgerError, UnknownCurrency
 from fundledger.domain.money import (
-    CURRENCY_ALIASES,
     MAX_AMOUNT_MINOR,
     currency_in_use,
     minor_unit_digits,
@@ -52,13 +51,11 @@ from fundledger.domain.money import (
 from fundledger.domain.text import control_problem
 
 T = TypeVar("T")
-DateFormat = Literal["ISO", "DMY", "MDY"]
 FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note",
           "anonymous", "campaign")  # fmt: skip
 GIFT_FIELDS = FIELDS[:9]  # a gift's own: its campaign is where it goes, not what it is
 REQUIRED = ("date", "amount")
 LIMITS = {"donor": 200, "email": 254, "method": 32, "reference": 200}
-LONGEST_AMOUNT = 40
 MEMO_ENTRIES = 200_000
 BATCH_ROWS = 10_000
 SNIFF_BYTES = 64 * 1024
@@ -75,21 +72,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "כן", "نعم"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "לא", "لا"}
 
-_AMOUNT = re.compile(
-    r"(?P<sign_before>[₪$€£]|NIS|[A-Z]{3})?\s*(?P<minus>-)?\s*"
-    r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?"
-    r"\s*(?P<sign_after>[₪$€£]|NIS|[A-Z]{3})?"
-)
 # A plain numeral with at most so many decimals, by the currency's minor-unit digits.
 _PLAIN_AMOUNTS = {
     digits: re.compile(r"[0-9]{1,15}" + (rf"(?:\.[0-9]{{1,{digits}}})?" if digits else ""))
     for digits in range(10)
 }
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# DD/MM/YYYY (or MM/DD), one separator throughout, with an optional local time of day.
-_NUMERIC_DATE = re.compile(
-    r"([0-9]{1,2})([/.\-])([0-9]{1,2})\2([0-9]{4})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
-)
 
 
 def _csv_problem(error: csv.Error) -> str:
@@ -625,13 +613,13 @@ class DonationFile:
                 return RowProblem(line, "currency", str(error))
         code = currency_text or self.default_currency
         self._remember(self._known_currencies, cells[2], (code, minor_unit_digits(code)))
-        amount = self._amount(line, amount_text, currency_text)
-        if isinstance(amount, RowProblem):
-            return amount
+        amount = read_amount(amount_text, currency_text, self.default_currency)
+        if isinstance(amount, str):
+            return RowProblem(line, "amount", amount)
         amount_minor, currency = amount
-        day = self._date(line, day_text)
-        if isinstance(day, RowProblem):
-            return day
+        day = read_date(day_text, self.date_format)
+        if isinstance(day, str):
+            return RowProblem(line, "date", day)
         self._remember(self._known_days, day_text, day)
         donor = normalize_name(donor_text)
         for field, value in (("donor", donor), ("email", email), ("method", method),
@@ -671,85 +659,3 @@ class DonationFile:
             # An empty donor is an anonymous gift (design.md §4).
             self.all_anonymous or anonymous or not donor,
         )
-
-    def _amount(self, line: int, text: str, currency: str) -> tuple[int, str] | RowProblem:
-        if not text:
-            return RowProblem(line, "amount", "missing")
-        if len(text) > LONGEST_AMOUNT:
-            return RowProblem(line, "amount", f"{text[:20]!r}… is too long to be an amount")
-        whole, dot, fraction = text.partition(".")
-        if whole.isascii() and whole.isdigit() and (not dot or (fraction.isascii() and
-                                                              fraction.isdigit())):  # fmt: skip
-            # The common case, "1250" or "99.50", without the regular expression.
-            currency = currency or self.default_currency
-            digits = minor_unit_digits(currency)
-            if len(fraction) <= digits:
-                minor = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
-                if 0 < minor <= MAX_AMOUNT_MINOR:
-                    return minor, currency
-        match = _AMOUNT.fullmatch(text)
-        if match is None:
-            return RowProblem(line, "amount", f"{text!r} is not an amount (write it like 1,234.50)")
-        signs = {sign for sign in (match["sign_before"], match["sign_after"]) if sign}
-        if len(signs) > 1:
-            return RowProblem(line, "amount", f"{text!r} names two currencies")
-        if signs:
-            (sign,) = signs
-            try:
-                named = currency_in_use(CURRENCY_ALIASES.get(sign, sign))
-            except UnknownCurrency as error:
-                return RowProblem(line, "amount", f"{text!r}: {error}")
-            if currency and currency != named:
-                return RowProblem(
-                    line,
-                    "amount",
-                    f"{text!r} is in {named} but the currency column says {currency}",
-                )
-            currency = named
-        currency = currency or self.default_currency
-        digits = minor_unit_digits(currency)
-        fraction = match["fraction"] or ""
-        if len(fraction) > digits:
-            return RowProblem(
-                line, "amount", f"{text!r} has more than {digits} decimal places for {currency}"
-            )
-        minor = int(match["whole"].replace(",", "")) * 10**digits + int(
-            fraction.ljust(digits, "0") or "0"
-        )
-        if match["minus"] or minor == 0:
-            return RowProblem(
-                line, "amount", f"{text!r}: a donation must be more than zero (record a "
-                "correction with `fundledger donation reverse`)"
-            )  # fmt: skip
-        if minor > MAX_AMOUNT_MINOR:
-            return RowProblem(line, "amount", f"{text!r} is larger than the ledger accepts")
-        return minor, currency
-
-    def _date(self, line: int, text: str) -> date | RowProblem:
-        if not text:
-            return RowProblem(line, "date", "missing")
-        try:
-            day = self._parse_date(text)
-        except (ValueError, OverflowError):
-            example = {"ISO": "2025-07-03", "DMY": "03/07/2025", "MDY": "07/03/2025"}
-            return RowProblem(
-                line, "date", f"{text!r} is not a date as {self.date_format} "
-                f"(e.g. {example[self.date_format]}; see --date-format)"
-            )  # fmt: skip
-        if problem := past_date_problem(day, "gift"):
-            return RowProblem(line, "date", f"{text!r}: {problem}")
-        return day
-
-    def _parse_date(self, text: str) -> date:
-        if self.date_format == "ISO":
-            # YYYY-MM-DD, or a moment: one with a zone is dated as in Israel then.
-            return iso_moment_date(text)
-        match = _NUMERIC_DATE.fullmatch(text)
-        if match is None:
-            raise ValueError(text)
-        first, second, year = int(match[1]), int(match[3]), int(match[4])
-        day, month = (first, second) if self.date_format == "DMY" else (second, first)
-        if match[5] is not None and not (int(match[5]) < 24 and int(match[6]) < 60
-                                         and int(match[7] or 0) < 60):  # fmt: skip
-            raise ValueError(text)  # a local time of day, which does not change the date
-        return date(year, month, day)

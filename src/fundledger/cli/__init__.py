@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,28 +18,45 @@ from fundledger.cli.donation import donation
 from fundledger.cli.donor import donor
 from fundledger.cli.importing import import_group
 from fundledger.cli.init import init
+from fundledger.cli.output import (
+    GuardedStream,
+    Interrupted,
+    Interrupts,
+    OutputLost,
+    check_streams,
+    guard_streams,
+)
 from fundledger.cli.rates import rates
 from fundledger.cli.receipt import receipt
 from fundledger.cli.report import report
 from fundledger.cli.settings import settings
 from fundledger.cli.statement import statement
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.text import printable
 
 
 class LedgerGroup(click.Group):
-    """Turns user errors and database failures into one line on stderr and exit status 1."""
+    """Turns user errors and database failures into one line on stderr and exit status 1.
+    The line may quote ledger text: its control characters (a line break too) are escaped."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FundledgerError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(printable(str(error))) from None
         except SQLAlchemyError as error:
             ledger = ctx.find_object(Ledger)
             message = (
                 describe_database_error(error, ledger) if ledger else f"database error: {error}"
             )
-            raise click.ClickException(message) from None
+            raise click.ClickException(printable(message)) from None
+        except OSError as error:
+            # The system refused something no service turned into a message (a file that
+            # cannot be read, a full disk): still one line. (Standard output failing is
+            # OutputLost, handled in main.)
+            reason = error.strerror or str(error)
+            where = f": {error.filename}" if error.filename is not None else ""
+            raise click.ClickException(printable(f"{reason}{where}")) from None
         finally:
             ledger = ctx.find_object(Ledger)
             if ledger is not None:
@@ -70,7 +87,12 @@ def cli(ctx: click.Context, database_url: str) -> None:
       fundledger rates add 2025-07-03 USD ILS 3.376
       fundledger report campaign dont-look-away --format json
     """
-    ctx.obj = Ledger(url=database_url)
+    # main() hands in its Ledger, to learn afterwards whether the command changed anything.
+    if isinstance(ctx.obj, Ledger):
+        ctx.obj.url = database_url
+    else:
+        ctx.obj = Ledger(url=database_url)
+    check_streams(ctx.obj)
 
 
 for command in (
@@ -80,15 +102,72 @@ for command in (
     cli.add_command(command)
 
 
-def main() -> None:
-    for position, argument in enumerate(sys.argv[1:], start=1):
-        try:
-            argument.encode("utf-8")
-        except UnicodeEncodeError:
-            click.echo(
-                f"Error: argument {position} is not valid UTF-8 text: check the terminal's "
-                "encoding or the file the value came from",
-                err=True,
-            )
-            sys.exit(1)
-    cli(prog_name="fundledger")
+def main() -> NoReturn:
+    """The installed command: `cli` with its edges guarded. A full disk or a closed pipe is
+    one line (or, for a closed pipe on a command that changed nothing, silence), never a
+    traceback; a command that committed exits 0 even when it cannot print; SIGINT, SIGTERM
+    and SIGHUP roll back and discard files, then end the process by that signal."""
+    stdout, stderr = guard_streams()
+    Interrupts.install()
+    ledger = Ledger(url=DEFAULT_DATABASE_URL)
+    try:
+        status = _run(ledger)
+    except Interrupted as stop:
+        _say(f"Interrupted by {stop.name}: nothing was recorded and no file was written.")
+        _settle(stdout, stderr)
+        Interrupts.die(stop.signum)
+    _settle(stdout, stderr)
+    sys.exit(status)
+
+
+def _run(ledger: Ledger) -> int:
+    """Run the command line; its exit status."""
+    try:
+        for position, argument in enumerate(sys.argv[1:], start=1):
+            try:
+                argument.encode("utf-8")
+            except UnicodeEncodeError:
+                _say(f"Error: argument {position} is not valid UTF-8 text: check the "
+                     "terminal's encoding or the file the value came from")  # fmt: skip
+                return 1
+        result = cli.main(prog_name="fundledger", standalone_mode=False, obj=ledger)
+        # A command returns None; click returns the status of an explicit exit (--help).
+        return result if isinstance(result, int) else 0
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        _say("Aborted!")
+        return 1
+    except OutputLost as lost:
+        return _lost(lost, ledger)
+    except Interrupted:
+        raise
+    except SystemExit as done:  # `check` exits 1 when it finds a problem
+        return done.code if isinstance(done.code, int) else 0 if done.code is None else 1
+
+
+def _lost(lost: OutputLost, ledger: Ledger) -> int:
+    """Standard output failed. A command that changed the ledger (or put a file in place) has
+    done its work: running it again would do it twice, so it succeeds, saying so if it can.
+    Otherwise it failed; a reader closing the pipe early (`| head`) needs no message."""
+    if ledger.changed:
+        _say(f"Warning: the command's work is done (do not run it again), but standard "
+             f"output could not be written: {lost}.")  # fmt: skip
+        return 0
+    if not lost.closed_pipe:
+        _say(f"Error: cannot write the output: {lost}")
+    return 1
+
+
+def _say(line: str) -> None:
+    """One line on standard error, which never raises (see GuardedStream)."""
+    click.echo(line, err=True)
+
+
+def _settle(*streams: GuardedStream) -> None:
+    """Flush what is left; from here on nothing a stream does can stop the exit or print an
+    'Exception ignored' at it."""
+    for stream in streams:
+        stream.fatal = False
+        stream.flush()

@@ -7,12 +7,14 @@ from pathlib import Path
 import click
 
 from fundledger.cli.common import Ledger
+from fundledger.cli.output import check_output, staged_files
+from fundledger.domain.errors import FundledgerError
 from fundledger.services.backup import backup as backup_ledger
 from fundledger.services.backup import restore as restore_ledger
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.pass_obj
 def backup(ledger: Ledger, path: Path) -> None:
     """Write a consistent copy of the ledger to PATH, even while others record gifts.
@@ -24,7 +26,14 @@ def backup(ledger: Ledger, path: Path) -> None:
     Example:
       fundledger backup backups/ledger-2025-12-31.db
     """
-    copied = backup_ledger(ledger.engine(), path)
+    check_output(path, ledger)  # the ledger itself, a folder, a device: named as such
+    if path.exists() or path.is_symlink():
+        raise FundledgerError(f"{path} exists already: a backup never overwrites a file")
+    if not path.parent.is_dir():
+        raise FundledgerError(f"cannot write {path}: no folder {path.parent}")
+    engine = ledger.engine()
+    with staged_files(ledger) as files:
+        copied = backup_ledger(engine, path, into=files.stage(path, replace=False))
     click.echo(f"Wrote {copied.path} ({copied.kind}, {copied.size:,} bytes).")
 
 
@@ -40,6 +49,7 @@ def restore(ledger: Ledger, path: Path) -> None:
       FUNDLEDGER_DB=sqlite:///restored.db fundledger check
     """
     copied = restore_ledger(ledger.engine(must_exist=False), path)
+    ledger.record_change()
     click.echo(f"Restored {copied.path} ({copied.kind}) into {ledger.display_url}; run "
                "`fundledger check` on it (and `fundledger init` if it is from an older "
                "fundledger).")  # fmt: skip

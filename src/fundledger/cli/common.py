@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,14 +26,17 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
+from fundledger.cli.output import Interrupts
 from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.text import printable
 from fundledger.reports.csv_output import write_csv
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 
 T = TypeVar("T")
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 @dataclass
@@ -41,6 +45,9 @@ class Ledger:
 
     url: str
     _engine: Engine | None = field(default=None, repr=False)
+    # Whether the command has changed something lasting: a write transaction committed, or a
+    # file put in place. From then on it succeeds (exit 0) even if it cannot print.
+    changed: bool = False
 
     @property
     def display_url(self) -> str:
@@ -62,11 +69,31 @@ class Ledger:
                 ) from None
         return self._engine
 
-    def _require_sqlite_file(self) -> None:
-        parsed = make_url(self.url)
+    def sqlite_file(self) -> Path | None:
+        """The file of a SQLite ledger (None for PostgreSQL, or a database in memory)."""
+        try:
+            parsed = make_url(self.url)
+        except (ArgumentError, ValueError):
+            return None
         if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return None
+        return Path(parsed.database)
+
+    def own_files(self) -> tuple[Path, ...]:
+        """The files no output may replace: a SQLite ledger's file first, then the companions
+        SQLite keeps beside it while it works."""
+        path = self.sqlite_file()
+        if path is None:
+            return ()
+        return (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS))
+
+    def record_change(self) -> None:
+        self.changed = True
+
+    def _require_sqlite_file(self) -> None:
+        path = self.sqlite_file()
+        if path is None:
             return
-        path = Path(parsed.database)
         if not path.exists():
             raise FundledgerError(
                 f"no ledger at {path}: create it with `fundledger init` "
@@ -87,6 +114,12 @@ class Ledger:
         with transaction(self.engine(), write=write, commit=commit) as session:
             require_current_schema(session.connection())
             yield session
+            if write and commit:
+                # The commit is next: a signal arriving from now on must not turn a command
+                # that committed into one that seems to have failed (and be run again).
+                Interrupts.hold()
+        if write and commit:
+            self.record_change()
 
     def run(
         self,
@@ -144,8 +177,19 @@ OUTPUT_FORMATS = click.Choice(["table", "json", "csv"])
 ROW_ID = click.IntRange(min=1, max=2**63 - 1)
 
 
+# JSON escapes the C0 controls itself but not DEL and the C1 controls (CSI, U+009B, starts an
+# escape sequence on some terminals); outside strings JSON has none of them.
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f]")
+
+
+def json_text(data: Any) -> str:
+    """JSON for people and programs alike: UTF-8 text, with no raw control character."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_text(data))
 
 
 def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -172,6 +216,9 @@ def emit_rows(
 def emit_table(
     rows: Sequence[Sequence[str]], headers: Sequence[str], right_aligned: Sequence[int] = ()
 ) -> None:
+    """A table for people: ledger text in its cells shows its control characters escaped
+    (an ESC in a donor's name must not recolour the treasurer's terminal) and on one line."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in rows:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]

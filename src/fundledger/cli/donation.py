@@ -19,6 +19,7 @@ from fundledger.cli.common import (
 from fundledger.cli.output import staged_files
 from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
 from fundledger.domain.money import Money, currency_in_use
+from fundledger.domain.text import printable
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
     DonationEntry,
@@ -127,7 +128,7 @@ def add(
         )
 
     entry = ledger.run(work, write=True)
-    who = "anonymous" if entry.anonymous else entry.donor
+    who = "anonymous" if entry.anonymous else printable(str(entry.donor))
     click.echo(f"Recorded donation #{entry.id}: {entry.amount} on {entry.date} ({who}).")
 
 
@@ -142,7 +143,7 @@ def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
     Example:
       fundledger donation reverse 42 --reason "card charge-back"
     """
-    with staged_files() as files:
+    with staged_files(ledger) as files:
 
         def work(
             session: Session, context: CommandContext

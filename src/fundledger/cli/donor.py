@@ -112,20 +112,26 @@ def unmerge(ledger: Ledger, merge_id: int, reason: str) -> None:
 @click.argument("donor_id", metavar="DONOR", type=ROW_ID)
 @click.argument("tax_id", metavar="ID_NUMBER", required=False)
 @click.option("--clear", is_flag=True, help="Forget the number recorded for DONOR.")
+@click.option("--reason", help="Why, for the audit trail (e.g. where the number came from).")
 @click.pass_obj
-def set_id(ledger: Ledger, donor_id: int, tax_id: str | None, clear: bool) -> None:
+def set_id(
+    ledger: Ledger, donor_id: int, tax_id: str | None, clear: bool, reason: str | None
+) -> None:
     """Record the Israeli identity number DONOR's receipts will state (for the Section 46
-    tax credit). Receipts already issued are not changed.
+    tax credit), as a new revision of DONOR's details: the earlier number stays in the
+    ledger's history. Receipts already issued are not changed.
 
     \b
     Example:
       fundledger donor set-id 17 123456782
-      fundledger donor set-id 17 --clear
+      fundledger donor set-id 17 --clear --reason "given by mistake"
     """
     if clear == (tax_id is not None):
         raise click.UsageError("give ID_NUMBER, or --clear")
     recorded = ledger.run(
-        lambda session, context: set_tax_id(session, context, donor_id=donor_id, tax_id=tax_id),
+        lambda session, context: set_tax_id(
+            session, context, donor_id=donor_id, tax_id=tax_id, reason=reason
+        ),
         write=True,
     )
     if recorded is None:

@@ -10,7 +10,8 @@ import click
 from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.donation_csv import DateFormat, DonationFile, parse_mapping
+from fundledger.adapters.donation_cells import DateFormat
+from fundledger.adapters.donation_csv import DonationFile, parse_mapping
 from fundledger.cli.common import Ledger
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
@@ -161,7 +162,7 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
         listed = ", ".join(repr(column) for column in summary.ignored_columns)
         click.echo(f'Columns not read: {listed} (read one with --map "COLUMN=FIELD").')
     if (earlier := summary.earlier) is not None:
-        into = f" into {earlier.campaign}" if earlier.campaign else ""
+        into = f" into {printable(earlier.campaign)}" if earlier.campaign else ""
         when = earlier.occurred_at.astimezone(ISRAEL).strftime("%Y-%m-%d %H:%M")
         click.echo(
             f"{summary.name} was imported on {when} by {printable(earlier.actor)} as import "
@@ -186,6 +187,6 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
     if summary.possible_duplicates:
         click.echo("Possible duplicate donors (not merged; check them):")
         for group in summary.possible_duplicates[:50]:
-            click.echo("  " + " | ".join(group))
+            click.echo("  " + printable(" | ".join(group)))
         if len(summary.possible_duplicates) > 50:
             click.echo(f"  ... and {len(summary.possible_duplicates) - 50} more groups")

@@ -20,6 +20,7 @@ def init(ledger: Ledger) -> None:
     """
     change = initialize_ledger(ledger.engine(must_exist=False), ledger.context())
     if change.changed:
+        ledger.record_change()
         was = f" (was {change.before})" if change.before else ""
         click.echo(f"Ledger at {ledger.display_url} is at schema {change.after}{was}.")
     else:

@@ -20,21 +20,20 @@ from fundledger.cli.common import (
     emit_table,
 )
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import check_currency
+from fundledger.domain.money import currency_in_use
 from fundledger.domain.rates import Rate, format_rate, rate_from_text
+from fundledger.domain.text import printable
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import Gap, gift_factors
-from fundledger.services.rates import (
+from fundledger.services.rate_import import (
     MANUAL_SOURCE,
     RateImport,
-    StoredRate,
     add_rate,
     describe_rate,
     import_rates,
-    list_rates,
-    rate_in_force,
 )
+from fundledger.services.rates import StoredRate, list_rates, rate_in_force
 
 PROGRESS_FROM_LINES = 5_000
 
@@ -44,6 +43,12 @@ def rates() -> None:
     """Dated exchange rates: 1 BASE = RATE QUOTE on a date."""
 
 
+CONFIRM_HELP = (
+    "Record a rate five times (or a fifth of) the nearest one of its pair: a real jump, "
+    "not a slip such as 33.76 for 3.376."
+)
+
+
 @rates.command("add")
 @click.argument("on", metavar="DATE", type=ISO_DATE)
 @click.argument("base")
@@ -51,28 +56,43 @@ def rates() -> None:
 @click.argument("rate", metavar="RATE")
 @click.option("--source", default=MANUAL_SOURCE, show_default=True, help="Who published it.")
 @click.option(
-    "--supersede", is_flag=True, help="Record RATE as a correction of a different stored value."
+    "--supersede",
+    is_flag=True,
+    help="Record RATE as a correction of a different stored value (of BASE/QUOTE or of "
+    "QUOTE/BASE).",
 )
+@click.option("--confirm", is_flag=True, help=CONFIRM_HELP)
 @click.pass_obj
 def add(
-    ledger: Ledger, on: date, base: str, quote: str, rate: str, source: str, supersede: bool
+    ledger: Ledger,
+    on: date,
+    base: str,
+    quote: str,
+    rate: str,
+    source: str,
+    supersede: bool,
+    confirm: bool,
 ) -> None:
     """Record that on DATE, 1 BASE = RATE QUOTE (exactly as published, never inverted).
 
-    Rows are never changed: to correct a rate, add the right value for the same date, pair
-    and --source with --supersede; the newest row for those is the one in force.
+    DATE is a day that has happened (in Israel); BASE and QUOTE are currencies in use (NIS
+    and ₪ are ILS). Rows are never changed: to correct a rate, add the right value for the
+    same date, pair and --source with --supersede; the newest row for those is the one in
+    force.
 
     \b
     Example:
       fundledger rates add 2025-07-03 USD ILS 3.376
     """
-    typed = Rate(on, base, quote, rate_from_text(rate), source)
+    typed = Rate(on, currency_in_use(base), currency_in_use(quote), rate_from_text(rate), source)
     result = ledger.run(
-        lambda session, context: add_rate(session, context, typed, supersede=supersede),
+        lambda session, context: add_rate(
+            session, context, typed, supersede=supersede, confirm=confirm
+        ),
         write=True,
     )
     if result.corrections:
-        previous = format_rate(result.corrections[0].previous)
+        previous = result.corrections[0].describe_previous()
         click.echo(f"Recorded {describe_rate(typed)}, superseding {previous}.")
     elif result.new:
         click.echo(f"Recorded {describe_rate(typed)}.")
@@ -97,11 +117,20 @@ def add(
     is_flag=True,
     help="Record rates that differ from stored ones as corrections instead of refusing.",
 )
+@click.option("--confirm", is_flag=True, help=CONFIRM_HELP)
 @click.pass_obj
 def import_(
-    ledger: Ledger, file: Path, file_format: str, source: str | None, supersede: bool
+    ledger: Ledger,
+    file: Path,
+    file_format: str,
+    source: str | None,
+    supersede: bool,
+    confirm: bool,
 ) -> None:
     """Import the rates of FILE in one transaction. Importing a file again adds nothing.
+
+    An ECB history's columns of currencies no longer in use (CYP, TRL, ...) are skipped and
+    counted; any other row that cannot be read stops the import, naming its line.
 
     \b
     Example:
@@ -131,10 +160,18 @@ def import_(
     origin = f"{file.name} ({detected})"
 
     def work(session: Session, context: CommandContext) -> RateImport:
-        return import_rates(session, context, parsed, origin=origin, supersede=supersede)
+        return import_rates(
+            session,
+            context,
+            parsed,
+            origin=origin,
+            supersede=supersede,
+            confirm=confirm,
+            skipped=rows.skipped,
+        )
 
     result = ledger.run(work, write=True)
-    click.echo(f"{result.describe()}.")
+    click.echo(printable(f"{result.describe()}."))
 
 
 @rates.command("show")
@@ -145,13 +182,15 @@ def import_(
 def show(ledger: Ledger, on: date, base: str, quote: str) -> None:
     """Show the rate in force on DATE for BASE/QUOTE, where it comes from and how it was derived.
 
+    BASE and QUOTE are currencies in use (NIS and ₪ are ILS).
+
     \b
     Example:
       fundledger rates show 2025-07-05 USD ILS
       2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9876 / EUR/USD 1.1780)
     """
     in_force = ledger.run(lambda session, context: rate_in_force(session, context, on, base, quote))
-    click.echo(in_force.explain())
+    click.echo(printable(in_force.explain()))
 
 
 def _pair(
@@ -164,7 +203,7 @@ def _pair(
     try:
         if not slash:
             raise FundledgerError("write it BASE/QUOTE, e.g. USD/ILS")
-        return check_currency(base), check_currency(quote)
+        return currency_in_use(base), currency_in_use(quote)
     except FundledgerError as error:
         raise click.BadParameter(f"{value!r}: {error}") from None
 

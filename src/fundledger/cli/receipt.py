@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import Receipt
 from fundledger.adapters.images import Logo
 from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
-from fundledger.cli.output import StagedFiles, staged_files, warn_undrawable
+from fundledger.cli.output import (
+    StagedFiles,
+    check_folder,
+    check_output,
+    staged_files,
+    warn_undrawable,
+)
 from fundledger.domain.errors import FundledgerError
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
@@ -86,6 +92,11 @@ def issue(
     if not batch and donation_id is None:
         raise click.UsageError("give DONATION_ID, or --campaign SLUG --all-unreceipted")
     folder = output if batch and output is not None else RECEIPTS_FOLDER
+    # Before any number is taken; each file is checked again as it is staged.
+    if not batch and output is not None:
+        check_output(output, ledger)
+    else:
+        check_folder(folder, ledger)
     written: list[Path] = []
 
     def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
@@ -105,7 +116,7 @@ def issue(
 
     documents: list[ReceiptDocument] = []
     try:
-        with staged_files() as files:
+        with staged_files(ledger) as files:
             documents = ledger.run(work, write=True)
     except FundledgerError as error:
         if documents:  # committed, but a file could not be put in place
@@ -125,7 +136,7 @@ def issue(
 
 @receipt.command("reprint")
 @click.argument("number", metavar="NUMBER")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help=f"Default: {RECEIPTS_FOLDER}/<number>-copy.pdf")  # fmt: skip
 @click.pass_obj
 def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
@@ -136,6 +147,8 @@ def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
       fundledger receipt reprint R-2025-00017
     """
     wanted = ReceiptNumber.parse(number)
+    if output is not None:
+        check_output(output, ledger)
 
     def work(session: Session, _: CommandContext) -> tuple[ReceiptDocument, dict[str, Logo]]:
         document = find_receipt(session, wanted)
@@ -143,7 +156,7 @@ def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
 
     document, logos = ledger.run(work)
     target = output or RECEIPTS_FOLDER / f"{document.number}-copy.pdf"
-    with staged_files() as files:
+    with staged_files(ledger) as files:
         _render(files, [document], [target], copy=True, logos=logos)
     click.echo(f"Wrote {target} (a copy of receipt {document.number}).")
 
@@ -220,8 +233,6 @@ def _render(
         hidden=len(pairs) < PROGRESS_FROM,
     ) as shown:  # fmt: skip
         for document, target in shown:
-            if target.is_dir():
-                raise FundledgerError(f"cannot write {target}: it is a folder")
             logo = logos[document.logo] if document.logo else None
             undrawable |= write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)
     warn_undrawable(undrawable, "receipt")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import Ledger
-from fundledger.cli.output import warn_undrawable, writing
+from fundledger.cli.common import Ledger, json_text
+from fundledger.cli.output import check_output, warn_undrawable, writing
 from fundledger.domain.rates import FixedRate
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.summary_csv import write_summary_csv
@@ -56,7 +55,7 @@ def report() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by check_output, as every output path is
     help="Write to this file. Default: reports/<slug>-<locale>.pdf for a PDF, standard output "
     "for json and csv.",
 )
@@ -81,6 +80,8 @@ def campaign(
     """
     if (slug is None) == (not all_campaigns):
         raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
+    if output is not None:
+        check_output(output, ledger)  # before the stored summaries are brought up to date
 
     def headline(context: CommandContext) -> FixedRate | None:
         settings = context.settings
@@ -113,13 +114,13 @@ def campaign(
             organisation=organisation_name(organisation, locale),
             logo=organisation_logo(organisation),
         )
-        with writing(target) as temporary:
+        with writing(target, ledger) as temporary:
             undrawable = write_campaign_pdf(summary, reader, temporary, options)
         warn_undrawable(undrawable, "report")
         click.echo(f"Wrote {target}.", err=True)
         return
     if output_format == "json":
-        text = json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2) + "\n"
+        text = json_text(summary_to_dict(summary)) + "\n"
     else:
         buffer = io.StringIO()
         write_summary_csv(buffer, summary)
@@ -127,7 +128,7 @@ def campaign(
     if output is None:
         click.echo(text, nl=False)
         return
-    with writing(output) as temporary:
+    with writing(output, ledger) as temporary:
         temporary.write_text(text, encoding="utf-8")
     click.echo(f"Wrote {output}.", err=True)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donor
 from fundledger.cli.common import Ledger
-from fundledger.cli.output import staged_files, warn_undrawable
+from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.donors import email_key
 from fundledger.domain.errors import FundledgerError
@@ -66,6 +66,8 @@ def statement(
         raise click.UsageError("give either DONOR, or --all")
     if year > today_in_israel().year:
         raise click.BadParameter(f"{year} has not begun", param_hint="--year")
+    if output is not None:
+        (check_folder if all_donors else check_output)(output, ledger)
 
     def work(session: Session, context: CommandContext) -> tuple[list[DonorStatement], str]:
         language = report_locale(current_settings(session, ["report.locale"]), locale)
@@ -86,13 +88,11 @@ def statement(
 
     reader = Reader.for_locale(language)
     undrawable: set[str] = set()
-    with staged_files() as files, click.progressbar(
+    with staged_files(ledger) as files, click.progressbar(
         list(zip(statements, targets, strict=True)), label="Writing statements",
         file=sys.stderr, hidden=len(statements) < PROGRESS_FROM,
     ) as shown:  # fmt: skip
         for each, target in shown:
-            if target.is_dir():
-                raise FundledgerError(f"cannot write {target}: it is a folder")
             undrawable |= write_statement_pdf(each, reader, files.stage(target))
     warn_undrawable(undrawable, "statement")
     if all_donors:

@@ -2,7 +2,8 @@
 
 This is where a rate is chosen (shared/design.md §1). Rates are kept exactly as published and
 combined as exact fractions; nothing here rounds except `convert_minor`, through the one rounding
-rule of `money.divide_round_half_up`.
+rule of `money.divide_round_half_up`. How rates are checked against one another is
+`rate_checks`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from fundledger.domain.money import (
     minor_unit_digits,
     to_decimal,
 )
+from fundledger.domain.rate_checks import current_rows
 from fundledger.domain.settings import LedgerSettings
 
 DEFAULTS = LedgerSettings()
@@ -55,10 +57,20 @@ def parse_rate(value: str | Decimal) -> Decimal:
     return rate
 
 
+# Longer than any rate the ledger stores (10 integer digits, a point, 10 decimals) with room
+# for zeros a spreadsheet pads; longer text is not quoted back whole in an error.
+_LONGEST_RATE_TEXT = 40
+
+
 def rate_from_text(text: str) -> Decimal:
     """A rate as written in a file or typed; `Rate` checks it when it is built."""
+    cleaned = text.strip()
+    if len(cleaned) > _LONGEST_RATE_TEXT:
+        raise InvalidRate(
+            f"rate {cleaned[:20]!r}… ({len(cleaned)} characters) is too long to be a rate"
+        )
     try:
-        return decimal_from_text(text)
+        return decimal_from_text(cleaned)
     except InvalidAmount as error:
         raise InvalidRate(f"rate {text!r} is not a decimal number (write it like 3.376)") from error
 
@@ -194,6 +206,7 @@ class RateBook:
             key = (rate.base, rate.quote, rate.source, rate.rate_date)
             if key not in latest or latest[key].sequence < rate.sequence:
                 latest[key] = rate
+        _drop_contradicted_inverses(latest)
         # (base, quote, source) -> dates ascending, and the rate on each of them.
         by_series: dict[tuple[str, str, str], dict[date, Rate]] = defaultdict(dict)
         for (base, quote, source, rate_date), rate in latest.items():
@@ -319,6 +332,19 @@ class RateBook:
                 latest=best.rate_date,
             )
         return best
+
+
+def _drop_contradicted_inverses(latest: dict[tuple[str, str, str, date], Rate]) -> None:
+    """Where one source gives a pair both ways round on one day and the two contradict, only
+    the newer is in force (`current_rows`); rows that agree both stay."""
+    for (base, quote, source, day), rate in list(latest.items()):
+        inverse = latest.get((quote, base, source, day))
+        if inverse is None or base > quote:  # each pair once
+            continue
+        kept = current_rows((rate, inverse))
+        if len(kept) == 1:
+            older = inverse if kept[0] is rate else rate
+            del latest[(older.base, older.quote, source, day)]
 
 
 def _leg_factor(rate: Rate, start: str) -> Fraction:

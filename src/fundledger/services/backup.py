@@ -29,27 +29,28 @@ class Copied:
     kind: str  # "SQLite file" | "PostgreSQL dump"
 
 
-def backup(engine: Engine, target: Path) -> Copied:
-    """Write a consistent copy of the ledger to `target` (a new file), whole or not at all."""
-    if target.exists():
+def backup(engine: Engine, target: Path, *, into: Path | None = None) -> Copied:
+    """Write a consistent copy of the ledger to `target`, a new file; or `into` a file staged
+    for it (cli/output.py writes each file beside its target and puts it in place whole), and
+    then errors still name `target`. A full disk is one error naming the file."""
+    path = target if into is None else into
+    if into is None and target.exists():
         raise FundledgerError(f"{target} exists already: a backup never overwrites a file")
     if not target.parent.is_dir():
         raise FundledgerError(f"cannot write {target}: no folder {target.parent}")
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         if engine.dialect.name == "sqlite":
-            _sqlite_backup(engine, partial)
+            _sqlite_backup(engine, path, target)
             kind = "SQLite file"
         else:
-            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}",
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}",
                   _libpq_url(engine)], "pg_dump")  # fmt: skip
             kind = "PostgreSQL dump"
-        os.replace(partial, target)
+        _sync(path)
+        size = path.stat().st_size
     except OSError as error:
         raise FundledgerError(f"cannot write {target}: {error.strerror or error}") from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return Copied(target, target.stat().st_size, kind)
+    return Copied(target, size, kind)
 
 
 def restore(engine: Engine, source: Path) -> Copied:
@@ -79,18 +80,39 @@ def restore(engine: Engine, source: Path) -> Copied:
                           "PostgreSQL dump)")  # fmt: skip
 
 
-def _sqlite_backup(engine: Engine, partial: Path) -> None:
+# What SQLite says when the copy, not the ledger, could not be written.
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY")
+
+
+def _sqlite_backup(engine: Engine, path: Path, target: Path) -> None:
     with engine.connect() as connection:
         source = connection.connection.driver_connection
         if not isinstance(source, sqlite3.Connection):
             raise RuntimeError("a SQLite engine without a sqlite3 connection")
-        copy = sqlite3.connect(partial)
         try:
-            source.backup(copy)  # one step: one snapshot, all pages
-            # A single file, readable without the -wal beside it.
-            copy.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
+            copy = sqlite3.connect(path)
+            try:
+                source.backup(copy)  # one step: one snapshot, all pages
+                # A single file, readable without the -wal beside it.
+                copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
+        except sqlite3.Error as error:
+            # A full disk comes as "database or disk is full", not as an OSError.
+            name = getattr(error, "sqlite_errorname", "") or ""
+            if name.startswith(_WRITE_FAILURES):
+                raise FundledgerError(f"cannot write {target}: {error}") from None
+            raise FundledgerError(f"cannot back up the ledger: {error}") from None
+
+
+def _sync(path: Path) -> None:
+    """Make the copy durable before it is put in place: a backup that a power cut empties is
+    worse than none."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _sqlite_restore(source: Path, engine: Engine) -> None:

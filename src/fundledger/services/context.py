@@ -56,7 +56,9 @@ def record_audit(
 
     Its details name the last row of each chain the transaction extended (`CHAIN_HEADS`): the
     rows at the end of a chain can be cut off without breaking it, but not without leaving an
-    audit event that names a row no longer there (`fundledger check` looks)."""
+    audit event that names a row no longer there (`fundledger check` looks). So call it after
+    the change's chained writes: `check` names every row past the last one an audit event
+    names, as written without one."""
     session.flush()  # the changes so far are in their chains
     heads = {table: head for table, head in extended_heads(session.connection()).items()
              if table != AuditEvent.__tablename__}  # fmt: skip

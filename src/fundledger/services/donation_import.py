@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
-from fundledger.adapters.db.chain import chained_columns, extend_with
+from fundledger.adapters.db.chain import canonical, chained_columns, extend, extend_with
 from fundledger.adapters.db.engine import sorting_in_threads
 from fundledger.adapters.db.models import AuditEvent, Campaign, Donation, Donor
 from fundledger.adapters.donation_csv import (
@@ -64,9 +64,6 @@ DONATION_COLUMNS = (
 )  # fmt: skip
 
 POSTGRESQL_COPY = f"COPY donation ({', '.join(DONATION_COLUMNS)}, chain_hash) FROM STDIN"
-POSTGRESQL_DONOR_COPY = (
-    "COPY donor (id, name, email, email_key, name_key, loose_key, created_at) FROM STDIN"
-)
 
 
 class DonationImportRefused(FundledgerError):
@@ -190,17 +187,26 @@ class _DonorDirectory:
             Donor.id.desc()))]  # fmt: skip
 
     def _create(self, batch: DonationBatch, rows: list[int], keys: list[str]) -> None:
-        """New donors, one for each of these rows (each the first of its key)."""
+        """New donors, one for each of these rows (each the first of its key), each with its
+        chain hash (adapters/db/chain.py), as the ORM's inserts get theirs."""
         created_at = now()
+        table = Donor.metadata.tables["donor"]
+        # Each donor's chained fields, in the table's order; a new donor has no tax_id yet.
+        if chained_columns(table) != ["name", "email", "email_key", "name_key", "loose_key",
+                                      "tax_id", "created_at"]:  # fmt: skip
+            raise AssertionError("the donor table's columns changed: update _DonorDirectory")
         values = []
         for row in rows:
             donor, email = batch.donors[row], batch.emails[row] or None
             name = donor or batch.emails[row]
             values.append((
                 name, email, email_key(email) if email else None, name_key(name),
-                loose_name(name), created_at,
+                loose_name(name), None, created_at,
             ))  # fmt: skip
         connection = self.session.connection()
+        # Hashed in the order the rows take their ids, and before they take them: on
+        # PostgreSQL this holds the chains first, so no other writer takes an id between ours.
+        hashes = extend(connection, table, map(canonical, values))
         if connection.dialect.name == "sqlite":
             # This transaction is the only writer (BEGIN IMMEDIATE): the next ids are ours to
             # give, and the driver inserts 50,000 donors in a blink.
@@ -208,10 +214,11 @@ class _DonorDirectory:
             processor = Donor.created_at.type.bind_processor(connection.dialect)
             stamp = processor(created_at) if processor else created_at
             _driver(connection).executemany(
-                "INSERT INTO donor (id, name, email, email_key, name_key, loose_key, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(donor_id, *value[:5], stamp) for donor_id, value in enumerate(values, first_id)],
-            )
+                "INSERT INTO donor (id, name, email, email_key, name_key, loose_key, created_at, "
+                "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(donor_id, *value[:5], stamp, chain_hash) for donor_id, value, chain_hash
+                 in zip(range(first_id, first_id + len(values)), values, hashes, strict=True)],
+            )  # fmt: skip
             new_ids = range(first_id, first_id + len(values))
             self.ids.update(zip(keys, new_ids, strict=True))
             self.created.extend(new_ids)
@@ -224,9 +231,13 @@ class _DonorDirectory:
                  "FROM generate_series(1, :count)"),
             {"count": len(values)},
         ))  # fmt: skip
-        with _driver(connection).cursor() as cursor, cursor.copy(POSTGRESQL_DONOR_COPY) as copy:
-            for donor_id, value in zip(reserved, values, strict=True):
-                copy.write_row((donor_id, *value))
+        copy_donors = (
+            "COPY donor (id, name, email, email_key, name_key, loose_key, created_at, chain_hash) "
+            "FROM STDIN"
+        )
+        with _driver(connection).cursor() as cursor, cursor.copy(copy_donors) as copy:
+            for donor_id, value, chain_hash in zip(reserved, values, hashes, strict=True):
+                copy.write_row((donor_id, *value[:5], created_at, chain_hash))
         self.ids.update(zip(keys, reserved, strict=True))
         self.created.extend(reserved)
 

@@ -1,16 +1,24 @@
-"""Donors: matched by e-mail (case-insensitive) when given, else by normalized name."""
+"""Donors: matched by e-mail (case-insensitive) when given, else by normalized name. A donor
+row is never changed: a change of details is a new revision (donor_revision), and a donor's
+details as they stand are read through queries.current_donors."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Donation, Donor, DonorMerge
-from fundledger.adapters.db.queries import counted_donations, effective_donor, merges_in_force
+from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision
+from fundledger.adapters.db.queries import (
+    counted_donations,
+    current_donors,
+    effective_donor,
+    merges_in_force,
+)
 from fundledger.domain.donors import email_key, israeli_id, loose_name, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
@@ -88,9 +96,11 @@ def list_donors(session: Session) -> list[DonorSummary]:
         .subquery("gifts")
     )
     merges = merges_in_force()
+    current = current_donors()
     rows = session.execute(
-        select(Donor.id, Donor.name, Donor.email, gifts.c.gifts, gifts.c.first_gift,
+        select(Donor.id, current.c.name, current.c.email, gifts.c.gifts, gifts.c.first_gift,
                gifts.c.last_gift, merges.c.into_donor_id)
+        .join(current, current.c.id == Donor.id)
         .outerjoin(gifts, gifts.c.owner == Donor.id)
         .outerjoin(merges, merges.c.merged_donor_id == Donor.id)
         .order_by(Donor.name_key, Donor.id)
@@ -108,8 +118,10 @@ def _merge_in_force(session: Session, donor_id: int) -> DonorMerge | None:
     return session.get(DonorMerge, merge_id) if merge_id is not None else None
 
 
-def _donor(session: Session, donor_id: int) -> Donor:
-    donor = session.get(Donor, donor_id)
+def _donor(session: Session, donor_id: int) -> Row[Any]:
+    """The donor's details as they stand (queries.current_donors)."""
+    current = current_donors()
+    donor = session.execute(select(current).where(current.c.id == donor_id)).first()
     if donor is None:
         raise FundledgerError(f"no donor #{donor_id} (see `fundledger donor list`)")
     return donor
@@ -202,10 +214,15 @@ def undo_merge(
 
 
 def set_tax_id(
-    session: Session, context: CommandContext, *, donor_id: int, tax_id: str | None
+    session: Session,
+    context: CommandContext,
+    *,
+    donor_id: int,
+    tax_id: str | None,
+    reason: str | None = None,
 ) -> str | None:
-    """Record (or, with None, clear) the identity number a donor's receipts will state.
-    Receipts already issued keep what they said."""
+    """Record (or, with None, clear) the identity number a donor's receipts will state, as a
+    revision of the donor's details. Receipts already issued keep what they said."""
     donor = _donor(session, donor_id)
     checked = None
     if tax_id is not None:
@@ -213,11 +230,25 @@ def set_tax_id(
         if checked is None:
             raise FundledgerError(f"{tax_id!r} is not an Israeli identity number: nine digits "
                                   "whose last is the check digit")  # fmt: skip
+    reason = bounded_text("the reason (--reason)", reason, DonorRevision.reason)
+    revision = DonorRevision(
+        donor_id=donor.id,
+        name=donor.name,
+        email=donor.email,
+        tax_id=checked,
+        address=donor.address,
+        phone=donor.phone,
+        language=donor.language,
+        reason=reason,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(revision)
+    session.flush()
     # The trail says that the number changed, not the number: it is read more widely.
     record_audit(session, context, "donor.tax_id", entity="donor", entity_id=donor.id,
-                 details={"before": _masked(donor.tax_id), "after": _masked(checked)})  # fmt: skip
-    donor.tax_id = checked
-    session.flush()
+                 details={"before": _masked(donor.tax_id), "after": _masked(checked),
+                          "revision": revision.id}, reason=reason)  # fmt: skip
     return checked
 
 

@@ -1,5 +1,10 @@
 """`fundledger check`: everything about a ledger that could be wrong, each problem named with
-the row it concerns. Read-only: it reports, never repairs."""
+the row it concerns. Read-only: it reports, never repairs.
+
+The hash chains prove that no row was changed, removed or moved; the audit trail proves that
+every row was written by a command that said so (each chained row is covered by a chain head
+some audit event names); and the last audit event's own chain hash, noted outside the ledger
+(the anchor), proves later that the trail up to it is still there: `check --anchor HASH`."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, select, text
@@ -21,6 +27,7 @@ from fundledger.adapters.db.models import (
     Donation,
     Donor,
     DonorMerge,
+    DonorRevision,
     Receipt,
     ReceiptCounter,
 )
@@ -33,7 +40,11 @@ from fundledger.services.summary_store import verify as verify_stored
 
 MOST_PROBLEMS_LISTED = 50  # per check: the rest are counted
 MOST_GAPS_LISTED = 10  # days and currencies waiting for a rate, named one by one
+MOST_ROWS_NAMED = 10  # rows no audit event covers, named by id in one problem
+MOST_EVENTS_LISTED = 10  # audit events written since an anchor, listed one by one
 CHAIN_CHUNK_ROWS = 20_000
+ANCHOR_DIGITS = 64
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass
@@ -45,6 +56,7 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth knowing, not wrong
     more: int = 0  # problems found beyond those listed
+    data: dict[str, Any] | None = None  # what a script may want besides the text
 
     @property
     def passed(self) -> bool:
@@ -57,8 +69,12 @@ class CheckResult:
             self.more += 1
 
 
-def check_ledger(session: Session, context: CommandContext) -> list[CheckResult]:
-    """Every check, in order; the later ones only when the schema is this program's."""
+def check_ledger(
+    session: Session, context: CommandContext, anchor: str | None = None
+) -> list[CheckResult]:
+    """Every check, in order; the later ones only when the schema is this program's. With
+    `anchor` (an audit event's chain hash noted earlier, as `anchor_problem` accepts it), also
+    whether the audit trail still holds that event at its place, and what was added since."""
     schema = _schema(session.connection())
     if not schema.passed:
         return [schema]
@@ -69,9 +85,22 @@ def check_ledger(session: Session, context: CommandContext) -> list[CheckResult]
         _donors(session),
         _receipts(session),
         _chains(session),
+        *([_anchor(session, anchor)] if anchor is not None else []),
         _rates(session, context),
         _summaries(session, context),
     ]
+
+
+def anchor_problem(text: str) -> str | None:
+    """Why `text` is not an anchor (the chain hash of an audit event, in full), or None."""
+    digits = text.strip().lower()
+    if not digits or not set(digits) <= _HEX:
+        return (f"{text!r} is not a chain hash: an anchor is {ANCHOR_DIGITS} hexadecimal "
+                "digits (0-9, a-f), as `fundledger check` prints it")  # fmt: skip
+    if len(digits) != ANCHOR_DIGITS:
+        return (f"{text!r} has {len(digits)} digits: give all {ANCHOR_DIGITS} of the anchor, as "
+                "`fundledger check` printed it (a shorter prefix proves too little)")  # fmt: skip
+    return None
 
 
 def _summaries(session: Session, context: CommandContext) -> CheckResult:
@@ -156,7 +185,7 @@ def _reversals(session: Session) -> CheckResult:
 
 
 def _donors(session: Session) -> CheckResult:
-    result = CheckResult("donors", "every donor a gift or a merge names exists")
+    result = CheckResult("donors", "every donor a gift, a merge or a revision names exists")
     donor_ids = select(Donor.id)
     for donation_id, donor_id in session.execute(
         select(Donation.id, Donation.donor_id).where(
@@ -172,6 +201,13 @@ def _donors(session: Session) -> CheckResult:
     ):
         result.problem(f"donor merge #{merge_id} names a donor that does not exist "
                        f"(#{merged} into #{into})")  # fmt: skip
+    for revision_id, donor_id in session.execute(
+        select(DonorRevision.id, DonorRevision.donor_id).where(
+            DonorRevision.donor_id.not_in(donor_ids)
+        )
+    ):
+        result.problem(f"donor revision #{revision_id} names donor #{donor_id}, who does not "
+                       "exist")  # fmt: skip
     return result
 
 
@@ -262,7 +298,8 @@ def _nets_to_zero(credit: str, cancelled: str) -> bool:
 
 def _chains(session: Session) -> CheckResult:
     result = CheckResult("chain", "every chained row still fits the hash chain of its table "
-                         "(no row changed, removed or moved)")  # fmt: skip
+                         "(no row changed, removed or moved) and an audit event records "
+                         "writing it")  # fmt: skip
     anchors = _anchors(session)
     checked = 0
     for model in CHAINED_MODELS:
@@ -274,8 +311,8 @@ def _chains(session: Session) -> CheckResult:
             select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names))
             .order_by(table.c.id).execution_options(yield_per=CHAIN_CHUNK_ROWS)
         )  # fmt: skip
-        for row_id, problem in verify(seen.encoded(rows)):
-            result.problem(f"{table.name} #{row_id} {problem}")
+        for _row_id, problem in verify(table.name, seen.encoded(rows)):
+            result.problem(problem)
         for head, event_id in sorted(seen.expected.items(), key=lambda item: item[1]):
             if head not in seen.found:
                 result.problem(
@@ -283,6 +320,9 @@ def _chains(session: Session) -> CheckResult:
                     f"{head[:12]}... as the last its change wrote, and no row has that hash any "
                     "more: it was removed (with any rows after it) or its hash was rewritten"
                 )
+        # The audit trail's own end is what the anchor, kept outside the ledger, covers.
+        if seen.uncovered and table.name != AuditEvent.__tablename__:
+            result.problem(seen.uncovered_problem(table.name))
         checked += seen.rows
     result.notes.append(f"{checked} chained row(s) checked")
     last = session.execute(
@@ -290,9 +330,11 @@ def _chains(session: Session) -> CheckResult:
     ).first()
     if last is not None:
         result.notes.append(
-            f"the ledger's last audit event is #{last[0]}, chain hash {last[1]}: keep it outside "
-            "the ledger to prove later that nothing was cut from its end"
+            f"the ledger's last audit event is #{last[0]}, chain hash {last[1]}: note it outside "
+            "the ledger (the anchor); `fundledger check --anchor` with it proves later that the "
+            "trail up to it is intact, and shows what was added since"
         )
+        result.data = {"anchor": {"audit_event": last[0], "chain_hash": last[1]}}
     return result
 
 
@@ -315,20 +357,107 @@ def _anchors(session: Session) -> dict[str, dict[str, int]]:
 
 @dataclass
 class _Seen:
-    """What one pass over a chained table saw: its rows, and which of the heads the audit
-    events name (`expected`: {hash: audit event id}) are among them."""
+    """What one pass over a chained table saw: its rows, which of the heads the audit events
+    name (`expected`: {hash: audit event id}) are among them, and the rows after the last of
+    those (covered by no audit event: written without one)."""
 
     expected: dict[str, int]
     found: set[str] = field(default_factory=set)
     rows: int = 0
+    covered_by: tuple[int, int] | None = None  # (row id, audit event id) of the last head seen
+    uncovered: int = 0
+    uncovered_ids: list[int] = field(default_factory=list)  # the first few
 
     def encoded(self, rows: Iterable[Any]) -> Iterator[tuple[int, str | None, str]]:
         """(id, stored hash, canonical encoding) of each (id, hash, fields...) row."""
+        expected = self.expected
         for row in rows:
             self.rows += 1
-            if row[1] in self.expected:
+            if row[1] in expected:
                 self.found.add(row[1])
+                self.covered_by = (row[0], expected[row[1]])
+                self.uncovered = 0
+                self.uncovered_ids.clear()
+            else:
+                self.uncovered += 1
+                if len(self.uncovered_ids) < MOST_ROWS_NAMED:
+                    self.uncovered_ids.append(row[0])
             yield row[0], row[1], canonical(row[2:])
+
+    def uncovered_problem(self, table: str) -> str:
+        """The rows past the last head an audit event names, as one problem."""
+        named = ", ".join(f"#{row_id}" for row_id in self.uncovered_ids)
+        rows = (f"{table} {named}" if self.uncovered == 1 else
+                f"{self.uncovered} {table} rows ({named}"
+                f"{', ...' if self.uncovered > len(self.uncovered_ids) else ''})")  # fmt: skip
+        verb = "was" if self.uncovered == 1 else "were"
+        if self.covered_by is None:
+            last = f"no audit event names any {table} row as written"
+        else:
+            row_id, event_id = self.covered_by
+            last = (f"the last {table} row an audit event names is #{row_id} (audit event "
+                    f"#{event_id})")  # fmt: skip
+        return (f"{rows} {verb} added without an audit event: {last}; a command records one with "
+                "every row it writes")  # fmt: skip
+
+
+def _anchor(session: Session, anchor: str) -> CheckResult:
+    """The audit event whose chain hash is `anchor` is still there and still fits the trail
+    from its start, and the events written after it, listed (shown, not judged)."""
+    anchor = anchor.strip().lower()
+    result = CheckResult("anchor", f"the audit trail still holds, at its place, the audit event "
+                         f"noted outside the ledger ({anchor[:12]}...)")  # fmt: skip
+    data: dict[str, Any] = {"chain_hash": anchor, "audit_event": None, "events_since": None,
+                            "since": []}  # fmt: skip
+    result.data = data
+    event = session.execute(
+        select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action, AuditEvent.actor)
+        .where(AuditEvent.chain_hash == anchor)
+    ).first()  # fmt: skip
+    if event is None:
+        result.problem(f"no audit event has the chain hash {anchor}: the audit trail was "
+                       "rewritten or cut after that anchor was noted (or it is another "
+                       "ledger's)")  # fmt: skip
+        return result
+    data["audit_event"] = event.id
+    table = cast(Table, AuditEvent.__table__)
+    names = chained_columns(table)
+    rows = session.execute(
+        select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names))
+        .where(table.c.id <= event.id).order_by(table.c.id)
+        .execution_options(yield_per=CHAIN_CHUNK_ROWS)
+    )  # fmt: skip
+    broken = next(verify(table.name, ((row[0], row[1], canonical(row[2:])) for row in rows)), None)
+    if broken is not None:
+        result.problem(f"audit event #{event.id} holds the anchor, but the trail up to it no "
+                       f"longer verifies ({broken[1]}): the trail was rewritten")  # fmt: skip
+        return result
+    result.notes.append(f"audit event #{event.id} ({event.action} by {event.actor}, "
+                        f"{_moment(event.occurred_at)}) holds the anchor: nothing up to it was "
+                        "changed, removed or added")  # fmt: skip
+    since = session.scalar(select(func.count()).where(AuditEvent.id > event.id)) or 0
+    data["events_since"] = since
+    listed = session.execute(
+        select(AuditEvent.id, AuditEvent.occurred_at, AuditEvent.action, AuditEvent.actor)
+        .where(AuditEvent.id > event.id).order_by(AuditEvent.id).limit(MOST_EVENTS_LISTED)
+    ).all()  # fmt: skip
+    data["since"] = [{"id": row.id, "occurred_at": _moment(row.occurred_at),
+                      "action": row.action, "actor": row.actor} for row in listed]  # fmt: skip
+    if not since:
+        result.notes.append("no audit event since: nothing was written after it")
+        return result
+    result.notes.append(f"{since} audit event(s) since (shown, not judged: see that each was "
+                        "yours):")  # fmt: skip
+    result.notes.extend(f"  #{row.id} {_moment(row.occurred_at)} {row.action} by {row.actor}"
+                        for row in listed)  # fmt: skip
+    if since > len(listed):
+        result.notes.append(f"  ... and {since - len(listed)} more (`fundledger audit` lists "
+                            "them all)")  # fmt: skip
+    return result
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _rates(session: Session, context: CommandContext) -> CheckResult:

@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import hold_chains
-from fundledger.adapters.db.models import Donation, Donor, Receipt, ReceiptCounter
-from fundledger.adapters.db.queries import merges_in_force
+from fundledger.adapters.db.models import Donation, Receipt, ReceiptCounter
+from fundledger.adapters.db.queries import current_donors, merges_in_force
 from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
@@ -269,7 +269,9 @@ def _issue_all(
     merges = merges_in_force()
     into = dict(session.execute(select(merges.c.merged_donor_id, merges.c.into_donor_id)).all())
     wanted = {into.get(gift.donor_id, gift.donor_id) for gift in donations}
-    donors = dict(session.execute(select(Donor.id, Donor).where(Donor.id.in_(wanted))).all())
+    current = current_donors()  # the details as they stand today: the latest revision's
+    donors = {donor.id: donor for donor in session.execute(
+        select(current).where(current.c.id.in_(wanted)))}  # fmt: skip
     issued = []
     for donation in donations:
         if donation.donor_id is None:  # the callers leave them out

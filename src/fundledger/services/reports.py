@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, case, func, select, text
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
-from fundledger.adapters.db.models import Campaign, Donation, Donor
-from fundledger.adapters.db.queries import counted_donations_in, merges_in_force
+from fundledger.adapters.db.models import Campaign, Donation
+from fundledger.adapters.db.queries import counted_donations_in, current_donors, merges_in_force
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
 from fundledger.domain.rates import convert_minor as convert_minor_python
@@ -395,9 +395,12 @@ def _donor_totals(session: Session, converted: Converted) -> DonorTally:
 def _honour_roll(
     session: Session, donors: DonorTally, home: str, reporting: str
 ) -> tuple[DonorLine, ...]:
+    current = current_donors()  # a donor's name as it stands, not as first recorded
     names = dict(
         session.execute(
-            select(Donor.id, Donor.name).where(Donor.id.in_([line.donor for line in donors.top]))
+            select(current.c.id, current.c.name).where(
+                current.c.id.in_([line.donor for line in donors.top])
+            )
         ).all()
     )
     return tuple(

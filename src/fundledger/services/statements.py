@@ -12,7 +12,12 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, Donation, Donor, Receipt
-from fundledger.adapters.db.queries import counted_donations, effective_donor, merges_in_force
+from fundledger.adapters.db.queries import (
+    counted_donations,
+    current_donors,
+    effective_donor,
+    merges_in_force,
+)
 from fundledger.adapters.images import Logo
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
@@ -95,8 +100,9 @@ def donor_statements(
         if owner_id is not None:  # `chosen` has a donor for every gift
             gifts[owner_id].append(_line(context, gift, campaign, content, found))
     wanted = donor_ids if donor_ids is not None else sorted(gifts)
-    donors = {donor.id: donor for donor in session.scalars(select(Donor).where(
-        Donor.id.in_(wanted)))}  # fmt: skip
+    current = current_donors()  # the donor's details as they stand, not as first recorded
+    donors = {donor.id: donor for donor in session.execute(select(current).where(
+        current.c.id.in_(wanted)))}  # fmt: skip
     settings_now = current_settings(session)
     organisation = organisation_details(settings_now, locale)
     logo = organisation_logo(settings_now)

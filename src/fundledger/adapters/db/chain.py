@@ -12,7 +12,10 @@ for all of them (one per table could deadlock: a receipt writes its row then its
 reversal its audit event then its credit receipt), so two treasurers never extend a chain from
 the same row; a SQLite writer holds the whole file already. Each audit event names the heads of
 the chains its transaction extended (services.context.record_audit), so rows cut from the end
-of a chain are missed. The encoding is fundledger.domain.canonical's."""
+of a chain are missed, and rows appended after the last head any audit event names were
+written without one: `check` names both. What is left, the end of the audit trail itself, is
+covered by its last hash noted outside the ledger (`check --anchor`). The encoding is
+fundledger.domain.canonical's."""
 
 from __future__ import annotations
 
@@ -37,19 +40,33 @@ def chained_columns(table: Table) -> list[str]:
     return [column.name for column in table.columns if column.name not in ("id", HASH_COLUMN)]
 
 
-def verify(rows: Iterable[tuple[int, str | None, str]]) -> Iterator[tuple[int, str]]:
-    """(id, what is wrong) for each row, given in id order with its stored hash and its
-    canonical encoding, that does not fit its chain: its own fields changed, or the row before
-    it removed or moved. Each row is checked against the hash stored before it, so one
+def verify(table: str, rows: Iterable[tuple[int, str | None, str]]) -> Iterator[tuple[int, str]]:
+    """(id, what is wrong) for each row of `table`, given in id order with its stored hash and
+    its canonical encoding, that does not fit its chain: its own fields changed, or the row
+    before it removed or moved. Each row is checked against the hash stored before it, so one
     tampered row is named once, not with every row after it."""
-    previous = GENESIS
+    previous, previous_id = GENESIS, 0
     for row_id, stored, line in rows:
         if stored is None:
-            yield row_id, "has no chain hash"
+            yield row_id, f"{table} #{row_id} has no chain hash"
         elif link(previous, line) != stored:
-            yield row_id, ("does not fit the chain: it was changed, or the row before it was "
-                           "removed or moved")  # fmt: skip
-        previous = stored or previous
+            yield row_id, _misfit(table, row_id, previous_id)
+        previous, previous_id = stored or previous, row_id
+
+
+def _misfit(table: str, row_id: int, previous_id: int) -> str:
+    """What a row that does not fit after the row `previous_id` (0: none) most likely means.
+    Ids run on by one as rows are added; a gap before a row that no longer fits most likely
+    held the rows removed. It is only likely: a PostgreSQL insert rolled back leaves a gap
+    too, and then the row itself was changed."""
+    if row_id <= previous_id + 1:
+        return (f"{table} #{row_id} does not fit the chain: it was changed, or the row before it "
+                "was removed or moved")  # fmt: skip
+    first, last = previous_id + 1, row_id - 1
+    missing = f"#{first} is" if first == last else f"#{first} to #{last} are"
+    after = f"after #{previous_id}" if previous_id else "at its start"
+    return (f"{table} {missing} missing, most likely removed: #{row_id} no longer fits the "
+            f"chain {after} (or #{row_id} itself was changed)")  # fmt: skip
 
 
 CHAIN_LOCK = zlib.crc32(b"fundledger chains") & 0x7FFFFFFF  # pg_advisory_xact_lock key

@@ -35,6 +35,7 @@ NAMING_CONVENTION = {
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
+    "campaign", "donor", "donor_revision",
 )  # fmt: skip
 
 
@@ -62,9 +63,13 @@ class Campaign(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     partner: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class Donor(Base):
+    """A donor as first recorded. Never changed: a change of their details is a DonorRevision,
+    and readers take a donor's details as they stand from queries.current_donors."""
+
     __tablename__ = "donor"
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
@@ -78,6 +83,35 @@ class Donor(Base):
     # The Israeli identity number (9 digits) a Section 46 receipt states, when the donor gave it.
     tax_id: Mapped[str | None] = mapped_column(String(9))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
+class DonorRevision(Base):
+    """A donor's details as they stand from `recorded_at` on: every field a person may edit,
+    changed or not, so that a donor's latest revision alone is their current details (a donor
+    without one has the details it was recorded with). Never changed or deleted: a later
+    revision supersedes it.
+
+    Address, phone and language have no command to set them yet: they are here already
+    because a column added to a chained table later would change the encoding of every row
+    hashed before it. The matching keys (e-mail, name) are derived from the details, so they
+    are not stored here: whoever lets a revision change an e-mail derives them again."""
+
+    __tablename__ = "donor_revision"
+    __table_args__ = (Index("ix_donor_revision_donor_id_id", "donor_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    tax_id: Mapped[str | None] = mapped_column(String(9))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
 class Donation(Base):
@@ -325,9 +359,11 @@ SUMMARY_MODELS: tuple[type[Base], ...] = (
 
 
 # Tables whose rows are chained by hash (adapters/db/chain.py). The ORM's inserts are chained
-# by a mapper event; the bulk writers (donation and rate imports) call `chain.extend`.
+# by a mapper event; the bulk writers (donation and rate imports, the donors an import adds)
+# call `chain.extend`. Each is append-only (APPEND_ONLY_TABLES).
 CHAINED_MODELS: tuple[type[Base], ...] = (
-    Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent,
+    Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent, Campaign, Donor,
+    DonorRevision,
 )  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

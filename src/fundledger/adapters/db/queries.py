@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Subquery, and_, exists, func, select, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from fundledger.adapters.db.models import Donation, DonorMerge
+from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision
 
 
 def counted_donations(campaign_id: int | None = None, *, scan: bool = False) -> ColumnElement[bool]:
@@ -61,4 +63,39 @@ def effective_donor(
         .where(merges.c.merged_donor_id == donor_id)
         .scalar_subquery(),
         donor_id,
+    )
+
+
+def current_donors() -> Subquery:
+    """Each donor's details as they stand: those of its latest revision (donor_revision), else
+    those it was recorded with. Columns: id, name, email, tax_id, address, phone, language.
+
+    The one way to read a donor's details: a donor row is never changed, a revision is how
+    details change, so a reader of the donor table alone would show what was superseded."""
+    latest = (
+        select(DonorRevision.donor_id, func.max(DonorRevision.id).label("revision_id"))
+        .group_by(DonorRevision.donor_id)
+        .subquery("latest_revision")
+    )
+    revision = aliased(DonorRevision, name="revision")
+    revised = latest.c.revision_id.is_not(None)
+
+    def as_it_stands(recorded: InstrumentedAttribute[Any], revised_value: Any, name: str) -> Any:
+        # Not coalesce: a revision can clear a field (NULL), which then stays cleared.
+        return case((revised, revised_value), else_=recorded).label(name)
+
+    return (
+        select(
+            Donor.id,
+            as_it_stands(Donor.name, revision.name, "name"),
+            as_it_stands(Donor.email, revision.email, "email"),
+            as_it_stands(Donor.tax_id, revision.tax_id, "tax_id"),
+            # Recorded on a revision only: a donor row has none of these.
+            revision.address.label("address"),
+            revision.phone.label("phone"),
+            revision.language.label("language"),
+        )
+        .outerjoin(latest, latest.c.donor_id == Donor.id)
+        .outerjoin(revision, revision.id == latest.c.revision_id)
+        .subquery("current_donor")
     )

@@ -8,14 +8,20 @@ worth OBS_VALUE / 10^UNIT_MULT of the counter currency. Trailing zeros are dropp
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from fundledger.adapters.rate_files.common import RateFileError, RateRow, check_width
-from fundledger.domain.dates import iso_date
+from fundledger.adapters.rate_files.common import (
+    FieldChecks,
+    RateFileError,
+    RateRow,
+    check_width,
+    csv_rows,
+    shown,
+)
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import EXACT, decimal_from_text
+from fundledger.domain.money import EXACT
 from fundledger.domain.rates import Rate
 
 BOI_SOURCE = "BOI"
@@ -30,6 +36,7 @@ REQUIRED_COLUMNS = (
 )
 MISSING = {"", "NaN", "NA", "N/A"}
 MAX_UNIT_MULT = 6  # quotes per up to a million units
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def is_boi_header(fields: list[str]) -> bool:
@@ -40,16 +47,18 @@ def is_boi_header(fields: list[str]) -> bool:
 def read_boi_rates(
     lines: Iterable[str], *, name: str = "boi.csv", source: str = BOI_SOURCE
 ) -> Iterator[RateRow]:
-    reader = csv.reader(lines)
-    header = [field.strip().upper() for field in next(reader, [])]
+    """A row of a currency no longer in use is an error on its line: the Bank of Israel
+    publishes only currencies in use, so such a row means a file that is not what it seems."""
+    rows = csv_rows(lines, name)
+    header = [field.strip().upper() for field in next(rows, (1, []))[1]]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise RateFileError(
             f"{name}: line 1 lacks the Bank of Israel column(s) {', '.join(missing)}"
         )
     index = {column: header.index(column) for column in REQUIRED_COLUMNS}
-    for row in reader:
-        line = reader.line_num
+    check = FieldChecks(name)
+    for line, row in rows:
         if not any(field.strip() for field in row):
             continue
         check_width(row, header, name, line)
@@ -62,33 +71,29 @@ def read_boi_rates(
             continue
         if field["OBS_VALUE"] in MISSING:
             continue
+        day = check.rate_date(field["TIME_PERIOD"], line, "TIME_PERIOD")
+        base = check.currency(field["BASE_CURRENCY"], line, "BASE_CURRENCY")
+        quote = check.currency(field["COUNTER_CURRENCY"], line, "COUNTER_CURRENCY")
+        unit_mult = _unit_mult(field["UNIT_MULT"], check, line)
+        quoted = check.value(field["OBS_VALUE"], line, "OBS_VALUE")
         try:
-            day = iso_date(field["TIME_PERIOD"])
-        except ValueError:
-            raise RateFileError(
-                f"{name}: line {line}: TIME_PERIOD {field['TIME_PERIOD']!r} is not a date "
-                "(YYYY-MM-DD)"
-            ) from None
-        unit_mult = _unit_mult(field["UNIT_MULT"], name, line)
-        try:
-            quoted = decimal_from_text(field["OBS_VALUE"])
             per_unit = EXACT.divide(quoted, Decimal(10) ** unit_mult)
-            rate = Rate(day, field["BASE_CURRENCY"], field["COUNTER_CURRENCY"], per_unit, source)
+            rate = Rate(day, base, quote, per_unit, source)
         except FundledgerError as error:
-            raise RateFileError(f"{name}: line {line} ({field['SERIES_CODE']}): {error}") from None
+            raise RateFileError(
+                f"{name}: line {line} ({shown(field['SERIES_CODE'])}): {error}"
+            ) from None
         yield RateRow(line, rate)
 
 
-def _unit_mult(text: str, name: str, line: int) -> int:
+def _unit_mult(text: str, check: FieldChecks, line: int) -> int:
     """The power of ten the value is quoted per (0: per unit; 2: per 100, as for JPY)."""
-    try:
-        unit_mult = int(text or "0")
-    except ValueError:
-        raise RateFileError(
-            f"{name}: line {line}: UNIT_MULT {text!r} is not a whole number"
-        ) from None
+    if not text:
+        return 0
+    if not _WHOLE_NUMBER.fullmatch(text):  # int() would also take "1_0" or Arabic digits
+        raise check.error(line, "UNIT_MULT", f"{shown(text)} is not a whole number")
+    # int() refuses text over 4,300 digits; nothing that long is in range anyway.
+    unit_mult = int(text) if len(text) <= 3 else MAX_UNIT_MULT + 1
     if not 0 <= unit_mult <= MAX_UNIT_MULT:
-        raise RateFileError(
-            f"{name}: line {line}: UNIT_MULT {unit_mult} is outside 0-{MAX_UNIT_MULT}"
-        )
+        raise check.error(line, "UNIT_MULT", f"{shown(text)} is outside 0-{MAX_UNIT_MULT}")
     return unit_mult

@@ -18,19 +18,14 @@ from fundledger.cli.donation import donation
 from fundledger.cli.donor import donor
 from fundledger.cli.importing import import_group
 from fundledger.cli.init import init
-from fundledger.cli.output import (
-    GuardedStream,
-    Interrupted,
-    Interrupts,
-    OutputLost,
-    check_streams,
-    guard_streams,
-)
+from fundledger.cli.output import check_streams
 from fundledger.cli.rates import rates
 from fundledger.cli.receipt import receipt
 from fundledger.cli.report import report
 from fundledger.cli.settings import settings
+from fundledger.cli.signals import Interrupted, Interrupts
 from fundledger.cli.statement import statement
+from fundledger.cli.streams import GuardedStream, OutputLost, guard_streams
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 

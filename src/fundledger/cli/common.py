@@ -26,7 +26,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
-from fundledger.cli.output import Interrupts
+from fundledger.cli.signals import Interrupts
 from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable

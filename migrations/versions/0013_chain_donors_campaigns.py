@@ -11,7 +11,8 @@ event covers every row written before audit events named the chain heads they wr
   event names. So, on a ledger that holds rows, one audit event (action "ledger.chain_cover",
   actor "migration") names the current head of every chain: an upgraded ledger passes `check`,
   and every row written from now on must be covered by an audit event of its own. An empty
-  ledger gets no such event. A downgrade leaves the event: the audit trail is append-only.
+  ledger gets no such event. A downgrade leaves the event: the audit trail is append-only. A
+downgrade is refused while donor_revision holds rows: dropping it would revert donors' details.
 
 Revision ID: 0013_chain_donors_campaigns
 Revises: 0012_drop_report_index
@@ -88,7 +89,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
+    bind = op.get_bind()
+    revisions = bind.scalar(sa.text("SELECT count(*) FROM donor_revision"))
+    if revisions:
+        raise RuntimeError(
+            f"cannot downgrade below {revision}: donor_revision holds {revisions} row(s), the "
+            "changes recorded to donors' details since this revision, and dropping the table "
+            "would silently revert every donor to the details first recorded"
+        )
+    sqlite = bind.dialect.name == "sqlite"
     for name in NEW_APPEND_ONLY:
         _drop_triggers(name, sqlite)
     op.drop_index("ix_donor_revision_donor_id_id", table_name="donor_revision")

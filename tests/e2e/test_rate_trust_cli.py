@@ -113,6 +113,20 @@ def test_an_inverse_that_contradicts_is_refused_then_supersedes_both_ways(
     quick_ledger.run("rates", "add", "2025-07-04", "ILS", "USD", "0.2984183826")
 
 
+def test_a_less_precise_inverse_is_refused_though_it_rounds_from_the_stored_rate(
+    quick_ledger: Shell,
+) -> None:
+    # 1 / 3.376 rounds to 0.3, but 1 / 0.3 = 3.333: shown as 0.3000 while reports use 3.376.
+    before = quick_ledger.row_counts()
+    message = quick_ledger.fails("rates", "add", "2025-07-03", "ILS", "USD", "0.3")
+    assert message.startswith(
+        "Error: rates add: 2025-07-03 1 ILS = 0.3000 USD (manual) contradicts the stored "
+        "USD/ILS 3.3760 of the same date and source"
+    )
+    assert quick_ledger.row_counts() == before
+    quick_ledger.run("rates", "add", "2025-07-03", "ILS", "USD", "0.2962")
+
+
 def test_an_inverse_in_an_imported_file_is_refused_like_a_direct_contradiction(
     quick_ledger: Shell,
 ) -> None:

@@ -113,6 +113,61 @@ def test_a_forged_gift_with_its_correct_hash_is_named(ledger: Engine) -> None:
     assert anchor_of(ledger) == anchor  # the forgery alone leaves the anchor where it was
 
 
+def test_a_forged_row_stays_named_after_later_legitimate_writes(ledger: Engine) -> None:
+    """A later command's audit event covers the rows its own transaction wrote, from the head
+    it found, not every row before its head: the forged row stays named."""
+    forged = forged_gift(ledger)
+    later = gift(ledger, "2025-07-04 5.00 ILS", donor="Dana Levi")
+    assert later.id == forged + 1
+    expected = (
+        f"donation #{forged} was added without an audit event: the last donation row an audit "
+        f"event covers before #{forged} is #{forged - 1} (audit event #10); a command records "
+        "one with every row it writes")  # fmt: skip
+    assert chain_problems(ledger) == [expected]
+    gift(ledger, "2025-07-05 6.00 ILS", donor="Dana Levi")
+    assert chain_problems(ledger) == [expected]
+    with ledger.connect() as connection:
+        details = connection.scalar(text("SELECT details FROM audit_event ORDER BY id DESC "
+                                         "LIMIT 1"))  # fmt: skip
+    recorded = json.loads(details)
+    assert recorded["chain_from"]["donation"] != recorded["chain_heads"]["donation"]
+    assert set(recorded["chain_from"]) == set(recorded["chain_heads"])
+
+
+def test_a_forged_rate_stays_named_after_a_later_rates_add(ledger: Engine) -> None:
+    forged = forge(ledger, ExchangeRate, {
+        "rate_date": date(2025, 7, 4), "base": "USD", "quote": "ILS", "rate": Decimal("10"),
+        "source": "BOI", "recorded_at": MOMENT, "recorded_by": "tester",
+    })  # fmt: skip
+    rates(ledger, "2025-07-05 USD ILS 3.380")
+    assert chain_problems(ledger) == [
+        f"exchange_rate #{forged} was added without an audit event: the last exchange_rate row "
+        f"an audit event covers before #{forged} is #1 (audit event #2); a command records one "
+        "with every row it writes"]  # fmt: skip
+
+
+def test_rows_forged_between_and_after_legitimate_writes_are_all_named(ledger: Engine) -> None:
+    first = forged_gift(ledger)
+    gift(ledger, "2025-07-04 5.00 ILS", donor="Dana Levi")
+    last = forged_gift(ledger)
+    (problem,) = chain_problems(ledger)
+    assert problem.startswith(f"2 donation rows (#{first}, #{last}) were added without an "
+                              f"audit event: the last donation row an audit event covers "
+                              f"before #{first} is #{first - 1} (audit event #10)")  # fmt: skip
+
+
+def test_an_audit_event_written_before_events_named_their_start_covers_all_before_its_head(
+    ledger: Engine,
+) -> None:
+    """An event without `chain_from` (older, or the migration's) covers every row up to its
+    head, as before; one written by hand to do so moves the anchor (see above)."""
+    forged = forged_gift(ledger)
+    gift(ledger, "2025-07-04 5.00 ILS", donor="Dana Levi")
+    assert chain_problems(ledger)[0].startswith(f"donation #{forged} was added without")
+    forged_audit_event(ledger, {"donation": last_hash(ledger, "donation")})
+    assert chain_problems(ledger) == []
+
+
 def test_a_forged_rate_that_reports_would_use_is_named(ledger: Engine) -> None:
     forged = forge(ledger, ExchangeRate, {
         "rate_date": date(2025, 7, 4), "base": "USD", "quote": "ILS", "rate": Decimal("10"),

@@ -23,9 +23,10 @@ from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.db.migrate import head_revision, migrations_path
 from fundledger.adapters.db.models import Base
 from fundledger.services.context import CommandContext
+from fundledger.services.donors import set_tax_id
 from fundledger.services.integrity import check_ledger
 from fundledger.services.schema import initialize_ledger
-from tests.ledger_helpers import CONTEXT
+from tests.ledger_helpers import CONTEXT, campaign, gift, run
 
 __all__ = [
     "test_model_definitions_match_ddl",
@@ -146,3 +147,18 @@ def test_upgrading_chains_the_gifts_and_rates_already_there(empty_database_url: 
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(text(f"UPDATE {table} SET chain_hash = NULL"))  # triggers back
     engine.dispose()
+
+
+def test_a_downgrade_that_would_drop_donor_revisions_is_refused(ledger_engine: Engine) -> None:
+    """Dropping donor_revision would silently revert every donor's recorded changes."""
+    campaign(ledger_engine)
+    gift(ledger_engine, "2025-07-03 10.00 ILS", donor="Dana Levi")
+    run(ledger_engine, lambda s, c: set_tax_id(s, c, donor_id=1, tax_id="000000018"))
+    with (
+        pytest.raises(RuntimeError, match="donor_revision holds 1 row"),
+        ledger_engine.begin() as connection,
+    ):
+        command.downgrade(migrate.alembic_config(connection), "0012_drop_report_index")
+    with ledger_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM donor_revision")) == 1
+        assert migrate.current_revision(connection) == head_revision()

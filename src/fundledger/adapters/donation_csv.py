@@ -27,6 +27,7 @@ from __future__ import annotations
 import _csv
 import codecs
 import csv
+import dataclasses
 import hashlib
 import io
 import re
@@ -48,7 +49,7 @@ from fundledger.domain.money import (
     currency_in_use,
     minor_unit_digits,
 )
-from fundledger.domain.text import control_problem
+from fundledger.domain.text import CONTROLS, control_problem
 
 T = TypeVar("T")
 FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note",
@@ -67,8 +68,9 @@ LIKELY_NAMES = {
     "currency": ("currency", "curr", "ccy", "coin", "devise", "moneda", "מטבע", "عملة"),
     "donor": ("name", "donor", "payer", "contact", "full name", "שם", "תורם", "اسم", "متبرع"),
 }
-# Any C0 or C1 control character (a tab and line breaks are allowed in a note alone).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Before content keys, a row without a reference was known by the text of its cells, as
+# "row:<digest>:<occurrence>"; a ledger may hold such rows (see `legacy_keys`).
+LEGACY_REFERENCE = "row:"
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "כן", "نعم"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "לא", "لا"}
 
@@ -131,6 +133,11 @@ class DonationBatch:
     chain_fields: list[str]
     problems: list[RowProblem]
     last_line: int  # the last line read, for progress
+    # Whether each row's reference was made from its content (the file gave none).
+    by_content: list[bool] = dataclasses.field(default_factory=list)
+    # Each row's reference as fundledger made it before content keys (LEGACY_REFERENCE), ""
+    # for a row with a reference of its own; empty unless asked for (`legacy_keys`).
+    legacy_references: list[str] = dataclasses.field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -162,6 +169,8 @@ class DonationBatch:
             chain_fields=list(compress(self.chain_fields, keep)),
             problems=self.problems,
             last_line=self.last_line,
+            by_content=list(compress(self.by_content, keep)),
+            legacy_references=list(compress(self.legacy_references, keep)),
         )
 
 
@@ -223,6 +232,9 @@ class DonationFile:
         # The campaign of rows that name none (the importer's SLUG): part of a row's content.
         self.default_campaign = ""
         self.ignored_columns: list[str] = []
+        # Whether to give rows without a reference their pre-content-key reference as well
+        # (`DonationBatch.legacy_references`): set by the importer for a ledger that has such.
+        self.legacy_keys = False
         try:
             # Unknown names and byte codecs (base64, rot13) raise LookupError here; UTF-16
             # gives another newline: CSV lines must be ASCII-compatible.
@@ -332,6 +344,7 @@ class DonationFile:
                 columns = self._columns(header)
                 seen_references: dict[str, int] = {}
                 self._occurrences: dict[str, int] = {}
+                self._legacy_occurrences: dict[str, int] = {}
                 width = len(header)
                 rows: list[list[str]] = []
                 lines: list[int] = []
@@ -395,6 +408,7 @@ class DonationFile:
             lines = list(compress(lines, keep))
         _, _, _, _, emails, methods, references, notes, _, campaigns = fields
         gift_fields = fields[: len(GIFT_FIELDS)]
+        legacy = self._legacy_references(gift_fields, references) if self.legacy_keys else []
         days = list(map(self._known_days.get, fields[0]))
         currencies = list(map(self._known_currencies.get, fields[2]))
         names = list(map(self._known_names.get, fields[3]))
@@ -418,10 +432,13 @@ class DonationFile:
             )  # fmt: skip
             donors[index], emails[index] = checked.donor or "", checked.email or ""
             anonymous[index] = checked.anonymous
-        seen.update(
-            (references[index], lines[index]) for index in range(len(lines))
-            if references[index] and index not in suspect
-        )  # fmt: skip
+        if not suspect and all(references):  # the common case, zipped in C
+            seen.update(zip(references, lines, strict=True))
+        else:
+            seen.update(
+                (references[index], lines[index]) for index in range(len(lines))
+                if references[index] and index not in suspect
+            )  # fmt: skip
         # A file has few distinct dates. (None: a row with a problem, dropped below.)
         iso = {day: day.isoformat() if day else "" for day in set(days)}
         day_texts = list(map(iso.__getitem__, days))
@@ -444,6 +461,8 @@ class DonationFile:
             chain_fields=[],  # once every row has its reference, below
             problems=problems,
             last_line=next_line - 1,
+            by_content=[not reference for reference in references],
+            legacy_references=legacy,
         )
         if rejected:
             batch = batch.without(rejected)
@@ -459,11 +478,12 @@ class DonationFile:
         (date, amount in minor units, currency, e-mail and name without case, method,
         campaign, anonymity), and which occurrence of that content in the file it is. The
         same export again, re-saved or reformatted, or one overlapping an earlier one, then
-        adds nothing twice; two identical gifts in one file stay two. The note is left out:
-        a gift whose note was edited since is the same gift."""
+        adds nothing twice; two identical gifts in one file stay two. The note (its spacing
+        aside) is part of it: "table 1" and "table 2" of an evening's cash are other gifts."""
         references = batch.references
         for index in [index for index, reference in enumerate(references) if not reference]:
             content = "\x1f".join((
+                " ".join((batch.notes[index] or "").split()),
                 batch.day_texts[index], str(batch.amounts_minor[index]), batch.currencies[index],
                 batch.emails[index].casefold(), batch.donors[index].casefold(),
                 (batch.methods[index] or "").casefold(),
@@ -474,6 +494,21 @@ class DonationFile:
             occurrence = self._occurrences.get(digest, 0) + 1
             self._occurrences[digest] = occurrence
             references[index] = f"{CONTENT_REFERENCE}{digest}:{occurrence}"
+
+    def _legacy_references(self, cells: list[list[str]], references: list[str]) -> list[str]:
+        """The references fundledger gave rows without one before content keys: a digest of
+        the text of the row's cells and its occurrence in the file ("" for other rows)."""
+        legacy = []
+        for index, reference in enumerate(references):
+            if reference:
+                legacy.append("")
+                continue
+            text = "\x1f".join(values[index] for values in cells)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+            occurrence = self._legacy_occurrences.get(digest, 0) + 1
+            self._legacy_occurrences[digest] = occurrence
+            legacy.append(f"{LEGACY_REFERENCE}{digest}:{occurrence}")
+        return legacy
 
     def _suspects(
         self,
@@ -508,8 +543,8 @@ class DonationFile:
                 if reference and (repeated[reference] > 1 or reference in seen)
             )
         for texts in (methods, references, notes):
-            if _CONTROL.search("".join(texts)):  # one search per column, in C
-                suspect.update(index for index, text in enumerate(texts) if _CONTROL.search(text))
+            if CONTROLS.search("".join(texts)):  # one search per column, in C
+                suspect.update(index for index, text in enumerate(texts) if CONTROLS.search(text))
         return suspect
 
     @staticmethod

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import AuditEvent
 from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_rows, emit_table
 from fundledger.domain.dates import ISRAEL
-from fundledger.services.context import CHAIN_HEADS, CommandContext
+from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
 
 ENTITY = re.compile(r"([a-z_]+)(?::([0-9]{1,18}))?")
 COLUMNS = ("id", "occurred_at", "actor", "action", "entity", "entity_id", "details", "reason",
@@ -106,8 +106,10 @@ def _local(moment: str) -> str:
 
 
 def _summary(row: dict[str, Any]) -> str:
+    # Which chain rows the event covers is for `check`, not for a person reading the trail.
+    hidden = (CHAIN_HEADS, CHAIN_FROM)
     details = ", ".join(f"{key} {value}" for key, value in row["details"].items()
-                        if value not in (None, "") and key != CHAIN_HEADS)  # fmt: skip
+                        if value not in (None, "") and key not in hidden)  # fmt: skip
     reason = f" (why: {row['reason']})" if row["reason"] else ""
     text = details + reason
     return text if len(text) <= 90 else text[:89] + "…"

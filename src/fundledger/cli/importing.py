@@ -103,7 +103,8 @@ def donations(
     A row whose campaign column names a campaign (by its slug) goes there; without SLUG,
     every row must name one. Every bad line is reported; importing the same file again adds
     nothing, and neither does the same export re-saved (rows without a reference are known
-    by their date, amount, currency, donor, method and campaign). Columns that are not read
+    by their date, amount, currency, donor's name and e-mail, method, note, anonymity and
+    campaign). Columns that are not read
     are listed; when there are any, the file must give its currency and donors, or say them
     with --currency and --anonymous.
 
@@ -179,6 +180,13 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
         f"{number(summary.present)} already present, {number(summary.new_donors)} new donors"
         + (" (dry run: nothing written)." if dry_run else ".")
     )
+    if summary.present_by_content:
+        click.echo(
+            f"  {number(summary.present_by_content)} of the rows already present have no "
+            "reference and were known by their content (date, amount, currency, donor, method, "
+            "note): if some are other gifts alike (two cash boxes of one evening), give them a "
+            "reference or a note and import again."
+        )
     if len(places) > 1:
         for place in places:
             click.echo(f"  {place}: {number(summary.by_campaign[place])} new gifts")

@@ -1,6 +1,6 @@
-"""Rates checked against one another: whether a rate and its inverse pair's can be one rate
-rounded two ways, which of one day's rows of a pair are in force, and whether two rates of a pair
-are too far apart to be anything but a slip.
+"""Rates checked against one another: whether a rate and its inverse pair's each give the other
+when inverted and rounded, which of one day's rows of a pair are in force, and whether two
+rates of a pair are too far apart to be anything but a slip.
 
 Apart from `rates`, which chooses a rate and converts with it: these compare published values
 with each other. The rate book, and the listing of stored rows, use `current_rows` to know
@@ -11,7 +11,7 @@ the decimals a rate is published with are its only tolerance.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Protocol, TypeVar
 
@@ -34,29 +34,37 @@ class RateValue(Protocol):
 R = TypeVar("R", bound=RateValue)
 
 
-def published_range(value: Decimal) -> tuple[Fraction, Fraction]:
-    """The exact values that round to `value` at the decimals it is written with (3.376: from
-    3.3755 to 3.3765). Stored rates drop trailing zeros, so a range is never narrower than
-    the one the publisher meant."""
+def _decimals(value: Decimal) -> int:
+    """How many decimals `value` is written with (3.376: 3; 43: 0)."""
     exponent = value.as_tuple().exponent
-    half = Fraction(1, 2) * Fraction(10) ** (exponent if isinstance(exponent, int) else 0)
-    exact = Fraction(value)
-    return exact - half, exact + half
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
+def _inverted_to(value: Decimal, decimals: int) -> Decimal:
+    """1 / value, rounded half up to `decimals`. EXACT keeps 60 digits, far more than a tie
+    between two rates of at most a few dozen digits needs, so only the quantize rounds."""
+    inverse = EXACT.divide(Decimal(1), value)
+    return inverse.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def inverses_agree(rate: Decimal, inverse: Decimal) -> bool:
-    """Whether `rate` (1 A = rate B) and `inverse` (1 B = inverse A) can be the same rate,
-    each rounded to its own decimals: some exact rate rounds to both. USD/ILS 3.376 and
-    ILS/USD 0.2962 agree (1 / 0.2962 = 3.37610, inside 3.3755-3.3765); 0.5 does not.
+    """Whether `rate` (1 A = rate B) and `inverse` (1 B = inverse A) agree: EACH, inverted and
+    rounded half up to the decimals the OTHER is written with, gives the other exactly.
+    USD/ILS 3.376 and ILS/USD 0.2962 agree (1 / 3.376 = 0.29621 -> 0.2962, and
+    1 / 0.2962 = 3.37610 -> 3.376), as does the exact inverse to 10 decimals, and USD/JPY
+    146.5 with JPY/USD 0.006826; 0.3 does not (1 / 0.3 = 3.333), nor does 0.5.
 
-    Published decimals are the only tolerance: an inverse is never "close enough" beyond
-    what rounding explains, or two rows of one day could value a gift two ways."""
-    low, high = published_range(rate)
-    inverse_low, inverse_high = published_range(inverse)
-    # 1 / [inverse_low, inverse_high]; with a low end of zero or less, unbounded above.
-    if high < 1 / inverse_high:
+    Both directions, because a looser rule ("some exact rate rounds to both") accepts a less
+    precise inverse: 0.3 with one decimal allows anything from 2.86 to 4.0, yet `rates show`
+    would print 0.3000 while reports divide by 3.376. Published decimals are the only
+    tolerance: an inverse is never "close enough" beyond what rounding explains, or two rows
+    of one day could value a gift two ways."""
+    if rate <= 0 or inverse <= 0:
         return False
-    return inverse_low <= 0 or low <= 1 / inverse_low
+    return (
+        _inverted_to(rate, _decimals(inverse)) == inverse
+        and _inverted_to(inverse, _decimals(rate)) == rate
+    )
 
 
 def current_rows(rows: Iterable[R]) -> list[R]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_TAB_AND_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def control_problem(text: str, *, multiline: bool = False) -> str | None:
     """Why `text` is refused (its first control character, named, and where), or None. With
     `multiline`, tabs and line breaks are allowed."""
-    found = (_CONTROLS_BUT_TAB_AND_LINES if multiline else _CONTROLS).search(text)
+    found = (_CONTROLS_BUT_TAB_AND_LINES if multiline else CONTROLS).search(text)
     if found is None:
         return None
     code = ord(found.group())
@@ -28,9 +28,9 @@ def control_problem(text: str, *, multiline: bool = False) -> str | None:
 
 def printable(text: str) -> str:
     """`text` safe for a terminal: each control character but a tab shown as \\xNN or \\uNNNN."""
-    if not _CONTROLS.search(text):
+    if not CONTROLS.search(text):
         return text
-    return _CONTROLS.sub(
+    return CONTROLS.sub(
         lambda match: (
             "\t"
             if match.group() == "\t"

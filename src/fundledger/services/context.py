@@ -11,13 +11,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.chain import extended_heads
+from fundledger.adapters.db.chain import extended_heads, extended_starts
 from fundledger.adapters.db.models import AuditEvent
 from fundledger.domain.settings import LedgerSettings
 from fundledger.services.validation import bounded_text
 
 # The key of an audit event's details naming the last row of each chain its change extended.
 CHAIN_HEADS = "chain_heads"
+# ... and the row each chain's last row was before the change's first (GENESIS: none): the
+# change wrote the rows after it up to its head, and only those.
+CHAIN_FROM = "chain_from"
 
 
 def current_actor() -> str:
@@ -57,13 +60,17 @@ def record_audit(
     Its details name the last row of each chain the transaction extended (`CHAIN_HEADS`): the
     rows at the end of a chain can be cut off without breaking it, but not without leaving an
     audit event that names a row no longer there (`fundledger check` looks). So call it after
-    the change's chained writes: `check` names every row past the last one an audit event
-    names, as written without one."""
+    the change's chained writes. They also name where the transaction started extending each
+    chain (`CHAIN_FROM`): `check` names every row no audit event's range (after its start, up
+    to its head) covers, as written without one."""
     session.flush()  # the changes so far are in their chains
-    heads = {table: head for table, head in extended_heads(session.connection()).items()
+    connection = session.connection()
+    heads = {table: head for table, head in extended_heads(connection).items()
              if table != AuditEvent.__tablename__}  # fmt: skip
     if heads:
-        details = {**(details or {}), CHAIN_HEADS: heads}
+        starts = extended_starts(connection)
+        details = {**(details or {}), CHAIN_HEADS: heads,
+                   CHAIN_FROM: {table: starts[table] for table in heads}}  # fmt: skip
     session.add(
         AuditEvent(
             occurred_at=now(),

@@ -41,7 +41,7 @@ from fundledger.adapters.db.engine import sorting_in_threads
 from fundledger.adapters.db.models import AuditEvent, Campaign, Donation, Donor
 from fundledger.adapters.donation_csv import (
     BATCH_ROWS,
-    CONTENT_REFERENCE,
+    LEGACY_REFERENCE,
     DonationBatch,
     DonationFile,
     RowProblem,
@@ -98,6 +98,7 @@ class ImportSummary:
     rows: int = 0
     imported: int = 0
     present: int = 0
+    present_by_content: int = 0  # of `present`, rows without a reference, known by content
     new_donors: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     totals_minor: Counter[str] = field(default_factory=Counter)
@@ -281,6 +282,7 @@ def import_donations(
         )
     campaigns = _CampaignDirectory(session, campaign_slug)
     source.default_campaign = campaigns.default  # part of each row's content (its key)
+    source.legacy_keys = _has_legacy_references(session)
     with _reading(source) as batches, fewer_collections():
         source.scan()  # its digest is recorded below (a reading child scans its own copy)
         if not again and (earlier := earlier_import(session, source.sha256)) is not None:
@@ -301,6 +303,7 @@ def import_donations(
             )
             problems.extend(clashes)
             summary.present += len(placed) - len(fresh) - len(clashes)
+            summary.present_by_content += sum(placed.by_content) - sum(fresh.by_content)
             if not problems and fresh:
                 slugs = campaigns.slugs(fresh)
                 writer.write(fresh, donors.resolve(fresh), campaigns.ids(slugs))
@@ -329,6 +332,16 @@ def import_donations(
         record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
+
+
+def _has_legacy_references(session: Session) -> bool:
+    """Whether the ledger holds gifts imported without a reference before content keys: a
+    file's rows must then be looked up by their old references too, or an export overlapping
+    one imported then would add its gifts again."""
+    found = session.scalar(
+        select(Donation.id).where(Donation.reference.startswith(LEGACY_REFERENCE)).limit(1)
+    )
+    return found is not None
 
 
 def earlier_import(session: Session, sha256: str) -> EarlierImport | None:
@@ -486,7 +499,8 @@ def _split_known(
     """The rows whose reference the ledger lacks; the same gift stored already is skipped, a
     different gift under the same reference is a problem naming both."""
     stored: dict[str, StoredGift] = {}
-    for references in _batches(batch.references, size=BATCH_ROWS):
+    wanted = batch.references + [legacy for legacy in batch.legacy_references if legacy]
+    for references in _batches(wanted, size=BATCH_ROWS):
         for found in _stored_gifts(session, references):
             stored[found.reference] = found
     if not stored:
@@ -494,13 +508,14 @@ def _split_known(
     known: set[int] = set()
     clashes: list[RowProblem] = []
     slugs = campaigns.slugs(batch)
+    legacy = batch.legacy_references or [""] * len(batch)
     for index, row in enumerate(batch.rows()):
-        gift = stored.get(row.reference)
+        gift = stored.get(row.reference) or stored.get(legacy[index])
         if gift is None:
             continue
         known.add(index)
-        if row.reference.startswith(CONTENT_REFERENCE):
-            continue  # the same content: the same gift (its note may have been edited since)
+        if batch.by_content[index]:
+            continue  # the same content (or, before content keys, the same cells): the same gift
         donor_matches = (
             gift.email_key == row.email.casefold()
             if row.email

@@ -2,8 +2,9 @@
 the row it concerns. Read-only: it reports, never repairs.
 
 The hash chains prove that no row was changed, removed or moved; the audit trail proves that
-every row was written by a command that said so (each chained row is covered by a chain head
-some audit event names); and the last audit event's own chain hash, noted outside the ledger
+every row was written by a command that said so (each chained row lies in the range of rows
+some audit event names as its change's: after the chain's head before the change, up to the
+head after it); and the last audit event's own chain hash, noted outside the ledger
 (the anchor), proves later that the trail up to it is still there: `check --anchor HASH`."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from fundledger.adapters.db.chain import HASH_COLUMN, canonical, chained_columns, verify
+from fundledger.adapters.db.chain import GENESIS, HASH_COLUMN, canonical, chained_columns, verify
 from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.adapters.db.models import (
     APPEND_ONLY_TABLES,
@@ -33,7 +34,7 @@ from fundledger.adapters.db.models import (
 )
 from fundledger.adapters.db.queries import counted_donations
 from fundledger.domain.errors import FundledgerError
-from fundledger.services.context import CHAIN_HEADS, CommandContext
+from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import ReceiptDocument, ReceiptNumber
 from fundledger.services.summary_store import verify as verify_stored
@@ -305,7 +306,7 @@ def _chains(session: Session) -> CheckResult:
     for model in CHAINED_MODELS:
         table = cast(Table, model.__table__)
         names = chained_columns(table)
-        seen = _Seen(anchors.get(table.name, {}))
+        seen = _Seen(anchors.get(table.name, []))
         # Streamed: a million gifts are checked in flat memory.
         rows = session.execute(
             select(table.c.id, table.c[HASH_COLUMN], *(table.c[name] for name in names))
@@ -314,15 +315,15 @@ def _chains(session: Session) -> CheckResult:
         for _row_id, problem in verify(table.name, seen.encoded(rows)):
             result.problem(problem)
         for head, event_id in sorted(seen.expected.items(), key=lambda item: item[1]):
-            if head not in seen.found:
+            if head not in seen.marks:
                 result.problem(
                     f"audit event #{event_id} names the {table.name} row with hash "
                     f"{head[:12]}... as the last its change wrote, and no row has that hash any "
                     "more: it was removed (with any rows after it) or its hash was rewritten"
                 )
         # The audit trail's own end is what the anchor, kept outside the ledger, covers.
-        if seen.uncovered and table.name != AuditEvent.__tablename__:
-            result.problem(seen.uncovered_problem(table.name))
+        if table.name != AuditEvent.__tablename__ and (gaps := seen.gaps()):
+            result.problem(_uncovered_problem(session, table, gaps))
         checked += seen.rows
     result.notes.append(f"{checked} chained row(s) checked")
     last = session.execute(
@@ -338,67 +339,129 @@ def _chains(session: Session) -> CheckResult:
     return result
 
 
-def _anchors(session: Session) -> dict[str, dict[str, int]]:
-    """The chain heads the audit events name, by table: {hash: the audit event naming it}."""
-    anchors: dict[str, dict[str, int]] = defaultdict(dict)
+@dataclass(frozen=True)
+class _Cover:
+    """What one audit event says its change wrote to one chain: the rows after the row whose
+    hash is `start` (None: an event written before events named it, which covers the chain
+    from its start) up to and including the row whose hash is `head`."""
+
+    event_id: int
+    start: str | None
+    head: str
+
+
+def _anchors(session: Session) -> dict[str, list[_Cover]]:
+    """What the audit events say their changes wrote, by table."""
+    anchors: dict[str, list[_Cover]] = defaultdict(list)
     for event_id, details in session.execute(
-        select(AuditEvent.id, AuditEvent.details).where(
-            AuditEvent.details.like(f'%"{CHAIN_HEADS}"%')
-        )
-    ):
+        select(AuditEvent.id, AuditEvent.details)
+        .where(AuditEvent.details.like(f'%"{CHAIN_HEADS}"%')).order_by(AuditEvent.id)
+    ):  # fmt: skip
         try:
-            heads = json.loads(details).get(CHAIN_HEADS, {})
+            recorded = json.loads(details)
+            heads, starts = recorded.get(CHAIN_HEADS, {}), recorded.get(CHAIN_FROM)
+            for table, head in heads.items():
+                start = None if starts is None else starts.get(table)
+                anchors[table].append(_Cover(event_id, start, head))
         except (ValueError, AttributeError):
             continue  # the audit event's own chain names it if it was changed
-        for table, head in heads.items():
-            anchors[table][head] = event_id
     return anchors
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """Rows no audit event covers: `count` rows with ids after `after_id` (0: from the start)
+    up to `to_id` (None: to the end), the last covered row before them written by the change
+    audit event `event_id` recorded (None: no row before them is covered)."""
+
+    after_id: int
+    to_id: int | None
+    count: int
+    event_id: int | None
 
 
 @dataclass
 class _Seen:
-    """What one pass over a chained table saw: its rows, which of the heads the audit events
-    name (`expected`: {hash: audit event id}) are among them, and the rows after the last of
-    those (covered by no audit event: written without one)."""
+    """What one pass over a chained table saw: its rows, and where among them (position in id
+    order and id) are the rows whose hashes the audit events name (`marks`), from which the
+    rows no audit event covers follow (`gaps`)."""
 
-    expected: dict[str, int]
-    found: set[str] = field(default_factory=set)
+    covers: list[_Cover]
+    expected: dict[str, int] = field(init=False)  # {head hash: an audit event naming it}
+    wanted: set[str] = field(init=False)
+    marks: dict[str, tuple[int, int]] = field(default_factory=dict)  # hash: (position, id)
     rows: int = 0
-    covered_by: tuple[int, int] | None = None  # (row id, audit event id) of the last head seen
-    uncovered: int = 0
-    uncovered_ids: list[int] = field(default_factory=list)  # the first few
+
+    def __post_init__(self) -> None:
+        self.expected = {cover.head: cover.event_id for cover in self.covers}
+        self.wanted = {*self.expected, *(cover.start for cover in self.covers if cover.start)}
+        self.wanted.discard(GENESIS)
 
     def encoded(self, rows: Iterable[Any]) -> Iterator[tuple[int, str | None, str]]:
         """(id, stored hash, canonical encoding) of each (id, hash, fields...) row."""
-        expected = self.expected
+        wanted, marks = self.wanted, self.marks
         for row in rows:
             self.rows += 1
-            if row[1] in expected:
-                self.found.add(row[1])
-                self.covered_by = (row[0], expected[row[1]])
-                self.uncovered = 0
-                self.uncovered_ids.clear()
-            else:
-                self.uncovered += 1
-                if len(self.uncovered_ids) < MOST_ROWS_NAMED:
-                    self.uncovered_ids.append(row[0])
+            if row[1] in wanted and row[1] not in marks:
+                marks[row[1]] = (self.rows, row[0])
             yield row[0], row[1], canonical(row[2:])
 
-    def uncovered_problem(self, table: str) -> str:
-        """The rows past the last head an audit event names, as one problem."""
-        named = ", ".join(f"#{row_id}" for row_id in self.uncovered_ids)
-        rows = (f"{table} {named}" if self.uncovered == 1 else
-                f"{self.uncovered} {table} rows ({named}"
-                f"{', ...' if self.uncovered > len(self.uncovered_ids) else ''})")  # fmt: skip
-        verb = "was" if self.uncovered == 1 else "were"
-        if self.covered_by is None:
-            last = f"no audit event names any {table} row as written"
-        else:
-            row_id, event_id = self.covered_by
-            last = (f"the last {table} row an audit event names is #{row_id} (audit event "
-                    f"#{event_id})")  # fmt: skip
-        return (f"{rows} {verb} added without an audit event: {last}; a command records one with "
-                "every row it writes")  # fmt: skip
+    def gaps(self) -> list[_Gap]:
+        """The runs of rows outside every audit event's range, in id order (after the pass)."""
+        ranges = []  # (first position after, last position, its id, audit event)
+        for cover in self.covers:
+            if cover.head not in self.marks:
+                continue  # named as removed
+            if cover.start is None or cover.start == GENESIS:
+                after, after_id = 0, 0
+            elif cover.start in self.marks:
+                after, after_id = self.marks[cover.start]
+            else:  # its start was removed (verify names the break): its head row at least
+                after, after_id = self.marks[cover.head][0] - 1, self.marks[cover.head][1] - 1
+            last, last_id = self.marks[cover.head]
+            if last > after:
+                ranges.append((after, after_id, last, last_id, cover.event_id))
+        found: list[_Gap] = []
+        covered, covered_id, event_id = 0, 0, None  # position and id of the last covered row
+        for after, after_id, last, last_id, event in sorted(ranges):
+            if after > covered:
+                found.append(_Gap(covered_id, after_id, after - covered, event_id))
+            if last >= covered:  # of the events naming the same head, the last
+                covered, covered_id, event_id = last, last_id, event
+        if self.rows > covered:
+            found.append(_Gap(covered_id, None, self.rows - covered, event_id))
+        return found
+
+
+def _uncovered_problem(session: Session, table: Table, gaps: list[_Gap]) -> str:
+    """The rows outside every audit event's range, as one problem: how many, the first few
+    by id, and the last covered row before the first of them."""
+    named: list[int] = []
+    for gap in gaps:
+        if len(named) >= MOST_ROWS_NAMED:
+            break
+        query = select(table.c.id).where(table.c.id > gap.after_id)
+        if gap.to_id is not None:
+            query = query.where(table.c.id <= gap.to_id)
+        named.extend(session.scalars(
+            query.order_by(table.c.id).limit(MOST_ROWS_NAMED - len(named))))  # fmt: skip
+    count = sum(gap.count for gap in gaps)
+    listed = ", ".join(f"#{row_id}" for row_id in named)
+    more = ", ..." if count > len(named) else ""
+    rows = f"{table.name} {listed}" if count == 1 else f"{count} {table.name} rows ({listed}{more})"
+    verb = "was" if count == 1 else "were"
+    first = gaps[0]
+    if first.event_id is None:
+        last = (f"no audit event names any {table.name} row as written" if first.to_id is None
+                else f"no audit event covers a {table.name} row before #{named[0]}")  # fmt: skip
+    elif first.to_id is None:
+        last = (f"the last {table.name} row an audit event names is #{first.after_id} (audit "
+                f"event #{first.event_id})")  # fmt: skip
+    else:
+        last = (f"the last {table.name} row an audit event covers before #{named[0]} is "
+                f"#{first.after_id} (audit event #{first.event_id})")  # fmt: skip
+    return (f"{rows} {verb} added without an audit event: {last}; a command records one with "
+            "every row it writes")  # fmt: skip
 
 
 def _anchor(session: Session, anchor: str) -> CheckResult:

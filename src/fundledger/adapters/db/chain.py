@@ -11,11 +11,11 @@ bypass the ORM), while the transaction holds the chains: PostgreSQL takes one tr
 for all of them (one per table could deadlock: a receipt writes its row then its audit event, a
 reversal its audit event then its credit receipt), so two treasurers never extend a chain from
 the same row; a SQLite writer holds the whole file already. Each audit event names the heads of
-the chains its transaction extended (services.context.record_audit), so rows cut from the end
-of a chain are missed, and rows appended after the last head any audit event names were
-written without one: `check` names both. What is left, the end of the audit trail itself, is
-covered by its last hash noted outside the ledger (`check --anchor`). The encoding is
-fundledger.domain.canonical's."""
+the chains its transaction extended and where it started extending each, the head before its
+first row (services.context.record_audit), so rows cut from the end of a chain are missed, and
+rows no audit event's range covers were written without one: `check` names both. What is left,
+the end of the audit trail itself, is covered by its last hash noted outside the ledger
+(`check --anchor`). The encoding is fundledger.domain.canonical's."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ from fundledger.domain.canonical import GENESIS, canonical, link, links
 
 __all__ = [
     "GENESIS", "HASH_COLUMN", "canonical", "chain_rows_of", "chained_columns", "extend",
-    "extend_with", "extended_heads", "hold_chains", "link", "verify", "with_chain_hashes",
+    "extend_with", "extended_heads", "extended_starts", "hold_chains", "link", "verify",
+    "with_chain_hashes",
 ]  # fmt: skip
 
 HASH_COLUMN = "chain_hash"
@@ -72,12 +73,20 @@ def _misfit(table: str, row_id: int, previous_id: int) -> str:
 CHAIN_LOCK = zlib.crc32(b"fundledger chains") & 0x7FFFFFFF  # pg_advisory_xact_lock key
 # In the connection's info, for the transaction under way (cleared as each one begins).
 _HEADS = "fundledger_chain_heads"
+_STARTS = "fundledger_chain_starts"  # each chain's head as the transaction first extended it
 _HELD = "fundledger_chains_held"
 
 
 def extended_heads(connection: Connection) -> dict[str, str]:
     """The last hash of each chain this transaction has extended so far, by table."""
     return dict(connection.info.get(_HEADS, {}))
+
+
+def extended_starts(connection: Connection) -> dict[str, str]:
+    """The hash of the row each chain this transaction has extended so far held last before
+    the transaction's first row of it (GENESIS for a chain that was empty), by table: the
+    transaction's rows of a chain are those after it, up to its `extended_heads` hash."""
+    return dict(connection.info.get(_STARTS, {}))
 
 
 def hold_chains(connection: Connection) -> None:
@@ -110,6 +119,7 @@ def _chain_head(connection: Connection, table: Table) -> str:
             select(table.c[HASH_COLUMN]).order_by(table.c.id.desc()).limit(1)
         ).scalar()
         heads[table.name] = last or GENESIS
+        connection.info.setdefault(_STARTS, {})[table.name] = heads[table.name]
     return heads[table.name]
 
 
@@ -156,4 +166,5 @@ def extend_with(
 def _forget_heads(connection: Connection) -> None:
     """Each transaction reads its chains' heads afresh (and takes their locks)."""
     connection.info.pop(_HEADS, None)
+    connection.info.pop(_STARTS, None)
     connection.info.pop(_HELD, None)

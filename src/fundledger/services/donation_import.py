@@ -39,6 +39,7 @@ from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.chain import canonical, chained_columns, extend, extend_with
 from fundledger.adapters.db.engine import sorting_in_threads
 from fundledger.adapters.db.models import AuditEvent, Campaign, Donation, Donor
+from fundledger.adapters.db.queries import has_reference_starting
 from fundledger.adapters.donation_csv import (
     BATCH_ROWS,
     LEGACY_REFERENCE,
@@ -282,7 +283,10 @@ def import_donations(
         )
     campaigns = _CampaignDirectory(session, campaign_slug)
     source.default_campaign = campaigns.default  # part of each row's content (its key)
-    source.legacy_keys = _has_legacy_references(session)
+    # Gifts imported without a reference before content keys: a file's rows are then looked
+    # up by their old references too, or an export overlapping one imported then would add
+    # its gifts again.
+    source.legacy_keys = has_reference_starting(session, LEGACY_REFERENCE)
     with _reading(source) as batches, fewer_collections():
         source.scan()  # its digest is recorded below (a reading child scans its own copy)
         if not again and (earlier := earlier_import(session, source.sha256)) is not None:
@@ -332,16 +336,6 @@ def import_donations(
         record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
-
-
-def _has_legacy_references(session: Session) -> bool:
-    """Whether the ledger holds gifts imported without a reference before content keys: a
-    file's rows must then be looked up by their old references too, or an export overlapping
-    one imported then would add its gifts again."""
-    found = session.scalar(
-        select(Donation.id).where(Donation.reference.startswith(LEGACY_REFERENCE)).limit(1)
-    )
-    return found is not None
 
 
 def earlier_import(session: Session, sha256: str) -> EarlierImport | None:

@@ -99,3 +99,17 @@ def current_donors() -> Subquery:
         .outerjoin(revision, revision.id == latest.c.revision_id)
         .subquery("current_donor")
     )
+
+
+def has_reference_starting(session: Session, prefix: str) -> bool:
+    """Whether some donation's reference begins with `prefix` (ASCII, ending in a character
+    before the last). On SQLite a range over the references' unique index, which compares
+    bytes: a seek, where LIKE reads every gift (0.1 s on a million). PostgreSQL orders text
+    by the database's collation, where a range could miss a reference: LIKE there."""
+    reference = Donation.reference
+    if session.get_bind().dialect.name == "sqlite":
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        condition = and_(reference >= prefix, reference < after)
+    else:
+        condition = reference.startswith(prefix)
+    return session.scalar(select(Donation.id).where(condition).limit(1)) is not None

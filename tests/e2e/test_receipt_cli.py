@@ -83,8 +83,10 @@ def test_a_reprint_is_the_same_document_marked_copy(receipting: Shell) -> None:
     original = text_of(folder / "R-2025-00001.pdf")
     copy = text_of(folder / "R-2025-00001-copy.pdf")
     assert "Original" in original
-    # Word for word (pdftotext's spacing follows the mark's width); the name as issued.
-    assert copy.split() == original.replace("Original", "Copy").split()
+    # Word for word (pdftotext's spacing follows the mark's width) but for the mark, which the
+    # donor's stub repeats; the name as issued.
+    assert " ".join(copy.split()).replace("Donation receipt · Copy", "Donation receipt") == (
+        " ".join(original.replace("Original", "Copy").split()))  # fmt: skip
     receipting.run("receipt", "reprint", "R-2025-00001", "-o", "again.pdf")
     first = (folder / "R-2025-00001-copy.pdf").read_bytes()
     assert (receipting.folder / "again.pdf").read_bytes() == first

@@ -78,7 +78,10 @@ def test_amounts_read_left_to_right_inside_hebrew_and_arabic() -> None:
 def test_figures_dates_and_names_follow_the_locale() -> None:
     hebrew = Reader("he")
     assert visual_line(hebrew.percent(Decimal("0.8125")), rtl=True) == "81%"
-    assert hebrew.date(date(2025, 6, 3)) == "3 ביוני 2025"
+    # A date is one unit, never broken across lines: its words are joined by no-break spaces.
+    assert hebrew.date(date(2025, 6, 3)) == "3\xa0ביוני\xa02025"
+    assert Reader("en").date(date(2026, 12, 31)) == "December\xa031,\xa02026"
+    assert Reader("ar").month(date(2026, 12, 31)) == "ديسمبر\xa02026"
     assert Reader("en").currency_name("USD", plural=True) == "US dollars"
     assert Reader("en").money(Money.parse("100", "ILS"), whole=True) == "₪100"
     assert visual_line(hebrew.money(Money.parse("100", "ILS"), whole=True), rtl=True) == "100\xa0₪"

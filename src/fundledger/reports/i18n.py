@@ -58,6 +58,11 @@ def _plain(text: str) -> str:
     return "".join(character for character in text if character not in BIDI_CONTROLS)
 
 
+def _unbroken(text: str) -> str:
+    """A date whose words stay on one line: lines break at ASCII spaces only."""
+    return text.replace(" ", "\u00a0")
+
+
 @dataclass(frozen=True)
 class Reader:
     """Everything locale-specific a report needs: translated words, formatted numbers."""
@@ -112,10 +117,19 @@ class Reader:
         return self.isolated(format_percent(value, locale=self.language))
 
     def date(self, day: datetime.date) -> str:
-        return format_date(day, "long", locale=self.language)
+        """ "December 31, 2026": one unit, never broken across lines (no-break spaces)."""
+        return _unbroken(format_date(day, "long", locale=self.language))
+
+    def month(self, day: datetime.date) -> str:
+        """The month of `day` with its year ("December 2026"), unbroken."""
+        return _unbroken(format_skeleton("yMMMM", day, locale=self.language))
 
     def short_date(self, day: datetime.date) -> str:
         return format_skeleton("MMMd", day, locale=self.language)
+
+    def short_month(self, day: datetime.date) -> str:
+        """A month on a chart's axis ("Dec 2026")."""
+        return format_skeleton("yMMM", day, locale=self.language)
 
     def date_range(self, first: datetime.date, last: datetime.date) -> str:
         return f"{self.date(first)} – {self.date(last)}"

@@ -154,6 +154,24 @@ class CampaignSummary:
     def last_gift(self) -> date | None:
         return self.by_day[-1].date if self.by_day else None
 
+    @property
+    def by_month(self) -> tuple[DayLine, ...]:
+        """The days summed by calendar month, each dated its first day. The days already sum
+        the gifts' rounded values, so the months do too and add up to the totals, whichever
+        way the days were read (stored summaries or the gifts)."""
+        months: dict[date, list[DayLine]] = defaultdict(list)
+        for line in self.by_day:
+            months[line.date.replace(day=1)].append(line)
+        return tuple(
+            DayLine(
+                month,
+                sum(line.count for line in lines),
+                sum((line.home for line in lines), Money.zero(self.home_currency)),
+                sum((line.reporting for line in lines), Money.zero(self.reporting_currency)),
+            )
+            for month, lines in sorted(months.items())
+        )
+
 
 def campaign_summary(
     session: Session,

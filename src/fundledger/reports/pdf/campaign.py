@@ -1,9 +1,9 @@
 """The campaign summary PDF: what goes on its pages, in which order, in the reader's language.
 
 Page 1 tells the story at a glance (headline total, progress, key figures, the chart, the
-breakdowns); the pages after it hold the detail (gift sizes, weeks, the honour roll) and the
-note on exchange rates that makes every figure explainable. Every word comes from the gettext
-catalogs through `Reader`, every number from Babel; measures and colours from `style`."""
+breakdowns); the pages after it hold the detail (gift sizes, weeks or months, the honour roll)
+and the note on exchange rates that makes every figure explainable. Every word comes from the
+gettext catalogs through `Reader`, every number from Babel; measures and colours from `style`."""
 
 from __future__ import annotations
 
@@ -12,18 +12,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from babel.lists import format_list
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus.doctemplate import ActionFlowable, BaseDocTemplate
 
 from fundledger.adapters.images import Logo
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
-from fundledger.reports.pdf.chart import ChartText, Point, money_over_time
+from fundledger.reports.pdf.chart import ChartText, Period, Point, money_over_time
 from fundledger.reports.pdf.flowables import ProgressBar, mirrored
 from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
 from fundledger.services.reports import CampaignSummary, DayLine, Headline
 
 WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
+# A year of weekly bars (53, about 8 points wide each) still reads well; beyond about fourteen
+# months they thin out, and the chart shows months.
+MONTHLY_CHART_AFTER_WEEKS = 60
+WEEKS_IN_TABLE = 12  # beyond about a quarter, the table of weeks becomes one of months
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +64,21 @@ def _campaign_story(summary: CampaignSummary, page: Page, options: ReportOptions
     story += _key_figures(summary, page)
     story += _chart(summary, page)
     story += _breakdowns(summary, page)
-    story.append(PageBreak())
+    story.append(_DetailBreak())
     story += _sizes(summary, page)
     story += _honour_roll(summary, page)
     story += _weeks(summary, page)
     story += _rates_note(summary, page, options)
     return story
+
+
+class _DetailBreak(ActionFlowable):
+    """The detail starts on a page of its own, unless page 1 has run over already: then it
+    follows on that page rather than leave it holding only the end of a table."""
+
+    def apply(self, doc: BaseDocTemplate) -> None:
+        if doc.page == 1:
+            doc.handle_pageBreak()
 
 
 def _header(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
@@ -187,22 +201,29 @@ def _chart(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
     lines: Sequence[DayLine] = summary.by_day
-    weekly = bool(
+    period: Period = "day"
+    if len(summary.by_week) > MONTHLY_CHART_AFTER_WEEKS:
+        lines, period = summary.by_month, "month"
+    elif (
         summary.first_gift
         and summary.last_gift
         and (summary.last_gift - summary.first_gift).days > WEEKLY_CHART_AFTER_DAYS
-    )
-    if weekly:
-        lines = summary.by_week
+    ):
+        lines, period = summary.by_week, "week"
+    bars_label = {
+        "week": _("Given per week"),
+        "day": _("Given per day"),
+        "month": _("Given per month"),
+    }
     text = ChartText(
-        bars_label=_("Given per week") if weekly else _("Given per day"),
+        bars_label=bars_label[period],
         line_label=_("Total raised so far"),
         axis_label=reader.compact,
-        date_label=reader.short_date,
+        date_label=reader.short_month if period == "month" else reader.short_date,
         rtl=page.rtl,
     )
     chart = money_over_time(
-        [Point(line.date, line.home.amount) for line in lines], CONTENT_WIDTH, text
+        [Point(line.date, line.home.amount) for line in lines], CONTENT_WIDTH, text, period
     )
     title = _("Money raised over time, in {currency}").format(
         currency=reader.currency_name(summary.home_currency, plural=True)
@@ -255,10 +276,8 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
         ],
     )
     return [
-        page.heading(_("By payment method")),
-        methods,
-        page.heading(_("By currency of the gift")),
-        currencies,
+        page.section([page.heading(_("By payment method"))], methods),
+        page.section([page.heading(_("By currency of the gift"))], currencies),
     ]
 
 
@@ -287,29 +306,37 @@ def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:
         bands,
         numeric=[False, True, True, True],
     )
-    return [page.heading(_("Gifts by size")), sizes]
+    return [page.section([page.heading(_("Gifts by size"))], sizes)]
 
 
 def _weeks(summary: CampaignSummary, page: Page) -> list[Flowable]:
-    """A table that may run over several pages (a year has 53 weeks): its header repeats."""
+    """The gifts week by week; beyond about a quarter (a year has 53 weeks, two pages of
+    them), month by month. A month's line sums its days, which sum the gifts' rounded values,
+    so the months add up to the totals as the weeks do."""
     reader = page.reader
     _ = reader._
     if not summary.by_week:
         return []
-    weeks = page.table(
-        [_("Week of"), _("Gifts"), summary.home_currency, summary.reporting_currency],
+    monthly = len(summary.by_week) > WEEKS_IN_TABLE
+    lines = summary.by_month if monthly else summary.by_week
+    table = page.table(
+        [_("Month") if monthly else _("Week of"), _("Gifts"), summary.home_currency,
+         summary.reporting_currency],
         [
             [
-                reader.date(line.date),
+                reader.month(line.date) if monthly else reader.date(line.date),
                 reader.number(line.count),
                 reader.money(line.home),
                 reader.money(line.reporting),
             ]
-            for line in summary.by_week
+            for line in lines
         ],
         numeric=[False, True, True, True],
-    )
-    return [page.heading(_("By week (weeks start on Sunday)")), weeks]
+        total=[_("Total"), reader.number(summary.donation_count),
+               reader.money(summary.total_home), reader.money(summary.total_reporting)],
+    )  # fmt: skip
+    heading = _("By month") if monthly else _("By week (weeks start on Sunday)")
+    return [page.section([page.heading(heading)], table)]
 
 
 def _honour_roll(summary: CampaignSummary, page: Page) -> list[Flowable]:
@@ -333,15 +360,19 @@ def _honour_roll(summary: CampaignSummary, page: Page) -> list[Flowable]:
         numeric=[True, False, True, True, True],
     )
     return [
-        page.heading(_("Honour roll")),
-        page.text(
-            _(
-                "The donors who gave the most in their own name. A gift given anonymously "
-                "is never shown here and never counts toward a name."
-            ),
-            style.NOTE,
-        ),
-        table,
+        page.section(
+            [
+                page.heading(_("Honour roll")),
+                page.text(
+                    _(
+                        "The donors who gave the most in their own name. A gift given "
+                        "anonymously is never shown here and never counts toward a name."
+                    ),
+                    style.NOTE,
+                ),
+            ],
+            table,
+        )
     ]
 
 

@@ -1,13 +1,14 @@
-"""The chart of money raised over time: a bar per day (or per week, for long campaigns) and a
-line of the running total, each on its own scale. Time runs left to right in every language, as
-in the Bank of Israel's Hebrew charts; the labels follow the reader's language."""
+"""The chart of money raised over time: a bar per day (or per week or month, for long
+campaigns) and a line of the running total, each on its own scale. Time runs left to right in
+every language, as in the Bank of Israel's Hebrew charts; the labels follow the reader's
+language."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -18,11 +19,22 @@ from fundledger.reports.pdf import style
 from fundledger.reports.pdf.bidi import visual_line
 from fundledger.reports.pdf.fonts import REGULAR, text_width
 
+Period = Literal["day", "week", "month"]
+
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    day: date
+    day: date  # the first day of its period
     amount: Decimal
+
+
+def period_end(day: date, period: Period) -> date:
+    """The day after the period that starts on `day`."""
+    if period == "day":
+        return day + timedelta(days=1)
+    if period == "week":
+        return day + timedelta(days=7)
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,25 +78,35 @@ def _filled(rect: Rect, color: Color) -> Rect:
 
 @dataclass(frozen=True, slots=True)
 class _Plot:
-    """Where the plotting area sits in the drawing and how days map onto it."""
+    """Where the plotting area sits in the drawing and how days map onto it: from the start
+    of the first period to the end of the last, so the last bar ends inside the gridlines and
+    never runs over the labels of the right-hand scale."""
 
     x0: float
     x1: float
     y0: float
     y1: float
     first: date
-    slots: int  # days from the first to the last point, inclusive
-    step_days: int  # 1 for daily bars, 7 for weekly
+    days: int  # from the start of the first period to the end of the last
+    period: Period
+
+    def x_at(self, day: date) -> float:
+        return self.x0 + (self.x1 - self.x0) * (day - self.first).days / self.days
 
     def x_of(self, day: date) -> float:
-        slot = (self.x1 - self.x0) / self.slots
-        return self.x0 + slot * ((day - self.first).days + self.step_days / 2)
+        """The middle of the period that starts on `day`."""
+        return (self.x_at(day) + self.x_at(period_end(day, self.period))) / 2
+
+    def width_of(self, day: date) -> float:
+        return self.x_at(period_end(day, self.period)) - self.x_at(day)
 
     def y_of(self, value: Decimal, ceiling: Decimal) -> float:
         return self.y0 + float(value / ceiling) * (self.y1 - self.y0)
 
 
-def money_over_time(points: Sequence[Point], width: float, text: ChartText) -> Drawing:
+def money_over_time(
+    points: Sequence[Point], width: float, text: ChartText, period: Period = "day"
+) -> Drawing:
     drawing = Drawing(width, style.CHART_HEIGHT)
     if not points:
         return drawing
@@ -103,14 +125,12 @@ def money_over_time(points: Sequence[Point], width: float, text: ChartText) -> D
         y0=size + 8,
         y1=style.CHART_HEIGHT - LEGEND_HEIGHT,
         first=points[0].day,
-        slots=(points[-1].day - points[0].day).days + 1,
-        step_days=min(
-            ((later.day - earlier.day).days for earlier, later in itertools.pairwise(points)),
-            default=1,
-        ),
+        days=(period_end(points[-1].day, period) - points[0].day).days,
+        period=period,
     )
     _axes(drawing, plot, bar_step, line_step, text)
-    bar_width = min(max((plot.x1 - plot.x0) / plot.slots * plot.step_days * 0.72, 0.6),
+    # The narrowest period sets every bar's width (a February is as wide a bar as a March).
+    bar_width = min(max(min(plot.width_of(point.day) for point in points) * 0.72, 0.6),
                     MAX_BAR_WIDTH)  # fmt: skip
     for point in points:
         bar = Rect(plot.x_of(point.day) - bar_width / 2, plot.y0, bar_width,

@@ -14,10 +14,11 @@ from fundledger.adapters.images import Logo
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.document import build_pdf
-from fundledger.reports.pdf.flowables import BidiParagraph, data_table, mirrored
+from fundledger.reports.pdf.flowables import BidiParagraph, Section, data_table, mirrored
 from fundledger.reports.pdf.fonts import drawable
 
 CONTENT_WIDTH = style.PAGE_SIZE[0] - 2 * style.MARGIN_X
+CONTENT_HEIGHT = style.PAGE_SIZE[1] - style.MARGIN_TOP - style.MARGIN_BOTTOM
 
 
 class Page:
@@ -51,6 +52,11 @@ class Page:
         """A full-width table of this page's text, mirrored for RTL readers."""
         return data_table(header, rows, CONTENT_WIDTH, self.text, self.rtl, numeric=numeric,
                           total=total)  # fmt: skip
+
+    def section(self, lines: Sequence[Flowable], table: Table) -> Section:
+        """`lines` (a heading, a note) kept on the page of the table's start: a short table
+        moves whole, a long one starts where its first rows fit."""
+        return Section(lines, table, CONTENT_HEIGHT)
 
     def with_logo(self, lines: list[Flowable], logo: Logo | None) -> list[Flowable]:
         """A heading's lines with the organisation's logo at the other end of the line."""

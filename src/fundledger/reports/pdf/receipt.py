@@ -1,6 +1,8 @@
 """The donation receipt PDF: one page that says who gave what to whom, when, what it was
 worth in the home currency and by which rate, under which Section 46 approval; marked COPY
-when printed again. Drawn from the receipt's content as issued, never from today's ledger."""
+when printed again. Below the receipt, a thank-you with the organisation's contact, and at the
+foot of the page a stub with the key facts that the donor cuts off and keeps. Drawn from the
+receipt's content as issued, never from today's ledger."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 from fundledger.adapters.images import Logo
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
-from fundledger.reports.pdf.flowables import mirrored
+from fundledger.reports.pdf.flowables import AtFoot, CutLine, mirrored
 from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
 from fundledger.services.receipts import ReceiptDocument, ReceiptRate
 
@@ -36,6 +38,8 @@ def write_receipt_pdf(
         *_donor(document, page),
         _details(document, page),
         *_notes(document, page),
+        *_thanks(document, page),
+        _stub(document, page, copy),
     ]
     receipt = _("Receipt {number}").format(number=reader.isolated(str(document.number)))
     return page.build(
@@ -193,3 +197,102 @@ def _notes(document: ReceiptDocument, page: Page) -> list[Flowable]:
         )  # fmt: skip
     notes.append(_("Computer-generated document."))
     return [Spacer(1, 14), *(page.text(note, style.NOTE) for note in notes)]
+
+
+def _thanks(document: ReceiptDocument, page: Page) -> list[Flowable]:
+    """A thank-you for a gift (a credit receipt has nothing to thank for), with where to ask."""
+    reader = page.reader
+    _ = reader._
+    organisation = document.organisation
+    lines: list[Flowable] = []
+    if document.kind == "donation":
+        lines += [
+            page.text(_("Thank you for your gift"), style.THANKS),
+            page.text(_("Your gift helps {organisation} carry on its work. We are grateful for "
+                        "your support.").format(organisation=organisation.name),
+                      style.NOTE),
+        ]  # fmt: skip
+    if organisation.contact:
+        lines.append(page.text(_("Questions about this receipt? {contact}").format(
+            contact=reader.isolated(organisation.contact)), style.SMALL))  # fmt: skip
+    if not lines:
+        return []
+    panel = Table([[lines]], colWidths=[CONTENT_WIDTH])
+    panel.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), style.PANEL),
+        # An accent rule on the start edge of the reader's direction.
+        ("LINEAFTER" if page.rtl else "LINEBEFORE", (0, 0), (-1, -1), 3, style.ACCENT),
+        ("LEFTPADDING", (0, 0), (-1, -1), 12),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+        ("TOPPADDING", (0, 0), (-1, -1), 9),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+    ]))  # fmt: skip
+    return [Spacer(1, 10), panel]
+
+
+def _stub(document: ReceiptDocument, page: Page, copy: bool) -> AtFoot:
+    """The donor's part, at the foot of the page: the receipt's key facts, to cut off and
+    keep with the tax papers when the page itself is filed or sent on."""
+    reader = page.reader
+    _ = reader._
+    organisation = document.organisation
+    title = " · ".join([_title_text(document, reader), *([_("Copy")] if copy else [])])
+    issuer: list[Flowable] = [
+        page.text(title, style.EYEBROW),
+        page.text(organisation.name, style.STUB_VALUE),
+    ]
+    if organisation.registration:
+        issuer.append(page.text(_("Registered non-profit (amuta) no. {number}").format(
+            number=reader.isolated(organisation.registration)), style.STUB_LABEL))  # fmt: skip
+    if organisation.approval:
+        issuer.append(page.text(_("Section 46 approval no. {approval}").format(
+            approval=reader.isolated(organisation.approval)), style.STUB_LABEL))  # fmt: skip
+    amount_label = _("Amount received") if document.kind == "donation" else _("Amount credited")
+    facts = [
+        (_("Receipt"), reader.isolated(str(document.number)), style.STUB_VALUE),
+        (_("Issued on"), reader.date(document.issued_on), style.STUB_VALUE),
+        (_("Donor"), document.donor, style.STUB_VALUE),
+        (amount_label, reader.money(document.amount), style.STUB_AMOUNT),
+        (_("Date of the gift"), reader.date(document.gift_date), style.STUB_VALUE),
+    ]
+    if document.rate is not None:
+        facts.append((
+            _("Value in {currency}").format(
+                currency=reader.currency_name(document.home.currency, plural=True)),
+            reader.money(document.home), style.STUB_AMOUNT,
+        ))  # fmt: skip
+    cells = [[page.text(label, style.STUB_LABEL), page.text(value, value_style)]
+             for label, value, value_style in facts]  # fmt: skip
+    issuer_width = 0.4 * CONTENT_WIDTH
+    padding = 10  # inside the box, on either side of each of its two cells
+    fact_width = (CONTENT_WIDTH - issuer_width - 2 * padding) / 2
+    grid_rows = [cells[index : index + 2] for index in range(0, len(cells), 2)]
+    grid = Table([mirrored(row + [""] * (2 - len(row)), page.rtl) for row in grid_rows],
+                 colWidths=[fact_width] * 2)  # fmt: skip
+    grid.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]))  # fmt: skip
+    widths = [issuer_width, CONTENT_WIDTH - issuer_width]
+    box = Table([mirrored([issuer, grid], page.rtl)], colWidths=mirrored(widths, page.rtl))
+    box.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.8, style.RULE),
+        # The rule between the organisation and the facts.
+        ("LINEAFTER" if not page.rtl else "LINEBEFORE", (0, 0) if not page.rtl else (-1, 0),
+         (0, 0) if not page.rtl else (-1, 0), 0.5, style.RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+        ("TOPPADDING", (0, 0), (-1, -1), 9),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))  # fmt: skip
+    return AtFoot([
+        CutLine(page.rtl),
+        page.text(_("For the donor's records: cut along the line and keep this part."),
+                  style.FIGURE_LABEL),
+        Spacer(1, 8),
+        box,
+    ])  # fmt: skip

@@ -33,6 +33,12 @@ def _header(statement: DonorStatement, page: Page, title: str) -> list[Flowable]
     _ = reader._
     organisation = statement.organisation
     heading: list[Flowable] = [page.text(organisation.name, style.RECEIPT_ORGANISATION)]
+    if organisation.registration:  # as on the receipts: the donor's tax office asks for it
+        heading.append(page.text(
+            _("Registered non-profit (amuta) no. {number}").format(
+                number=reader.isolated(organisation.registration)),
+            style.SMALL,
+        ))  # fmt: skip
     for detail in (organisation.address, organisation.contact):
         if detail:
             heading.append(page.text(reader.isolated(detail), style.SMALL))
@@ -75,14 +81,12 @@ def _gifts(statement: DonorStatement, page: Page) -> list[Flowable]:
         numeric=[False, False, True, True, True, False],
         total=total,
     )
-    return [
+    return [page.section([
         page.text(
             _("Thank you. These are the gifts you gave in {year}, as our books record them.")
             .format(year=str(statement.year)),
             style.NOTE,
-        ),
-        table,
-    ]  # fmt: skip
+        )], table)]  # fmt: skip
 
 
 def _notes(statement: DonorStatement, page: Page) -> list[Flowable]:

@@ -65,6 +65,11 @@ RECEIPT_ORGANISATION = TextStyle(font=BOLD, size=14, leading=18, space_after=2)
 RECEIPT_MARK = TextStyle(font=BOLD, size=11, leading=14, color=SECOND, align="center")
 RECEIPT_DONOR = TextStyle(font=BOLD, size=16, leading=20)
 RECEIPT_AMOUNT = TextStyle(font=BOLD, size=12, leading=15, one_line=True)
+THANKS = TextStyle(font=BOLD, size=12.5, leading=16, color=ACCENT, space_after=3)
+STUB_LABEL = TextStyle(size=7.5, leading=10, color=MUTED)
+STUB_VALUE = TextStyle(font=BOLD, size=9, leading=12)
+STUB_AMOUNT = TextStyle(font=BOLD, size=11, leading=14, one_line=True)
+CUT_LINE_HEIGHT = 10
 
 CHART_HEIGHT = 150
 CHART_LABEL_SIZE = 7

@@ -79,6 +79,8 @@ def configuration(coverage: frozenset[int]) -> dict[str, object]:
     for name, (_, forms) in LIGATURES:
         wanted = str(default_config.get(name, False)) == "True"
         settings[name] = wanted and all(ord(form) in coverage for form in forms if form)
+    # With none enabled, arabic_reshaper's pattern would be empty and match everywhere.
+    settings["support_ligatures"] = any(settings[name] for name, _ in LIGATURES)
     return settings
 
 

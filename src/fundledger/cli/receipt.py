@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from fundledger.cli.output import (
     warn_undrawable,
 )
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.text import printable
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
 from fundledger.services.receipts import (
@@ -227,6 +230,7 @@ def _render(
     from fundledger.reports.pdf.receipt import write_receipt_pdf
 
     undrawable: set[str] = set()
+    refused: list[tuple[ReceiptDocument, set[str]]] = []
     pairs = list(zip(documents, targets, strict=True))
     with click.progressbar(
         pairs, label="Writing receipts", file=sys.stderr,
@@ -234,5 +238,49 @@ def _render(
     ) as shown:  # fmt: skip
         for document, target in shown:
             logo = logos[document.logo] if document.logo else None
-            undrawable |= write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)
+            missing = write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)
+            undrawable |= missing
+            if missing and not copy:
+                refused.append((document, missing))
+    if refused:
+        # A receipt is frozen as issued: one that would print U+FFFD in place of a letter
+        # is never issued (the transaction rolls back, so no number is used).
+        raise FundledgerError(_refusal(refused))
     warn_undrawable(undrawable, "receipt")
+
+
+# The fields of a receipt a user can write, and where they come from, for the refusal.
+_FIELDS: tuple[tuple[str, Callable[[ReceiptDocument], str | None]], ...] = (
+    ("the donor's name", lambda document: document.donor),
+    ("the donor's e-mail", lambda document: document.donor_email),
+    ("the gift's reference", lambda document: document.reference),
+    ("the payment method", lambda document: document.method),
+    ("the Tax Authority report number", lambda document: document.tax_report),
+    ("the organisation's name (setting organisation.name.LANGUAGE)",
+     lambda document: document.organisation.name),
+    ("the organisation's address (setting organisation.address.LANGUAGE)",
+     lambda document: document.organisation.address),
+    ("the organisation's contact line", lambda document: document.organisation.contact),
+)  # fmt: skip
+
+
+def _refusal(refused: list[tuple[ReceiptDocument, set[str]]]) -> str:
+    """One line: which receipts were not issued, which characters, where they are, what to do."""
+    characters: set[str] = set().union(*(missing for _, missing in refused))
+    listed = ", ".join(
+        f"U+{ord(character):04X} {unicodedata.name(character, 'UNNAMED CHARACTER')}"
+        for character in sorted(characters)
+    )
+    where = sorted({field for document, missing in refused
+                    for field, read in _FIELDS if missing & set(read(document) or "")})  # fmt: skip
+    gifts = ", ".join(
+        f"gift #{document.donation_id} (donor {printable(document.donor)!r})"
+        for document, _ in refused[:3]
+    ) + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
+    kind = "credit receipt" if refused[0][0].kind == "credit" else "receipt"
+    return (
+        f"{kind} not issued for {gifts}: the PDF font has no glyph for {listed} "
+        f"({' and '.join(where) or 'the receipt text'}), which would print as \ufffd; nothing "
+        "was issued and no receipt number used: write it with letters the font has (Latin, "
+        "Hebrew, Arabic, Persian), then issue again"
+    )

@@ -17,8 +17,9 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-import arabic_reshaper
 from bidi import get_display
+
+from fundledger.reports.pdf.shaping import shape
 
 # Explicit directional formatting characters: they steer the algorithm but fonts draw them as
 # boxes or marks, so they are removed once a line is in visual order.
@@ -44,10 +45,12 @@ def isolate_ltr(text: str) -> str:
 
 
 def shaped(text: str) -> str:
-    """Arabic letters in their joined presentation forms; other text unchanged."""
-    if not any("\u0600" <= character <= "\u06ff" for character in text):
-        return text
-    return str(arabic_reshaper.reshape(text))
+    """Arabic letters in the joined presentation forms both embedded fonts have; marks they
+    cannot draw removed; other text unchanged (see reports/pdf/shaping.py)."""
+    # Imported here: fonts.py imports this module for BIDI_CONTROLS.
+    from fundledger.reports.pdf.fonts import shared_coverage
+
+    return shape(text, shared_coverage())
 
 
 def embedding_levels(text: str, rtl: bool) -> list[int]:
@@ -91,6 +94,11 @@ def visual_line(text: str, rtl: bool) -> str:
         for position, level in enumerate(levels):
             if level % 2:
                 characters[position] = _MIRRORED.get(characters[position], characters[position])
+        # No L3 (marks kept after their base): ReportLab draws a mark with no advance at the
+        # pen, and DejaVu Sans draws its Hebrew and Arabic marks to the right of the pen (its
+        # Latin ones to the left), for renderers without mark positioning that set a
+        # right-to-left run leftwards. So a reversed mark, just before its base, lands on it;
+        # kept after, it would land on the next letter. tests/unit/test_shaping.py pins this.
         order = list(range(len(characters)))
         # L2: from the highest level down to the lowest odd one, reverse every run at or above.
         highest = max(levels)

@@ -41,6 +41,13 @@ def covered(name: str) -> frozenset[int]:
     return frozenset(font.face.charToGlyph)
 
 
+@cache
+def shared_coverage() -> frozenset[int]:
+    """The code points both the regular and the bold font have: text is shaped once for
+    either, so it only uses forms both can draw."""
+    return covered(REGULAR) & covered(BOLD)
+
+
 def text_width(text: str, name: str, size: float) -> float:
     register_fonts()
     return float(pdfmetrics.stringWidth(text, name, size))

@@ -22,7 +22,12 @@ from fundledger.domain.methods import BY_CODE, grouping_key
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
 from fundledger.domain.rates import convert_minor as convert_minor_python
-from fundledger.services.campaigns import CampaignInfo, campaign_info, get_campaign
+from fundledger.services.campaigns import (
+    CampaignInfo,
+    campaign_info,
+    campaign_names,
+    get_campaign,
+)
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.summary_parts import (
@@ -175,7 +180,11 @@ def campaign_summary(
     reporting = context.settings.reporting_currency
     bounds = size_bounds(home)
     campaign = get_campaign(session, slug) if slug is not None else None
-    info = campaign_info(campaign) if campaign is not None else _all_campaigns(session)
+    info = (
+        campaign_info(campaign, names=campaign_names(session, [campaign.id]).get(campaign.id))
+        if campaign is not None
+        else _all_campaigns(session)
+    )
     campaign_id = campaign.id if campaign is not None else None
     gathered = stored_gathered(session, context, campaign_id, bounds) if stored else None
     if gathered is None:

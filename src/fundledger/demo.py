@@ -82,7 +82,7 @@ LAST_NAMES = [
 ILS_AMOUNTS = ["50", "100", "100", "180", "180", "200", "250", "360", "500", "500", "1000",
                "1800", "2500", "5000"]  # fmt: skip
 FOREIGN_AMOUNTS = ["25", "50", "100", "100", "180", "250", "500", "1000"]
-METHODS = ["card", "card", "card", "bank", "bank", "cash", "paypal"]
+METHODS = ["card", "card", "card", "bank_transfer", "bank_transfer", "cash", "paypal"]
 
 # A second, year-long campaign: its summary groups weeks by month, and one of its donors, named
 # Abdallah (the name part Arabic shaping most often breaks), gets his receipts and statement in

@@ -1,5 +1,5 @@
-"""Donations, rates, audit events, donor merges, settings, receipts, campaigns, donors and
-donor revisions cannot be changed or removed, even by raw SQL."""
+"""Donations, rates, audit events, donor merges, settings, receipts, campaigns, donors, donor
+revisions and campaign names cannot be changed or removed, even by raw SQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
+from fundledger.services.campaigns import set_campaign_name
 from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
@@ -30,6 +31,7 @@ def filled(ledger_engine: Engine) -> Engine:
     run(ledger_engine, lambda s, c: set_setting(s, c, "report.locale", "he"))
     run(ledger_engine, lambda s, c: set_setting(s, c, "organisation.name.en", "Coalition"))
     run(ledger_engine, lambda s, c: issue_receipt(s, c, 1, IssueOptions("en")))
+    run(ledger_engine, lambda s, c: set_campaign_name(s, c, "dont-look-away", "he", "אל תסיטו"))
     return ledger_engine
 
 

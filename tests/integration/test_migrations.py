@@ -22,6 +22,7 @@ from fundledger.adapters.db import migrate
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.db.migrate import head_revision, migrations_path
 from fundledger.adapters.db.models import Base
+from fundledger.services.campaigns import set_campaign_name
 from fundledger.services.context import CommandContext
 from fundledger.services.donors import set_tax_id
 from fundledger.services.integrity import check_ledger
@@ -161,4 +162,23 @@ def test_a_downgrade_that_would_drop_donor_revisions_is_refused(ledger_engine: E
         command.downgrade(migrate.alembic_config(connection), "0012_drop_report_index")
     with ledger_engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM donor_revision")) == 1
+        assert migrate.current_revision(connection) == head_revision()
+
+
+def test_a_downgrade_that_would_drop_campaign_names_is_refused(ledger_engine: Engine) -> None:
+    """Dropping campaign_name would silently lose the campaigns' names in other languages;
+    an empty one goes, and comes back."""
+    campaign(ledger_engine)
+    with ledger_engine.begin() as connection:
+        command.downgrade(migrate.alembic_config(connection), "0013_chain_donors_campaigns")
+        assert "campaign_name" not in inspect(connection).get_table_names()
+        command.upgrade(migrate.alembic_config(connection), "head")
+    run(ledger_engine, lambda s, c: set_campaign_name(s, c, "dont-look-away", "ar", "لا تشيحوا"))
+    with (
+        pytest.raises(RuntimeError, match="campaign_name holds 1 row"),
+        ledger_engine.begin() as connection,
+    ):
+        command.downgrade(migrate.alembic_config(connection), "0013_chain_donors_campaigns")
+    with ledger_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM campaign_name")) == 1
         assert migrate.current_revision(connection) == head_revision()

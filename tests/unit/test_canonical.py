@@ -133,6 +133,7 @@ def test_each_chained_table_still_has_the_columns_its_rows_were_hashed_with() ->
         "donor": ["name", "email", "email_key", "name_key", "loose_key", "tax_id", "created_at"],
         "donor_revision": ["donor_id", "name", "email", "tax_id", "address", "phone", "language",
                            "reason", "recorded_at", "recorded_by"],
+        "campaign_name": ["campaign_id", "language", "name", "recorded_at", "recorded_by"],
     }  # fmt: skip
     tables = [cast(Table, model.__table__) for model in CHAINED_MODELS]
     assert {table.name: chained_columns(table) for table in tables} == hashed_with

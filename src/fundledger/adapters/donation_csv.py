@@ -44,6 +44,7 @@ from fundledger.adapters.donation_cells import DateFormat, read_amount, read_dat
 from fundledger.domain.canonical import donation_fields
 from fundledger.domain.donors import matching_keys, normalize_name
 from fundledger.domain.errors import FundledgerError, UnknownCurrency
+from fundledger.domain.methods import stored_method
 from fundledger.domain.money import (
     MAX_AMOUNT_MINOR,
     currency_in_use,
@@ -467,6 +468,9 @@ class DonationFile:
         if rejected:
             batch = batch.without(rejected)
         self._give_content_references(batch)
+        # Stored as codes once the rows are keyed: a key holds each method as given.
+        as_stored = {method: stored_method(method) for method in set(batch.methods)}
+        batch.methods = list(map(as_stored.__getitem__, batch.methods))
         batch.chain_fields = donation_fields(
             batch.day_texts, batch.amounts_minor, batch.currencies, batch.methods,
             batch.references, batch.anonymous, batch.notes,
@@ -479,7 +483,10 @@ class DonationFile:
         campaign, anonymity), and which occurrence of that content in the file it is. The
         same export again, re-saved or reformatted, or one overlapping an earlier one, then
         adds nothing twice; two identical gifts in one file stay two. The note (its spacing
-        aside) is part of it: "table 1" and "table 2" of an evening's cash are other gifts."""
+        aside) is part of it: "table 1" and "table 2" of an evening's cash are other gifts.
+        The method is keyed as the file gives it (without case), not as the code it is stored
+        as: rows keyed before methods had codes keep their keys, and a name added to the known
+        methods later changes no key either."""
         references = batch.references
         for index in [index for index, reference in enumerate(references) if not reference]:
             content = "\x1f".join((

@@ -18,6 +18,7 @@ from fundledger.cli.common import (
 )
 from fundledger.cli.output import staged_files
 from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
+from fundledger.domain.methods import METHODS, known_method
 from fundledger.domain.money import Money, currency_in_use
 from fundledger.domain.text import printable
 from fundledger.services.context import CommandContext
@@ -84,7 +85,12 @@ def donation() -> None:
 @click.option("--currency", default=None, help="ISO code of the gift's currency [default: ILS].")
 @click.option("--donor", "donor_name", help="Donor's name. Without --donor or --email: anonymous.")
 @click.option("--email", "donor_email", help="Donor's e-mail; matches an existing donor.")
-@click.option("--method", help="How it was given: card, bank, cash, paypal, ...")
+@click.option(
+    "--method",
+    help="How it was given: card, bank_transfer, cash, cheque, paypal, standing_order, bit, "
+    "paybox or other, or their names in Hebrew or Arabic (stored as that code); any other "
+    "text is kept as given.",
+)
 @click.option("--reference", help="Unique reference from the bank or processor.")
 @click.option("--anonymous", is_flag=True, help="Keep the donor out of every public report.")
 @click.option("--note", help="Free text for the treasurer.")
@@ -130,6 +136,9 @@ def add(
     entry = ledger.run(work, write=True)
     who = "anonymous" if entry.anonymous else printable(str(entry.donor))
     click.echo(f"Recorded donation #{entry.id}: {entry.amount} on {entry.date} ({who}).")
+    if method and entry.method is not None and known_method(entry.method) is None:
+        click.echo(f"Method {printable(entry.method)!r} is not one fundledger knows: kept as "
+                   "given (known: " + ", ".join(m.code for m in METHODS) + ").")  # fmt: skip
 
 
 @donation.command("reverse")

@@ -192,6 +192,11 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
             click.echo(f"  {place}: {number(summary.by_campaign[place])} new gifts")
     for money, count in summary.totals():
         click.echo(f"  {money.currency} {money.quantized():,} in {number(count)} gifts")
+    if summary.unknown_methods:
+        kept = sorted(summary.unknown_methods.items(), key=lambda item: (-item[1], item[0]))
+        listed = ", ".join(f"{printable(method)} ({number(count)} gift{'s' * (count != 1)})"
+                           for method, count in kept)  # fmt: skip
+        click.echo(f"  Methods kept as given (not known payment methods): {listed}.")
     if summary.possible_duplicates:
         click.echo("Possible duplicate donors (not merged; check them):")
         for group in summary.possible_duplicates[:50]:

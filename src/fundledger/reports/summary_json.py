@@ -32,6 +32,8 @@ def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:
             "start": campaign.start.isoformat() if campaign.start else None,
             "end": campaign.end.isoformat() if campaign.end else None,
             "partner": campaign.partner,
+            # Its names in report languages, where it has its own (a document uses them).
+            "names": dict(sorted(campaign.names.items())),
             "goal": (
                 {"amount": amount_text(campaign.goal), "currency": campaign.goal.currency}
                 if campaign.goal

@@ -1,17 +1,19 @@
-"""Campaigns: create, find, list."""
+"""Campaigns: create, find, list; their names in the report languages."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Campaign, Donation
+from fundledger.adapters.db.models import Campaign, CampaignName, Donation
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
+from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
 
@@ -28,9 +30,21 @@ class CampaignInfo:
     end: date | None
     partner: str | None
     entry_count: int = 0
+    # Its name in a report language, where it has one of its own (campaign_name).
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name_in(self, language: str) -> str:
+        """The name a reader of `language` gets: the campaign's name in it, else its own."""
+        return self.names.get(language) or self.name
+
+    def in_language(self, language: str) -> CampaignInfo:
+        """The campaign as a document in `language` names it."""
+        return replace(self, name=self.name_in(language))
 
 
-def campaign_info(campaign: Campaign, entry_count: int = 0) -> CampaignInfo:
+def campaign_info(
+    campaign: Campaign, entry_count: int = 0, names: Mapping[str, str] | None = None
+) -> CampaignInfo:
     goal = (
         Money.from_minor(campaign.goal_minor, campaign.goal_currency)
         if campaign.goal_minor is not None and campaign.goal_currency is not None
@@ -45,6 +59,7 @@ def campaign_info(campaign: Campaign, entry_count: int = 0) -> CampaignInfo:
         end=campaign.end_date,
         partner=campaign.partner,
         entry_count=entry_count,
+        names=dict(names or {}),
     )
 
 
@@ -58,7 +73,9 @@ def add_campaign(
     start: date | None = None,
     end: date | None = None,
     partner: str | None = None,
+    names: Mapping[str, str | None] | None = None,
 ) -> CampaignInfo:
+    """A new campaign, with its `names` in report languages (by language; blank: none)."""
     if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 64:
         raise FundledgerError(
             f"campaign slug {slug!r} must be lowercase letters, digits and single hyphens, "
@@ -66,6 +83,9 @@ def add_campaign(
         )
     name = required_text("the campaign's name (--name)", name, Campaign.name)
     partner = bounded_text("the partner's name (--partner)", partner, Campaign.partner)
+    given = {_checked_language(language): _checked_name(language, text)
+             for language, text in (names or {}).items()}  # fmt: skip
+    own_names = {language: text for language, text in given.items() if text is not None}
     if start and end and end < start:
         raise FundledgerError(f"campaign ends ({end}) before it starts ({start})")
     if goal is not None and goal.amount <= 0:
@@ -86,6 +106,9 @@ def add_campaign(
     )
     session.add(campaign)
     session.flush()
+    for language, text in sorted(own_names.items()):
+        session.add(CampaignName(campaign_id=campaign.id, language=language, name=text,
+                                 recorded_at=now(), recorded_by=context.actor))  # fmt: skip
     record_audit(
         session,
         context,
@@ -99,9 +122,73 @@ def add_campaign(
             "start": start,
             "end": end,
             "partner": campaign.partner,
+            **({"names": dict(sorted(own_names.items()))} if own_names else {}),
         },
     )
-    return campaign_info(campaign)
+    return campaign_info(campaign, names=own_names)
+
+
+@dataclass(frozen=True, slots=True)
+class NameChange:
+    campaign: CampaignInfo
+    language: str
+    before: str | None  # the campaign's name in `language` before (None: none of its own)
+    changed: bool  # False: it was so already, and nothing was written
+
+
+def set_campaign_name(
+    session: Session, context: CommandContext, slug: str, language: str, name: str | None
+) -> NameChange:
+    """Campaign `slug`'s name in `language` from now on (None or blank: none of its own, so
+    documents in that language use the campaign's own name): a new campaign_name row."""
+    campaign = get_campaign(session, slug)
+    language = _checked_language(language)
+    text = _checked_name(language, name)
+    names = campaign_names(session, [campaign.id]).get(campaign.id, {})
+    before = names.get(language)
+    if before == text:
+        return NameChange(campaign_info(campaign, names=names), language, before, changed=False)
+    session.add(CampaignName(campaign_id=campaign.id, language=language, name=text,
+                             recorded_at=now(), recorded_by=context.actor))  # fmt: skip
+    session.flush()
+    record_audit(session, context, "campaign.name", entity="campaign", entity_id=campaign.id,
+                 details={"slug": campaign.slug, "language": language, "name": text,
+                          "before": before})  # fmt: skip
+    after = {key: value for key, value in {**names, language: text}.items() if value}
+    return NameChange(campaign_info(campaign, names=after), language, before, changed=True)
+
+
+def campaign_names(
+    session: Session, campaign_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, str]]:
+    """The names in force, by campaign id and language: of each (campaign, language), the
+    latest campaign_name row, unless it cleared the name. Only these campaigns, if given."""
+    latest = select(func.max(CampaignName.id)).group_by(CampaignName.campaign_id,
+                                                         CampaignName.language)  # fmt: skip
+    if campaign_ids is not None:
+        latest = latest.where(CampaignName.campaign_id.in_(list(campaign_ids)))
+    found: dict[int, dict[str, str]] = {}
+    for campaign_id, language, name in session.execute(
+        select(CampaignName.campaign_id, CampaignName.language, CampaignName.name).where(
+            CampaignName.id.in_(latest)
+        )
+    ):
+        if name is not None:  # else the name was cleared
+            found.setdefault(campaign_id, {})[language] = name
+    return found
+
+
+def _checked_language(language: str) -> str:
+    code = language.strip().lower()
+    if code not in REPORT_LOCALES:
+        raise FundledgerError(f"unknown language {language!r} for a campaign's name: use one of "
+                              f"{', '.join(REPORT_LOCALES)}")  # fmt: skip
+    return code
+
+
+def _checked_name(language: str, name: str | None) -> str | None:
+    return bounded_text(f"the campaign's name in {_checked_language(language)}", name,
+                        CampaignName.name)  # fmt: skip
 
 
 def get_campaign(session: Session, slug: str) -> Campaign:
@@ -128,4 +215,5 @@ def list_campaigns(session: Session) -> list[CampaignInfo]:
         .outerjoin(entry_count, entry_count.c.campaign_id == Campaign.id)
         .order_by(Campaign.start_date.desc().nulls_last(), Campaign.slug)
     ).all()
-    return [campaign_info(campaign, int(count)) for campaign, count in rows]
+    names = campaign_names(session)
+    return [campaign_info(campaign, int(count), names.get(campaign.id)) for campaign, count in rows]

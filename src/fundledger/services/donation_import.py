@@ -50,6 +50,7 @@ from fundledger.adapters.donation_csv import (
 from fundledger.domain.canonical import donation_links
 from fundledger.domain.donors import email_key, loose_name, name_key
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.methods import BY_CODE, grouping_key
 from fundledger.domain.money import Money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
@@ -105,10 +106,15 @@ class ImportSummary:
     totals_minor: Counter[str] = field(default_factory=Counter)
     possible_duplicates: list[tuple[str, ...]] = field(default_factory=list)
     by_campaign: Counter[str] = field(default_factory=Counter)  # gifts imported, by slug
+    # Gifts imported with a method that is none of the known ones, kept as given: by method.
+    unknown_methods: Counter[str] = field(default_factory=Counter)
 
     def add(self, imported: DonationBatch, slugs: list[str]) -> None:
         self.imported += len(imported)
         self.by_campaign.update(slugs)
+        for method, count in Counter(imported.methods).items():  # codes, but for the unknown
+            if method is not None and method not in BY_CODE:
+                self.unknown_methods[method] += count
         self.counts.update(imported.currencies)
         if len(self.counts) == 1:  # one currency so far: one sum per batch
             self.totals_minor[imported.currencies[0]] += sum(imported.amounts_minor)
@@ -329,6 +335,8 @@ def import_donations(
             "already_present": summary.present,
             "new_donors": summary.new_donors,
         }
+        if summary.unknown_methods:
+            details["methods_kept_as_given"] = dict(sorted(summary.unknown_methods.items()))
         if len(summary.by_campaign) == 1:
             details["totals"] = {str(money.currency): str(money) for money, _ in summary.totals()}
         else:
@@ -515,10 +523,12 @@ def _split_known(
             if row.email
             else (gift.name_key == row.donor.casefold() if row.donor else gift.name_key is None)
         )
+        # A method compares as the method it names: "Credit Card" stored before the codes
+        # is the `card` this row now gives.
         if (gift.slug, gift.donation_date, gift.amount_minor, gift.currency,
-                gift.anonymous, gift.method, gift.note) != (
+                gift.anonymous, grouping_key(gift.method), gift.note) != (
                 slugs[index], row.day, row.amount_minor, row.currency, row.anonymous,
-                row.method, row.note) or not donor_matches:  # fmt: skip
+                grouping_key(row.method), row.note) or not donor_matches:  # fmt: skip
             before = Money.from_minor(gift.amount_minor, gift.currency)
             here = Money.from_minor(row.amount_minor, row.currency)
             clashes.append(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.methods import method_code, stored_method
 from fundledger.domain.money import Money, currency_in_use
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
@@ -53,7 +54,7 @@ def _entry(
         donor=donor.name if donor else None,
         email=donor.email if donor else None,
         anonymous=donation.anonymous,
-        method=donation.method,
+        method=method_code(donation.method),  # a value stored before the codes, as its code
         reference=donation.reference,
         note=donation.note,
         reverses=donation.reverses_id,
@@ -86,7 +87,8 @@ def record_donation(
         raise FundledgerError(f"the gift's date (--date): {problem}")
     campaign = get_campaign(session, campaign_slug)
     reference = bounded_text("reference", reference, Donation.reference)
-    method = bounded_text("method", method, Donation.method)
+    # A known method is stored as its code ("Credit Card" as card), any other as given.
+    method = stored_method(bounded_text("method", method, Donation.method))
     note = bounded_text("note", note, Donation.note)
     if reference is not None:
         existing = session.scalar(select(Donation).where(Donation.reference == reference))

@@ -18,10 +18,16 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
 from fundledger.adapters.db.models import Campaign, Donation
 from fundledger.adapters.db.queries import counted_donations_in, current_donors, merges_in_force
+from fundledger.domain.methods import BY_CODE, grouping_key
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
 from fundledger.domain.rates import convert_minor as convert_minor_python
-from fundledger.services.campaigns import CampaignInfo, campaign_info, get_campaign
+from fundledger.services.campaigns import (
+    CampaignInfo,
+    campaign_info,
+    campaign_names,
+    get_campaign,
+)
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.summary_parts import (
@@ -192,7 +198,11 @@ def campaign_summary(
     reporting = context.settings.reporting_currency
     bounds = size_bounds(home)
     campaign = get_campaign(session, slug) if slug is not None else None
-    info = campaign_info(campaign) if campaign is not None else _all_campaigns(session)
+    info = (
+        campaign_info(campaign, names=campaign_names(session, [campaign.id]).get(campaign.id))
+        if campaign is not None
+        else _all_campaigns(session)
+    )
     campaign_id = campaign.id if campaign is not None else None
     gathered = stored_gathered(session, context, campaign_id, bounds) if stored else None
     if gathered is None:
@@ -246,7 +256,7 @@ def campaign_summary(
         by_method=tuple(
             MethodLine(method, *line)
             for method, line in sorted(
-                money.lines(sums.by_method).items(),
+                money.lines(_by_method(sums.by_method)).items(),
                 key=lambda item: (-item[1].home.amount, item[0] or ""),
             )
         ),
@@ -267,6 +277,24 @@ def campaign_summary(
         median_gift=Money.from_minor(median, home) if median is not None else None,
         goal_progress=_progress(info.goal, total_home, total_reporting),
     )
+
+
+def _by_method(sums: Mapping[str | None, Sums]) -> dict[str | None, Sums]:
+    """The sums of each payment method, however its gifts stored it: "bank" and "Bank
+    Transfer" recorded before the codes are `bank_transfer` gifts too. A known method is
+    named by its code; one not known by its most frequent spelling ("Venmo", "venmo")."""
+    groups: dict[str | None, list[tuple[str | None, Sums]]] = defaultdict(list)
+    for method, line in sums.items():
+        groups[grouping_key(method)].append((method, line))
+    merged: dict[str | None, Sums] = {}
+    for key, members in groups.items():
+        if key is None or key in BY_CODE:
+            label = key
+        else:
+            label = max(members, key=lambda member: (member[1].gifts, member[0] or ""))[0]
+        merged[label] = Sums(*(sum(values) for values in zip(*(line for _, line in members),
+                                                             strict=True)))  # fmt: skip
+    return merged
 
 
 def _all_campaigns(session: Session) -> CampaignInfo:

@@ -5,7 +5,8 @@ and reporting currencies, and the totals. Gifts of donors merged into this one a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, select
@@ -22,6 +23,7 @@ from fundledger.adapters.images import Logo
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.domain.rates import ConversionFactors, convert_minor
+from fundledger.services.campaigns import campaign_names
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import (
@@ -43,6 +45,12 @@ class StatementLine:
     reporting: Money
     receipt: ReceiptNumber | None
     anonymous: bool  # given anonymously: never in a public report, but the donor's own
+    # The campaign's names in report languages, where it has its own (campaign_name).
+    campaign_names: Mapping[str, str] = field(default_factory=dict)
+
+    def campaign_in(self, language: str) -> str:
+        """The campaign as a reader of `language` knows it: its name there, else its own."""
+        return self.campaign_names.get(language) or self.campaign
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,7 @@ def donor_statements(
     chosen = and_(whose, counted_donations(), _in_year(year))
     found = gift_factors(session, context, chosen).require_complete()
     gifts: dict[int, list[StatementLine]] = defaultdict(list)
+    names = campaign_names(session)
     for owner_id, gift, campaign, content in session.execute(
         select(owner, Donation, Campaign.name, Receipt.content)
         .join(Campaign, Campaign.id == Donation.campaign_id)
@@ -98,7 +107,8 @@ def donor_statements(
         .order_by(Donation.donation_date, Donation.id)
     ):
         if owner_id is not None:  # `chosen` has a donor for every gift
-            gifts[owner_id].append(_line(context, gift, campaign, content, found))
+            named = (campaign, names.get(gift.campaign_id, {}))
+            gifts[owner_id].append(_line(context, gift, named, content, found))
     wanted = donor_ids if donor_ids is not None else sorted(gifts)
     current = current_donors()  # the donor's details as they stand, not as first recorded
     donors = {donor.id: donor for donor in session.execute(select(current).where(
@@ -129,7 +139,7 @@ def donor_statements(
 def _line(
     context: CommandContext,
     gift: Donation,
-    campaign: str,
+    campaign: tuple[str, Mapping[str, str]],  # its own name, and its names by language
     content: str | None,
     factors: dict[tuple[date, str], ConversionFactors],
 ) -> StatementLine:
@@ -139,7 +149,7 @@ def _line(
     return StatementLine(
         donation_id=gift.id,
         date=gift.donation_date,
-        campaign=campaign,
+        campaign=campaign[0],
         amount=Money.from_minor(gift.amount_minor, gift.currency),
         # A receipted gift at the value its receipt states, even if a rate has been corrected
         # since: the donor's two documents never disagree.
@@ -149,6 +159,7 @@ def _line(
                                    reporting),
         receipt=receipt.number if receipt else None,
         anonymous=gift.anonymous,
+        campaign_names=campaign[1],
     )  # fmt: skip
 
 

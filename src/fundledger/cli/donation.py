@@ -143,8 +143,9 @@ def add(
     if change is not None and change.changed:
         click.echo(f"Donor #{change.donor_id}'s documents will be in {change.after}.")
     elif change is not None and change.after != language:
-        click.echo(f"Donor #{change.donor_id} keeps their language, {change.after} (change it "
-                   f"with `fundledger donor set-language {change.donor_id} {language}`).")  # fmt: skip
+        donor_id = change.donor_id
+        click.echo(f"Donor #{donor_id} keeps their language, {change.after} (change it with "
+                   f"`fundledger donor set-language {donor_id} {language}`).")  # fmt: skip
 
 
 @donation.command("reverse")
@@ -178,8 +179,9 @@ def reverse(ledger: Ledger, donation_id: int, reason: str, locale: str | None) -
         entry, credit = ledger.run(work, write=True)
     click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {entry.amount}.")
     if credit is not None:
+        target = RECEIPTS_FOLDER / f"{credit.number}.pdf"
         click.echo(f"Issued credit receipt {credit.number}, cancelling receipt {credit.credits}, "
-                   f"in {credit.locale}; wrote {RECEIPTS_FOLDER / f'{credit.number}.pdf'}.")  # fmt: skip
+                   f"in {credit.locale}; wrote {target}.")  # fmt: skip
 
 
 @donation.command("list")

@@ -155,8 +155,8 @@ def set_id(
 @donor.command("set-language")
 @click.argument("donor_id", metavar="DONOR", type=ROW_ID)
 @click.argument("language", metavar="LANG", type=LANGUAGE, required=False)
-@click.option("--clear", is_flag=True,
-              help="Forget DONOR's language: their documents follow the report.locale setting.")  # fmt: skip
+@click.option("--clear", is_flag=True, help="Forget DONOR's language: their documents "
+              "follow the report.locale setting.")  # fmt: skip
 @click.option("--reason", help="Why, for the audit trail (e.g. how the donor asked).")
 @click.pass_obj
 def set_language_(

@@ -100,17 +100,19 @@ def donations(
 ) -> None:
     """Import the donations of FILE into campaign SLUG: all of them, or none.
 
-    Columns: date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign]
-    [,language]. A row whose campaign column names a campaign (by its slug) goes there;
-    without SLUG, every row must name one. A language (en, he, ar, or its name: Hebrew,
-    עברית, العربية ...) is the donor's, for their receipts and statements: a donor without
-    one takes it, one who has another keeps theirs (`donor set-language` changes it). It is
-    no part of a gift: adding it to a file imported before adds no gift. Every bad line is reported; importing the same file again adds
+    Columns: date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign].
+    A row whose campaign column names a campaign (by its slug) goes there; without SLUG,
+    every row must name one. Every bad line is reported; importing the same file again adds
     nothing, and neither does the same export re-saved (rows without a reference are known
     by their date, amount, currency, donor's name and e-mail, method, note, anonymity and
     campaign). Columns that are not read
     are listed; when there are any, the file must give its currency and donors, or say them
     with --currency and --anonymous.
+
+    A language column gives each donor's language (en, he, ar, or its name: Hebrew, עברית,
+    العربية ...), for their receipts and statements: a donor without one takes it, one who
+    has another keeps theirs (`donor set-language` changes it). It is no part of a gift:
+    added to a file imported before, it adds no gift.
 
     \b
     Example:

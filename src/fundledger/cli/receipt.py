@@ -137,8 +137,9 @@ def issue(
     if not documents:
         click.echo("Every gift already has its receipt: none issued.")
     elif campaign_slug is None:
-        click.echo(f"Issued receipt {documents[0].number} for donation #{donation_id}: "
-                   f"{documents[0].amount}; wrote {written[0]} (in {documents[0].locale}).")  # fmt: skip
+        only = documents[0]
+        click.echo(f"Issued receipt {only.number} for donation #{donation_id}: "
+                   f"{only.amount}; wrote {written[0]} (in {only.locale}).")  # fmt: skip
     else:
         click.echo(f"Issued {len(documents)} receipt(s), {documents[0].number} to "
                    f"{documents[-1].number}, into {folder}/: "
@@ -148,7 +149,7 @@ def issue(
 @receipt.command("reprint")
 @click.argument("number", metavar="NUMBER")
 @click.option("--locale", type=click.Choice(LOCALES),
-              help="Print the copy in this language. Default: the one it was issued in.")  # fmt: skip
+              help="The copy's language. Default: the one it was issued in.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help=f"Default: {RECEIPTS_FOLDER}/<number>-copy.pdf (-copy-<locale>.pdf in "
               "another language)")  # fmt: skip

@@ -351,19 +351,7 @@ def import_donations(
     writer.finish()
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(session, donors.created)
-    if languages:
-        summary.languages_set, summary.languages_kept = adopt_languages(
-            session, context, languages, reason=f"the language column of {source.name}"
-        )
-    told: dict[str, Any] = {}
-    if summary.languages_set or summary.languages_kept:
-        told["donor_languages"] = {"set": dict(sorted(summary.languages_set.items())),
-                                   "kept": len(summary.languages_kept)}  # fmt: skip
-    if not summary.by_campaign and summary.languages_set:
-        # No gift, yet revisions: an event of their own, found again as this file's import.
-        record_audit(session, context, IMPORT_ACTION, details={
-            "file": source.name, "sha256": source.sha256, "rows": summary.rows, "imported": 0,
-            "already_present": summary.present, "new_donors": 0, **told})  # fmt: skip
+    told = _give_languages(session, context, source, summary, languages)
     for slug, imported in sorted(summary.by_campaign.items()):
         details: dict[str, Any] = {
             "file": source.name,
@@ -381,6 +369,30 @@ def import_donations(
         record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
+
+
+def _give_languages(
+    session: Session,
+    context: CommandContext,
+    source: DonationFile,
+    summary: ImportSummary,
+    languages: dict[int, list[str]],
+) -> dict[str, Any]:
+    """The languages the file offered its donors, given (donors.adopt_languages) and noted in
+    the summary; what the import's audit event says of them."""
+    if not languages:
+        return {}
+    summary.languages_set, summary.languages_kept = adopt_languages(
+        session, context, languages, reason=f"the language column of {source.name}"
+    )
+    told = {"donor_languages": {"set": dict(sorted(summary.languages_set.items())),
+                                "kept": len(summary.languages_kept)}}  # fmt: skip
+    if not summary.by_campaign and summary.languages_set:
+        # No gift, yet revisions: an event of their own, found again as this file's import.
+        record_audit(session, context, IMPORT_ACTION, details={
+            "file": source.name, "sha256": source.sha256, "rows": summary.rows, "imported": 0,
+            "already_present": summary.present, "new_donors": 0, **told})  # fmt: skip
+    return told
 
 
 def earlier_import(session: Session, sha256: str) -> EarlierImport | None:

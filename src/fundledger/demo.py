@@ -176,6 +176,14 @@ def build_ledger(session: Session, context: CommandContext) -> int:
             return count
 
 
+def set_organisation(session: Session, context: CommandContext) -> None:
+    """The organisation's names and the details its receipts print."""
+    for language, name in ORGANISATION.items():
+        set_setting(session, context, f"organisation.name.{language}", name)
+    for key, value in RECEIPT_SETTINGS.items():
+        set_setting(session, context, key, value)
+
+
 def build_year_campaign(session: Session, context: CommandContext) -> int:
     """The year-long campaign, in the transaction of `build_ledger`; returns its gift count."""
     randomizer = random.Random(YEAR_SEED)
@@ -207,6 +215,7 @@ def build_year_campaign(session: Session, context: CommandContext) -> int:
             session, context, campaign_slug=campaign, on=day,
             amount=Money.parse(amount, currency), donor_name=FEATURED_DONOR_NAME,
             donor_email=FEATURED_DONOR_EMAIL, method=method, reference=f"AK-{number + 1:03d}",
+            language="ar",
         )  # fmt: skip
     return YEAR_GIFTS + len(FEATURED_GIFTS)
 
@@ -214,7 +223,8 @@ def build_year_campaign(session: Session, context: CommandContext) -> int:
 def featured_receipts(
     session: Session, context: CommandContext, after: date | None, until: date | None
 ) -> list[ReceiptDocument]:
-    """Abdallah's receipts, in Arabic, each issued on the day of its gift: those of his gifts
+    """Abdallah's receipts, each issued on the day of its gift in his language (Arabic, as
+    recorded with his gifts): those of his gifts
     given after `after` and up to `until` (receipts of one series go in date order)."""
     gifts = sorted(
         (gift for gift in list_donations(session, YEAR_SLUG)
@@ -223,7 +233,7 @@ def featured_receipts(
         key=lambda gift: (gift.date, gift.id),
     )  # fmt: skip
     return [
-        issue_receipt(session, context, gift.id, IssueOptions(locale="ar", issued_on=gift.date))
+        issue_receipt(session, context, gift.id, IssueOptions(locale=None, issued_on=gift.date))
         for gift in gifts
     ]
 
@@ -309,10 +319,7 @@ def main() -> None:
     initialize_ledger(engine, context)
     with transaction(engine) as session:
         count = build_ledger(session, context)
-        for language, name in ORGANISATION.items():
-            set_setting(session, context, f"organisation.name.{language}", name)
-        for key, value in RECEIPT_SETTINGS.items():
-            set_setting(session, context, key, value)
+        set_organisation(session, context)
         count += build_year_campaign(session, context)
         featured = featured_receipts(session, context, None, RECEIPT_DATE)
         receipts = sample_receipts(session, context)
@@ -323,7 +330,7 @@ def main() -> None:
         year_summary = campaign_summary(session, context, YEAR_SLUG, None)
         featured_id = next(donor.id for donor in list_donors(session)
                            if donor.email == FEATURED_DONOR_EMAIL)  # fmt: skip
-        statement = donor_statements(session, context, STATEMENT_YEAR, "ar", [featured_id])[0]
+        statement = donor_statements(session, context, STATEMENT_YEAR, None, [featured_id])[0]
     engine.dispose()
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(
@@ -350,7 +357,7 @@ def main() -> None:
     write_receipt_pdf(featured[-1], pdf)
     print(f"Receipt {featured[-1].number} (ar) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
     pdf = arguments.pdf_dir / "statement-abdallah-ar.pdf"
-    write_statement_pdf(statement, Reader.for_locale("ar"), pdf)
+    write_statement_pdf(statement, Reader.for_locale(statement.locale), pdf)
     print(f"Statement {STATEMENT_YEAR} (ar) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
     print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")
 

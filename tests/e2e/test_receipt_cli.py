@@ -99,7 +99,7 @@ def test_a_batch_receipts_the_campaign_and_reversing_issues_a_credit_receipt(
     result = receipting.run("receipt", "issue", "--campaign", "dont-look-away",
                             "--all-unreceipted", "--date", "2025-08-01")  # fmt: skip
     assert result.stdout == ("Issued 3 receipt(s), R-2025-00001 to R-2025-00003, into "
-                             "reports/receipts/.\n")  # fmt: skip
+                             "reports/receipts/: 3 in en.\n")  # fmt: skip
     assert "1 gift(s) have no donor recorded and get no receipt." in result.stderr
     again = receipting.run("receipt", "issue", "--campaign", "dont-look-away",
                            "--all-unreceipted")  # fmt: skip
@@ -153,7 +153,8 @@ def test_an_annual_statement_for_one_donor_or_for_all(receipting: Shell) -> None
     by_email = receipting.run("statement", "NOA@example.org", "--year", "2025", "-o", "noa.pdf")
     assert by_email.stdout.startswith("Wrote noa.pdf: 1 gift(s) in 2025, 15.00 ILS")
     everyone = receipting.run("statement", "--all", "--year", "2025", "--locale", "he")
-    assert everyone.stdout == "Wrote 4 statement(s) for 2025 into reports/statements/2025/.\n"
+    assert everyone.stdout == ("Wrote 4 statement(s) for 2025 into reports/statements/2025/: "
+                               "4 in he.\n")  # fmt: skip
     assert "2025" in text_of(receipting.folder / "reports" / "statements" / "2025" /
                              "donor-3-he.pdf")  # fmt: skip
     assert receipting.fails("statement", "Dana", "--year", "2025") == (

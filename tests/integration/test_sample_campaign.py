@@ -10,12 +10,31 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from fundledger.demo import HEADLINE_RATE, SLUG, build_ledger
+from fundledger.demo import (
+    FEATURED_DONOR_EMAIL,
+    FEATURED_DONOR_NAME,
+    FEATURED_GIFTS,
+    HEADLINE_RATE,
+    SLUG,
+    STATEMENT_YEAR,
+    build_ledger,
+    build_year_campaign,
+    featured_receipts,
+    set_organisation,
+)
 from fundledger.domain.rates import FixedRate
+from fundledger.reports.i18n import Reader
+from fundledger.reports.pdf.receipt import write_receipt_pdf
+from fundledger.reports.pdf.statement import write_statement_pdf
 from fundledger.reports.summary_json import summary_to_dict
+from fundledger.services.context import CommandContext
+from fundledger.services.donors import list_donors
 from fundledger.services.reports import campaign_summary
+from fundledger.services.statements import DonorStatement, donor_statements
 from tests.ledger_helpers import run
+from tests.pdf_helpers import text_of
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "dont-look-away.json"
 
@@ -35,3 +54,34 @@ def test_the_sample_campaign_matches_its_golden_json(ledger_engine: Engine) -> N
         assert sum(Decimal(day[currency]) for day in found["by_day"]) == total
         assert sum(Decimal(line[currency]) for line in found["by_currency"].values()) == total
     assert sum(day["count"] for day in found["by_day"]) == found["donation_count"]
+
+
+def test_the_year_long_sample_gives_abdallah_his_documents_in_arabic(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    """`make demo`'s second campaign: a donor named عبد الله whose language is Arabic gets his
+    receipts and statement in Arabic, his name whole (never the U+FDF2 ligature or U+FFFD)."""
+    run(ledger_engine, build_ledger)
+    run(ledger_engine, build_year_campaign)
+    run(ledger_engine, set_organisation)
+    receipts = run(ledger_engine, lambda s, c: featured_receipts(s, c, None, None))
+    assert len(receipts) == len(FEATURED_GIFTS)
+    assert {receipt.locale for receipt in receipts} == {"ar"}
+
+    def statement(session: Session, context: CommandContext) -> DonorStatement:
+        donor = next(d.id for d in list_donors(session) if d.email == FEATURED_DONOR_EMAIL)
+        return donor_statements(session, context, STATEMENT_YEAR, None, [donor])[0]
+
+    found = run(ledger_engine, statement)
+    assert found.locale == "ar"
+    assert len(found.lines) == len(FEATURED_GIFTS)
+    receipt_pdf, statement_pdf = tmp_path / "receipt.pdf", tmp_path / "statement.pdf"
+    assert write_receipt_pdf(receipts[0], receipt_pdf) == set()
+    assert write_statement_pdf(found, Reader.for_locale(found.locale), statement_pdf) == set()
+    for pdf in (receipt_pdf, statement_pdf):
+        text = text_of(pdf)
+        assert "\ufffd" not in text
+        assert (
+            FEATURED_DONOR_NAME in text or " ".join(reversed(FEATURED_DONOR_NAME.split())) in text
+        )
+    assert "إيصال تبر" in text_of(receipt_pdf)

@@ -7,7 +7,18 @@ import unicodedata
 
 import pytest
 
-from fundledger.domain.donors import email_key, israeli_id, loose_name, name_key, normalize_name
+from fundledger.domain.donors import (
+    LANGUAGE_NAMES,
+    email_key,
+    israeli_id,
+    language_problem,
+    loose_name,
+    name_key,
+    normalize_name,
+    preferred_language,
+)
+from fundledger.domain.settings import REPORT_LOCALES
+from fundledger.services.settings import report_locale
 
 
 def test_loose_name_drops_exactly_what_is_not_alphanumeric_on_every_code_point() -> None:
@@ -52,3 +63,36 @@ def test_names_and_emails_as_keys() -> None:
 )
 def test_israeli_identity_numbers_by_their_check_digit(text: str, expected: str | None) -> None:
     assert israeli_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("en", "en"), ("HE", "he"), (" ar ", "ar"), ("English", "en"), ("hebrew", "he"),
+     ("ARABIC", "ar"), ("עברית", "he"), ("ערבית", "ar"), ("אנגלית", "en"), ("العربية", "ar"),
+     ("العبرية", "he"), ("الإنجليزية", "en"),
+     # The same word composed otherwise (hamza below as a combining mark): one language.
+     (unicodedata.normalize("NFD", "الإنجليزية"), "en")],
+)  # fmt: skip
+def test_a_language_is_known_by_its_code_or_its_name_in_any_of_the_three(
+    text: str, code: str
+) -> None:
+    assert preferred_language(text) == code
+
+
+@pytest.mark.parametrize("text", ["", "fr", "French", "eng", "ar-IL", "heb rew", "עב"])
+def test_other_languages_are_refused_naming_the_choices(text: str) -> None:
+    assert preferred_language(text) is None
+    assert language_problem(text).endswith(
+        "use en, he or ar (or English, Hebrew, Arabic, in any of the three)"
+    )
+
+
+def test_every_report_locale_has_its_names_and_nothing_else() -> None:
+    assert tuple(LANGUAGE_NAMES) == REPORT_LOCALES
+
+
+def test_a_documents_language_is_asked_then_preferred_then_the_setting_then_english() -> None:
+    assert report_locale({"report.locale": "he"}, "ar", "en") == "ar"
+    assert report_locale({"report.locale": "he"}, None, "en") == "en"
+    assert report_locale({"report.locale": "he"}, None, None) == "he"
+    assert report_locale({}, None, None) == "en"

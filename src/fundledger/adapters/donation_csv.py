@@ -1,8 +1,9 @@
 """The donation CSV (shared/design.md §4) as real exports write it.
 
-`date,amount,currency,donor,email,method,reference,note[,anonymous]`, header names matched
-case-insensitively, other columns ignored, and `--map "Their column=field"` for exports that
-name them otherwise. Accepts a UTF-8 BOM or another encoding by name (cp1255 for Hebrew Excel),
+`date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign][,language]`
+(language: the donor's, for their documents), header names matched case-insensitively,
+other columns ignored, and `--map "Their column=field"` for exports that name them
+otherwise. Accepts a UTF-8 BOM or another encoding by name (cp1255 for Hebrew Excel),
 `,` `;` or tab delimiters (sniffed from the header), quoted fields with newlines, amounts such
 as `1,234.50`, `₪1,234` or `$50`, ISO dates (or DD/MM/YYYY, MM/DD/YYYY) and timestamps, which
 become their calendar date in Asia/Jerusalem. A gift is dated on or before today, a currency
@@ -42,7 +43,12 @@ from typing import IO, NamedTuple, TypeVar, cast
 
 from fundledger.adapters.donation_cells import DateFormat, read_amount, read_date
 from fundledger.domain.canonical import donation_fields
-from fundledger.domain.donors import matching_keys, normalize_name
+from fundledger.domain.donors import (
+    language_problem,
+    matching_keys,
+    normalize_name,
+    preferred_language,
+)
 from fundledger.domain.errors import FundledgerError, UnknownCurrency
 from fundledger.domain.methods import stored_method
 from fundledger.domain.money import (
@@ -54,8 +60,9 @@ from fundledger.domain.text import CONTROLS, control_problem
 
 T = TypeVar("T")
 FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note",
-          "anonymous", "campaign")  # fmt: skip
-GIFT_FIELDS = FIELDS[:9]  # a gift's own: its campaign is where it goes, not what it is
+          "anonymous", "campaign", "language")  # fmt: skip
+# A gift's own: its campaign is where it goes, not what it is, and its language is its donor's.
+GIFT_FIELDS = FIELDS[:9]
 REQUIRED = ("date", "amount")
 LIMITS = {"donor": 200, "email": 254, "method": 32, "reference": 200}
 MEMO_ENTRIES = 200_000
@@ -139,6 +146,9 @@ class DonationBatch:
     # Each row's reference as fundledger made it before content keys (LEGACY_REFERENCE), ""
     # for a row with a reference of its own; empty unless asked for (`legacy_keys`).
     legacy_references: list[str] = dataclasses.field(default_factory=list)
+    # Each row's donor's language (en, he, ar; "" for none): not part of the gift or its
+    # content key. Empty when the file has no language column.
+    languages: list[str] = dataclasses.field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -172,6 +182,7 @@ class DonationBatch:
             last_line=self.last_line,
             by_content=list(compress(self.by_content, keep)),
             legacy_references=list(compress(self.legacy_references, keep)),
+            languages=list(compress(self.languages, keep)),
         )
 
 
@@ -258,6 +269,7 @@ class DonationFile:
         self._known_currencies: dict[str, tuple[str, int]] = {}
         self._known_names: dict[str, str] = {"": ""}
         self._known_emails: set[str] = {""}
+        self._known_languages: dict[str, str | None] = {}  # few: a handful of spellings
 
     def _open(self) -> io.BufferedReader:
         try:
@@ -407,7 +419,7 @@ class DonationFile:
         if not all(keep):  # blank rows (only separators) are no rows
             fields = [list(compress(values, keep)) for values in fields]
             lines = list(compress(lines, keep))
-        _, _, _, _, emails, methods, references, notes, _, campaigns = fields
+        _, _, _, _, emails, methods, references, notes, _, campaigns, languages = fields
         gift_fields = fields[: len(GIFT_FIELDS)]
         legacy = self._legacy_references(gift_fields, references) if self.legacy_keys else []
         days = list(map(self._known_days.get, fields[0]))
@@ -433,6 +445,8 @@ class DonationFile:
             )  # fmt: skip
             donors[index], emails[index] = checked.donor or "", checked.email or ""
             anonymous[index] = checked.anonymous
+        if "language" in columns:
+            languages = self._languages(languages, lines, problems, rejected)
         if not suspect and all(references):  # the common case, zipped in C
             seen.update(zip(references, lines, strict=True))
         else:
@@ -464,6 +478,7 @@ class DonationFile:
             last_line=next_line - 1,
             by_content=[not reference for reference in references],
             legacy_references=legacy,
+            languages=languages if "language" in columns else [],
         )
         if rejected:
             batch = batch.without(rejected)
@@ -502,6 +517,27 @@ class DonationFile:
             self._occurrences[digest] = occurrence
             references[index] = f"{CONTENT_REFERENCE}{digest}:{occurrence}"
 
+    def _languages(
+        self, texts: list[str], lines: list[int], problems: list[RowProblem], rejected: set[int]
+    ) -> list[str]:
+        """Each row's language as its code ("" for an empty cell); a row giving another is a
+        problem (unless it has one already: a line is reported once)."""
+        known = self._known_languages
+        codes = []
+        for index, text in enumerate(texts):
+            if text in known:
+                code = known[text]
+            else:
+                code = preferred_language(text) if text else ""
+                self._remember(known, text, code)
+            if code is None:
+                if index not in rejected:
+                    problems.append(RowProblem(lines[index], "language", language_problem(text)))
+                    rejected.add(index)
+                code = ""
+            codes.append(code)
+        return codes
+
     def _legacy_references(self, cells: list[list[str]], references: list[str]) -> list[str]:
         """The references fundledger gave rows without one before content keys: a digest of
         the text of the row's cells and its occurrence in the file ("" for other rows)."""
@@ -528,7 +564,7 @@ class DonationFile:
         """Rows the column checks cannot accept: an unknown date, currency, name or e-mail,
         an anonymity flag, an over-long method or reference, a reference seen before, or a
         control character in a method, reference or note."""
-        _, _, _, _, emails, methods, references, notes, flags, _ = fields
+        _, _, _, _, emails, methods, references, notes, flags, _, _ = fields
         suspect: set[int] = set()
         for known in (days, currencies, names):
             if None in known:

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.cli.signals import Interrupts
 from fundledger.domain.dates import iso_date
+from fundledger.domain.donors import language_problem, preferred_language
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 from fundledger.reports.csv_output import write_csv
@@ -172,7 +174,20 @@ class IsoDate(click.ParamType[date]):
         return parsed
 
 
+class DonorLanguage(click.ParamType[str]):
+    """A donor's preferred language: en, he or ar, or its name (English, עברית, العربية ...)."""
+
+    name = "LANG"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        code = preferred_language(str(value))
+        if code is None:
+            self.fail(language_problem(str(value)), param, ctx)
+        return code
+
+
 ISO_DATE = IsoDate()
+LANGUAGE = DonorLanguage()
 OUTPUT_FORMATS = click.Choice(["table", "json", "csv"])
 ROW_ID = click.IntRange(min=1, max=2**63 - 1)
 
@@ -211,6 +226,13 @@ def emit_rows(
         emit_csv(rows, columns)
     else:
         table()
+
+
+def by_language(locales: Sequence[str]) -> str:
+    """How many documents are in each language, most first: "7 in he, 5 in ar"."""
+    counts = Counter(locales)
+    ordered = sorted(counts, key=lambda locale: (-counts[locale], locale))
+    return ", ".join(f"{counts[locale]} in {locale}" for locale in ordered)
 
 
 def emit_table(

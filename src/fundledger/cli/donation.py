@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.cli.common import (
     ISO_DATE,
+    LANGUAGE,
     OUTPUT_FORMATS,
     ROW_ID,
     Ledger,
@@ -21,6 +22,7 @@ from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
 from fundledger.domain.methods import METHODS, known_method
 from fundledger.domain.money import Money, currency_in_use
 from fundledger.domain.text import printable
+from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
     DonationEntry,
@@ -94,6 +96,9 @@ def donation() -> None:
 @click.option("--reference", help="Unique reference from the bank or processor.")
 @click.option("--anonymous", is_flag=True, help="Keep the donor out of every public report.")
 @click.option("--note", help="Free text for the treasurer.")
+@click.option("--language", type=LANGUAGE,
+              help="The donor's language for receipts and statements (en, he, ar, or its name); "
+              "a donor who has one keeps it (see `donor set-language`).")  # fmt: skip
 @click.pass_obj
 def add(
     ledger: Ledger,
@@ -107,6 +112,7 @@ def add(
     reference: str | None,
     anonymous: bool,
     note: str | None,
+    language: str | None,
 ) -> None:
     """Record a donation to campaign SLUG.
 
@@ -114,6 +120,8 @@ def add(
     Example:
       fundledger donation add dont-look-away --date 2025-07-03 --amount 100 \\
           --currency USD --donor "Dana Levi" --email dana@example.org --method card
+      fundledger donation add dont-look-away --date 2025-07-25 --amount 250 \\
+          --donor "Rami Haddad" --language ar
     """
 
     def work(session: Session, context: CommandContext) -> DonationEntry:
@@ -131,6 +139,7 @@ def add(
             method=method,
             reference=reference,
             note=note,
+            language=language,
         )
 
     entry = ledger.run(work, write=True)
@@ -139,25 +148,38 @@ def add(
     if method and entry.method is not None and known_method(entry.method) is None:
         click.echo(f"Method {printable(entry.method)!r} is not one fundledger knows: kept as "
                    "given (known: " + ", ".join(m.code for m in METHODS) + ").")  # fmt: skip
+    change = entry.donor_language
+    if change is not None and change.changed:
+        click.echo(f"Donor #{change.donor_id}'s documents will be in {change.after}.")
+    elif change is not None and change.after != language:
+        donor_id = change.donor_id
+        click.echo(f"Donor #{donor_id} keeps their language, {change.after} (change it with "
+                   f"`fundledger donor set-language {donor_id} {language}`).")  # fmt: skip
 
 
 @donation.command("reverse")
 @click.argument("donation_id", metavar="ID", type=ROW_ID)
 @click.option("--reason", required=True, help="Why: kept with the reversal and in the audit trail.")
+@click.option("--locale", type=click.Choice(LOCALES),
+              help="Language of the credit receipt, if the gift had a receipt. Default: the "
+              "donor's language, else that of the receipt it cancels.")  # fmt: skip
 @click.pass_obj
-def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
-    """Reverse donation ID with an entry that negates it exactly (once only).
+def reverse(ledger: Ledger, donation_id: int, reason: str, locale: str | None) -> None:
+    """Reverse donation ID with an entry that negates it exactly (once only). A gift that
+    had a receipt gets a credit receipt that cancels it.
 
     \b
     Example:
       fundledger donation reverse 42 --reason "card charge-back"
+      fundledger donation reverse 42 --reason "refunded" --locale he
     """
     with staged_files(ledger) as files:
 
         def work(
             session: Session, context: CommandContext
         ) -> tuple[DonationEntry, ReceiptDocument | None]:
-            entry = reverse_donation(session, context, donation_id=donation_id, reason=reason)
+            entry = reverse_donation(session, context, donation_id=donation_id, reason=reason,
+                                     locale=locale)  # fmt: skip
             credit = credit_receipt_of(session, entry.id)
             if credit is not None:
                 render_receipts(session, files, [credit], RECEIPTS_FOLDER)
@@ -166,8 +188,9 @@ def reverse(ledger: Ledger, donation_id: int, reason: str) -> None:
         entry, credit = ledger.run(work, write=True)
     click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {entry.amount}.")
     if credit is not None:
-        click.echo(f"Issued credit receipt {credit.number}, cancelling receipt {credit.credits}; "
-                   f"wrote {RECEIPTS_FOLDER / f'{credit.number}.pdf'}.")  # fmt: skip
+        target = RECEIPTS_FOLDER / f"{credit.number}.pdf"
+        click.echo(f"Issued credit receipt {credit.number}, cancelling receipt {credit.credits}, "
+                   f"in {credit.locale}; wrote {target}.")  # fmt: skip
 
 
 @donation.command("list")

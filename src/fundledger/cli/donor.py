@@ -6,16 +6,25 @@ from typing import Any
 
 import click
 
-from fundledger.cli.common import OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
+from fundledger.cli.common import (
+    LANGUAGE,
+    OUTPUT_FORMATS,
+    ROW_ID,
+    Ledger,
+    emit_rows,
+    emit_table,
+)
 from fundledger.services.donors import (
     DonorSummary,
     list_donors,
     merge_donors,
+    set_language,
     set_tax_id,
     undo_merge,
 )
 
-DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift", "merged_into")
+DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift", "merged_into",
+                 "language")  # fmt: skip
 
 
 def _donor_row(donor: DonorSummary) -> dict[str, Any]:
@@ -27,6 +36,7 @@ def _donor_row(donor: DonorSummary) -> dict[str, Any]:
         "first_gift": donor.first_gift.isoformat() if donor.first_gift else None,
         "last_gift": donor.last_gift.isoformat() if donor.last_gift else None,
         "merged_into": donor.merged_into,
+        "language": donor.language,
     }
 
 
@@ -39,7 +49,8 @@ def donor() -> None:
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
 @click.pass_obj
 def list_(ledger: Ledger, output_format: str) -> None:
-    """List donors by name with their number of gifts and first and last gift dates.
+    """List donors by name with their number of gifts, first and last gift dates and the
+    language their documents are written in (empty: the report.locale setting's).
 
     \b
     Example:
@@ -60,10 +71,11 @@ def list_(ledger: Ledger, output_format: str) -> None:
                     row["first_gift"] or "",
                     row["last_gift"] or "",
                     f"merged into #{row['merged_into']}" if row["merged_into"] else "",
+                    row["language"] or "",
                 ]
                 for row in rows
             ],
-            ["ID", "NAME", "E-MAIL", "GIFTS", "FIRST", "LAST", "STATUS"],
+            ["ID", "NAME", "E-MAIL", "GIFTS", "FIRST", "LAST", "STATUS", "LANG"],
             right_aligned=[0, 3],
         ),
     )
@@ -138,3 +150,43 @@ def set_id(
         click.echo(f"Donor #{donor_id}: identity number cleared.")
     else:
         click.echo(f"Donor #{donor_id}: identity number {recorded}.")
+
+
+@donor.command("set-language")
+@click.argument("donor_id", metavar="DONOR", type=ROW_ID)
+@click.argument("language", metavar="LANG", type=LANGUAGE, required=False)
+@click.option("--clear", is_flag=True, help="Forget DONOR's language: their documents "
+              "follow the report.locale setting.")  # fmt: skip
+@click.option("--reason", help="Why, for the audit trail (e.g. how the donor asked).")
+@click.pass_obj
+def set_language_(
+    ledger: Ledger, donor_id: int, language: str | None, clear: bool, reason: str | None
+) -> None:
+    """Write DONOR's receipts, credit receipts and statements in LANG (en, he or ar; or
+    English, Hebrew, Arabic, written in any of the three), unless a command's --locale says
+    otherwise. Recorded as a new revision of DONOR's details; documents already issued keep
+    their language (`receipt reprint NUMBER --locale LANG` prints a copy in another).
+
+    \b
+    Example:
+      fundledger donor set-language 17 he --reason "asked at the Sakhnin march"
+      fundledger donor set-language 17 العربية
+      fundledger donor set-language 17 --clear
+    """
+    if clear == (language is not None):
+        raise click.UsageError("give LANG, or --clear")
+    change = ledger.run(
+        lambda session, context: set_language(
+            session, context, donor_id=donor_id, language=language, reason=reason
+        ),
+        write=True,
+    )
+    if not change.changed:
+        now = f"is already {change.after}" if change.after else "has none already"
+        click.echo(f"Donor #{donor_id}'s language {now}: nothing recorded.")
+    elif change.after is None:
+        click.echo(f"Donor #{donor_id}: language cleared (was {change.before}); their "
+                   "documents follow the report.locale setting.")  # fmt: skip
+    else:
+        was = f" (was {change.before})" if change.before else ""
+        click.echo(f"Donor #{donor_id}: documents in {change.after}{was}.")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.donation_cells import DateFormat
 from fundledger.adapters.donation_csv import DonationFile, parse_mapping
-from fundledger.cli.common import Ledger
+from fundledger.cli.common import Ledger, by_language
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
@@ -24,6 +24,7 @@ from fundledger.services.donation_import import (
 )
 
 PROGRESS_FROM_LINES = 20_000
+KEPT_SHOWN = 10  # donors named in the line that says who kept their language
 
 
 @click.group("import")
@@ -65,7 +66,7 @@ def _count_lines(path: Path) -> int:
     callback=_mapping,
     metavar="COLUMN=FIELD",
     help="Read the file's COLUMN as FIELD (date, amount, currency, donor, email, method, "
-    "reference, note, anonymous, campaign). Repeat as needed.",
+    "reference, note, anonymous, campaign, language). Repeat as needed.",
 )
 @click.option(
     "--currency",
@@ -108,12 +109,18 @@ def donations(
     are listed; when there are any, the file must give its currency and donors, or say them
     with --currency and --anonymous.
 
+    A language column gives each donor's language (en, he, ar, or its name: Hebrew, עברית,
+    العربية ...), for their receipts and statements: a donor without one takes it, one who
+    has another keeps theirs (`donor set-language` changes it). It is no part of a gift:
+    added to a file imported before, it adds no gift.
+
     \b
     Example:
       fundledger import donations dont-look-away card-export.csv --date-format DMY \\
           --map "Transaction ID=reference" --map "Name=donor"
       fundledger import donations all-campaigns.csv --map "Appeal=campaign"
       fundledger import donations dont-look-away cash-box.csv --currency ILS --anonymous
+      fundledger import donations dont-look-away form.csv --map "Preferred language=language"
     """
     if len(arguments) > 2:
         raise click.UsageError(f"too many arguments ({len(arguments)}): give [SLUG] FILE")
@@ -197,9 +204,29 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
         listed = ", ".join(f"{printable(method)} ({number(count)} gift{'s' * (count != 1)})"
                            for method, count in kept)  # fmt: skip
         click.echo(f"  Methods kept as given (not known payment methods): {listed}.")
+    _print_languages(summary, dry_run)
     if summary.possible_duplicates:
         click.echo("Possible duplicate donors (not merged; check them):")
         for group in summary.possible_duplicates[:50]:
             click.echo("  " + printable(" | ".join(group)))
         if len(summary.possible_duplicates) > 50:
             click.echo(f"  ... and {len(summary.possible_duplicates) - 50} more groups")
+
+
+def _print_languages(summary: ImportSummary, dry_run: bool) -> None:
+    """The donors' languages the file gave: who took one, and, once, who kept their own."""
+    taken = summary.languages_set
+    if taken:
+        count = sum(taken.values())
+        verb = "would take" if dry_run else "took"
+        click.echo(f"  {count} donor(s) {verb} their language from the file: "
+                   f"{by_language(list(taken.elements()))}.")  # fmt: skip
+    kept = summary.languages_kept
+    if kept:
+        shown = "; ".join(
+            printable(f"#{each.donor_id} {each.name} ({each.theirs}, not "
+                      f"{' or '.join(each.offered)})") for each in kept[:KEPT_SHOWN]
+        )  # fmt: skip
+        more = f"; and {len(kept) - KEPT_SHOWN} more" if len(kept) > KEPT_SHOWN else ""
+        click.echo(f"{len(kept)} donor(s) kept their language: {shown}{more} (change one with "
+                   "`fundledger donor set-language DONOR LANG`).")  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Receipt
 from fundledger.adapters.images import Logo
-from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
+from fundledger.cli.common import (
+    ISO_DATE,
+    OUTPUT_FORMATS,
+    ROW_ID,
+    Ledger,
+    by_language,
+    emit_rows,
+    emit_table,
+)
 from fundledger.cli.output import (
     StagedFiles,
     check_folder,
@@ -35,7 +44,6 @@ from fundledger.services.receipts import (
     issue_unreceipted,
     logos_of,
 )
-from fundledger.services.settings import current_settings, report_locale
 
 RECEIPTS_FOLDER = Path("reports") / "receipts"
 PROGRESS_FROM = 20  # receipts: fewer are written before a progress bar would be read
@@ -55,7 +63,8 @@ def receipt() -> None:
 @click.option(
     "--locale",
     type=click.Choice(LOCALES),
-    help="Language of the receipt. Default: the report.locale setting, else en.",
+    help="Language of the receipt(s). Default: each donor's language (`donor set-language`), "
+    "else the report.locale setting, else en.",
 )
 @click.option("--tax-report", metavar="NUMBER",
               help="One receipt: the Tax Authority's report number of the donation.")  # fmt: skip
@@ -83,6 +92,7 @@ def issue(
 
     Each receipt takes the next number of its series (the receipt.prefix setting and the
     year), in the same transaction that records it: if anything fails, no number is used.
+    Each is written in its donor's language unless --locale gives one for all.
 
     \b
     Example:
@@ -103,7 +113,7 @@ def issue(
     written: list[Path] = []
 
     def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
-        options = IssueOptions(_locale(session, locale), issued_on, tax_report)
+        options = IssueOptions(locale, issued_on, tax_report)
         if donation_id is not None:
             documents = [issue_receipt(session, context, donation_id, options)]
             written.append(output or folder / f"{documents[0].number}.pdf")
@@ -130,24 +140,31 @@ def issue(
     if not documents:
         click.echo("Every gift already has its receipt: none issued.")
     elif campaign_slug is None:
-        click.echo(f"Issued receipt {documents[0].number} for donation #{donation_id}: "
-                   f"{documents[0].amount}; wrote {written[0]}.")  # fmt: skip
+        only = documents[0]
+        click.echo(f"Issued receipt {only.number} for donation #{donation_id}: "
+                   f"{only.amount}; wrote {written[0]} (in {only.locale}).")  # fmt: skip
     else:
         click.echo(f"Issued {len(documents)} receipt(s), {documents[0].number} to "
-                   f"{documents[-1].number}, into {folder}/.")  # fmt: skip
+                   f"{documents[-1].number}, into {folder}/: "
+                   f"{by_language([document.locale for document in documents])}.")  # fmt: skip
 
 
 @receipt.command("reprint")
 @click.argument("number", metavar="NUMBER")
+@click.option("--locale", type=click.Choice(LOCALES),
+              help="The copy's language. Default: the one it was issued in.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help=f"Default: {RECEIPTS_FOLDER}/<number>-copy.pdf")  # fmt: skip
+              help=f"Default: {RECEIPTS_FOLDER}/<number>-copy.pdf (-copy-<locale>.pdf in "
+              "another language)")  # fmt: skip
 @click.pass_obj
-def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
-    """Print receipt NUMBER again, as issued, marked COPY.
+def reprint(ledger: Ledger, number: str, locale: str | None, output: Path | None) -> None:
+    """Print receipt NUMBER again, as issued, marked COPY. With --locale, the same content
+    (number, dates, names, amounts, rate) in another language: only the words change.
 
     \b
     Example:
       fundledger receipt reprint R-2025-00017
+      fundledger receipt reprint R-2025-00017 --locale ar
     """
     wanted = ReceiptNumber.parse(number)
     if output is not None:
@@ -158,10 +175,16 @@ def reprint(ledger: Ledger, number: str, output: Path | None) -> None:
         return document, logos_of(session, [document])
 
     document, logos = ledger.run(work)
-    target = output or RECEIPTS_FOLDER / f"{document.number}-copy.pdf"
+    issued_in = document.locale
+    # Drawn from the frozen content; the language is the drawing's, not the receipt's.
+    document = replace(document, locale=locale or issued_in)
+    other = document.locale != issued_in
+    suffix = f"-copy-{document.locale}" if other else "-copy"
+    target = output or RECEIPTS_FOLDER / f"{document.number}{suffix}.pdf"
     with staged_files(ledger) as files:
         _render(files, [document], [target], copy=True, logos=logos)
-    click.echo(f"Wrote {target} (a copy of receipt {document.number}).")
+    language = f" in {document.locale}, issued in {issued_in}" if other else ""
+    click.echo(f"Wrote {target} (a copy of receipt {document.number}{language}).")
 
 
 @receipt.command("list")
@@ -204,10 +227,6 @@ def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
             right_aligned=(3, 4),
         ),
     )  # fmt: skip
-
-
-def _locale(session: Session, requested: str | None) -> str:
-    return report_locale(current_settings(session, ["report.locale"]), requested)
 
 
 def render_receipts(

@@ -10,14 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donor
-from fundledger.cli.common import Ledger
+from fundledger.cli.common import Ledger, by_language
 from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.donors import email_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.context import CommandContext
-from fundledger.services.settings import current_settings, report_locale
 from fundledger.services.statements import DonorStatement, donor_statement, donor_statements
 
 STATEMENTS_FOLDER = Path("reports") / "statements"
@@ -33,7 +32,8 @@ PROGRESS_FROM = 20
 @click.option(
     "--locale",
     type=click.Choice(LOCALES),
-    help="Language of the statement. Default: the report.locale setting, else en.",
+    help="Language of the statement(s). Default: each donor's language (`donor set-language`), "
+    "else the report.locale setting, else en.",
 )
 @click.option(
     "-o",
@@ -54,7 +54,8 @@ def statement(
     """A donor's statement of every gift of a year, with receipt numbers and totals.
 
     DONOR is a donor number (`fundledger donor list`) or e-mail address. Gifts given
-    anonymously are listed too: a statement goes to its donor alone.
+    anonymously are listed too: a statement goes to its donor alone. Each statement is
+    written in its donor's language unless --locale gives one for all.
 
     \b
     Example:
@@ -69,34 +70,34 @@ def statement(
     if output is not None:
         (check_folder if all_donors else check_output)(output, ledger)
 
-    def work(session: Session, context: CommandContext) -> tuple[list[DonorStatement], str]:
-        language = report_locale(current_settings(session, ["report.locale"]), locale)
+    def work(session: Session, context: CommandContext) -> list[DonorStatement]:
         if all_donors:
-            return donor_statements(session, context, year, language), language
-        return [donor_statement(session, context, _donor_id(session, donor), year,
-                                language)], language  # fmt: skip
+            return donor_statements(session, context, year, locale)
+        return [donor_statement(session, context, _donor_id(session, donor), year, locale)]
 
-    statements, language = ledger.run(work)
+    statements = ledger.run(work)
     folder = output if all_donors and output is not None else STATEMENTS_FOLDER / str(year)
     targets = [
         output if not all_donors and output is not None
-        else folder / f"donor-{each.donor_id}-{language}.pdf"
+        else folder / f"donor-{each.donor_id}-{each.locale}.pdf"
         for each in statements
     ]  # fmt: skip
     # Imported here: loading ReportLab would cost every other command 0.08 s.
     from fundledger.reports.pdf.statement import write_statement_pdf
 
-    reader = Reader.for_locale(language)
+    readers = {each.locale: Reader.for_locale(each.locale) for each in statements}
     undrawable: set[str] = set()
     with staged_files(ledger) as files, click.progressbar(
         list(zip(statements, targets, strict=True)), label="Writing statements",
         file=sys.stderr, hidden=len(statements) < PROGRESS_FROM,
     ) as shown:  # fmt: skip
         for each, target in shown:
-            undrawable |= write_statement_pdf(each, reader, files.stage(target))
+            undrawable |= write_statement_pdf(each, readers[each.locale], files.stage(target))
     warn_undrawable(undrawable, "statement")
     if all_donors:
-        click.echo(f"Wrote {len(statements)} statement(s) for {year} into {folder}/.")
+        languages = by_language([each.locale for each in statements])
+        click.echo(f"Wrote {len(statements)} statement(s) for {year} into {folder}/"
+                   + (f": {languages}." if statements else "."))  # fmt: skip
     else:
         only = statements[0]
         click.echo(f"Wrote {targets[0]}: {len(only.lines)} gift(s) in {year}, "

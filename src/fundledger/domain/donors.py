@@ -58,3 +58,27 @@ def israeli_id(text: str) -> str | None:
         product = int(digit) * (1 + position % 2)
         total += product - 9 if product > 9 else product
     return digits if total % 10 == 0 else None
+
+
+# A donor's preferred language: the code of a report locale, or its name as people write it in
+# any of the three (a spreadsheet column filled in by hand says "Hebrew" or "עברית", not "he").
+LANGUAGE_NAMES = {
+    "en": ("english", "אנגלית", "الإنجليزية", "الانجليزية"),
+    "he": ("hebrew", "עברית", "العبرية"),
+    "ar": ("arabic", "ערבית", "العربية"),
+}
+LANGUAGE_CHOICES = "en, he or ar (or English, Hebrew, Arabic, in any of the three)"
+_LANGUAGES = {
+    word: code for code, names in LANGUAGE_NAMES.items() for word in (code, *names)
+}  # fmt: skip
+
+
+def preferred_language(text: str) -> str | None:
+    """The code (en, he, ar) of a language given by its code or its name, without regard to
+    case or surrounding space; None when it is not one of them."""
+    return _LANGUAGES.get(unicodedata.normalize("NFC", text.strip()).casefold())
+
+
+def language_problem(text: str) -> str:
+    """What to say of a language `preferred_language` does not know."""
+    return f"{text.strip()!r} is not a language documents are written in: use {LANGUAGE_CHOICES}"

@@ -54,6 +54,7 @@ from fundledger.domain.methods import BY_CODE, grouping_key
 from fundledger.domain.money import Money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.donors import KeptLanguage, adopt_languages
 
 T = TypeVar("T")
 # A larger file is read and checked by a child process while this one writes: the child's
@@ -108,6 +109,10 @@ class ImportSummary:
     by_campaign: Counter[str] = field(default_factory=Counter)  # gifts imported, by slug
     # Gifts imported with a method that is none of the known ones, kept as given: by method.
     unknown_methods: Counter[str] = field(default_factory=Counter)
+    # Donors who took the language the file gives for them, by language; those who kept
+    # another they had (`donors.adopt_languages`).
+    languages_set: Counter[str] = field(default_factory=Counter)
+    languages_kept: list[KeptLanguage] = field(default_factory=list)
 
     def add(self, imported: DonationBatch, slugs: list[str]) -> None:
         self.imported += len(imported)
@@ -146,6 +151,14 @@ class _DonorDirectory:
                 select(Donor.email_key, Donor.name_key, Donor.id).order_by(Donor.id.desc())
             ):
                 self.ids[email or "\0" + name] = donor_id
+
+    def known(self, batch: DonationBatch) -> list[int | None]:
+        """The donor id of each row of the batch, None for a row whose donor the ledger does
+        not hold (none is created)."""
+        unknown = set(batch.donor_keys).difference(self.ids)
+        if unknown and not self.complete:
+            self._load(unknown)
+        return list(map(self.ids.get, batch.donor_keys))
 
     def resolve(self, batch: DonationBatch) -> list[int | None]:
         """The donor id of each row of the batch, creating the donors the ledger lacks."""
@@ -250,6 +263,18 @@ class _DonorDirectory:
         self.created.extend(reserved)
 
 
+def _offered_languages(
+    offered: dict[int, list[str]], codes: list[str], donor_ids: list[int | None]
+) -> None:
+    """Adds each row's language to those offered to its donor (in order, each once); a row
+    without a donor (an anonymous gift) or a language offers none."""
+    for code, donor_id in zip(codes, donor_ids, strict=True):
+        if code and donor_id is not None:
+            given = offered.setdefault(donor_id, [])
+            if code not in given:
+                given.append(code)
+
+
 def _driver(connection: Connection) -> Any:
     """The DB-API connection under SQLAlchemy's, for the bulk paths that bypass it."""
     raw = connection.connection.driver_connection
@@ -303,6 +328,10 @@ def import_donations(
         writer = _DonationWriter(session.connection(), now(), context.actor)
         # A ledger without donations can hold none of the file's references: no need to look.
         ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
+        # The languages the file gives each donor, in the order of its lines: those of rows
+        # already present too, so that a language column added to an export imported before
+        # gives its donors their language (and adds no gift: it is no part of a gift).
+        languages: dict[int, list[str]] = {}
         for batch in batches:
             summary.rows += len(batch) + len(batch.problems)
             problems.extend(batch.problems)
@@ -318,6 +347,8 @@ def import_donations(
                 slugs = campaigns.slugs(fresh)
                 writer.write(fresh, donors.resolve(fresh), campaigns.ids(slugs))
                 summary.add(fresh, slugs)
+            if not problems and any(placed.languages):
+                _offered_languages(languages, placed.languages, donors.known(placed))
             if progress is not None:
                 progress(batch.last_line)
     if problems:  # the transaction is rolled back: dropped indexes come back with it
@@ -326,6 +357,7 @@ def import_donations(
     writer.finish()
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(session, donors.created)
+    told = _give_languages(session, context, source, summary, languages)
     for slug, imported in sorted(summary.by_campaign.items()):
         details: dict[str, Any] = {
             "file": source.name,
@@ -334,6 +366,7 @@ def import_donations(
             "imported": imported,
             "already_present": summary.present,
             "new_donors": summary.new_donors,
+            **told,
         }
         if summary.unknown_methods:
             details["methods_kept_as_given"] = dict(sorted(summary.unknown_methods.items()))
@@ -344,6 +377,30 @@ def import_donations(
         record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
+
+
+def _give_languages(
+    session: Session,
+    context: CommandContext,
+    source: DonationFile,
+    summary: ImportSummary,
+    languages: dict[int, list[str]],
+) -> dict[str, Any]:
+    """The languages the file offered its donors, given (donors.adopt_languages) and noted in
+    the summary; what the import's audit event says of them."""
+    if not languages:
+        return {}
+    summary.languages_set, summary.languages_kept = adopt_languages(
+        session, context, languages, reason=f"the language column of {source.name}"
+    )
+    told = {"donor_languages": {"set": dict(sorted(summary.languages_set.items())),
+                                "kept": len(summary.languages_kept)}}  # fmt: skip
+    if not summary.by_campaign and summary.languages_set:
+        # No gift, yet revisions: an event of their own, found again as this file's import.
+        record_audit(session, context, IMPORT_ACTION, details={
+            "file": source.name, "sha256": source.sha256, "rows": summary.rows, "imported": 0,
+            "already_present": summary.present, "new_donors": 0, **told})  # fmt: skip
+    return told
 
 
 def earlier_import(session: Session, sha256: str) -> EarlierImport | None:

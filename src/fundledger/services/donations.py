@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from fundledger.domain.methods import method_code, stored_method
 from fundledger.domain.money import Money, currency_in_use
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
-from fundledger.services.donors import find_or_add_donor
+from fundledger.services.donors import LanguageChange, find_or_add_donor, offer_language
 from fundledger.services.receipts import issue_credit_receipt
 from fundledger.services.validation import bounded_text, required_text
 
@@ -37,6 +37,8 @@ class DonationEntry:
     note: str | None
     reverses: int | None
     reversed_by: int | None
+    # What a language given with the gift did to its donor's (`record_donation`).
+    donor_language: LanguageChange | None = None
 
     @property
     def reversed(self) -> bool:
@@ -75,8 +77,11 @@ def record_donation(
     method: str | None = None,
     reference: str | None = None,
     note: str | None = None,
+    language: str | None = None,
 ) -> DonationEntry:
-    """Record a gift. It is recorded even when no rate is in force yet: the gift happened."""
+    """Record a gift. It is recorded even when no rate is in force yet: the gift happened.
+    `language`: the donor's, for their documents; a donor who has one keeps it
+    (donors.offer_language)."""
     if amount.amount <= 0:
         raise FundledgerError(
             f"a donation must be a positive amount, not {amount}; "
@@ -99,9 +104,17 @@ def record_donation(
                 f"{existing.donation_date}); references are unique"
             )
     has_donor = bool((donor_name or "").strip() or (donor_email or "").strip())
+    if language is not None and not has_donor:
+        raise FundledgerError("a language (--language) belongs to a donor: give --donor or "
+                              "--email with it")  # fmt: skip
     donor = (
         find_or_add_donor(session, context, name=donor_name, email=donor_email)
         if has_donor
+        else None
+    )
+    change = (
+        offer_language(session, context, donor_id=donor.id, language=language)
+        if donor is not None and language is not None
         else None
     )
     donation = Donation(
@@ -137,14 +150,20 @@ def record_donation(
             "reference": reference,
         },
     )
-    return _entry(donation, campaign.slug, donor, None)
+    return replace(_entry(donation, campaign.slug, donor, None), donor_language=change)
 
 
 def reverse_donation(
-    session: Session, context: CommandContext, *, donation_id: int, reason: str
+    session: Session,
+    context: CommandContext,
+    *,
+    donation_id: int,
+    reason: str,
+    locale: str | None = None,
 ) -> DonationEntry:
     """Append the exact negation of a gift. Both then drop out of every count and total. A
-    gift that had a receipt gets a credit receipt cancelling it, in the same transaction."""
+    gift that had a receipt gets a credit receipt cancelling it, in the same transaction,
+    in `locale` if given (else see receipts.issue_credit_receipt)."""
     reason = required_text("the reason for a reversal (--reason)", reason, Donation.note)
     # Locked, as receipts lock it: its receipt, if one is being issued, is then seen below.
     original = session.get(Donation, donation_id, with_for_update=True)
@@ -193,7 +212,7 @@ def reverse_donation(
         },
         reason=reason,
     )
-    issue_credit_receipt(session, context, reversal)
+    issue_credit_receipt(session, context, reversal, locale)
     campaign = session.get_one(Campaign, original.campaign_id)
     donor = session.get(Donor, original.donor_id) if original.donor_id else None
     return _entry(reversal, campaign.slug, donor, None)

@@ -5,13 +5,15 @@ details as they stand are read through queries.current_donors."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db.chain import with_chain_hashes
 from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision
 from fundledger.adapters.db.queries import (
     counted_donations,
@@ -19,7 +21,15 @@ from fundledger.adapters.db.queries import (
     effective_donor,
     merges_in_force,
 )
-from fundledger.domain.donors import email_key, israeli_id, loose_name, name_key, normalize_name
+from fundledger.domain.donors import (
+    email_key,
+    israeli_id,
+    language_problem,
+    loose_name,
+    name_key,
+    normalize_name,
+    preferred_language,
+)
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
@@ -78,6 +88,7 @@ class DonorSummary:
     first_gift: date | None
     last_gift: date | None
     merged_into: int | None  # the donor whose gifts these are counted with
+    language: str | None = None  # the language of their documents (en, he, ar), if they chose
 
 
 def list_donors(session: Session) -> list[DonorSummary]:
@@ -99,7 +110,7 @@ def list_donors(session: Session) -> list[DonorSummary]:
     current = current_donors()
     rows = session.execute(
         select(Donor.id, current.c.name, current.c.email, gifts.c.gifts, gifts.c.first_gift,
-               gifts.c.last_gift, merges.c.into_donor_id)
+               gifts.c.last_gift, merges.c.into_donor_id, current.c.language)
         .join(current, current.c.id == Donor.id)
         .outerjoin(gifts, gifts.c.owner == Donor.id)
         .outerjoin(merges, merges.c.merged_donor_id == Donor.id)
@@ -107,7 +118,7 @@ def list_donors(session: Session) -> list[DonorSummary]:
     ).all()  # fmt: skip
     return [
         DonorSummary(row.id, row.name, row.email, int(row.gifts or 0), row.first_gift,
-                     row.last_gift, row.into_donor_id)
+                     row.last_gift, row.into_donor_id, row.language)
         for row in rows
     ]  # fmt: skip
 
@@ -254,3 +265,133 @@ def set_tax_id(
 
 def _masked(tax_id: str | None) -> str | None:
     return None if tax_id is None else "*****" + tax_id[-4:]
+
+
+def donor_language(text: str) -> str:
+    """The code (en, he, ar) of a language given by its code or its name in any of the three;
+    anything else is refused, naming the choices."""
+    code = preferred_language(text)
+    if code is None:
+        raise FundledgerError(language_problem(text))
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChange:
+    """A donor's language before and after a command: `changed` False when nothing was
+    written (it was already so, or the donor keeps the one they chose)."""
+
+    donor_id: int
+    before: str | None
+    after: str | None
+    changed: bool
+
+
+def set_language(
+    session: Session,
+    context: CommandContext,
+    *,
+    donor_id: int,
+    language: str | None,
+    reason: str | None = None,
+) -> LanguageChange:
+    """Record the language (or, with None, clear it) that the donor's receipts and statements
+    are written in, as a revision of the donor's details. Documents already issued keep
+    theirs. The same language again writes nothing."""
+    donor = _donor(session, donor_id)
+    code = donor_language(language) if language is not None else None
+    reason = bounded_text("the reason (--reason)", reason, DonorRevision.reason)
+    if code == donor.language:
+        return LanguageChange(donor.id, donor.language, code, changed=False)
+    _write_language(session, context, donor, code, reason)
+    return LanguageChange(donor.id, donor.language, code, changed=True)
+
+
+def offer_language(
+    session: Session, context: CommandContext, *, donor_id: int, language: str
+) -> LanguageChange:
+    """The language a newly recorded gift gives for its donor (`donation add --language`): a
+    donor without one takes it; a donor who has one keeps it (`donor set-language` changes
+    it), so that a form filled in one day in another language does not overrule them."""
+    donor = _donor(session, donor_id)
+    code = donor_language(language)
+    if donor.language is not None:
+        return LanguageChange(donor.id, donor.language, donor.language, changed=False)
+    _write_language(session, context, donor, code, "given with a gift")
+    return LanguageChange(donor.id, None, code, changed=True)
+
+
+def _write_language(
+    session: Session, context: CommandContext, donor: Row[Any], code: str | None, reason: str | None
+) -> None:
+    revision = DonorRevision(
+        donor_id=donor.id,
+        name=donor.name,
+        email=donor.email,
+        tax_id=donor.tax_id,
+        address=donor.address,
+        phone=donor.phone,
+        language=code,
+        reason=reason,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(revision)
+    session.flush()
+    record_audit(session, context, "donor.language", entity="donor", entity_id=donor.id,
+                 details={"before": donor.language, "after": code, "revision": revision.id},
+                 reason=reason)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class KeptLanguage:
+    """A donor who keeps the language they have, though a file offered another."""
+
+    donor_id: int
+    name: str
+    theirs: str
+    offered: tuple[str, ...]
+
+
+def adopt_languages(
+    session: Session, context: CommandContext, offered: dict[int, list[str]], reason: str
+) -> tuple[Counter[str], list[KeptLanguage]]:
+    """The languages a file gives for its donors (an import's `language` column), each
+    donor's in the order of the file's lines: a donor without one takes the first, as a
+    revision of their details; a donor who has one (or has just taken one) keeps it against
+    any other. Returns how many donors took each language, and who kept theirs against
+    another, by donor number.
+
+    The revisions are written in bulk (an import may bring 50,000 new donors) and record no
+    audit event of their own: the caller's event, recorded after them, covers them."""
+    session.flush()  # pending rows first: the revisions' chain follows them
+    current = current_donors()
+    taken: Counter[str] = Counter()
+    kept: list[KeptLanguage] = []
+    recorded_at = now()
+    table = DonorRevision.metadata.tables[DonorRevision.__tablename__]
+    connection = session.connection()
+    ids = sorted(offered)
+    for start in range(0, len(ids), _LANGUAGE_BATCH):
+        wanted = ids[start : start + _LANGUAGE_BATCH]
+        rows = []
+        for donor in session.execute(
+            select(current).where(current.c.id.in_(wanted)).order_by(current.c.id)
+        ):
+            codes = offered[donor.id]
+            theirs = donor.language or codes[0]
+            if donor.language is None:
+                taken[theirs] += 1
+                rows.append({"donor_id": donor.id, "name": donor.name, "email": donor.email,
+                             "tax_id": donor.tax_id, "address": donor.address,
+                             "phone": donor.phone, "language": theirs, "reason": reason,
+                             "recorded_at": recorded_at, "recorded_by": context.actor})  # fmt: skip
+            others = tuple(code for code in codes if code != theirs)
+            if others:
+                kept.append(KeptLanguage(donor.id, donor.name, theirs, others))
+        if rows:
+            session.execute(insert(table), with_chain_hashes(connection, table, rows))
+    return taken, kept
+
+
+_LANGUAGE_BATCH = 5_000

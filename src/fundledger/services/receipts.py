@@ -39,6 +39,7 @@ from fundledger.services.settings import (
     logo_by_digest,
     organisation_logo,
     organisation_name,
+    report_locale,
 )
 
 DEFAULT_PREFIX = "R"
@@ -175,7 +176,9 @@ def _date_or_none(text: str | None) -> date | None:
 
 @dataclass(frozen=True, slots=True)
 class IssueOptions:
-    locale: str
+    # The language asked for (--locale); None: each donor's own, else the report.locale
+    # setting, else English (settings.report_locale).
+    locale: str | None
     issued_on: date | None = None  # default: today in Israel
     tax_report: str | None = None  # one receipt only: its donation's Tax Authority report no.
 
@@ -261,7 +264,11 @@ def _issue_all(
 ) -> list[ReceiptDocument]:
     settings = current_settings(session)
     issued_on = _issue_date(options.issued_on)
-    organisation = _organisation(settings, options.locale, issued_on)
+    # The organisation as each language names it; the one of the language a donor without
+    # their own gets, made now so that a missing name or a lapsed approval stops the command
+    # before any work, whoever the donors are.
+    fallback = report_locale(settings, options.locale)
+    organisations = {fallback: _organisation(settings, fallback, issued_on)}
     series = settings.get("receipt.prefix", DEFAULT_PREFIX)
     logo = organisation_logo(settings)
     values = _home_values(session, context, donations)
@@ -278,12 +285,15 @@ def _issue_all(
             raise RuntimeError(f"donation #{donation.id} has no donor")
         donor = donors[into.get(donation.donor_id, donation.donor_id)]
         home, rate = values[donation.id]
+        locale = report_locale(settings, options.locale, donor.language)
+        if locale not in organisations:
+            organisations[locale] = _organisation(settings, locale, issued_on)
         document = ReceiptDocument(
             number=ReceiptNumber(series, issued_on.year, 0),  # numbered by _record
             kind="donation",
             issued_on=issued_on,
-            locale=options.locale,
-            organisation=organisation,
+            locale=locale,
+            organisation=organisations[locale],
             donor=donor.name,
             donor_email=donor.email,
             donor_tax_id=donor.tax_id,
@@ -317,18 +327,23 @@ def _tax_report(text: str | None) -> str | None:
 
 
 def issue_credit_receipt(
-    session: Session, context: CommandContext, reversal: Donation
+    session: Session, context: CommandContext, reversal: Donation, locale: str | None = None
 ) -> ReceiptDocument | None:
     """When a receipted gift is reversed: a credit receipt that cancels its receipt exactly
-    (the same amounts negated, at the same rate), or None when the gift had no receipt."""
+    (the same amounts negated, at the same rate), or None when the gift had no receipt.
+
+    Its language: `locale` if given, else the donor's, else that of the receipt it cancels
+    (the language the donor read it in), never the report.locale setting, which may have
+    changed since."""
     original = session.scalar(select(Receipt).where(Receipt.donation_id == reversal.reverses_id))
     if original is None:
         return None
     cancelled = ReceiptDocument.from_json(original.content)
     issued_on = _issue_date(None)
     settings = current_settings(session)
+    language = locale or _donor_language(session, reversal.donor_id) or cancelled.locale
     try:
-        current = _organisation(settings, cancelled.locale, None)
+        current = _organisation(settings, language, None)
     except FundledgerError:  # a correction never waits on a display setting
         current = cancelled.organisation
     logo = organisation_logo(settings)
@@ -337,6 +352,7 @@ def issue_credit_receipt(
         number=ReceiptNumber(cancelled.number.series, issued_on.year, 0),
         kind="credit",
         issued_on=issued_on,
+        locale=language,
         # Today's name and address; the approval the cancelled receipt was issued under.
         organisation=replace(current, approval=cancelled.organisation.approval,
                              approval_valid_until=cancelled.organisation.approval_valid_until),
@@ -349,6 +365,21 @@ def issue_credit_receipt(
         logo=logo.digest if logo else None,
     )  # fmt: skip
     return _record(session, context, document, credits_id=original.id)
+
+
+def _donor_language(session: Session, donor_id: int | None) -> str | None:
+    """The language a gift's donor chose, if any: that of the donor it is merged into, whose
+    name its receipts bear."""
+    if donor_id is None:
+        return None
+    merges = merges_in_force()
+    into = session.scalar(select(merges.c.into_donor_id).where(
+        merges.c.merged_donor_id == donor_id))  # fmt: skip
+    current = current_donors()
+    language: str | None = session.scalar(
+        select(current.c.language).where(current.c.id == (into or donor_id))
+    )
+    return language
 
 
 def _record(

@@ -198,9 +198,13 @@ def current_settings(session: Session, keys: Collection[str] | None = None) -> d
     return {key: value for key, value in rows if value is not None}
 
 
-def report_locale(settings: dict[str, str], requested: str | None) -> str:
-    """The language asked for, else the report.locale setting, else English."""
-    return requested or settings.get("report.locale", "en")
+def report_locale(
+    settings: dict[str, str], requested: str | None, preferred: str | None = None
+) -> str:
+    """The language asked for (--locale), else the one the document's reader prefers (a
+    donor's language, for their receipts and statements), else the report.locale setting,
+    else English."""
+    return requested or preferred or settings.get("report.locale", "en")
 
 
 def shown_value(key: str, value: str) -> str:

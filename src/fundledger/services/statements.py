@@ -32,7 +32,7 @@ from fundledger.services.receipts import (
     ReceiptNumber,
     organisation_details,
 )
-from fundledger.services.settings import current_settings, organisation_logo
+from fundledger.services.settings import current_settings, organisation_logo, report_locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +65,11 @@ class DonorStatement:
     total_reporting: Money
     max_rate_age_days: int
     logo: Logo | None = None
+    locale: str = "en"  # the language it is written in (the organisation is named in it)
 
 
 def donor_statement(
-    session: Session, context: CommandContext, donor_id: int, year: int, locale: str
+    session: Session, context: CommandContext, donor_id: int, year: int, locale: str | None
 ) -> DonorStatement:
     """The statement of one donor (not one merged into another: their gifts are on the
     statement of the donor they were merged into)."""
@@ -88,11 +89,12 @@ def donor_statements(
     session: Session,
     context: CommandContext,
     year: int,
-    locale: str,
+    locale: str | None,
     donor_ids: list[int] | None = None,
 ) -> list[DonorStatement]:
     """The statements of `donor_ids` (or of every donor who gave in `year`), in that order:
-    their gifts in one read, converted with one set of rates."""
+    their gifts in one read, converted with one set of rates. Each is in `locale` if given,
+    else in its donor's language, else in the report.locale setting's (else English)."""
     owner = effective_donor(Donation.donor_id)
     whose = owner.in_(donor_ids) if donor_ids is not None else Donation.donor_id.is_not(None)
     chosen = and_(whose, counted_donations(), _in_year(year))
@@ -114,13 +116,17 @@ def donor_statements(
     donors = {donor.id: donor for donor in session.execute(select(current).where(
         current.c.id.in_(wanted)))}  # fmt: skip
     settings_now = current_settings(session)
-    organisation = organisation_details(settings_now, locale)
+    languages = {donor_id: report_locale(settings_now, locale, donors[donor_id].language)
+                 for donor_id in wanted}  # fmt: skip
+    # Asked for even without donors: a missing name is said whoever the donors are.
+    organisations = {language: organisation_details(settings_now, language) for language in
+                     {report_locale(settings_now, locale), *languages.values()}}  # fmt: skip
     logo = organisation_logo(settings_now)
     home, reporting = context.settings.home_currency, context.settings.reporting_currency
     return [
         DonorStatement(
             year=year,
-            organisation=organisation,
+            organisation=organisations[languages[donor_id]],
             donor_id=donor_id,
             donor=donors[donor_id].name,
             donor_email=donors[donor_id].email,
@@ -131,6 +137,7 @@ def donor_statements(
             ),
             max_rate_age_days=context.settings.max_rate_age_days,
             logo=logo,
+            locale=languages[donor_id],
         )
         for donor_id in wanted
     ]

@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from fundledger.cli.common import OUTPUT_FORMATS, ROW_ID, Ledger, emit_rows, emit_table
+from fundledger.cli.common import (
+    OUTPUT_FORMATS,
+    ROW_ID,
+    Ledger,
+    emit_rows,
+    emit_table,
+    excel_option,
+)
 from fundledger.services.donors import (
     DonorSummary,
     list_donors,
@@ -37,6 +44,7 @@ def donor() -> None:
 
 @donor.command("list")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def list_(ledger: Ledger, output_format: str) -> None:
     """List donors by name with their number of gifts and first and last gift dates.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import Money, currency_in_use
+from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donors import find_or_add_donor
@@ -78,7 +78,7 @@ def record_donation(
     """Record a gift. It is recorded even when no rate is in force yet: the gift happened."""
     if amount.amount <= 0:
         raise FundledgerError(
-            f"a donation must be a positive amount, not {amount}; "
+            f"a donation must be a positive amount, not {format_money(amount)}; "
             "to correct a gift, reverse it with `fundledger donation reverse ID --reason ...`"
         )
     currency_in_use(amount.currency)
@@ -93,7 +93,7 @@ def record_donation(
         if existing is not None:
             raise FundledgerError(
                 f"reference {reference!r} is already donation #{existing.id} "
-                f"({Money.from_minor(existing.amount_minor, existing.currency)} on "
+                f"({format_money(Money.from_minor(existing.amount_minor, existing.currency))} on "
                 f"{existing.donation_date}); references are unique"
             )
     has_donor = bool((donor_name or "").strip() or (donor_email or "").strip())

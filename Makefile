@@ -63,7 +63,8 @@ lock:
 # date (new strings appear untranslated; tests/unit/test_i18n.py fails until they are filled in).
 MESSAGES_TEMPLATE := .venv/fundledger.pot
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -w 100 --no-location -k _ -k pgettext:1c,2 -o $(MESSAGES_TEMPLATE) src/fundledger/reports
+	$(BIN)/pybabel -q extract -w 100 --no-location -k _ -k pgettext:1c,2 -k ngettext:1,2 -k npgettext:1c,2,3 \
+		-o $(MESSAGES_TEMPLATE) src/fundledger/reports
 	$(BIN)/pybabel -q update -w 100 --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete -D fundledger \
 		-d src/fundledger/reports/locale -i $(MESSAGES_TEMPLATE)
 

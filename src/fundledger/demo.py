@@ -19,14 +19,14 @@ from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 
-from babel.numbers import format_currency, format_decimal
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.rate_files.common import RateRow, open_text
 from fundledger.adapters.rate_files.ecb import read_ecb_rates
-from fundledger.domain.money import Money
+from fundledger.domain.money import Money, format_money
 from fundledger.domain.rates import FixedRate, RateBook, conversion_factors, convert_minor
+from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 from fundledger.reports.pdf.receipt import write_receipt_pdf
@@ -259,18 +259,14 @@ def sample_receipts(session: Session, context: CommandContext) -> list[ReceiptDo
     return documents
 
 
-def describe(summary: CampaignSummary, locale: str = "en") -> str:
-    def money(value: Money) -> str:
-        return format_currency(value.amount, value.currency, locale=locale)
-
-    def number(value: int) -> str:
-        return format_decimal(value, locale=locale)
-
+def describe(summary: CampaignSummary) -> str:
+    """The sample campaign in a few lines, as the command line shows money and counts."""
+    money = format_money
     lines = [
         f"{summary.campaign.name} (with {summary.campaign.partner}), "
         f"{summary.campaign.start} to {summary.campaign.end}",
-        f"  {number(summary.donation_count)} gifts from {number(summary.donor_count)} named "
-        f"donors, {number(summary.anonymous_count)} anonymous",
+        f"  {counted(summary.donation_count, 'gift')} from "
+        f"{counted(summary.donor_count, 'named donor')}, {summary.anonymous_count:,} anonymous",
         f"  raised {money(summary.total_home)}",
         f"  = {money(summary.total_reporting)} converted gift by gift at each day's rate "
         f"({', '.join(summary.rates.sources)} {summary.rates.first_date} to "
@@ -283,7 +279,7 @@ def describe(summary: CampaignSummary, locale: str = "en") -> str:
         )
     for line in summary.by_currency:
         lines.append(
-            f"    {line.currency}: {number(line.count)} gifts, {money(line.amount)} "
+            f"    {line.currency}: {counted(line.count, 'gift')}, {money(line.amount)} "
             f"= {money(line.home)} = {money(line.reporting)}"
         )
     return "\n".join(lines)

@@ -41,7 +41,7 @@ def test_the_anchor_holds_and_what_came_after_it_is_listed(quick_ledger: Shell) 
     assert [(event["id"], event["action"], event["actor"]) for event in entry["data"]["since"]] == [
         (4, "donor.add", "e2e"), (5, "donation.add", "e2e")]  # fmt: skip
     listed = quick_ledger.run("check", "--anchor", anchor).stdout
-    assert "2 audit event(s) since (shown, not judged: see that each was yours):" in listed
+    assert "2 audit events since (shown, not judged: see that each was yours):" in listed
     assert " donation.add by e2e" in listed
     assert anchor_of(quick_ledger) != anchor
 

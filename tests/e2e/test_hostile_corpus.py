@@ -89,7 +89,8 @@ def check_refusal(name: str, case: dict[str, Any], stdout: str, stderr: str) -> 
     problems = case.get("problems", 1)  # bad rows: one line each, then the count
     assert len(lines) == problems + 1, stderr
     assert all(line.startswith(f"{name}:") for line in lines[:-1]), stderr
-    assert lines[-1] == f"Error: {name}: {problems} problem(s); nothing imported", stderr
+    said = f"{problems} problem" if problems == 1 else f"{problems} problems"
+    assert lines[-1] == f"Error: {name}: {said}; nothing imported", stderr
 
 
 @pytest.fixture

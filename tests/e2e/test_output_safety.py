@@ -325,7 +325,7 @@ def test_the_partial_files_of_a_killed_batch_go_with_the_next_run(in_folder: She
     again = start_batch(shell)
     stdout, stderr = again.communicate(timeout=300)
     assert again.returncode == 0, stderr
-    assert stdout.startswith(f"Issued {GIFTS} receipt(s), ")
+    assert stdout.startswith(f"Issued {GIFTS} receipts, ")
     assert partial_files(shell.folder) == []
     assert len(receipt_numbers(shell)) == GIFTS
 
@@ -340,5 +340,5 @@ def test_a_hangup_its_caller_ignores_does_not_stop_it(in_folder: Shell) -> None:
     batch.send_signal(signal.SIGHUP)
     stdout, stderr = batch.communicate(timeout=300)
     assert batch.returncode == 0, stderr
-    assert stdout.startswith(f"Issued {GIFTS} receipt(s), ")
+    assert stdout.startswith(f"Issued {GIFTS} receipts, ")
     assert partial_files(shell.folder) == []

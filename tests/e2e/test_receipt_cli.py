@@ -98,9 +98,9 @@ def test_a_batch_receipts_the_campaign_and_reversing_issues_a_credit_receipt(
     receipting.run("donation", "add", "dont-look-away", "--date", "2025-07-04", "--amount", "5")
     result = receipting.run("receipt", "issue", "--campaign", "dont-look-away",
                             "--all-unreceipted", "--date", "2025-08-01")  # fmt: skip
-    assert result.stdout == ("Issued 3 receipt(s), R-2025-00001 to R-2025-00003, into "
+    assert result.stdout == ("Issued 3 receipts, R-2025-00001 to R-2025-00003, into "
                              "reports/receipts/: 3 in en.\n")  # fmt: skip
-    assert "1 gift(s) have no donor recorded and get no receipt." in result.stderr
+    assert "1 gift has no donor recorded and gets no receipt." in result.stderr
     again = receipting.run("receipt", "issue", "--campaign", "dont-look-away",
                            "--all-unreceipted")  # fmt: skip
     assert again.stdout == "Every gift already has its receipt: none issued.\n"
@@ -145,15 +145,15 @@ def test_an_annual_statement_for_one_donor_or_for_all(receipting: Shell) -> None
                    "15", "--donor", "Noa Cohen", "--email", "noa@example.org")  # fmt: skip
     receipting.run("receipt", "issue", "1", "--date", "2025-08-01")
     result = receipting.run("statement", "1", "--year", "2025")
-    assert result.stdout == ("Wrote reports/statements/2025/donor-1-en.pdf: 2 gift(s) in 2025, "
+    assert result.stdout == ("Wrote reports/statements/2025/donor-1-en.pdf: 2 gifts in 2025, "
                              "377.60 ILS = 111.85 USD.\n")  # fmt: skip
     text = text_of(receipting.folder / "reports" / "statements" / "2025" / "donor-1-en.pdf")
     for expected in ("Your gifts in 2025", "Dana Levi", "R-2025-00001", "₪377.60", "$111.85"):
         assert expected in text, expected
     by_email = receipting.run("statement", "NOA@example.org", "--year", "2025", "-o", "noa.pdf")
-    assert by_email.stdout.startswith("Wrote noa.pdf: 1 gift(s) in 2025, 15.00 ILS")
+    assert by_email.stdout.startswith("Wrote noa.pdf: 1 gift in 2025, 15.00 ILS")
     everyone = receipting.run("statement", "--all", "--year", "2025", "--locale", "he")
-    assert everyone.stdout == ("Wrote 4 statement(s) for 2025 into reports/statements/2025/: "
+    assert everyone.stdout == ("Wrote 4 statements for 2025 into reports/statements/2025/: "
                                "4 in he.\n")  # fmt: skip
     assert "2025" in text_of(receipting.folder / "reports" / "statements" / "2025" /
                              "donor-3-he.pdf")  # fmt: skip

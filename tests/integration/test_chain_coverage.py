@@ -211,7 +211,7 @@ def test_a_forgery_with_its_own_audit_event_moves_the_anchor(ledger: Engine) -> 
     found = results(ledger, noted)["anchor"]
     assert found.passed
     assert found.notes[1:] == [
-        "1 audit event(s) since (shown, not judged: see that each was yours):",
+        "1 audit event since (shown, not judged: see that each was yours):",
         f"  #{event} 2025-07-06T09:30:00+00:00 donation.add by tester"]  # fmt: skip
     assert found.data is not None
     assert (found.data["events_since"], found.data["since"]) == (1, [
@@ -231,7 +231,7 @@ def test_the_anchor_holds_and_lists_what_was_written_since(ledger: Engine) -> No
     found = results(ledger, noted)["anchor"]
     assert found.passed
     # One donor added with the first gift: 15 events, the first ten listed.
-    assert found.notes[1] == "15 audit event(s) since (shown, not judged: see that each was yours):"
+    assert found.notes[1] == "15 audit events since (shown, not judged: see that each was yours):"
     assert [note.split()[0] for note in found.notes[2:12]] == [f"#{n}" for n in range(11, 21)]
     assert found.notes[12] == "  ... and 5 more (`fundledger audit` lists them all)"
     assert all(result.passed for result in results(ledger, noted.upper()).values())

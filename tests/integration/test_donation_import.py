@@ -37,8 +37,8 @@ HEADER = "date,amount,currency,donor,email,method,reference,note"
 
 # file -> what the one-line (or first) message must say; None: a problem per line below.
 BAD_FILES = {
-    "missing-date-column.csv": "missing-date-column.csv:1: header lacks the column(s) date",
-    "no-header.csv": "no-header.csv:1: header lacks the column(s) date, amount",
+    "missing-date-column.csv": "missing-date-column.csv:1: header lacks the column date",
+    "no-header.csv": "no-header.csv:1: header lacks the columns date, amount",
     "empty.csv": "empty.csv is empty",
     "binary.csv": "binary.csv:2: not a text file (it holds NUL bytes",
     "short-row.csv": "short-row.csv:3: row: has 2 fields but the header has 8",
@@ -147,7 +147,7 @@ def test_every_bad_line_is_reported_not_just_the_first(
         "several-problems.csv:5: currency: unknown currency code 'QQQ': use an ISO 4217 code "
         "such as ILS, USD or EUR",
     ]
-    assert lines[-1] == "Error: several-problems.csv: 3 problem(s); nothing imported"
+    assert lines[-1] == "Error: several-problems.csv: 3 problems; nothing imported"
     assert counts(ledger_engine)[0] == 0  # line 2 was good, and is not written either
 
 
@@ -254,10 +254,10 @@ def test_dry_run_writes_nothing_and_the_summary_is_printed(
                              "--dry-run")  # fmt: skip
     assert code == 0
     assert stdout.splitlines() == [
-        "Would import d.csv into dont-look-away: 2 new, 0 already present, 1 new donors "
+        "Would import d.csv into dont-look-away: 2 new, 0 already present, 1 new donor "
         "(dry run: nothing written).",
-        "  ILS 100.00 in 1 gifts",
-        "  USD 50.00 in 1 gifts",
+        "  100.00 ILS in 1 gift",
+        "  50.00 USD in 1 gift",
     ]
     assert counts(ledger_engine) == before
     code, stdout, _ = invoke(ledger_url, "import", "donations", "dont-look-away", str(path))
@@ -492,7 +492,7 @@ def test_a_campaign_column_sends_each_gift_to_its_campaign(
     assert stdout.splitlines()[:3] == [
         "Imported appeals.csv into 2 campaigns: 3 new, 0 already present, 2 new donors.",
         "  dont-look-away: 2 new gifts",
-        "  summer-camp: 1 new gifts",
+        "  summer-camp: 1 new gift",
     ]
     assert _campaign_rows(ledger_engine) == [
         ("summer-camp", "R1", 10000), ("dont-look-away", "R2", 5000),

@@ -48,7 +48,7 @@ def test_a_merge_counts_two_donors_as_one_until_undone(ledger: Engine) -> None:
         (9, 1, "no donor #9"),
         (2, 3, "already merged into #1"),
         (3, 2, "is itself merged into #1: merge into #1 instead"),
-        (1, 3, "are merged into #1"),
+        (1, 3, "donor #2 is merged into #1: merge #1 into #3 after undoing that, or merge it"),
     ],
 )
 def test_merges_that_make_no_sense_are_refused(

@@ -397,7 +397,7 @@ def test_gifts_alike_but_for_their_note_are_two_gifts(
     code, stdout, _ = import_file(ledger_url, write(
         tmp_path, "t3.csv", f"{HEADER}\n2025-07-25,50,ILS,,,cash,,Sakhnin  table 2\n"))  # fmt: skip
     assert "0 new, 1 already present" in stdout
-    assert "known by their content" in stdout
+    assert "1 of the rows already present has no reference and was known by its content" in stdout
     assert rows(ledger_engine)[0] == 2
 
 

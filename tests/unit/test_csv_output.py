@@ -42,3 +42,17 @@ def test_a_whole_file_reads_back_with_the_text_neutralised() -> None:
         ["donor", "amount", "note"],
         ['\'=HYPERLINK("x")', "-99.99", ""],
     ]
+
+
+def test_the_spreadsheet_flavour_marks_utf8_ends_lines_with_crlf_and_spells_booleans() -> None:
+    rows = [{"donor": "عبد الله خوري", "amount": "1800.00", "anonymous": True},
+            {"donor": "=cmd", "amount": "-99.99", "anonymous": False}]  # fmt: skip
+    for_people, for_scripts = io.StringIO(), io.StringIO()
+    write_csv(for_people, rows, ["donor", "amount", "anonymous"], excel=True)
+    write_csv(for_scripts, rows, ["donor", "amount", "anonymous"])
+    assert for_people.getvalue() == (
+        "\ufeffdonor,amount,anonymous\r\nعبد الله خوري,1800.00,yes\r\n'=cmd,-99.99,no\r\n"
+    )
+    assert for_scripts.getvalue() == (
+        "donor,amount,anonymous\nعبد الله خوري,1800.00,True\n'=cmd,-99.99,False\n"
+    )

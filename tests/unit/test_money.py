@@ -17,9 +17,11 @@ from fundledger.domain.money import (
     MAX_AMOUNT_MINOR,
     Money,
     divide_round_half_up,
+    format_money,
     minor_unit_digits,
     round_half_up,
 )
+from fundledger.domain.text import counted
 
 CURRENCIES = sorted(list_currencies())
 minor_units = st.integers(min_value=-(10**15), max_value=10**15)
@@ -155,3 +157,38 @@ def test_amounts_beyond_what_the_ledger_stores_are_refused() -> None:
 def test_display_uses_the_minor_unit() -> None:
     assert str(Money(Decimal("800000"), "ILS")) == "800000.00 ILS"
     assert str(Money.from_minor(1234, "BHD")) == "1.234 BHD"
+
+
+@pytest.mark.parametrize(
+    ("money", "shown"),
+    [
+        (Money(Decimal("1800"), "ILS"), "1,800.00 ILS"),
+        (Money(Decimal("92036"), "ILS"), "92,036.00 ILS"),
+        (Money(Decimal("-99.99"), "USD"), "-99.99 USD"),
+        (Money(Decimal("0"), "ILS"), "0.00 ILS"),
+        (Money(Decimal("1800"), "JPY"), "1,800 JPY"),
+        (Money.from_minor(1234567, "BHD"), "1,234.567 BHD"),
+        (Money.parse("10,000,000,000,000.00", "ILS"), "10,000,000,000,000.00 ILS"),
+        # An exact value (a gift converted before rounding) is shown whole, never rounded.
+        (Money(Decimal("0.3351"), "ILS"), "0.3351 ILS"),
+    ],
+)
+def test_people_read_one_money_format(money: Money, shown: str) -> None:
+    assert format_money(money) == shown
+    # The plain form stays what audit events have always stored.
+    if money.is_whole_minor_units():
+        assert str(money) == shown.replace(",", "")
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "plural", "said"),
+    [
+        (0, "gift", None, "0 gifts"), (1, "gift", None, "1 gift"), (2, "gift", None, "2 gifts"),
+        (1520, "gift", None, "1,520 gifts"), (1, "series", "series", "1 series"),
+        (2, "series", "series", "2 series"), (1, "USD gift", None, "1 USD gift"),
+    ],
+)  # fmt: skip
+def test_counts_in_the_command_line_agree_with_their_noun(
+    count: int, noun: str, plural: str | None, said: str
+) -> None:
+    assert counted(count, noun, plural) == said

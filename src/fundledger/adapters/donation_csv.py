@@ -304,7 +304,8 @@ class DonationFile:
         if missing:
             shown = ", ".join(repr(column.strip()) for column in header[:12])
             raise DonationFileError(
-                f"{self.name}:1: header lacks the column(s) {', '.join(missing)} (found {shown}); "
+                f"{self.name}:1: header lacks the {'column' if len(missing) == 1 else 'columns'} "
+                f"{', '.join(missing)} (found {shown}); "
                 f'name yours with --map, e.g. --map "Sum={missing[0]}"'
             )
         self.ignored_columns = ignored

@@ -12,7 +12,14 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import AuditEvent
-from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_rows, emit_table
+from fundledger.cli.common import (
+    ISO_DATE,
+    OUTPUT_FORMATS,
+    Ledger,
+    emit_rows,
+    emit_table,
+    excel_option,
+)
 from fundledger.domain.dates import ISRAEL
 from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
 
@@ -30,6 +37,7 @@ COLUMNS = ("id", "occurred_at", "actor", "action", "entity", "entity_id", "detai
     "receipts), receipt, rate.",
 )
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def audit(ledger: Ledger, since: date | None, entity: str | None, output_format: str) -> None:
     """The audit trail: who did what, when and why, oldest first.

@@ -9,6 +9,7 @@ import click
 from fundledger.cli.common import Ledger
 from fundledger.cli.output import check_output, staged_files
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.text import counted
 from fundledger.services.backup import backup as backup_ledger
 from fundledger.services.backup import restore as restore_ledger
 
@@ -34,7 +35,7 @@ def backup(ledger: Ledger, path: Path) -> None:
     engine = ledger.engine()
     with staged_files(ledger) as files:
         copied = backup_ledger(engine, path, into=files.stage(path, replace=False))
-    click.echo(f"Wrote {copied.path} ({copied.kind}, {copied.size:,} bytes).")
+    click.echo(f"Wrote {copied.path} ({copied.kind}, {counted(copied.size, 'byte')}).")
 
 
 @click.command("restore")

@@ -7,8 +7,15 @@ from datetime import date
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import ISO_DATE, OUTPUT_FORMATS, Ledger, emit_rows, emit_table
-from fundledger.domain.money import Money
+from fundledger.cli.common import (
+    ISO_DATE,
+    OUTPUT_FORMATS,
+    Ledger,
+    emit_rows,
+    emit_table,
+    excel_option,
+)
+from fundledger.domain.money import Money, format_money
 from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.domain.text import printable
 from fundledger.services.campaigns import (
@@ -136,6 +143,7 @@ def _campaign_row(info: CampaignInfo) -> dict[str, str | int | None]:
 
 @campaign.command("list")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def list_(ledger: Ledger, output_format: str) -> None:
     """List the campaigns, newest first.
@@ -159,7 +167,9 @@ def list_(ledger: Ledger, output_format: str) -> None:
                     str(row["name"]),
                     str(row["start"] or ""),
                     str(row["end"] or ""),
-                    f"{row['goal']} {row['goal_currency']}" if row["goal"] else "",
+                    format_money(Money.parse(str(row["goal"]), str(row["goal_currency"])))
+                    if row["goal"]
+                    else "",
                     str(row["entries"]),
                     *(str(row[f"name_{language}"] or "") for language in named),
                 ]

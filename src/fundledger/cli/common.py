@@ -207,10 +207,48 @@ def emit_json(data: Any) -> None:
     click.echo(json_text(data))
 
 
-def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def emit_csv(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], *, excel: bool = False
+) -> None:
     buffer = io.StringIO()
-    write_csv(buffer, rows, columns)
+    write_csv(buffer, rows, columns, excel=excel)
     click.echo(buffer.getvalue(), nl=False)
+
+
+_EXCEL = "fundledger.excel"
+
+
+def _remember_excel(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[_EXCEL] = value
+    return value
+
+
+# `--excel` for every command that writes CSV: kept in the context (not a parameter of each
+# command) so that a command gains it with one decorator line.
+excel_option = click.option(
+    "--excel",
+    is_flag=True,
+    expose_value=False,
+    callback=_remember_excel,
+    help="CSV for a spreadsheet: a UTF-8 byte-order mark (Hebrew and Arabic open right in "
+    "Excel), CRLF line ends, yes/no for true/false. Implies --format csv. Without it, CSV "
+    "stays as scripts read it.",
+)
+
+
+def excel_csv(output_format: str, *, parameter: str = "output_format") -> tuple[str, bool]:
+    """The format to write and whether CSV is for a spreadsheet: `--excel` alone means
+    CSV; with another --format given, it is a usage error."""
+    ctx = click.get_current_context()
+    if not ctx.meta.get(_EXCEL, False):
+        return output_format, False
+    given = ctx.get_parameter_source(parameter) != click.core.ParameterSource.DEFAULT
+    if output_format != "csv" and given:
+        raise click.UsageError(
+            f"--excel writes CSV for a spreadsheet, not {output_format}: leave out "
+            f"--format {output_format}, or --excel"
+        )
+    return "csv", True
 
 
 def emit_rows(
@@ -219,11 +257,13 @@ def emit_rows(
     columns: Sequence[str],
     table: Callable[[], None],
 ) -> None:
-    """JSON and CSV carry every column for scripts; `table` prints what a person reads."""
+    """JSON and CSV carry every column for scripts (CSV for a spreadsheet with --excel);
+    `table` prints what a person reads."""
+    output_format, excel = excel_csv(output_format)
     if output_format == "json":
         emit_json(list(rows))
     elif output_format == "csv":
-        emit_csv(rows, columns)
+        emit_csv(rows, columns, excel=excel)
     else:
         table()
 

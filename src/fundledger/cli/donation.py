@@ -16,11 +16,12 @@ from fundledger.cli.common import (
     Ledger,
     emit_rows,
     emit_table,
+    excel_option,
 )
 from fundledger.cli.output import staged_files
 from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
 from fundledger.domain.methods import METHODS, known_method
-from fundledger.domain.money import Money, currency_in_use
+from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.domain.text import printable
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
@@ -144,7 +145,9 @@ def add(
 
     entry = ledger.run(work, write=True)
     who = "anonymous" if entry.anonymous else printable(str(entry.donor))
-    click.echo(f"Recorded donation #{entry.id}: {entry.amount} on {entry.date} ({who}).")
+    click.echo(
+        f"Recorded donation #{entry.id}: {format_money(entry.amount)} on {entry.date} ({who})."
+    )
     if method and entry.method is not None and known_method(entry.method) is None:
         click.echo(f"Method {printable(entry.method)!r} is not one fundledger knows: kept as "
                    "given (known: " + ", ".join(m.code for m in METHODS) + ").")  # fmt: skip
@@ -186,7 +189,8 @@ def reverse(ledger: Ledger, donation_id: int, reason: str, locale: str | None) -
             return entry, credit
 
         entry, credit = ledger.run(work, write=True)
-    click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {entry.amount}.")
+    reversal = format_money(entry.amount)
+    click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {reversal}.")
     if credit is not None:
         target = RECEIPTS_FOLDER / f"{credit.number}.pdf"
         click.echo(f"Issued credit receipt {credit.number}, cancelling receipt {credit.credits}, "
@@ -196,6 +200,7 @@ def reverse(ledger: Ledger, donation_id: int, reason: str, locale: str | None) -
 @donation.command("list")
 @click.argument("slug")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def list_(ledger: Ledger, slug: str, output_format: str) -> None:
     """List every entry of campaign SLUG, reversals included, by date.
@@ -214,8 +219,7 @@ def list_(ledger: Ledger, slug: str, output_format: str) -> None:
                 [
                     str(entry.id),
                     entry.date.isoformat(),
-                    format(entry.amount.quantized(), ","),
-                    entry.amount.currency,
+                    format_money(entry.amount),
                     (entry.donor or "")
                     + (" (anonymous)" if entry.anonymous and entry.donor else "")
                     or "anonymous",
@@ -225,7 +229,7 @@ def list_(ledger: Ledger, slug: str, output_format: str) -> None:
                 ]
                 for entry in entries
             ],
-            ["ID", "DATE", "AMOUNT", "CUR", "DONOR", "METHOD", "REFERENCE", "STATUS"],
+            ["ID", "DATE", "AMOUNT", "DONOR", "METHOD", "REFERENCE", "STATUS"],
             right_aligned=[0, 2],
         ),
     )

@@ -13,6 +13,7 @@ from fundledger.cli.common import (
     Ledger,
     emit_rows,
     emit_table,
+    excel_option,
 )
 from fundledger.services.donors import (
     DonorSummary,
@@ -47,6 +48,7 @@ def donor() -> None:
 
 @donor.command("list")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def list_(ledger: Ledger, output_format: str) -> None:
     """List donors by name with their number of gifts, first and last gift dates and the

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import cast
 
 import click
-from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.donation_cells import DateFormat
@@ -15,7 +14,8 @@ from fundledger.adapters.donation_csv import DonationFile, parse_mapping
 from fundledger.cli.common import Ledger, by_language
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.text import printable
+from fundledger.domain.money import format_money
+from fundledger.domain.text import counted, printable
 from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import (
     DonationImportRefused,
@@ -163,9 +163,6 @@ def donations(
 
 
 def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> None:
-    def number(value: int) -> str:
-        return format_decimal(value, locale="en")
-
     if summary.ignored_columns:
         listed = ", ".join(repr(column) for column in summary.ignored_columns)
         click.echo(f'Columns not read: {listed} (read one with --map "COLUMN=FIELD").')
@@ -174,34 +171,35 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
         when = earlier.occurred_at.astimezone(ISRAEL).strftime("%Y-%m-%d %H:%M")
         click.echo(
             f"{summary.name} was imported on {when} by {printable(earlier.actor)} as import "
-            f"#{earlier.event_id} ({number(earlier.imported)} gifts{into}): these very bytes, "
+            f"#{earlier.event_id} ({counted(earlier.imported, 'gift')}{into}): these very bytes, "
             "so nothing was added. To read it again anyway, add --again."
         )
         return
     verb = "Would import" if dry_run else "Imported"
     places = sorted(summary.by_campaign)
-    where = f"{number(len(places))} campaigns" if len(places) > 1 else (places or [slug or ""])[0]
+    where = counted(len(places), "campaign") if len(places) > 1 else (places or [slug or ""])[0]
     into = f" into {where}" if where else ""
     click.echo(
-        f"{verb} {summary.name}{into}: {number(summary.imported)} new, "
-        f"{number(summary.present)} already present, {number(summary.new_donors)} new donors"
+        f"{verb} {summary.name}{into}: {summary.imported:,} new, "
+        f"{summary.present:,} already present, {counted(summary.new_donors, 'new donor')}"
         + (" (dry run: nothing written)." if dry_run else ".")
     )
-    if summary.present_by_content:
+    if known := summary.present_by_content:
+        has, was, their = ("has", "was", "its") if known == 1 else ("have", "were", "their")
         click.echo(
-            f"  {number(summary.present_by_content)} of the rows already present have no "
-            "reference and were known by their content (date, amount, currency, donor, method, "
-            "note): if some are other gifts alike (two cash boxes of one evening), give them a "
-            "reference or a note and import again."
+            f"  {known:,} of the rows already present {has} no reference and {was} known by "
+            f"{their} content (date, amount, currency, donor, method, note): if some are other "
+            "gifts alike (two cash boxes of one evening), give them a reference or a note and "
+            "import again."
         )
     if len(places) > 1:
         for place in places:
-            click.echo(f"  {place}: {number(summary.by_campaign[place])} new gifts")
+            click.echo(f"  {place}: {counted(summary.by_campaign[place], 'new gift')}")
     for money, count in summary.totals():
-        click.echo(f"  {money.currency} {money.quantized():,} in {number(count)} gifts")
+        click.echo(f"  {format_money(money)} in {counted(count, 'gift')}")
     if summary.unknown_methods:
         kept = sorted(summary.unknown_methods.items(), key=lambda item: (-item[1], item[0]))
-        listed = ", ".join(f"{printable(method)} ({number(count)} gift{'s' * (count != 1)})"
+        listed = ", ".join(f"{printable(method)} ({counted(count, 'gift')})"
                            for method, count in kept)  # fmt: skip
         click.echo(f"  Methods kept as given (not known payment methods): {listed}.")
     _print_languages(summary, dry_run)
@@ -210,7 +208,7 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
         for group in summary.possible_duplicates[:50]:
             click.echo("  " + printable(" | ".join(group)))
         if len(summary.possible_duplicates) > 50:
-            click.echo(f"  ... and {len(summary.possible_duplicates) - 50} more groups")
+            click.echo(f"  ... and {counted(len(summary.possible_duplicates) - 50, 'more group')}")
 
 
 def _print_languages(summary: ImportSummary, dry_run: bool) -> None:
@@ -219,7 +217,7 @@ def _print_languages(summary: ImportSummary, dry_run: bool) -> None:
     if taken:
         count = sum(taken.values())
         verb = "would take" if dry_run else "took"
-        click.echo(f"  {count} donor(s) {verb} their language from the file: "
+        click.echo(f"  {counted(count, 'donor')} {verb} their language from the file: "
                    f"{by_language(list(taken.elements()))}.")  # fmt: skip
     kept = summary.languages_kept
     if kept:
@@ -228,5 +226,5 @@ def _print_languages(summary: ImportSummary, dry_run: bool) -> None:
                       f"{' or '.join(each.offered)})") for each in kept[:KEPT_SHOWN]
         )  # fmt: skip
         more = f"; and {len(kept) - KEPT_SHOWN} more" if len(kept) > KEPT_SHOWN else ""
-        click.echo(f"{len(kept)} donor(s) kept their language: {shown}{more} (change one with "
-                   "`fundledger donor set-language DONOR LANG`).")  # fmt: skip
+        click.echo(f"{counted(len(kept), 'donor')} kept their language: {shown}{more} (change "
+                   "one with `fundledger donor set-language DONOR LANG`).")  # fmt: skip

@@ -18,6 +18,7 @@ from fundledger.cli.common import (
     Ledger,
     emit_rows,
     emit_table,
+    excel_option,
 )
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
@@ -238,6 +239,7 @@ def _rate_row(stored: StoredRate) -> dict[str, Any]:
 @click.option("--from", "first", type=ISO_DATE, help="From this date on.")
 @click.option("--to", "last", type=ISO_DATE, help="Up to this date.")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def list_(
     ledger: Ledger,
@@ -281,6 +283,7 @@ def list_(
 @rates.command("gaps")
 @click.option("--campaign", "slug", help="Only the gifts of this campaign.")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
     """List the dates whose gifts no rate in force can convert yet, and the pair each needs.

@@ -23,6 +23,7 @@ from fundledger.cli.common import (
     by_language,
     emit_rows,
     emit_table,
+    excel_option,
 )
 from fundledger.cli.output import (
     StagedFiles,
@@ -32,7 +33,8 @@ from fundledger.cli.output import (
     warn_undrawable,
 )
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.text import printable
+from fundledger.domain.money import format_money
+from fundledger.domain.text import counted, printable
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
 from fundledger.services.receipts import (
@@ -121,8 +123,9 @@ def issue(
             documents, without_donor = issue_unreceipted(session, context, campaign_slug or "",
                                                          options)  # fmt: skip
             if without_donor:
-                click.echo(f"{without_donor} gift(s) have no donor recorded and get no "
-                           "receipt.", err=True)  # fmt: skip
+                has, gets = ("has", "gets") if without_donor == 1 else ("have", "get")
+                click.echo(f"{counted(without_donor, 'gift')} {has} no donor recorded and {gets} "
+                           "no receipt.", err=True)  # fmt: skip
             written.extend(folder / f"{document.number}.pdf" for document in documents)
         _render(files, documents, written, copy=False, logos=logos_of(session, documents))
         return documents
@@ -141,10 +144,11 @@ def issue(
         click.echo("Every gift already has its receipt: none issued.")
     elif campaign_slug is None:
         only = documents[0]
-        click.echo(f"Issued receipt {only.number} for donation #{donation_id}: "
-                   f"{only.amount}; wrote {written[0]} (in {only.locale}).")  # fmt: skip
+        amount = format_money(only.amount)
+        click.echo(f"Issued receipt {only.number} for donation #{donation_id}: {amount}; "
+                   f"wrote {written[0]} (in {only.locale}).")  # fmt: skip
     else:
-        click.echo(f"Issued {len(documents)} receipt(s), {documents[0].number} to "
+        click.echo(f"Issued {counted(len(documents), 'receipt')}, {documents[0].number} to "
                    f"{documents[-1].number}, into {folder}/: "
                    f"{by_language([document.locale for document in documents])}.")  # fmt: skip
 
@@ -190,6 +194,7 @@ def reprint(ledger: Ledger, number: str, locale: str | None, output: Path | None
 @receipt.command("list")
 @click.option("--year", type=click.IntRange(1900, 9999), help="Only receipts of this year.")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
     """Every receipt issued, by series and number.
@@ -221,8 +226,8 @@ def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
         list(rows[0]) if rows else ["number"],
         lambda: emit_table(
             [[str(row["number"]), str(row["issued_on"]), str(row["donor"]),
-              f"{row['amount']} {row['currency']}", f"{row['home']} {row['home_currency']}",
-              str(row["cancels"] or "")] for row in rows],
+              format_money(document.amount), format_money(document.home),
+              str(row["cancels"] or "")] for row, document in zip(rows, documents, strict=True)],
             ["NUMBER", "DATE", "DONOR", "AMOUNT", "VALUE", "CANCELS"],
             right_aligned=(3, 4),
         ),

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import Ledger, json_text
+from fundledger.cli.common import Ledger, excel_csv, excel_option, json_text
 from fundledger.cli.output import check_output, warn_undrawable, writing
 from fundledger.domain.rates import FixedRate
+from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
@@ -41,6 +42,7 @@ def report() -> None:
     show_default=True,
     help="pdf: the summary for donors and partners; json or csv: the same figures as data.",
 )
+@excel_option
 @click.option(
     "--locale",
     type=click.Choice(LOCALES),
@@ -77,9 +79,11 @@ def campaign(
       fundledger report campaign dont-look-away --locale he --fixed-rate "1 ILS = 0.2911 USD"
       fundledger report campaign dont-look-away --format json -o totals.json
       fundledger report campaign --all --format json
+      fundledger report campaign dont-look-away --excel -o summary.csv
     """
     if (slug is None) == (not all_campaigns):
         raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
+    output_format, excel = excel_csv(output_format)
     if output is not None:
         check_output(output, ledger)  # before the stored summaries are brought up to date
 
@@ -123,16 +127,17 @@ def campaign(
         text = json_text(summary_to_dict(summary)) + "\n"
     else:
         buffer = io.StringIO()
-        write_summary_csv(buffer, summary)
+        write_summary_csv(buffer, summary, excel=excel)
         text = buffer.getvalue()
     if output is None:
         click.echo(text, nl=False)
         return
     with writing(output, ledger) as temporary:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8", newline="")  # CRLF as written
     click.echo(f"Wrote {output}.", err=True)
 
 
 def _announce_summaries(donations: int) -> None:
-    click.echo(f"Adding {donations:,} donations to the stored summaries that reports read...",
+    click.echo(f"Adding {counted(donations, 'donation')} to the stored summaries that reports "
+               "read...",
                err=True)  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_rows, emit_table
+from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_rows, emit_table, excel_option
 from fundledger.services.settings import SETTINGS, current_settings, set_setting, shown_value
 
 SETTING_KEY = click.Choice(sorted(SETTINGS))
@@ -49,6 +49,7 @@ def unset(ledger: Ledger, key: str) -> None:
 
 @settings.command("show")
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
+@excel_option
 @click.pass_obj
 def show(ledger: Ledger, output_format: str) -> None:
     """Every setting, its value (if any) and what it means.

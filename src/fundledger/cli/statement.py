@@ -15,6 +15,8 @@ from fundledger.cli.output import check_folder, check_output, staged_files, warn
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.donors import email_key
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import format_money
+from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.context import CommandContext
 from fundledger.services.statements import DonorStatement, donor_statement, donor_statements
@@ -96,12 +98,13 @@ def statement(
     warn_undrawable(undrawable, "statement")
     if all_donors:
         languages = by_language([each.locale for each in statements])
-        click.echo(f"Wrote {len(statements)} statement(s) for {year} into {folder}/"
+        click.echo(f"Wrote {counted(len(statements), 'statement')} for {year} into {folder}/"
                    + (f": {languages}." if statements else "."))  # fmt: skip
     else:
         only = statements[0]
-        click.echo(f"Wrote {targets[0]}: {len(only.lines)} gift(s) in {year}, "
-                   f"{only.total_home} = {only.total_reporting}.")  # fmt: skip
+        click.echo(f"Wrote {targets[0]}: {counted(len(only.lines), 'gift')} in {year}, "
+                   f"{format_money(only.total_home)} = "
+                   f"{format_money(only.total_reporting)}.")  # fmt: skip
 
 
 def _donor_id(session: Session, donor: str | None) -> int:

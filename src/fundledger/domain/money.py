@@ -228,6 +228,8 @@ class Money:
         return rounded.amount
 
     def __str__(self) -> str:
+        """The plain form ("1800.00 ILS"), as audit events have always stored amounts; what a
+        person reads goes through `format_money`."""
         return f"{self.quantized()} {self.currency}"
 
     def _same_currency(self, other: object) -> Money:
@@ -265,3 +267,22 @@ class Money:
 
     def __bool__(self) -> bool:
         return bool(self.amount)
+
+
+def format_money(money: Money) -> str:
+    """An amount as the command line shows it to a person, in every table and message:
+    "1,800.00 ILS", "-99.99 USD", "1,800 JPY".
+
+    Grouped, because treasurers compare totals such as 92,036.00 at a glance; with exactly
+    the minor unit's digits, as the ledger stores them; and the ISO code after the number,
+    as amounts are typed (`--amount 1800 --currency ILS`): a code is unambiguous where "$"
+    is not and needs no glyph a terminal may lack (₪), and being three letters it keeps the
+    digits of a right-aligned column in line. One format in English only: scripts read
+    --format json or csv, whose amounts stay plain decimals ("1800.00")."""
+    amount = money.amount
+    if money.is_whole_minor_units():
+        digits = minor_unit_digits(money.currency)
+        amount = amount.quantize(Decimal(1).scaleb(-digits), context=EXACT)
+    # An amount with more digits than its currency has (an exact value, or a typing error
+    # being reported) is shown whole, never silently rounded.
+    return f"{amount:,f} {money.currency}"

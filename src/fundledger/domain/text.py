@@ -42,3 +42,10 @@ def printable(text: str) -> str:
 
 _NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x09: "tab", 0x0A: "line feed",
           0x0D: "carriage return", 0x1B: "ESC", 0x7F: "DEL", 0x9B: "CSI"}  # fmt: skip
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun in the command line's English: "1 gift", "2 gifts", "1,520
+    gifts", "0 gifts"; `plural` when adding an "s" is wrong ("2 series", "3 entries")."""
+    noun = singular if count == 1 else (plural or singular + "s")
+    return f"{count:,} {noun}"

@@ -87,6 +87,17 @@ class Reader:
     def pgettext(self, context: str, message: str) -> str:
         return str(translations(self.language).pgettext(context, message))
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form of a message that agrees with `count`: English has two, Hebrew three
+        (1, 2, other) and Arabic six (0, 1, 2, 3-10, 11-99, other), as each catalog's
+        Plural-Forms header says. The caller formats the count into it."""
+        return str(translations(self.language).ngettext(singular, plural, count))
+
+    def npgettext(self, context: str, singular: str, plural: str, count: int) -> str:
+        """`ngettext` for words that need a context: a label under a figure ("Anonymous
+        gift" under "1") is not the same message as a column heading ("Gifts")."""
+        return str(translations(self.language).npgettext(context, singular, plural, count))
+
     def number(self, value: int | Decimal) -> str:
         return self.isolated(format_decimal(value, locale=self.language))
 

@@ -13,10 +13,11 @@ from fundledger.services.reports import CampaignSummary
 COLUMNS = ("section", "key", "count", "amount", "currency", "home", "reporting")
 
 
-def write_summary_csv(stream: TextIO, summary: CampaignSummary) -> None:
+def write_summary_csv(stream: TextIO, summary: CampaignSummary, *, excel: bool = False) -> None:
     """Columns: section, key, count, amount and currency (of the original gifts, where they
-    differ from the home currency), home and reporting (converted totals)."""
-    write_csv(stream, _rows(summary), COLUMNS)
+    differ from the home currency), home and reporting (converted totals). `excel`: the
+    flavour for a spreadsheet (`csv_output`)."""
+    write_csv(stream, _rows(summary), COLUMNS, excel=excel)
 
 
 def _rows(summary: CampaignSummary) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, CampaignName, Donation
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import Money
+from fundledger.domain.money import Money, format_money
 from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
@@ -89,7 +89,7 @@ def add_campaign(
     if start and end and end < start:
         raise FundledgerError(f"campaign ends ({end}) before it starts ({start})")
     if goal is not None and goal.amount <= 0:
-        raise FundledgerError(f"the goal must be a positive amount, not {goal}")
+        raise FundledgerError(f"the goal must be a positive amount, not {format_money(goal)}")
     if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
         raise FundledgerError(
             f"a campaign {slug!r} already exists (see `fundledger campaign list`)"

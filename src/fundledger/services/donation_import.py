@@ -51,7 +51,8 @@ from fundledger.domain.canonical import donation_links
 from fundledger.domain.donors import email_key, loose_name, name_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import BY_CODE, grouping_key
-from fundledger.domain.money import Money
+from fundledger.domain.money import Money, format_money
+from fundledger.domain.text import counted
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donors import KeptLanguage, adopt_languages
@@ -73,7 +74,7 @@ class DonationImportRefused(FundledgerError):
     """The file has problems; nothing was written. `problems` lists every one."""
 
     def __init__(self, name: str, problems: list[str], total: int) -> None:
-        super().__init__(f"{name}: {total} problem(s); nothing imported")
+        super().__init__(f"{name}: {counted(total, 'problem')}; nothing imported")
         self.problems = problems
         self.total = total
 
@@ -592,8 +593,9 @@ def _split_known(
                 RowProblem(
                     row.line,
                     "reference",
-                    f"{row.reference!r} is already donation #{gift.id} ({before} on "
-                    f"{gift.donation_date} in {gift.slug}); this line differs ({here} on "
+                    f"{row.reference!r} is already donation #{gift.id} ({format_money(before)} "
+                    f"on {gift.donation_date} in {gift.slug}); this line differs "
+                    f"({format_money(here)} on "
                     f"{row.day} in {slugs[index]}, donor, method, note or anonymity)",
                 )
             )

@@ -13,7 +13,7 @@ from fundledger.adapters.db.models import Campaign, Donation, Donor
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import method_code, stored_method
-from fundledger.domain.money import Money, currency_in_use
+from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donors import LanguageChange, find_or_add_donor, offer_language
@@ -84,7 +84,7 @@ def record_donation(
     (donors.offer_language)."""
     if amount.amount <= 0:
         raise FundledgerError(
-            f"a donation must be a positive amount, not {amount}; "
+            f"a donation must be a positive amount, not {format_money(amount)}; "
             "to correct a gift, reverse it with `fundledger donation reverse ID --reason ...`"
         )
     currency_in_use(amount.currency)
@@ -100,7 +100,7 @@ def record_donation(
         if existing is not None:
             raise FundledgerError(
                 f"reference {reference!r} is already donation #{existing.id} "
-                f"({Money.from_minor(existing.amount_minor, existing.currency)} on "
+                f"({format_money(Money.from_minor(existing.amount_minor, existing.currency))} on "
                 f"{existing.donation_date}); references are unique"
             )
     has_donor = bool((donor_name or "").strip() or (donor_email or "").strip())

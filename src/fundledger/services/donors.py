@@ -164,10 +164,12 @@ def merge_donors(
         select(merges.c.merged_donor_id).where(merges.c.into_donor_id == merged_id)
     ).all()
     if following:
+        donors, are, those, them = (("donor", "is", "that", "it") if len(following) == 1
+                                    else ("donors", "are", "those", "them"))  # fmt: skip
         raise FundledgerError(
-            f"donor(s) {', '.join(f'#{n}' for n in following)} are merged into #{merged_id}: "
-            f"merge #{merged_id} into #{into_id} after undoing those, or merge them into "
-            f"#{into_id} directly"
+            f"{donors} {', '.join(f'#{n}' for n in following)} {are} merged into "
+            f"#{merged_id}: merge #{merged_id} into #{into_id} after undoing {those}, or merge "
+            f"{them} into #{into_id} directly"
         )
     merge = DonorMerge(
         merged_donor_id=merged_id,

@@ -34,6 +34,7 @@ from fundledger.adapters.db.models import (
 )
 from fundledger.adapters.db.queries import counted_donations
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.text import counted
 from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.receipts import ReceiptDocument, ReceiptNumber
@@ -236,7 +237,8 @@ def _receipts(session: Session) -> CheckResult:
     _receipt_links(result, receipts, reversed_ids)
     _receipt_series(result, [(row.series, row.year, row.number) for row in receipts], counters)
     series = {(row.series, row.year) for row in receipts}
-    result.notes.append(f"{len(receipts)} receipt(s) in {len(series)} series")
+    in_series = counted(len(series), "series", "series")
+    result.notes.append(f"{counted(len(receipts), 'receipt')} in {in_series}")
     return result
 
 
@@ -325,7 +327,7 @@ def _chains(session: Session) -> CheckResult:
         if table.name != AuditEvent.__tablename__ and (gaps := seen.gaps()):
             result.problem(_uncovered_problem(session, table, gaps))
         checked += seen.rows
-    result.notes.append(f"{checked} chained row(s) checked")
+    result.notes.append(f"{counted(checked, 'chained row')} checked")
     last = session.execute(
         select(AuditEvent.id, AuditEvent.chain_hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
@@ -509,8 +511,8 @@ def _anchor(session: Session, anchor: str) -> CheckResult:
     if not since:
         result.notes.append("no audit event since: nothing was written after it")
         return result
-    result.notes.append(f"{since} audit event(s) since (shown, not judged: see that each was "
-                        "yours):")  # fmt: skip
+    result.notes.append(f"{counted(since, 'audit event')} since (shown, not judged: see that "
+                        "each was yours):")  # fmt: skip
     result.notes.extend(f"  #{row.id} {_moment(row.occurred_at)} {row.action} by {row.actor}"
                         for row in listed)  # fmt: skip
     if since > len(listed):
@@ -531,14 +533,15 @@ def _rates(session: Session, context: CommandContext) -> CheckResult:
         result.problem(str(error))
         return result
     for gap in gaps[:MOST_GAPS_LISTED]:
-        result.notes.append(f"waiting for a rate: {gap.gifts} {gap.currency} gift(s) of "
+        result.notes.append(f"waiting for a rate: {counted(gap.gifts, gap.currency + ' gift')} of "
                             f"{gap.on.isoformat()} ({gap.reason})")  # fmt: skip
     if rest := gaps[MOST_GAPS_LISTED:]:
         result.notes.append(
-            f"waiting for a rate: {sum(gap.gifts for gap in rest)} more gift(s) on "
-            f"{len({gap.on for gap in rest})} more day(s), up to {max(gap.on for gap in rest)} "
+            f"waiting for a rate: {counted(sum(gap.gifts for gap in rest), 'more gift')} on "
+            f"{counted(len({gap.on for gap in rest}), 'more day')}, up to "
+            f"{max(gap.on for gap in rest)} "
             "(`fundledger rates gaps` lists them all)"
         )
-    counted = session.scalar(select(func.count()).select_from(Donation).where(counted_donations()))
-    result.notes.append(f"{counted or 0} gift(s) counted")
+    total = session.scalar(select(func.count()).select_from(Donation).where(counted_donations()))
+    result.notes.append(f"{counted(total or 0, 'gift')} counted")
     return result

@@ -54,7 +54,8 @@ def read_boi_rates(
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise RateFileError(
-            f"{name}: line 1 lacks the Bank of Israel column(s) {', '.join(missing)}"
+            f"{name}: line 1 lacks the Bank of Israel "
+            f"{'column' if len(missing) == 1 else 'columns'} {', '.join(missing)}"
         )
     index = {column: header.index(column) for column in REQUIRED_COLUMNS}
     check = FieldChecks(name)

@@ -21,7 +21,7 @@ from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.chart import ChartText, Period, Point, money_over_time
 from fundledger.reports.pdf.flowables import ProgressBar, mirrored
-from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, source_name
+from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, rate_age, source_name
 from fundledger.services.reports import CampaignSummary, DayLine, Headline
 
 WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
@@ -167,14 +167,19 @@ def _key_figures(summary: CampaignSummary, page: Page) -> list[Flowable]:
         if summary.first_gift and summary.last_gift
         else 0
     )
+    # Each label agrees with the figure above it ("1" over "Anonymous gift").
+    npgettext = reader.npgettext
     figures = [
-        (_("Gifts"), reader.number(summary.donation_count)),
-        (_("Donors"), reader.number(summary.donor_count)),
-        (_("Anonymous gifts"), reader.number(summary.anonymous_count)),
+        (npgettext("key figure", "Gift", "Gifts", summary.donation_count),
+         reader.number(summary.donation_count)),
+        (npgettext("key figure", "Donor", "Donors", summary.donor_count),
+         reader.number(summary.donor_count)),
+        (npgettext("key figure", "Anonymous gift", "Anonymous gifts", summary.anonymous_count),
+         reader.number(summary.anonymous_count)),
         (_("Average gift"), _money_or_dash(summary.average_gift, reader)),
         (_("Median gift"), _money_or_dash(summary.median_gift, reader)),
-        (_("Days of giving"), reader.number(days)),
-    ]
+        (npgettext("key figure", "Day of giving", "Days of giving", days), reader.number(days)),
+    ]  # fmt: skip
     cells = [
         [page.text(value, style.FIGURE_VALUE), page.text(label, style.FIGURE_LABEL)]
         for label, value in figures
@@ -386,10 +391,10 @@ def _rates_note(summary: CampaignSummary, page: Page, options: ReportOptions) ->
         _(
             "Each gift is converted into {home} and {reporting} at the exchange rate in force on "
             "the date it was given: the latest rate published on or before that date, and no "
-            "more than {days} days old. Each converted gift is rounded half-up to the smallest "
+            "more than {age} old. Each converted gift is rounded half-up to the smallest "
             "unit of its currency, once; every total in this report is the sum of those "
             "rounded gifts, so every table adds up to its total."
-        ).format(home=home, reporting=reporting, days=reader.number(options.max_rate_age_days)),
+        ).format(home=home, reporting=reporting, age=rate_age(options.max_rate_age_days, reader)),
     ]
     rates = summary.rates
     if rates.first_date and rates.last_date:

@@ -131,6 +131,14 @@ def source_name(source: str, reader: Reader) -> str:
     return names.get(source, source)
 
 
+def rate_age(days: int, reader: Reader) -> str:
+    """How old a rate may be, as a phrase that agrees with its number ("1 day", "7 days";
+    in Hebrew "יומיים" for two), for the notes that explain the conversion."""
+    return reader.npgettext("age of a rate", "{count} day", "{count} days", days).format(
+        count=reader.number(days)
+    )
+
+
 def method_name(method: str | None, reader: Reader) -> str:
     """A payment method in the reader's language: a known one (by its code, or as stored
     before the codes: "bank", "Credit Card") by its name there; any other as recorded."""

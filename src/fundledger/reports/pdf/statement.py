@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
-from fundledger.reports.pdf.page import Page
+from fundledger.reports.pdf.page import Page, rate_age
 from fundledger.services.statements import DonorStatement
 
 
@@ -68,7 +68,7 @@ def _gifts(statement: DonorStatement, page: Page) -> list[Flowable]:
     count = len(statement.lines)
     total = [
         _("Total"),
-        _("Gifts: {count}").format(count=reader.number(count)),
+        reader.ngettext("{count} gift", "{count} gifts", count).format(count=reader.number(count)),
         "",
         reader.money(statement.total_home),
         reader.money(statement.total_reporting),
@@ -96,9 +96,9 @@ def _notes(statement: DonorStatement, page: Page) -> list[Flowable]:
     notes = [
         _("Each gift is converted into {home} and {reporting} at the exchange rate in force on "
           "the date it was given: the latest rate published on or before that date, and no "
-          "more than {days} days old, rounded half-up once. A gift later reversed is not "
+          "more than {age} old, rounded half-up once. A gift later reversed is not "
           "listed.").format(home=home, reporting=reporting,
-                             days=reader.number(statement.max_rate_age_days)),
+                             age=rate_age(statement.max_rate_age_days, reader)),
         _("Gifts you asked to keep anonymous are listed here, for you alone; they never appear "
           "in a public report."),
     ]  # fmt: skip

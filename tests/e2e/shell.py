@@ -37,7 +37,15 @@ class Shell:
     def run(self, *args: str, expect: int = 0) -> Outcome:
         environment = {"FUNDLEDGER_DB": self.database_url, "FUNDLEDGER_USER": "e2e"}
         if self.in_process:
-            result = CliRunner().invoke(cli, list(args), env=environment, prog_name="fundledger")
+            # In the shell's folder, as the installed command runs: files a command writes
+            # by default (reports/receipts/...) land there, not in the checkout.
+            here = Path.cwd()
+            os.chdir(self.folder)
+            try:
+                result = CliRunner().invoke(cli, list(args), env=environment,
+                                            prog_name="fundledger")  # fmt: skip
+            finally:
+                os.chdir(here)
             if result.exception and not isinstance(result.exception, SystemExit):
                 raise result.exception
             outcome = Outcome(result.exit_code, result.stdout, result.stderr)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.e2e.shell import Shell
 from tests.pdf_helpers import text_of
 
@@ -58,3 +60,27 @@ def test_a_receipt_that_would_print_a_replacement_character_is_refused(
     ledger.run("receipt", "issue", "2", "--date", "2025-08-01")
     listed = json.loads(ledger.run("receipt", "list", "--format", "json").stdout)
     assert [(row["number"], row["donation"]) for row in listed] == [("R-2025-00001", 2)]
+
+
+def test_a_receipt_frozen_before_the_refusal_can_still_be_cancelled(
+    quick_ledger: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A receipt issued by a version that only warned holds a character the font lacks; its
+    gift can still be reversed: the credit receipt repeats it, with a warning."""
+    import fundledger.reports.pdf.receipt as receipt_pdf
+
+    ledger = quick_ledger
+    ledger.run("settings", "set", "organisation.name.en", "Peace Coalition")
+    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "50",
+               "--currency", "ILS", "--donor", "عائشہ بی بی ے")  # fmt: skip
+    only_warned = receipt_pdf.write_receipt_pdf
+    with monkeypatch.context() as patched:
+        patched.setattr(receipt_pdf, "write_receipt_pdf",
+                        lambda *args, **kwargs: only_warned(*args, **kwargs) and set())  # fmt: skip
+        ledger.run("receipt", "issue", "1", "--date", "2025-08-01")
+    reversed_ = ledger.run("donation", "reverse", "1", "--reason", "entered twice")
+    assert "Issued credit receipt R-2026-00001, cancelling receipt R-2025-00001" in reversed_.stdout
+    assert "U+06D2" in reversed_.stderr
+    listed = json.loads(ledger.run("receipt", "list", "--format", "json").stdout)
+    assert [(row["number"], row["kind"]) for row in listed] == [
+        ("R-2025-00001", "donation"), ("R-2026-00001", "credit")]  # fmt: skip

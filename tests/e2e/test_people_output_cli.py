@@ -34,7 +34,8 @@ def raw(shell: Shell, *args: str) -> bytes:
 
 
 @pytest.fixture
-def gifts(ledger: Shell) -> Shell:
+def gifts(quick_ledger: Shell) -> Shell:
+    ledger = quick_ledger
     for args in (
         ("--amount", "1800", "--donor", HEBREW),
         ("--amount", "92036", "--donor", ARABIC, "--anonymous"),
@@ -49,7 +50,8 @@ def amounts_in(text: str) -> list[str]:
     return [match.group() for match in ONE_FORMAT.finditer(text)]
 
 
-def test_tables_and_messages_show_money_one_way(ledger: Shell) -> None:
+def test_tables_and_messages_show_money_one_way(quick_ledger: Shell) -> None:
+    ledger = quick_ledger
     added = ledger.run("donation", "add", SLUG, "--date", "2025-07-03", "--amount", "1800",
                        "--donor", HEBREW)  # fmt: skip
     assert added.stdout == f"Recorded donation #1: 1,800.00 ILS on 2025-07-03 ({HEBREW}).\n"
@@ -83,7 +85,8 @@ def test_the_data_formats_keep_plain_decimals(gifts: Shell) -> None:
     assert goal == "800000.00"
 
 
-def test_an_import_summary_counts_in_words_that_agree(ledger: Shell) -> None:
+def test_an_import_summary_counts_in_words_that_agree(quick_ledger: Shell) -> None:
+    ledger = quick_ledger
     path = ledger.folder / "one.csv"
     path.write_text("date,amount,currency,donor,email,method,reference,note\n"
                     f"2025-07-03,92036,ILS,{HEBREW},,cash,R1,\n", encoding="utf-8")  # fmt: skip
@@ -155,13 +158,17 @@ def test_the_summary_csv_for_a_spreadsheet(gifts: Shell) -> None:
      ("report", "campaign", SLUG, "--excel", "--format", "pdf"),
      ("campaign", "list", "--format", "table", "--excel")],
 )  # fmt: skip
-def test_excel_with_another_format_is_a_usage_error(ledger: Shell, args: tuple[str, ...]) -> None:
+def test_excel_with_another_format_is_a_usage_error(
+    quick_ledger: Shell, args: tuple[str, ...]
+) -> None:
+    ledger = quick_ledger
     result = ledger.run(*args, expect=2)
     assert "--excel writes CSV for a spreadsheet, not " in result.stderr
     assert result.stdout == ""
 
 
-def test_every_list_offers_excel(ledger: Shell) -> None:
+def test_every_list_offers_excel(quick_ledger: Shell) -> None:
+    ledger = quick_ledger
     lists = (("campaign", "list"), ("donor", "list"), ("receipt", "list"), ("rates", "list"),
              ("rates", "gaps"), ("audit",), ("settings", "show"))  # fmt: skip
     for args in lists:

@@ -109,8 +109,8 @@ def test_the_cli_sets_changes_clears_and_lists_the_names(
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (["fr", "Ne détournez pas"], 1, "unknown language 'fr' for a campaign's name: use one "
-         "of en, he, ar"),
+        (["fr", "Ne détournez pas"], 1, "a campaign's name: 'fr' is not a language documents "
+         "are written in: use en, he or ar"),
         (["he", "a\x1b[31mb"], 1, "the campaign's name in he holds the control character "
          "U+001B (ESC)"),
         (["he", "א" * 201], 1, "the campaign's name in he is longer than 200 characters"),

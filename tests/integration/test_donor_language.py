@@ -119,6 +119,10 @@ def test_a_merged_donors_receipt_follows_the_donor_it_is_merged_into(ledger: Eng
     run(ledger, lambda s, c: merge_donors(s, c, merged_id=4, into_id=3, reason="one person"))
     document = issue(ledger, 4)
     assert (document.donor, document.locale) == ("سمير حداد", "ar")
+    # A language set on the merged donor would change nothing: refused, naming the other.
+    with pytest.raises(FundledgerError, match=r"donor #4 is merged into #3, whose language .*"
+                       r"`fundledger donor set-language 3 he`"):  # fmt: skip
+        run(ledger, lambda s, c: set_language(s, c, donor_id=4, language="he"))
 
 
 def test_set_language_is_an_audited_revision_and_the_same_again_writes_nothing(
@@ -301,13 +305,14 @@ def test_bad_languages_are_refused_by_line_and_nothing_is_written(
             "2025-07-03,40,ILS,Noa Cohen,he\n"
             "2025-07-03,50,ILS,Ali Nasser,french\n"
             "2025-07-03,nope,ILS,Ali Nasser,klingon\n"  # one problem per line: the first
-            "2025-07-03,60,ILS,Ali Nasser,ar-IL\n"
+            "2025-07-03,60,ILS,Ali Nasser,fr-IL\n"
+            "2025-07-03,70,ILS,Rami Saleh,ar-IL\n"  # a language tag: Arabic, as spoken here
         )), "Preferred language=language")  # fmt: skip
     assert refused.value.problems == [
         "bad.csv:3: language: 'french' is not a language documents are written in: use en, "
         "he or ar (or English, Hebrew, Arabic, in any of the three)",
         "bad.csv:4: amount: " + refused.value.problems[1].split("amount: ", 1)[1],
-        "bad.csv:5: language: 'ar-IL' is not a language documents are written in: use en, "
+        "bad.csv:5: language: 'fr-IL' is not a language documents are written in: use en, "
         "he or ar (or English, Hebrew, Arabic, in any of the three)",
     ]
     assert (gifts(ledger), revisions(ledger)) == (before, revised)

@@ -53,7 +53,7 @@ def one_of_each(ledger: Engine) -> CampaignSummary:
 # age of a rate of 1 day, as each language says them.
 ONE = {
     "en": ("Gift", "Donors", "Anonymous gift", "Day of giving", "no more than 1 day old"),
-    "he": ("תרומה", "תורמים", "תרומה בעילום שם", "יום תרומה", "ובלבד שאינו ישן מ־יום אחד"),
+    "he": ("תרומה", "תורמים", "תרומה בעילום שם", "יום תרומה", "ובלבד שגילו אינו עולה על יום אחד"),
     "ar": ("تبرع", "متبرعين", "تبرع دون ذكر الاسم", "يوم تبرع", "على ألا يزيد عمره عن يوم واحد"),
 }
 
@@ -109,7 +109,7 @@ def test_the_statement_counts_its_gifts_in_words_that_agree(
     write_statement_pdf(replace(statement(gifts), max_rate_age_days=2), Reader(locale), path)
     text = squeezed(words(path))
     assert squeezed(said) in text, text
-    age = {"en": "no more than 2 days old", "he": "ולא יותר מ־יומיים קודם לכן",
+    age = {"en": "no more than 2 days old", "he": "ובלבד שגילו אינו עולה על יומיים",
            "ar": "وبما لا يزيد عمره عن يومين"}[locale]  # fmt: skip
     assert squeezed(age) in text, text
 

@@ -3,6 +3,7 @@ year runs over pages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,3 +51,20 @@ def test_a_long_year_runs_over_pages_with_the_totals_at_the_end(tmp_path: Path) 
     text = pdf_text(tmp_path / "long.pdf")
     assert text.count("Receipt") >= 2  # the header row again on the next page
     assert "₪27,008.00" in text.split("\f")[-2]
+
+
+def test_a_column_that_repeats_another_is_left_out(tmp_path: Path) -> None:
+    given_in_dollars = statement(3)
+    in_shekels = replace(given_in_dollars, lines=tuple(
+        replace(line, amount=line.home) for line in given_in_dollars.lines))  # fmt: skip
+    reported_in_shekels = replace(in_shekels, total_reporting=in_shekels.total_home, lines=tuple(
+        replace(line, reporting=line.home) for line in in_shekels.lines))  # fmt: skip
+    headers = []
+    for number, each in enumerate((given_in_dollars, in_shekels, reported_in_shekels)):
+        write_statement_pdf(each, Reader("en"), tmp_path / f"{number}.pdf")
+        header = next(line for line in pdf_text(tmp_path / f"{number}.pdf").splitlines()
+                      if "Campaign" in line)  # fmt: skip
+        headers.append(header.split())
+    assert headers[0] == ["Date", "Campaign", "Amount", "ILS", "USD", "Receipt"]
+    assert headers[1] == ["Date", "Campaign", "ILS", "USD", "Receipt"]
+    assert headers[2] == ["Date", "Campaign", "ILS", "Receipt"]

@@ -69,7 +69,10 @@ def test_israeli_identity_numbers_by_their_check_digit(text: str, expected: str 
     ("text", "code"),
     [("en", "en"), ("HE", "he"), (" ar ", "ar"), ("English", "en"), ("hebrew", "he"),
      ("ARABIC", "ar"), ("עברית", "he"), ("ערבית", "ar"), ("אנגלית", "en"), ("العربية", "ar"),
-     ("العبرية", "he"), ("الإنجليزية", "en"),
+     ("العبرية", "he"), ("الإنجليزية", "en"), ("عربي", "ar"), ("انكليزي", "en"),
+     # Language tags, with a region or a script, and the old code of Hebrew.
+     ("he-IL", "he"), ("en_US", "en"), ("ar-PS", "ar"), ("AR-Arab-IL", "ar"), ("iw", "he"),
+     ("eng", "en"), ("heb", "he"), ("ara", "ar"),
      # The same word composed otherwise (hamza below as a combining mark): one language.
      (unicodedata.normalize("NFD", "الإنجليزية"), "en")],
 )  # fmt: skip
@@ -79,7 +82,7 @@ def test_a_language_is_known_by_its_code_or_its_name_in_any_of_the_three(
     assert preferred_language(text) == code
 
 
-@pytest.mark.parametrize("text", ["", "fr", "French", "eng", "ar-IL", "heb rew", "עב"])
+@pytest.mark.parametrize("text", ["", "fr", "French", "fr-IL", "ar IL", "heb rew", "עב", "he-"])
 def test_other_languages_are_refused_naming_the_choices(text: str) -> None:
     assert preferred_language(text) is None
     assert language_problem(text).endswith(

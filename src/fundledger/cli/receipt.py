@@ -264,7 +264,9 @@ def _render(
             logo = logos[document.logo] if document.logo else None
             missing = write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)
             undrawable |= missing
-            if missing and not copy:
+            # A credit receipt repeats what the receipt it cancels froze: refusing it would
+            # leave a mistaken gift standing, so a receipt from before this rule only warns.
+            if missing and not copy and document.kind != "credit":
                 refused.append((document, missing))
     if refused:
         # A receipt is frozen as issued: one that would print U+FFFD in place of a letter
@@ -301,9 +303,8 @@ def _refusal(refused: list[tuple[ReceiptDocument, set[str]]]) -> str:
         f"gift #{document.donation_id} (donor {printable(document.donor)!r})"
         for document, _ in refused[:3]
     ) + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
-    kind = "credit receipt" if refused[0][0].kind == "credit" else "receipt"
     return (
-        f"{kind} not issued for {gifts}: the PDF font has no glyph for {listed} "
+        f"receipt not issued for {gifts}: the PDF font has no glyph for {listed} "
         f"({' and '.join(where) or 'the receipt text'}), which would print as \ufffd; nothing "
         "was issued and no receipt number used: write it with letters the font has (Latin, "
         "Hebrew, Arabic, Persian), then issue again"

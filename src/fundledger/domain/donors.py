@@ -60,23 +60,30 @@ def israeli_id(text: str) -> str | None:
     return digits if total % 10 == 0 else None
 
 
-# A donor's preferred language: the code of a report locale, or its name as people write it in
-# any of the three (a spreadsheet column filled in by hand says "Hebrew" or "עברית", not "he").
+# A donor's preferred language: the code of a report locale, a language tag with a region
+# ("he-IL", "en_US", "ar-PS", the old "iw"), or its name as people write it in any of the three
+# (a spreadsheet column filled in by hand says "Hebrew", "עברית" or "عربي", not "he").
 LANGUAGE_NAMES = {
-    "en": ("english", "אנגלית", "الإنجليزية", "الانجليزية"),
-    "he": ("hebrew", "עברית", "العبرية"),
-    "ar": ("arabic", "ערבית", "العربية"),
-}
+    "en": ("english", "eng", "אנגלית", "الإنجليزية", "الانجليزية", "الإنكليزية", "الانكليزية",
+           "إنجليزي", "انجليزي", "انكليزي"),
+    "he": ("hebrew", "heb", "iw", "עברית", "עיברית", "العبرية", "عبري", "عبرية"),
+    "ar": ("arabic", "ara", "ערבית", "العربية", "عربي", "عربية"),
+}  # fmt: skip
 LANGUAGE_CHOICES = "en, he or ar (or English, Hebrew, Arabic, in any of the three)"
 _LANGUAGES = {
     word: code for code, names in LANGUAGE_NAMES.items() for word in (code, *names)
 }  # fmt: skip
+_TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{2,8})*")
 
 
 def preferred_language(text: str) -> str | None:
-    """The code (en, he, ar) of a language given by its code or its name, without regard to
-    case or surrounding space; None when it is not one of them."""
-    return _LANGUAGES.get(unicodedata.normalize("NFC", text.strip()).casefold())
+    """The code (en, he, ar) of a language given by its code, a language tag (he-IL) or its
+    name, without regard to case or surrounding space; None when it is not one of them."""
+    word = unicodedata.normalize("NFC", text.strip()).casefold()
+    if word in _LANGUAGES:
+        return _LANGUAGES[word]
+    tag = _TAG.fullmatch(word)
+    return _LANGUAGES.get(tag.group(1)) if tag else None
 
 
 def language_problem(text: str) -> str:

@@ -44,15 +44,17 @@ def _method(code: str, en: str, he: str, ar: str, *aliases: str) -> PaymentMetho
     return PaymentMethod(code, MappingProxyType({"en": en, "he": he, "ar": ar}), aliases)
 
 
+# Never "credit" alone, nor "זיכוי": in bank and PayPal exports they mean money credited to the
+# account (a refund, PayPal Credit), not a card.
 METHODS: tuple[PaymentMethod, ...] = (
     _method("card", "Card", "כרטיס אשראי", "بطاقة ائتمان",
-            "credit card", "creditcard", "debit card", "credit", "visa", "mastercard",
+            "credit card", "creditcard", "debit card", "visa", "mastercard",
             "isracard", "amex", "american express", "diners", "כרטיס", "אשראי", "כ. אשראי",
             "ויזה", "מאסטרקארד", "ישראכרט", "بطاقة", "بطاقة اعتماد", "كرت", "كرت ائتمان",
             "فيزا"),
     _method("bank_transfer", "Bank transfer", "העברה בנקאית", "تحويل مصرفي",
             "bank", "transfer", "wire", "wire transfer", "bank wire", "eft", "העברה",
-            "העברת בנק", "העברה לבנק", "זיכוי בנקאי", "تحويل", "تحويل بنكي", "حوالة",
+            "העברת בנק", "העברה לבנק", "تحويل", "تحويل بنكي", "حوالة",
             "حوالة بنكية", "حوالة مصرفية"),
     _method("cash", "Cash", "מזומן", "نقدًا",
             "מזומנים", "نقد", "نقدي", "كاش"),

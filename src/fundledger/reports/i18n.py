@@ -89,8 +89,9 @@ class Reader:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         """The form of a message that agrees with `count`: English has two, Hebrew three
-        (1, 2, other) and Arabic six (0, 1, 2, 3-10, 11-99, other), as each catalog's
-        Plural-Forms header says. The caller formats the count into it."""
+        (1, 2, other) and Arabic six, in the order of its catalog's Plural-Forms header:
+        0, 1, 2, 3-10, then 100-102 (and other numbers ending in 00-02), then 11-99 (the
+        order Babel writes, not CLDR's). The caller formats the count into it."""
         return str(translations(self.language).ngettext(singular, plural, count))
 
     def npgettext(self, context: str, singular: str, plural: str, count: int) -> str:

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, CampaignName, Donation
+from fundledger.domain.donors import language_problem, preferred_language
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money, format_money
-from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
 
@@ -179,10 +179,9 @@ def campaign_names(
 
 
 def _checked_language(language: str) -> str:
-    code = language.strip().lower()
-    if code not in REPORT_LOCALES:
-        raise FundledgerError(f"unknown language {language!r} for a campaign's name: use one of "
-                              f"{', '.join(REPORT_LOCALES)}")  # fmt: skip
+    code = preferred_language(language)
+    if code is None:
+        raise FundledgerError(f"a campaign's name: {language_problem(language)}")
     return code
 
 

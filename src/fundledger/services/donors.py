@@ -303,6 +303,13 @@ def set_language(
     donor = _donor(session, donor_id)
     code = donor_language(language) if language is not None else None
     reason = bounded_text("the reason (--reason)", reason, DonorRevision.reason)
+    if (merge := _merge_in_force(session, donor_id)) is not None:
+        # Their gifts' documents go out under the donor they were merged into, in that
+        # donor's language: a language set here would change nothing.
+        into = merge.into_donor_id
+        raise FundledgerError(f"donor #{donor_id} is merged into #{into}, whose language their "
+                              f"documents take: `fundledger donor set-language {into} "
+                              f"{code or 'LANG'}`")  # fmt: skip
     if code == donor.language:
         return LanguageChange(donor.id, donor.language, code, changed=False)
     _write_language(session, context, donor, code, reason)

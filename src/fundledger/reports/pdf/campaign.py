@@ -3,7 +3,8 @@
 Page 1 tells the story at a glance (headline total, progress, key figures, the chart, the
 breakdowns); the pages after it hold the detail (gift sizes, weeks or months, the honour roll)
 and the note on exchange rates that makes every figure explainable. Every word comes from the
-gettext catalogs through `Reader`, every number from Babel; measures and colours from `style`."""
+gettext catalogs through `Reader` (payment methods from their list, domain/methods.py), every
+number from Babel; measures and colours from `style`."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ DejaVu Sans does, and ships here with its licence (fonts/LICENSE)."""
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -60,8 +61,13 @@ def drawable(text: str, name: str) -> tuple[str, set[str]]:
     """`text` with each character font `name` cannot draw replaced by U+FFFD (which it can),
     and the set of those characters: a glyph that would silently vanish becomes a visible
     mark, and the caller reports it. Bidi controls are never drawn (the line is reordered by
-    them, then they are dropped), so they are not missing."""
+    them, then they are dropped), so they are not missing; nor are control characters (an
+    escape code or a bell in a name recorded before they were refused): they are not
+    letters, and a page shows nothing for them."""
     have = covered(name)
+    unseen = {c for c in text if ord(c) not in have and unicodedata.category(c) == "Cc"}
+    if unseen:
+        text = "".join(character for character in text if character not in unseen)
     missing = {c for c in text if ord(c) not in have and c not in BIDI_CONTROLS}
     if not missing:
         return text, missing

@@ -75,11 +75,20 @@ def _gifts(statement: DonorStatement, page: Page) -> list[Flowable]:
         "",
     ]
     home, reporting = statement.total_home.currency, statement.total_reporting.currency
+    header = [_("Date"), _("Campaign"), _("Amount"), home, reporting, _("Receipt")]
+    numeric = [False, False, True, True, True, False]
+    # A column that repeats another is left out: the amount given when every gift was in the
+    # home currency, the reporting currency when it is the home currency.
+    kept = [
+        column for column in range(len(header))
+        if not (column == 2 and all(line.amount.currency == home for line in statement.lines))
+        and not (column == 4 and reporting == home)
+    ]  # fmt: skip
     table = page.table(
-        [_("Date"), _("Campaign"), _("Amount"), home, reporting, _("Receipt")],
-        rows,
-        numeric=[False, False, True, True, True, False],
-        total=total,
+        [header[column] for column in kept],
+        [[row[column] for column in kept] for row in rows],
+        numeric=[numeric[column] for column in kept],
+        total=[total[column] for column in kept],
     )
     return [page.section([
         page.text(

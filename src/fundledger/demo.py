@@ -349,12 +349,17 @@ def main() -> None:
         options = ReportOptions(context.settings.max_rate_age_days, ORGANISATION[locale])
         write_campaign_pdf(year_summary, Reader.for_locale(locale), pdf, options)
         print(f"Year-long campaign ({locale}): {pdf}{preview(pdf, pages=2)}")
-    pdf = arguments.pdf_dir / "receipt-abdallah-ar.pdf"
-    write_receipt_pdf(featured[-1], pdf)
-    print(f"Receipt {featured[-1].number} (ar) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
-    pdf = arguments.pdf_dir / "statement-abdallah-ar.pdf"
+    # His gift in dollars: the receipt shows its value in shekels and the rate that gave it.
+    shown = next(document for document in featured if document.amount.currency == "USD")
+    pdf = arguments.pdf_dir / f"receipt-abdallah-{shown.locale}.pdf"
+    write_receipt_pdf(shown, pdf)
+    print(f"Receipt {shown.number} ({shown.locale}) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
+    pdf = arguments.pdf_dir / f"statement-abdallah-{statement.locale}.pdf"
     write_statement_pdf(statement, Reader.for_locale(statement.locale), pdf)
-    print(f"Statement {STATEMENT_YEAR} (ar) for {FEATURED_DONOR_NAME}: {pdf}{preview(pdf)}")
+    print(
+        f"Statement {STATEMENT_YEAR} ({statement.locale}) for {FEATURED_DONOR_NAME}: {pdf}"
+        f"{preview(pdf)}"
+    )
     print(f"Try: fundledger --db sqlite:///{arguments.db} report campaign {SLUG}")
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -34,7 +32,7 @@ from fundledger.cli.output import (
 )
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
-from fundledger.domain.text import counted, printable
+from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
 from fundledger.services.receipts import (
@@ -251,7 +249,11 @@ def _render(
     logos: dict[str, Logo],
 ) -> None:
     # Imported here: loading ReportLab would cost every other command 0.08 s.
-    from fundledger.reports.pdf.receipt import write_receipt_pdf
+    from fundledger.reports.pdf.receipt import (
+        refuses_undrawable,
+        undrawable_refusal,
+        write_receipt_pdf,
+    )
 
     undrawable: set[str] = set()
     refused: list[tuple[ReceiptDocument, set[str]]] = []
@@ -264,48 +266,9 @@ def _render(
             logo = logos[document.logo] if document.logo else None
             missing = write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)
             undrawable |= missing
-            # A credit receipt repeats what the receipt it cancels froze: refusing it would
-            # leave a mistaken gift standing, so a receipt from before this rule only warns.
-            if missing and not copy and document.kind != "credit":
+            if missing and refuses_undrawable(document, copy=copy):
                 refused.append((document, missing))
     if refused:
-        # A receipt is frozen as issued: one that would print U+FFFD in place of a letter
-        # is never issued (the transaction rolls back, so no number is used).
-        raise FundledgerError(_refusal(refused))
+        # The transaction rolls back, so no receipt number is used.
+        raise FundledgerError(undrawable_refusal(refused))
     warn_undrawable(undrawable, "receipt")
-
-
-# The fields of a receipt a user can write, and where they come from, for the refusal.
-_FIELDS: tuple[tuple[str, Callable[[ReceiptDocument], str | None]], ...] = (
-    ("the donor's name", lambda document: document.donor),
-    ("the donor's e-mail", lambda document: document.donor_email),
-    ("the gift's reference", lambda document: document.reference),
-    ("the payment method", lambda document: document.method),
-    ("the Tax Authority report number", lambda document: document.tax_report),
-    ("the organisation's name (setting organisation.name.LANGUAGE)",
-     lambda document: document.organisation.name),
-    ("the organisation's address (setting organisation.address.LANGUAGE)",
-     lambda document: document.organisation.address),
-    ("the organisation's contact line", lambda document: document.organisation.contact),
-)  # fmt: skip
-
-
-def _refusal(refused: list[tuple[ReceiptDocument, set[str]]]) -> str:
-    """One line: which receipts were not issued, which characters, where they are, what to do."""
-    characters: set[str] = set().union(*(missing for _, missing in refused))
-    listed = ", ".join(
-        f"U+{ord(character):04X} {unicodedata.name(character, 'UNNAMED CHARACTER')}"
-        for character in sorted(characters)
-    )
-    where = sorted({field for document, missing in refused
-                    for field, read in _FIELDS if missing & set(read(document) or "")})  # fmt: skip
-    gifts = ", ".join(
-        f"gift #{document.donation_id} (donor {printable(document.donor)!r})"
-        for document, _ in refused[:3]
-    ) + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
-    return (
-        f"receipt not issued for {gifts}: the PDF font has no glyph for {listed} "
-        f"({' and '.join(where) or 'the receipt text'}), which would print as \ufffd; nothing "
-        "was issued and no receipt number used: write it with letters the font has (Latin, "
-        "Hebrew, Arabic, Persian), then issue again"
-    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select
@@ -244,18 +244,7 @@ def set_tax_id(
             raise FundledgerError(f"{tax_id!r} is not an Israeli identity number: nine digits "
                                   "whose last is the check digit")  # fmt: skip
     reason = bounded_text("the reason (--reason)", reason, DonorRevision.reason)
-    revision = DonorRevision(
-        donor_id=donor.id,
-        name=donor.name,
-        email=donor.email,
-        tax_id=checked,
-        address=donor.address,
-        phone=donor.phone,
-        language=donor.language,
-        reason=reason,
-        recorded_at=now(),
-        recorded_by=context.actor,
-    )
+    revision = DonorRevision(**_revised(donor, context, reason, now(), tax_id=checked))
     session.add(revision)
     session.flush()
     # The trail says that the number changed, not the number: it is read more widely.
@@ -263,6 +252,23 @@ def set_tax_id(
                  details={"before": _masked(donor.tax_id), "after": _masked(checked),
                           "revision": revision.id}, reason=reason)  # fmt: skip
     return checked
+
+
+# The details a revision carries: every one a person may edit (models.DonorRevision).
+_REVISED = ("name", "email", "tax_id", "address", "phone", "language")
+
+
+def _revised(
+    donor: Row[Any], context: CommandContext, reason: str | None, at: datetime, **changes: Any
+) -> dict[str, Any]:
+    """The column values of a revision of `donor` (a row of `current_donors`) that makes
+    `changes` and carries every other detail over as it stands."""
+    unknown = set(changes) - set(_REVISED)
+    if unknown:
+        raise ValueError(f"a donor revision has no {sorted(unknown)}")
+    details = {field: changes.get(field, getattr(donor, field)) for field in _REVISED}
+    return {"donor_id": donor.id, **details, "reason": reason, "recorded_at": at,
+            "recorded_by": context.actor}  # fmt: skip
 
 
 def _masked(tax_id: str | None) -> str | None:
@@ -333,18 +339,7 @@ def offer_language(
 def _write_language(
     session: Session, context: CommandContext, donor: Row[Any], code: str | None, reason: str | None
 ) -> None:
-    revision = DonorRevision(
-        donor_id=donor.id,
-        name=donor.name,
-        email=donor.email,
-        tax_id=donor.tax_id,
-        address=donor.address,
-        phone=donor.phone,
-        language=code,
-        reason=reason,
-        recorded_at=now(),
-        recorded_by=context.actor,
-    )
+    revision = DonorRevision(**_revised(donor, context, reason, now(), language=code))
     session.add(revision)
     session.flush()
     record_audit(session, context, "donor.language", entity="donor", entity_id=donor.id,
@@ -391,10 +386,7 @@ def adopt_languages(
             theirs = donor.language or codes[0]
             if donor.language is None:
                 taken[theirs] += 1
-                rows.append({"donor_id": donor.id, "name": donor.name, "email": donor.email,
-                             "tax_id": donor.tax_id, "address": donor.address,
-                             "phone": donor.phone, "language": theirs, "reason": reason,
-                             "recorded_at": recorded_at, "recorded_by": context.actor})  # fmt: skip
+                rows.append(_revised(donor, context, reason, recorded_at, language=theirs))
             others = tuple(code for code in codes if code != theirs)
             if others:
                 kept.append(KeptLanguage(donor.id, donor.name, theirs, others))

@@ -6,12 +6,15 @@ receipt's content as issued, never from today's ledger."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from fundledger.adapters.images import Logo
+from fundledger.domain.text import printable
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
 from fundledger.reports.pdf.flowables import AtFoot, CutLine, mirrored
@@ -296,3 +299,47 @@ def _stub(document: ReceiptDocument, page: Page, copy: bool) -> AtFoot:
         Spacer(1, 8),
         box,
     ])  # fmt: skip
+
+
+def refuses_undrawable(document: ReceiptDocument, *, copy: bool) -> bool:
+    """Whether a receipt that would print U+FFFD in place of a character is not issued: a
+    receipt is frozen as issued, so it is refused; a copy shows what was issued, and a credit
+    receipt repeats what the receipt it cancels froze (refusing it would leave a mistaken gift
+    standing), so those only warn."""
+    return not copy and document.kind != "credit"
+
+
+# The fields of a receipt a user can write, and where they come from, for the refusal.
+_FIELDS: tuple[tuple[str, Callable[[ReceiptDocument], str | None]], ...] = (
+    ("the donor's name", lambda document: document.donor),
+    ("the donor's e-mail", lambda document: document.donor_email),
+    ("the gift's reference", lambda document: document.reference),
+    ("the payment method", lambda document: document.method),
+    ("the Tax Authority report number", lambda document: document.tax_report),
+    ("the organisation's name (setting organisation.name.LANGUAGE)",
+     lambda document: document.organisation.name),
+    ("the organisation's address (setting organisation.address.LANGUAGE)",
+     lambda document: document.organisation.address),
+    ("the organisation's contact line", lambda document: document.organisation.contact),
+)  # fmt: skip
+
+
+def undrawable_refusal(refused: list[tuple[ReceiptDocument, set[str]]]) -> str:
+    """One line: which receipts were not issued, which characters, where they are, what to do."""
+    characters: set[str] = set().union(*(missing for _, missing in refused))
+    listed = ", ".join(
+        f"U+{ord(character):04X} {unicodedata.name(character, 'UNNAMED CHARACTER')}"
+        for character in sorted(characters)
+    )
+    where = sorted({field for document, missing in refused
+                    for field, read in _FIELDS if missing & set(read(document) or "")})  # fmt: skip
+    gifts = ", ".join(
+        f"gift #{document.donation_id} (donor {printable(document.donor)!r})"
+        for document, _ in refused[:3]
+    ) + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
+    return (
+        f"receipt not issued for {gifts}: the PDF font has no glyph for {listed} "
+        f"({' and '.join(where) or 'the receipt text'}), which would print as \ufffd; nothing "
+        "was issued and no receipt number used: write it with letters the font has (Latin, "
+        "Hebrew, Arabic, Persian), then issue again"
+    )

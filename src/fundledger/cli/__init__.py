@@ -97,6 +97,39 @@ for command in (
     cli.add_command(command)
 
 
+def _db_after_subcommand(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`--db` given after a subcommand: it comes later on the line than the group's `--db` (or
+    FUNDLEDGER_DB), so it wins."""
+    if value is None:
+        return
+    ledger = ctx.find_object(Ledger)
+    if ledger is not None:
+        ledger.url = value
+        check_streams(ledger)
+
+
+def _accept_db_everywhere(group: click.Group) -> None:
+    """Give every subcommand, nested groups and their leaves alike, its own `--db`, so that
+    `fundledger report campaign x --db URL` works as `fundledger --db URL report campaign x`.
+    Done over the finished tree, so commands added to any group later get it too."""
+    for command in group.commands.values():
+        if not any(param.name == "database_url_here" for param in command.params):
+            command.params.append(
+                click.Option(
+                    ["--db", "database_url_here"],
+                    metavar="URL",
+                    expose_value=False,
+                    callback=_db_after_subcommand,
+                    help="The ledger, as `fundledger --db URL` (the one given later wins).",
+                )
+            )
+        if isinstance(command, click.Group):
+            _accept_db_everywhere(command)
+
+
+_accept_db_everywhere(cli)
+
+
 def main() -> NoReturn:
     """The installed command: `cli` with its edges guarded. A full disk or a closed pipe is
     one line (or, for a closed pipe on a command that changed nothing, silence), never a

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import cast
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.donation_cells import DateFormat
 from fundledger.adapters.donation_csv import DonationFile, parse_mapping
 from fundledger.cli.common import Ledger, by_language
+from fundledger.cli.progress import LINES_WORTH_A_BAR, progress
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
@@ -23,7 +23,6 @@ from fundledger.services.donation_import import (
     import_donations,
 )
 
-PROGRESS_FROM_LINES = 20_000
 KEPT_SHOWN = 10  # donors named in the line that says who kept their language
 
 
@@ -141,17 +140,9 @@ def donations(
             currency=currency,
             anonymous=anonymous,
         )
-        if lines < PROGRESS_FROM_LINES:
-            return import_donations(session, context, slug, source, again=again)
-        with click.progressbar(
-            length=lines, label=f"Importing {file.name}", file=sys.stderr
-        ) as bar:
-            summary = import_donations(
-                session, context, slug, source, again=again,
-                progress=lambda line: bar.update(line - bar.pos),
-            )  # fmt: skip
-            bar.update(lines - bar.pos)
-            return summary
+        with progress(lines, f"Importing {file.name}", worth_from=LINES_WORTH_A_BAR) as bar:
+            return import_donations(session, context, slug, source, again=again,
+                                    progress=bar.advance_to)  # fmt: skip
 
     try:
         summary = ledger.run(work, write=True, commit=not dry_run)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -20,6 +19,7 @@ from fundledger.cli.common import (
     emit_table,
     excel_option,
 )
+from fundledger.cli.progress import LINES_WORTH_A_BAR, progress
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
 from fundledger.domain.rates import Rate, format_rate, rate_from_text
@@ -35,8 +35,6 @@ from fundledger.services.rate_import import (
     import_rates,
 )
 from fundledger.services.rates import StoredRate, list_rates, rate_in_force
-
-PROGRESS_FROM_LINES = 5_000
 
 
 @click.group()
@@ -146,30 +144,26 @@ def import_(
         rows,
     ):
         lines = count_lines(file)
-        if lines < PROGRESS_FROM_LINES:
-            parsed = list(rows)
-        else:
-            with click.progressbar(
-                length=lines, label=f"Reading {file.name}", file=sys.stderr
-            ) as bar:
-                parsed = []
-                for row in rows:
-                    parsed.append(row)
-                    if row.line > bar.pos:
-                        bar.update(row.line - bar.pos)
-                bar.update(lines - bar.pos)
+        with progress(lines, f"Reading {file.name}", worth_from=LINES_WORTH_A_BAR) as bar:
+            parsed = []
+            for row in rows:
+                parsed.append(row)
+                bar.advance_to(row.line)
     origin = f"{file.name} ({detected})"
 
     def work(session: Session, context: CommandContext) -> RateImport:
-        return import_rates(
-            session,
-            context,
-            parsed,
-            origin=origin,
-            supersede=supersede,
-            confirm=confirm,
-            skipped=rows.skipped,
-        )
+        # Checking and writing a long history takes as long as reading it: a bar of its own.
+        with progress(len(parsed), "Recording rates", worth_from=LINES_WORTH_A_BAR) as bar:
+            return import_rates(
+                session,
+                context,
+                parsed,
+                origin=origin,
+                supersede=supersede,
+                confirm=confirm,
+                skipped=rows.skipped,
+                progress=bar.advance,
+            )
 
     result = ledger.run(work, write=True)
     click.echo(printable(f"{result.describe()}."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -30,6 +29,7 @@ from fundledger.cli.output import (
     staged_files,
     warn_undrawable,
 )
+from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
@@ -46,7 +46,6 @@ from fundledger.services.receipts import (
 )
 
 RECEIPTS_FOLDER = Path("reports") / "receipts"
-PROGRESS_FROM = 20  # receipts: fewer are written before a progress bar would be read
 
 
 @click.group()
@@ -258,10 +257,7 @@ def _render(
     undrawable: set[str] = set()
     refused: list[tuple[ReceiptDocument, set[str]]] = []
     pairs = list(zip(documents, targets, strict=True))
-    with click.progressbar(
-        pairs, label="Writing receipts", file=sys.stderr,
-        hidden=len(pairs) < PROGRESS_FROM,
-    ) as shown:  # fmt: skip
+    with progress_over(pairs, "Writing receipts", worth_from=DOCUMENTS_WORTH_A_BAR) as shown:
         for document, target in shown:
             logo = logos[document.logo] if document.logo else None
             missing = write_receipt_pdf(document, files.stage(target), copy=copy, logo=logo)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import Donor
 from fundledger.cli.common import Ledger, by_language
 from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
+from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.donors import email_key
 from fundledger.domain.errors import FundledgerError
@@ -22,7 +22,6 @@ from fundledger.services.context import CommandContext
 from fundledger.services.statements import DonorStatement, donor_statement, donor_statements
 
 STATEMENTS_FOLDER = Path("reports") / "statements"
-PROGRESS_FROM = 20
 
 
 @click.command("statement")
@@ -89,9 +88,9 @@ def statement(
 
     readers = {each.locale: Reader.for_locale(each.locale) for each in statements}
     undrawable: set[str] = set()
-    with staged_files(ledger) as files, click.progressbar(
-        list(zip(statements, targets, strict=True)), label="Writing statements",
-        file=sys.stderr, hidden=len(statements) < PROGRESS_FROM,
+    with staged_files(ledger) as files, progress_over(
+        list(zip(statements, targets, strict=True)), "Writing statements",
+        worth_from=DOCUMENTS_WORTH_A_BAR,
     ) as shown:  # fmt: skip
         for each, target in shown:
             undrawable |= write_statement_pdf(each, readers[each.locale], files.stage(target))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -265,6 +265,7 @@ def import_rates(
     confirm: bool = False,
     skipped: Mapping[str, int] | None = None,
     action: str = "rates.import",
+    progress: Callable[[int], None] | None = None,
 ) -> RateImport:
     """Append the rates of a file (or one typed rate) in the caller's transaction.
 
@@ -274,6 +275,7 @@ def import_rates(
     named, unless `supersede`: then it is appended as a correction, with an audit event. A
     rate five times or a fifth of its neighbours' is refused unless `confirm`
     (`check_plausible`). `skipped`: rates the file held in currencies no longer in use.
+    `progress` is told each time a number of rows has been checked or written.
     """
     _serialize_rate_writers(session)
     unique = _unique_rows(rows, origin)
@@ -283,6 +285,8 @@ def import_rates(
     found = _sort_against_ledger(session, unique)
     if found.contradictions and not supersede:
         raise FundledgerError(_contradiction(origin, found.contradictions))
+    if progress is not None:
+        progress(found.present)  # nothing left to do for rates already stored
     written = found.new + [row for row, _ in found.contradictions]
     if not confirm:
         _check_plausible(session, unique, written, origin)
@@ -295,6 +299,8 @@ def import_rates(
         # Core, not ORM, bulk insert: a full ECB history is 200,000+ rows.
         session.execute(insert(table), with_chain_hashes(connection, table, [
             _row_values(row.rate, recorded_at, context) for row in batch]))  # fmt: skip
+        if progress is not None:
+            progress(len(batch))
     corrections = []
     for row, previous in found.contradictions:
         (values,) = with_chain_hashes(connection, table, [

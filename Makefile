@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/examples/demo.db
 
-.PHONY: demo test bench peers lint typecheck lock messages clean
+.PHONY: demo test tools bench peers lint typecheck lock messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,12 +13,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+tools:
+	@.ci/install-tools
+
 demo: $(STAMP)
 	$(BIN)/python -m fundledger.demo --db $(DEMO_DB)
 
-# Runs the whole suite. PostgreSQL tests use FUNDLEDGER_TEST_POSTGRES_URL when it is set;
-# otherwise a throw-away server is started with .ci/start-postgres if PostgreSQL is installed.
-test: $(STAMP)
+# Runs the whole suite. First the programs it needs beyond Python's wheels (.ci/install-tools:
+# as root they are installed from Debian; otherwise what is missing is named and its tests skip).
+# PostgreSQL tests use FUNDLEDGER_TEST_POSTGRES_URL when it is set; otherwise a throw-away
+# server is started with .ci/start-postgres if PostgreSQL is installed.
+test: tools $(STAMP)
 	@if [ -z "$$FUNDLEDGER_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export FUNDLEDGER_TEST_POSTGRES_URL=$$(.ci/start-postgres) || exit 1; \
 	fi; \

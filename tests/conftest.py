@@ -1,4 +1,5 @@
 """Real databases for the tests: a SQLite file per test and, when configured, PostgreSQL.
+Programs from outside Python that some tests need: see tests/system_tools.py.
 
 PostgreSQL comes from FUNDLEDGER_TEST_POSTGRES_URL (`make test` starts a server when it can).
 When that URL is set but the server does not answer, the run fails: no silent skips. Each test
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from fundledger.adapters.db.engine import make_engine, normalize_url
 from fundledger.adapters.db.migrate import upgrade_to_head
+from tests.system_tools import REQUIRE_TOOLS, TOOLS, missing_tools
 
 POSTGRES_URL = os.environ.get("FUNDLEDGER_TEST_POSTGRES_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("FUNDLEDGER_REQUIRE_POSTGRES", "") == "1"
@@ -34,11 +36,17 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     if POSTGRES_URL:
         shown = make_url(POSTGRES_URL).render_as_string(hide_password=True)
-        return f"fundledger: PostgreSQL tests against {shown}"
-    return "fundledger: FUNDLEDGER_TEST_POSTGRES_URL not set: PostgreSQL tests are skipped"
+        lines = [f"fundledger: PostgreSQL tests against {shown}"]
+    else:
+        lines = ["fundledger: FUNDLEDGER_TEST_POSTGRES_URL not set: PostgreSQL tests are skipped"]
+    for tool in missing_tools():
+        lines.append(f"fundledger: {tool} not found (package {TOOLS[tool]}): the tests that run "
+                     "it are skipped" + (", and fail under FUNDLEDGER_REQUIRE_TOOLS=1"
+                                         if REQUIRE_TOOLS else ""))  # fmt: skip
+    return lines
 
 
 class PostgresServer:
@@ -156,4 +164,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"fundledger {kind}: {outcome_counts['passed']} passed, "
             f"{outcome_counts['failed']} failed, {outcome_counts['skipped']} skipped"
+        )
+    # Which tests a missing program skipped (system_tools.require_tool), by program.
+    for tool in missing_tools():
+        skipped = [
+            report.nodeid
+            for report in terminalreporter.stats.get("skipped", [])
+            if f"{tool} not found" in str(report.longrepr)
+        ]
+        terminalreporter.write_line(
+            f"fundledger: {len(skipped)} skipped because {tool} is missing "
+            f"(install {TOOLS[tool]}){': ' if skipped else ''}{', '.join(skipped)}"
         )

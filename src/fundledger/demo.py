@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -286,19 +284,23 @@ def describe(summary: CampaignSummary) -> str:
 
 
 def preview(pdf: Path, pages: int = 1) -> str:
-    """Renders the first `pages` pages to PNGs beside the PDF (for the README), when poppler is
-    installed: page 1 as NAME.png, the next as NAME-2.png..."""
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        return " (no PNG preview: pdftoppm not found; apt install poppler-utils)"
+    """Renders the first `pages` pages to PNGs beside the PDF (for the README): page 1 as
+    NAME.png, the next as NAME-2.png... With PDFium (the pypdfium2 wheel), so the demo needs
+    no system package."""
+    import pypdfium2
+
     stem = pdf.with_suffix("")
     made = []
-    for page in range(1, pages + 1):
-        target = stem if page == 1 else stem.with_name(f"{stem.name}-{page}")
-        command = [pdftoppm, "-png", "-r", str(PREVIEW_DPI), "-f", str(page), "-l", str(page),
-                   "-singlefile"]  # fmt: skip
-        subprocess.run([*command, str(pdf), str(target)], check=True)  # noqa: S603 (our files)
-        made.append(f"{target}.png")
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for number in range(1, pages + 1):
+            target = stem if number == 1 else stem.with_name(f"{stem.name}-{number}")
+            page = document[number - 1]
+            image = page.render(scale=PREVIEW_DPI / 72).to_pil()
+            image.save(f"{target}.png", optimize=True)
+            made.append(f"{target}.png")
+    finally:
+        document.close()
     return f", preview {', '.join(made)}"
 
 

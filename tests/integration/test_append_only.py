@@ -3,7 +3,6 @@ revisions and campaign names cannot be changed or removed, even by raw SQL."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 
@@ -18,6 +17,7 @@ from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
 from tests.ledger_helpers import campaign, gift, rates, run
+from tests.system_tools import require_tool
 
 
 @pytest.fixture
@@ -81,8 +81,7 @@ def test_the_database_own_client_cannot_delete_donations(filled: Engine, ledger_
     else:
         plain_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
         command = ["psql", plain_url, "-c", "delete from donation"]
-    if shutil.which(command[0]) is None:
-        pytest.fail(f"{command[0]} is not installed: .ci/run installs it")
+    command[0] = require_tool(command[0])
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "append-only" in result.stderr

@@ -3,7 +3,6 @@ and figures in the billions are set smaller rather than broken."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from fundledger.services.reports import (
     MethodLine,
     RatesUsed,
 )
+from tests.system_tools import require_tool
 
 
 def ils(amount: str) -> Money:
@@ -66,8 +66,7 @@ def test_a_year_is_tabled_by_month_and_big_figures_stay_whole(tmp_path: Path) ->
     write_campaign_pdf(year_long_summary(), Reader("en"), path, ReportOptions(7))
     pages = PdfReader(path).pages
     assert len(pages) == 2
-    pdftotext = shutil.which("pdftotext")
-    assert pdftotext
+    pdftotext = require_tool("pdftotext")
     text = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
     assert "₪5,177,822,955.46" in text.split("\f")[0]

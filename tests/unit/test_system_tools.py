@@ -109,8 +109,6 @@ def test_page_fills_and_the_demo_previews_need_no_poppler(
         preview(pdf, pages=2) == f", preview {tmp_path}/two-pages.png, {tmp_path}/two-pages-2.png"
     )
     with Image.open(tmp_path / "two-pages.png") as image:
-        assert (
-            abs(image.size[0] - A4[0] * 80 / 72) < 1.5
-            and abs(image.size[1] - A4[1] * 80 / 72) < 1.5
-        )
+        assert abs(image.size[0] - A4[0] * 80 / 72) < 1.5
+        assert abs(image.size[1] - A4[1] * 80 / 72) < 1.5
         assert image.convert("L").getpixel((100, 400)) < 50  # inside the block: dark

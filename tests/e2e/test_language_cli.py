@@ -57,7 +57,7 @@ def test_donor_set_language_is_listed_and_refuses_what_it_does_not_know(speakers
                                                           "csv").stdout)))  # fmt: skip
     # A new column, at the end: scripts reading the others by position still do.
     assert list(listed[0]) == ["id", "name", "email", "gifts", "first_gift", "last_gift",
-                               "merged_into", "language"]  # fmt: skip
+                               "merged_into", "language", "merge"]  # fmt: skip
     assert {row["name"]: row["language"] for row in listed} == {
         "Dana Levi": "en", "שירה כהן": "he", "سمير حداد": "ar"}  # fmt: skip
     as_json = json.loads(speakers.run("donor", "list", "--format", "json").stdout)

@@ -111,7 +111,8 @@ def test_the_settings_at_issue_stay_with_the_receipt(ledger: Engine) -> None:
         ("future", r"a receipt cannot be dated after today"),
         ("before the gift", r"donation #1 is dated 2025-07-03, after the receipt date 2025-07-02"),
         ("expired", r"the Section 46 approval 4512 was valid until 2025-07-31"),
-        ("no name", r"a receipt or statement names the organisation: set it first"),
+        ("no name", r"a receipt or statement in en names the organisation: set its name first "
+                    r"with `fundledger settings set organisation.name.en NAME`"),
     ],
 )  # fmt: skip
 def test_what_cannot_have_a_receipt_is_refused_and_takes_no_number(

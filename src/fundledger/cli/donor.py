@@ -25,7 +25,7 @@ from fundledger.services.donors import (
 )
 
 DONOR_COLUMNS = ("id", "name", "email", "gifts", "first_gift", "last_gift", "merged_into",
-                 "language")  # fmt: skip
+                 "language", "merge")  # fmt: skip
 
 
 def _donor_row(donor: DonorSummary) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def _donor_row(donor: DonorSummary) -> dict[str, Any]:
         "last_gift": donor.last_gift.isoformat() if donor.last_gift else None,
         "merged_into": donor.merged_into,
         "language": donor.language,
+        "merge": donor.merge_id,  # the number `donor unmerge` takes
     }
 
 
@@ -72,7 +73,9 @@ def list_(ledger: Ledger, output_format: str) -> None:
                     str(row["gifts"]),
                     row["first_gift"] or "",
                     row["last_gift"] or "",
-                    f"merged into #{row['merged_into']}" if row["merged_into"] else "",
+                    f"merged into #{row['merged_into']} (merge {row['merge']})"
+                    if row["merged_into"]
+                    else "",
                     row["language"] or "",
                 ]
                 for row in rows
@@ -109,7 +112,9 @@ def merge(ledger: Ledger, merged_id: int, into_id: int, reason: str) -> None:
 @click.option("--reason", required=True, help="Why the merge was wrong.")
 @click.pass_obj
 def unmerge(ledger: Ledger, merge_id: int, reason: str) -> None:
-    """Undo donor merge MERGE: the two donors count apart again.
+    """Undo donor merge MERGE: the two donors count apart again. MERGE is the number
+    `donor merge` printed, and `donor list` shows beside the merged donor ("merged into #4
+    (merge 3)"; the "merge" column in json/csv).
 
     \b
     Example:

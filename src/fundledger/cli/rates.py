@@ -182,7 +182,7 @@ def show(ledger: Ledger, on: date, base: str, quote: str) -> None:
     \b
     Example:
       fundledger rates show 2025-07-05 USD ILS
-      2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9876 / EUR/USD 1.1780)
+      2025-07-05 USD/ILS = 3.3505 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9425 / EUR/USD 1.1767)
     """
     in_force = ledger.run(lambda session, context: rate_in_force(session, context, on, base, quote))
     click.echo(printable(in_force.explain()))

@@ -162,8 +162,8 @@ class RateInForce:
         return format_rate(self.factor)
 
     def explain(self) -> str:
-        """e.g. `2025-07-05 USD/ILS = 3.3851 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9876 /
-        EUR/USD 1.1780)`: the value, its source and date, and how it was derived."""
+        """e.g. `2025-07-05 USD/ILS = 3.3505 (ECB 2025-07-04, cross via EUR: EUR/ILS 3.9425 /
+        EUR/USD 1.1767)`: the value, its source and date, and how it was derived."""
         head = f"{self.on.isoformat()} {self.base}/{self.quote} = {self.display_value()}"
         if self.method == "identity":
             return f"{head} (same currency)"

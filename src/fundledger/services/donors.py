@@ -89,6 +89,7 @@ class DonorSummary:
     last_gift: date | None
     merged_into: int | None  # the donor whose gifts these are counted with
     language: str | None = None  # the language of their documents (en, he, ar), if they chose
+    merge_id: int | None = None  # the merge in force that made them `merged_into` (unmerge it)
 
 
 def list_donors(session: Session) -> list[DonorSummary]:
@@ -110,7 +111,8 @@ def list_donors(session: Session) -> list[DonorSummary]:
     current = current_donors()
     rows = session.execute(
         select(Donor.id, current.c.name, current.c.email, gifts.c.gifts, gifts.c.first_gift,
-               gifts.c.last_gift, merges.c.into_donor_id, current.c.language)
+               gifts.c.last_gift, merges.c.into_donor_id, current.c.language,
+               merges.c.id.label("merge_id"))
         .join(current, current.c.id == Donor.id)
         .outerjoin(gifts, gifts.c.owner == Donor.id)
         .outerjoin(merges, merges.c.merged_donor_id == Donor.id)
@@ -118,7 +120,7 @@ def list_donors(session: Session) -> list[DonorSummary]:
     ).all()  # fmt: skip
     return [
         DonorSummary(row.id, row.name, row.email, int(row.gifts or 0), row.first_gift,
-                     row.last_gift, row.into_donor_id, row.language)
+                     row.last_gift, row.into_donor_id, row.language, row.merge_id)
         for row in rows
     ]  # fmt: skip
 

@@ -494,9 +494,14 @@ def organisation_details(settings: dict[str, str], locale: str) -> Organisation:
     """The organisation as a document in `locale` names it, from its settings."""
     name = organisation_name(settings, locale)
     if name is None:
+        other = (
+            ""
+            if locale == "en"
+            else " (organisation.name.en stands in for a language without its own)"
+        )
         raise FundledgerError(
-            "a receipt or statement names the organisation: set it first with "
-            "`fundledger settings set organisation.name.en NAME` (and .he, .ar)"
+            f"a receipt or statement in {locale} names the organisation: set its name first with "
+            f"`fundledger settings set organisation.name.{locale} NAME`{other}"
         )
     approval = settings.get("organisation.section46.approval")
     return Organisation(

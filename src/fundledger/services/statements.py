@@ -118,9 +118,11 @@ def donor_statements(
     settings_now = current_settings(session)
     languages = {donor_id: report_locale(settings_now, locale, donors[donor_id].language)
                  for donor_id in wanted}  # fmt: skip
-    # Asked for even without donors: a missing name is said whoever the donors are.
+    # Only in the languages the statements are written in (a Hebrew statement needs the Hebrew
+    # name, or the English one in its place, never the English one as such); asked for even
+    # without donors, in the default language: a missing name is said whoever the donors are.
     organisations = {language: organisation_details(settings_now, language) for language in
-                     {report_locale(settings_now, locale), *languages.values()}}  # fmt: skip
+                     set(languages.values()) or {report_locale(settings_now, locale)}}  # fmt: skip
     logo = organisation_logo(settings_now)
     home, reporting = context.settings.home_currency, context.settings.reporting_currency
     return [

@@ -69,7 +69,8 @@ class ImportProfile:
         merged = {column: field for column, field in self.mapping.items() if column not in ignore}
         merged.update(mapping)
         ignored = tuple(dict.fromkeys(
-            [column for column in self.ignore if column not in mapping] + list(ignore)))  # fmt: skip
+            [column for column in self.ignore if column not in mapping] + list(ignore)
+        ))  # fmt: skip
         return replace(
             self,
             mapping=merged,
@@ -112,7 +113,7 @@ def parse_profile(
             f"name (e.g. {checked}-ours)"
         )
     mapping = parse_mapping(mappings)
-    fmt = date_format.upper() if date_format else None
+    fmt = cast(DateFormat | None, date_format.upper() if date_format else None)
     if fmt is not None and fmt not in DATE_FORMATS:
         raise ProfileError(f"--date-format {date_format!r} must be one of ISO, DMY, MDY")
     code = currency_in_use(currency) if currency else None
@@ -122,9 +123,10 @@ def parse_profile(
         raise ProfileError(f"column {both[0]!r} is both mapped (--map) and ignored (--ignore)")
     if not (mapping or fmt or code or ignored):
         raise ProfileError(
-            f"profile {checked!r} says nothing: give it --map, --date-format, --currency or --ignore"
+            f"profile {checked!r} says nothing: give it --map, --date-format, --currency or "
+            "--ignore"
         )
-    return ImportProfile(checked, mapping, cast(DateFormat | None, fmt), code, ignored,
+    return ImportProfile(checked, mapping, fmt, code, ignored,
                          description=" ".join(description.split()))  # fmt: skip
 
 

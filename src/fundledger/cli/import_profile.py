@@ -24,13 +24,26 @@ def profile_group() -> None:
 
 @profile_group.command("add")
 @click.argument("name")
-@click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
-              help="Read the file's COLUMN as FIELD, as `import donations --map`. Repeat.")
-@click.option("--date-format", type=click.Choice(["ISO", "DMY", "MDY"], case_sensitive=False),
-              help="How the file writes dates: ISO 2025-07-03, DMY 03/07/2025, MDY 07/03/2025.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read the file's COLUMN as FIELD, as `import donations --map`. Repeat.",
+)
+@click.option(
+    "--date-format",
+    type=click.Choice(["ISO", "DMY", "MDY"], case_sensitive=False),
+    help="How the file writes dates: ISO 2025-07-03, DMY 03/07/2025, MDY 07/03/2025.",
+)
 @click.option("--currency", metavar="CODE", help="The currency of gifts the file gives none for.")
-@click.option("--ignore", "ignored", multiple=True, metavar="COLUMN",
-              help="A column the file has that is left unread on purpose. Repeat.")
+@click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="COLUMN",
+    help="A column the file has that is left unread on purpose. Repeat.",
+)
 @click.option("--description", default="", help="What export this profile reads.")
 @click.option("--reason", help="Why (kept in the audit trail), e.g. when replacing a profile.")
 @click.pass_obj

@@ -210,8 +210,7 @@ def _dates_told_once(
         )
     others = [problem for problem in refused.problems if problem not in set(failed)]
     total = refused.total - len(failed) + 1
-    result = DonationImportRefused(source.name, [told, *others], total)
-    return result
+    return DonationImportRefused(source.name, [told, *others], total)
 
 
 def _platform_import(
@@ -242,7 +241,9 @@ def _platform_import(
             raise DonationImportRefused(path.name, every, refused.total + len(told)) from None
         if told:
             raise DonationImportRefused(path.name, told, len(told))
-        reversed_ = [_reverse(session, context, refund, path.name) for refund in translation.refunds]
+        reversed_ = [
+            _reverse(session, context, refund, path.name) for refund in translation.refunds
+        ]
     dates = translation.dates if translation.dates and translation.dates.format else None
     return ImportOutcome(summary, profile.name, profile.platform, translation.others, reversed_,
                          dates)  # fmt: skip
@@ -265,7 +266,8 @@ def _ledger_gift(session: Session, reference: str) -> tuple[Donation | None, boo
     if not gifts:
         return None, False
     reversed_ids = set(session.scalars(
-        select(Donation.reverses_id).where(Donation.reverses_id.in_([g.id for g in gifts]))))  # fmt: skip
+        select(Donation.reverses_id).where(Donation.reverses_id.in_([g.id for g in gifts]))
+    ))  # fmt: skip
     standing = [gift for gift in gifts if gift.id not in reversed_ids]
     return (standing[-1], False) if standing else (gifts[-1], True)
 
@@ -290,7 +292,8 @@ def _refund_problems(session: Session, translation: Translation) -> list[RowProb
         else:
             problems.append(RowProblem(refund.line, "refund", (
                 f"refunds {refund.gift_reference!r}, which is neither in this file nor in the "
-                "ledger: import the export that holds that payment first, then this one")))  # fmt: skip
+                "ledger: import the export that holds that payment first, then this one"
+            )))  # fmt: skip
             continue
         if currency != refund.currency or refund.amount != whole:
             if gift is not None and not was_reversed and gift.currency == currency and (
@@ -307,7 +310,9 @@ def _refund_problems(session: Session, translation: Translation) -> list[RowProb
     return problems
 
 
-def _reverse(session: Session, context: CommandContext, refund: Refund, name: str) -> ReversedRefund:
+def _reverse(
+    session: Session, context: CommandContext, refund: Refund, name: str
+) -> ReversedRefund:
     gift, was_reversed = _ledger_gift(session, refund.gift_reference)
     assert gift is not None  # `_refund_problems` refused the file otherwise
     amount = Money(refund.amount, refund.currency)

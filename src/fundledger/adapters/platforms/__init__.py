@@ -112,7 +112,7 @@ class Reader:
 
 
 def decimal_amount(text: str) -> Decimal | None:
-    """"1,234.50", "-20.00" as a Decimal; None when it is no amount."""
+    """ "1,234.50", "-20.00" as a Decimal; None when it is no amount."""
     cleaned = text.replace(",", "").replace("\u00a0", "").replace(" ", "")
     if not re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", cleaned):
         return None

@@ -70,7 +70,8 @@ def _sort(line: int, row: dict[str, str], created: str, result: Translation,
         if value is None or value < 0:
             result.problems.append(RowProblem(line, column, f"{row[column]!r} is not an amount"))
             return
-    assert amount is not None and refunded is not None
+    assert amount is not None
+    assert refunded is not None
     moment, _, clock = row[created].partition(" ")
     day = israel_date(moment, clock, "UTC", "ISO")
     if isinstance(day, str):

@@ -219,6 +219,8 @@ def parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
 class DonationFile:
     """Reads one donation file; iterate `rows()` for DonationRow and RowProblem items."""
 
+    ignore: frozenset[str] = frozenset()  # columns (lower case) left unread on purpose (--ignore)
+
     def __init__(
         self,
         path: Path,
@@ -298,7 +300,7 @@ class DonationFile:
                         f"and {raw!r}); remove one or map it to another field"
                     )
                 found[field] = index
-            elif raw.strip():
+            elif raw.strip() and name not in self.ignore:  # not read on purpose: unsaid
                 ignored.append(raw.strip().lstrip("\ufeff"))
         missing = [field for field in REQUIRED if field not in found]
         if missing:

@@ -9,19 +9,17 @@ import click
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.donation_cells import DateFormat
-from fundledger.adapters.donation_csv import DonationFile, parse_mapping
+from fundledger.adapters.donation_csv import parse_mapping
 from fundledger.cli.common import Ledger, by_language
+from fundledger.cli.import_profile import profile_group
 from fundledger.cli.progress import LINES_WORTH_A_BAR, progress
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted, printable
 from fundledger.services.context import CommandContext
-from fundledger.services.donation_import import (
-    DonationImportRefused,
-    ImportSummary,
-    import_donations,
-)
+from fundledger.services.donation_import import DonationImportRefused, ImportSummary
+from fundledger.services.import_profiles import ImportOutcome, ImportRequest, run_import
 
 KEPT_SHOWN = 10  # donors named in the line that says who kept their language
 
@@ -29,6 +27,9 @@ KEPT_SHOWN = 10  # donors named in the line that says who kept their language
 @click.group("import")
 def import_group() -> None:
     """Bring records in from files."""
+
+
+import_group.add_command(profile_group)
 
 
 def _mapping(
@@ -51,9 +52,9 @@ def _count_lines(path: Path) -> int:
 @click.option(
     "--date-format",
     type=click.Choice(["ISO", "DMY", "MDY"], case_sensitive=False),
-    default="ISO",
-    show_default=True,
-    help="How dates are written: 2025-07-03, 03/07/2025 (Israeli exports) or 07/03/2025.",
+    default=None,
+    help="How dates are written: 2025-07-03 (ISO, the default), 03/07/2025 (DMY, Israeli "
+    "exports) or 07/03/2025 (MDY).",
 )
 @click.option(
     "--encoding", default="utf-8", show_default=True, help="e.g. cp1255 for Hebrew Excel."
@@ -80,6 +81,20 @@ def _count_lines(path: Path) -> int:
     "has no donor column but columns that are not read.",
 )
 @click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="COLUMN",
+    help="A column left unread on purpose: not listed, and it needs no --currency or "
+    "--anonymous. Repeat as needed.",
+)
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help="Read the file as a saved or built-in profile says (`fundledger import profile "
+    "list`: paypal, stripe, israelgives ...); options given here add to it or replace its own.",
+)
+@click.option(
     "--again",
     is_flag=True,
     help="Read a file whose very bytes were imported before (otherwise it adds nothing); "
@@ -90,11 +105,13 @@ def donations(
     ledger: Ledger,
     arguments: tuple[str, ...],
     dry_run: bool,
-    date_format: str,
+    date_format: str | None,
     encoding: str,
     mappings: dict[str, str],
     currency: str | None,
     anonymous: bool,
+    ignored: tuple[str, ...],
+    profile: str | None,
     again: bool,
 ) -> None:
     """Import the donations of FILE into campaign SLUG: all of them, or none.
@@ -120,6 +137,7 @@ def donations(
       fundledger import donations all-campaigns.csv --map "Appeal=campaign"
       fundledger import donations dont-look-away cash-box.csv --currency ILS --anonymous
       fundledger import donations dont-look-away form.csv --map "Preferred language=language"
+      fundledger import donations dont-look-away Download.CSV --profile paypal
     """
     if len(arguments) > 2:
         raise click.UsageError(f"too many arguments ({len(arguments)}): give [SLUG] FILE")
@@ -130,27 +148,50 @@ def donations(
         raise click.BadParameter(f"{str(file)!r} {problem}.", param_hint="'FILE'")
     lines = _count_lines(file)
 
-    def work(session: Session, context: CommandContext) -> ImportSummary:
-        source = DonationFile(
-            file,
-            home_currency=context.settings.home_currency,
-            encoding=encoding,
-            date_format=cast(DateFormat, date_format.upper()),
-            mapping=mappings,
-            currency=currency,
-            anonymous=anonymous,
-        )
+    request = ImportRequest(
+        encoding=encoding,
+        date_format=cast(DateFormat, date_format.upper()) if date_format else None,
+        mapping=mappings,
+        currency=currency,
+        anonymous=anonymous,
+        again=again,
+        ignore=ignored,
+        profile=profile,
+    )
+
+    def work(session: Session, context: CommandContext) -> ImportOutcome:
         with progress(lines, f"Importing {file.name}", worth_from=LINES_WORTH_A_BAR) as bar:
-            return import_donations(session, context, slug, source, again=again,
-                                    progress=bar.advance_to)  # fmt: skip
+            return run_import(session, context, slug, file, request, progress=bar.advance_to)
 
     try:
-        summary = ledger.run(work, write=True, commit=not dry_run)
+        outcome = ledger.run(work, write=True, commit=not dry_run)
     except DonationImportRefused as refused:
         for problem in refused.problems:
             click.echo(problem, err=True)
         raise
-    _print_summary(summary, slug, dry_run)
+    if outcome.dates is not None:
+        click.echo(f"{outcome.summary.name}: {outcome.dates.describe()}.")
+    _print_summary(outcome.summary, slug, dry_run)
+    _print_platform(outcome, dry_run)
+
+
+def _print_platform(outcome: ImportOutcome, dry_run: bool) -> None:
+    """What a platform's export held besides gifts: refunds, and rows that are no gifts."""
+    for each in outcome.reversed:
+        if each.reversal_id is None:
+            click.echo(f"  Refund {printable(each.refund)} (line {each.line}): donation "
+                       f"#{each.donation_id} was reversed or corrected before.")  # fmt: skip
+        else:
+            verb = "would reverse" if dry_run else "reversed"
+            click.echo(f"  Refund {printable(each.refund)} (line {each.line}) of "
+                       f"{format_money(each.amount)}: {verb} donation #{each.donation_id}"
+                       + ("." if dry_run else f" by #{each.reversal_id}."))  # fmt: skip
+    if outcome.others:
+        listed = "; ".join(f"{printable(kind)}: {count:,}"
+                           for kind, count in sorted(outcome.others.items()))  # fmt: skip
+        total = sum(outcome.others.values())
+        click.echo(f"  {counted(total, 'row')} of the export {'is' if total == 1 else 'are'} "
+                   f"no gift (not imported): {listed}.")  # fmt: skip
 
 
 def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> None:

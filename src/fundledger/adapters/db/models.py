@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
-    "campaign", "donor", "donor_revision", "campaign_name",
+    "campaign", "donor", "donor_revision", "campaign_name", "import_profile",
 )  # fmt: skip
 
 
@@ -82,6 +82,23 @@ class CampaignName(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     language: Mapped[str] = mapped_column(String(8))
     name: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
+class ImportProfile(Base):
+    """A saved import profile (`fundledger import profile add`): how a kind of export is read,
+    as JSON (adapters/import_profiles.py). Never changed or deleted: the latest row of a name
+    is in force; `definition` None: removed from then on."""
+
+    __tablename__ = "import_profile"
+    __table_args__ = (Index("ix_import_profile_name_id", "name", "id"),)
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
@@ -385,7 +402,7 @@ SUMMARY_MODELS: tuple[type[Base], ...] = (
 # call `chain.extend`. Each is append-only (APPEND_ONLY_TABLES).
 CHAINED_MODELS: tuple[type[Base], ...] = (
     Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent, Campaign, Donor,
-    DonorRevision, CampaignName,
+    DonorRevision, CampaignName, ImportProfile,
 )  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

@@ -1,0 +1,325 @@
+"""Import profiles, saved and built in, and the import of a file through one.
+
+`run_import` is what `fundledger import donations` (and the web interface next) calls: it
+takes the command's options and perhaps a profile, reads a platform's export through its
+reader (adapters/platforms), imports the gifts (donation_import.import_donations), reverses
+the gifts the export's refunds name, and says how the file's dates were read (or, when they
+fail in the format given, which format the file proves, once).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.date_evidence import WRITTEN, DateEvidence, file_evidence
+from fundledger.adapters.db.models import Donation
+from fundledger.adapters.db.models import ImportProfile as SavedProfile
+from fundledger.adapters.donation_cells import DateFormat
+from fundledger.adapters.donation_csv import DonationFile, RowProblem
+from fundledger.adapters.import_profiles import (
+    BUILTIN,
+    ImportProfile,
+    ProfileError,
+    profile_from_json,
+    profile_name,
+)
+from fundledger.adapters.platforms import Refund, TranslatedFile, Translation, translate
+from fundledger.domain.money import Money, format_money, minor_unit_digits
+from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.donation_import import (
+    DonationImportRefused,
+    ImportSummary,
+    import_donations,
+)
+from fundledger.services.donations import reverse_donation
+from fundledger.services.validation import bounded_text
+
+
+def saved_profiles(session: Session) -> dict[str, ImportProfile]:
+    """The profiles saved in the ledger and not removed, by name."""
+    latest: dict[str, str | None] = {}
+    for name, definition in session.execute(
+        select(SavedProfile.name, SavedProfile.definition).order_by(SavedProfile.id)
+    ):
+        latest[name] = definition
+    return {name: profile_from_json(name, text) for name, text in sorted(latest.items()) if text}
+
+
+def list_profiles(session: Session) -> list[ImportProfile]:
+    """Built-in profiles first, then the ledger's own, by name."""
+    return [*BUILTIN.values(), *saved_profiles(session).values()]
+
+
+def get_profile(session: Session, name: str) -> ImportProfile:
+    key = name.strip().lower()
+    if key in BUILTIN:
+        return BUILTIN[key]
+    found = saved_profiles(session).get(key)
+    if found is None:
+        known = ", ".join(profile.name for profile in list_profiles(session))
+        raise ProfileError(
+            f"no import profile {name!r} (there are: {known}); save one with `fundledger "
+            f'import profile add {key or "NAME"} --map "COLUMN=FIELD" ...`'
+        )
+    return found
+
+
+def save_profile(
+    session: Session, context: CommandContext, profile: ImportProfile, reason: str | None = None
+) -> bool:
+    """Saves `profile` (a revision when one of its name exists); True when it replaced one."""
+    earlier = saved_profiles(session).get(profile.name)
+    if earlier is not None and earlier.to_json() == profile.to_json():
+        return True
+    reason = bounded_text("the reason (--reason)", reason, SavedProfile.reason)
+    row = SavedProfile(name=profile.name, definition=profile.to_json(), reason=reason,
+                       recorded_at=now(), recorded_by=context.actor)  # fmt: skip
+    session.add(row)
+    session.flush()
+    record_audit(session, context, "import_profile.save", entity="import_profile",
+                 entity_id=row.id, details={"name": profile.name, "options": profile.options(),
+                                            "replaces": earlier is not None},
+                 reason=reason)  # fmt: skip
+    return earlier is not None
+
+
+def remove_profile(session: Session, context: CommandContext, name: str, reason: str) -> None:
+    """A revision that removes a saved profile from then on (its history stays)."""
+    key = profile_name(name)
+    if key in BUILTIN:
+        raise ProfileError(f"{key!r} is a built-in profile: it cannot be removed")
+    get_profile(session, key)
+    row = SavedProfile(name=key, definition=None, reason=reason, recorded_at=now(),
+                       recorded_by=context.actor)  # fmt: skip
+    session.add(row)
+    session.flush()
+    record_audit(session, context, "import_profile.remove", entity="import_profile",
+                 entity_id=row.id, details={"name": key}, reason=reason)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    """The options of `import donations`; None and empty: not given on the command line."""
+
+    encoding: str = "utf-8"
+    date_format: DateFormat | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    currency: str | None = None
+    anonymous: bool = False
+    again: bool = False
+    ignore: tuple[str, ...] = ()
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReversedRefund:
+    line: int
+    refund: str  # the refund's transaction id
+    donation_id: int
+    reversal_id: int | None  # None: reversed before (or corrected for it), nothing written
+    amount: Money
+
+
+@dataclass
+class ImportOutcome:
+    summary: ImportSummary
+    profile: str | None = None
+    platform: str | None = None
+    # The export's rows that are no gifts, by kind (a platform's export).
+    others: Counter[str] = field(default_factory=Counter)
+    reversed: list[ReversedRefund] = field(default_factory=list)
+    dates: DateEvidence | None = None  # how the file's dates were read, when it proves it
+
+
+def _effective(session: Session, request: ImportRequest) -> ImportProfile:
+    chosen = get_profile(session, request.profile) if request.profile else ImportProfile("")
+    return chosen.overridden(
+        mapping=request.mapping,
+        date_format=request.date_format,
+        currency=request.currency,
+        ignore=tuple(column.strip().lower() for column in request.ignore),
+    )
+
+
+def run_import(
+    session: Session,
+    context: CommandContext,
+    campaign_slug: str | None,
+    path: Path,
+    request: ImportRequest,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Imports `path` as `request` says (see the module's docstring); raises
+    DonationImportRefused with every problem found, and then nothing is written."""
+    profile = _effective(session, request)
+    if profile.platform is not None:
+        return _platform_import(session, context, campaign_slug, path, request, profile, progress)
+    date_format: DateFormat = profile.date_format or "ISO"
+    source = DonationFile(
+        path, home_currency=context.settings.home_currency, encoding=request.encoding,
+        date_format=date_format, mapping=profile.mapping, currency=profile.currency,
+        anonymous=request.anonymous,
+    )  # fmt: skip
+    source.ignore = frozenset(profile.ignore)
+    try:
+        summary = import_donations(session, context, campaign_slug, source, progress=progress,
+                                   again=request.again)  # fmt: skip
+    except DonationImportRefused as refused:
+        raise _dates_told_once(refused, source, date_format) from None
+    dates = file_evidence(source) if date_format != "ISO" and summary.earlier is None else None
+    if dates is not None and dates.format != date_format:
+        dates = None  # proves nothing, or the rows would have been refused
+    return ImportOutcome(summary, profile.name or None, dates=dates)
+
+
+_FORMAT_FAILURE = re.compile(r": date: .* is not a date as (ISO|DMY|MDY) \(")
+
+
+def _dates_told_once(
+    refused: DonationImportRefused, source: DonationFile, given: DateFormat
+) -> DonationImportRefused:
+    """The refusal with its lines whose dates fail in the format given told as one: the
+    format the file's dates prove, with the option that reads them."""
+    failed = [problem for problem in refused.problems if _FORMAT_FAILURE.search(problem)]
+    if len(failed) < 2:
+        return refused
+    found = file_evidence(source)
+    if found is None or found.format == given:
+        return refused
+    if found.format is not None:
+        told = (
+            f"{source.name}: {len(failed):,} dates are not {WRITTEN[given]}: the file writes "
+            f"{WRITTEN[found.format]} (line {found.line} has {found.text}); add --date-format "
+            f"{found.format}"
+        )
+    else:
+        told = (
+            f"{source.name}: {len(failed):,} dates are not {WRITTEN[given]} but DD/MM or MM/DD "
+            f"(line {found.line} has {found.text}), and no day above 12 shows which: add "
+            "--date-format DMY (Israeli exports) or --date-format MDY (American ones)"
+        )
+    others = [problem for problem in refused.problems if problem not in set(failed)]
+    total = refused.total - len(failed) + 1
+    return DonationImportRefused(source.name, [told, *others], total)
+
+
+def _platform_import(
+    session: Session,
+    context: CommandContext,
+    campaign_slug: str | None,
+    path: Path,
+    request: ImportRequest,
+    profile: ImportProfile,
+    progress: Callable[[int], None] | None,
+) -> ImportOutcome:
+    assert profile.platform is not None
+    with tempfile.TemporaryDirectory(prefix="fundledger-import-") as folder:
+        translation = translate(
+            profile.platform, path, Path(folder), request.encoding, profile.date_format
+        )
+        problems = translation.problems + _refund_problems(session, translation)
+        source = TranslatedFile(
+            translation, path.name, home_currency=context.settings.home_currency,
+            anonymous=request.anonymous,
+        )  # fmt: skip
+        told = [problem.describe(path.name) for problem in problems]
+        try:
+            summary = import_donations(session, context, campaign_slug, source,
+                                       progress=progress, again=request.again)  # fmt: skip
+        except DonationImportRefused as refused:
+            every = sorted(refused.problems + told, key=_line_of)
+            raise DonationImportRefused(path.name, every, refused.total + len(told)) from None
+        if told:
+            raise DonationImportRefused(path.name, told, len(told))
+        reversed_ = [
+            _reverse(session, context, refund, path.name) for refund in translation.refunds
+        ]
+    dates = translation.dates if translation.dates and translation.dates.format else None
+    return ImportOutcome(summary, profile.name, profile.platform, translation.others, reversed_,
+                         dates)  # fmt: skip
+
+
+def _line_of(problem: str) -> int:
+    match = re.search(r":([0-9]+): ", problem)
+    return int(match[1]) if match else 0
+
+
+def _minor(amount: Decimal, currency: str) -> int:
+    return int(amount.scaleb(minor_unit_digits(currency)))
+
+
+def _ledger_gift(session: Session, reference: str) -> tuple[Donation | None, bool]:
+    """The gift the ledger holds under `reference` (the latest not reversed, else the latest),
+    and whether it was reversed."""
+    gifts = list(session.scalars(
+        select(Donation).where(Donation.reference == reference).order_by(Donation.id)))  # fmt: skip
+    if not gifts:
+        return None, False
+    reversed_ids = set(session.scalars(
+        select(Donation.reverses_id).where(Donation.reverses_id.in_([g.id for g in gifts]))
+    ))  # fmt: skip
+    standing = [gift for gift in gifts if gift.id not in reversed_ids]
+    return (standing[-1], False) if standing else (gifts[-1], True)
+
+
+def _refund_problems(session: Session, translation: Translation) -> list[RowProblem]:
+    """A refund of a gift neither in the export nor in the ledger, or of part of one."""
+    problems = []
+    for refund in translation.refunds:
+        in_file = translation.gifts.get(refund.gift_reference)
+        gift, was_reversed = _ledger_gift(session, refund.gift_reference)
+        if in_file is not None:
+            whole, currency, donation_id = in_file.amount, in_file.currency, None
+            if gift is not None:
+                donation_id = gift.id
+        elif gift is not None:
+            whole = Money.from_minor(gift.amount_minor, gift.currency).amount
+            currency, donation_id = gift.currency, gift.id
+            if was_reversed:
+                continue
+            if _minor(whole, currency) == _minor(refund.amount, refund.currency):
+                continue
+        else:
+            problems.append(RowProblem(refund.line, "refund", (
+                f"refunds {refund.gift_reference!r}, which is neither in this file nor in the "
+                "ledger: import the export that holds that payment first, then this one"
+            )))  # fmt: skip
+            continue
+        if currency != refund.currency or refund.amount != whole:
+            if gift is not None and not was_reversed and gift.currency == currency and (
+                    gift.amount_minor == _minor(whole - refund.amount, currency)):  # fmt: skip
+                continue  # corrected for this refund already (`donation correct`)
+            part, of = Money(refund.amount, refund.currency), Money(whole, currency)
+            gift_id = str(donation_id) if donation_id else "ID"
+            first = "" if donation_id else "import this file without this line, then "
+            problems.append(RowProblem(refund.line, "refund", (
+                f"refunds {format_money(part)} of the {format_money(of)} gift "
+                f"{refund.gift_reference!r}: a partial refund is no reversal; {first}record it "
+                f"with `fundledger donation correct {gift_id} --amount {whole - refund.amount} "
+                f'--reason "refund {refund.reference}"`')))  # fmt: skip
+    return problems
+
+
+def _reverse(
+    session: Session, context: CommandContext, refund: Refund, name: str
+) -> ReversedRefund:
+    gift, was_reversed = _ledger_gift(session, refund.gift_reference)
+    assert gift is not None  # `_refund_problems` refused the file otherwise
+    amount = Money(refund.amount, refund.currency)
+    if was_reversed or gift.amount_minor != _minor(refund.amount, refund.currency):
+        return ReversedRefund(refund.line, refund.reference, gift.id, None, amount)
+    reversal = reverse_donation(
+        session, context, donation_id=gift.id,
+        reason=f"refunded on {refund.platform}: {refund.reference} ({name} line {refund.line})",
+    )  # fmt: skip
+    return ReversedRefund(refund.line, refund.reference, gift.id, reversal.id, amount)

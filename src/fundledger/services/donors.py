@@ -40,14 +40,36 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def find_or_add_donor(
     session: Session, context: CommandContext, *, name: str | None, email: str | None
 ) -> Donor:
+    return match_or_add_donor(session, context, name=name, email=email).donor
+
+
+@dataclass(frozen=True, slots=True)
+class DonorMatch:
+    """The donor a gift's name and e-mail led to. `by_name`: an existing donor, found by the
+    name alone (no e-mail was given): perhaps another person of the same name, so the
+    commands say so ("give --email to tell them apart")."""
+
+    donor: Donor
+    by_name: bool = False
+
+
+def match_or_add_donor(
+    session: Session, context: CommandContext, *, name: str | None, email: str | None
+) -> DonorMatch:
+    """The donor with this e-mail (as first recorded or as edited since), else, without an
+    e-mail, the oldest donor of this name known by name alone; else a new donor."""
     clean_name = bounded_text("the donor's name", normalize_name(name or ""), Donor.name) or ""
     clean_email = bounded_text("the donor's e-mail", email, Donor.email)
     if clean_email and not _EMAIL.fullmatch(clean_email):
         raise FundledgerError(f"{clean_email!r} is not an e-mail address")
     if clean_email:
         found = session.scalar(select(Donor).where(Donor.email_key == email_key(clean_email)))
+        if found is None:
+            # An e-mail given since by `donor edit` lives in a revision only.
+            owner = _current_email_owner(session, clean_email)
+            found = session.get(Donor, owner) if owner is not None else None
         if found is not None:
-            return found
+            return DonorMatch(found)
     elif clean_name:
         found = session.scalars(
             select(Donor)
@@ -55,7 +77,7 @@ def find_or_add_donor(
             .order_by(Donor.id)
         ).first()
         if found is not None:
-            return found
+            return DonorMatch(found, by_name=True)
     if not clean_name and not clean_email:
         raise FundledgerError("a donor needs a name or an e-mail address")
     donor = Donor(
@@ -76,7 +98,29 @@ def find_or_add_donor(
         entity_id=donor.id,
         details={"name": donor.name, "email": donor.email},
     )
-    return donor
+    return DonorMatch(donor)
+
+
+def _current_email_owner(session: Session, email: str, *, but: int | None = None) -> int | None:
+    """The donor whose e-mail as it stands (their latest revision, else as recorded) is
+    `email`, compared as `email_key` does, other than donor `but`. The revisions that ever
+    gave the e-mail name the candidates (few; the revisions are few beside the donors)."""
+    key = email_key(email)
+    candidates = set(session.scalars(
+        select(DonorRevision.donor_id).where(func.lower(DonorRevision.email) == email.lower())
+    ))  # fmt: skip
+    candidates.update(session.scalars(select(Donor.id).where(Donor.email_key == key)))
+    candidates.discard(but)
+    if not candidates:
+        return None
+    current = current_donors()
+    for donor_id, current_email in session.execute(
+        select(current.c.id, current.c.email).where(current.c.id.in_(sorted(candidates)))
+        .order_by(current.c.id)
+    ):  # fmt: skip
+        if current_email is not None and email_key(current_email) == key:
+            return int(donor_id)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -381,7 +381,8 @@ def correct_donation(
             "corrects": original.id,
             "reversal": reversal.id,
             "reference": was.reference,
-            "changes": {
+            # After "corrects" in the sorted details, which `audit` cuts short.
+            "fields": {
                 field: {"before": old, "after": new} for field, (old, new) in changes.items()
             },
         },

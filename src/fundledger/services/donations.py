@@ -455,7 +455,9 @@ def _corrected_fields(
     new_note = bounded_text("note", note, Donation.note) if note is not None else original.note
     match = None
     donor_id = original.donor_id
-    if donor_name is not None or donor_email is not None:
+    if donor_name is not None and not donor_name.strip() and donor_email is None:
+        donor_id = None  # `--donor ""`: given by no one known (anonymous, as below)
+    elif donor_name is not None or donor_email is not None:
         # A name alone is another donor by that name; an e-mail alone keeps the gift's name
         # for a donor new to the ledger.
         name = donor_name if donor_name is not None else (was.donor if donor_email else None)

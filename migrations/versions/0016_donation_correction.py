@@ -74,7 +74,7 @@ def upgrade() -> None:
     )
     if sqlite:
         op.execute(
-            f"CREATE TRIGGER {TABLE}_guard BEFORE INSERT ON {TABLE} "
+            f"CREATE TRIGGER {TABLE}_guard BEFORE INSERT ON {TABLE} "  # noqa: S608 (constants)
             f"WHEN {wrong} OR EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id "
             "OR donation_id = NEW.donation_id OR corrects_id = NEW.corrects_id) "
             f"BEGIN SELECT RAISE(ABORT, '{TABLE}: {REFUSAL}'); END"

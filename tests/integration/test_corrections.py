@@ -37,8 +37,12 @@ def ledger(ledger_engine: Engine) -> Engine:
 
 
 def imported(engine: Engine, path: Path, *, again: bool = False) -> object:
-    return run(engine, lambda s, c: import_donations(s, c, "dont-look-away", DonationFile(path, home_currency="ILS"),
-                                                     again=again))  # fmt: skip
+    return run(
+        engine,
+        lambda s, c: import_donations(
+            s, c, "dont-look-away", DonationFile(path, home_currency="ILS"), again=again
+        ),
+    )
 
 
 def platform_file(tmp_path: Path) -> Path:
@@ -48,8 +52,10 @@ def platform_file(tmp_path: Path) -> Path:
 
 
 def correct(engine: Engine, donation_id: int, **given: object) -> object:
-    return run(engine, lambda s, c: correct_donation(s, c, donation_id=donation_id,
-                                                     reason="typed wrong", **given))  # fmt: skip
+    return run(
+        engine,
+        lambda s, c: correct_donation(s, c, donation_id=donation_id, reason="typed wrong", **given),
+    )
 
 
 def test_a_correction_keeps_the_reference_and_moves_the_totals_to_the_agora(
@@ -57,27 +63,43 @@ def test_a_correction_keeps_the_reference_and_moves_the_totals_to_the_agora(
 ) -> None:
     imported(ledger, platform_file(tmp_path))
     before = summary(ledger)
-    assert (before.total_home, before.total_reporting) == (Money.parse("2137.60", "ILS"),
-                                                           Money.parse("633.18", "USD"))  # fmt: skip
+    assert (before.total_home, before.total_reporting) == (
+        Money.parse("2137.60", "ILS"),
+        Money.parse("633.18", "USD"),
+    )
     done = correct(ledger, 1, amount="180", on=date(2025, 7, 4))
-    assert done.reversal.reverses == 1 and done.reversal.amount == Money.parse("-1800", "ILS")
+    assert done.reversal.reverses == 1
+    assert done.reversal.amount == Money.parse("-1800", "ILS")
     assert done.corrected.reference == "TX100225"
     assert done.corrected.corrects == 1
-    assert done.changes == {"date": ("2025-07-03", "2025-07-04"),
-                            "amount": ("1,800.00 ILS", "180.00 ILS")}  # fmt: skip
+    assert done.changes == {
+        "date": ("2025-07-03", "2025-07-04"),
+        "amount": ("1,800.00 ILS", "180.00 ILS"),
+    }
     # 180 + 337.60 ILS; 180 / 3.381 = 53.24 USD and 100 USD.
-    assert (done.after.home, done.after.reporting) == (Money.parse("517.60", "ILS"),
-                                                       Money.parse("153.24", "USD"))  # fmt: skip
+    assert (done.after.home, done.after.reporting) == (
+        Money.parse("517.60", "ILS"),
+        Money.parse("153.24", "USD"),
+    )
     assert (done.before.home, done.before.reporting) == (before.total_home, before.total_reporting)
     after = summary(ledger)
     assert (after.total_home, after.total_reporting, after.donation_count) == (
-        Money.parse("517.60", "ILS"), Money.parse("153.24", "USD"), 2)  # fmt: skip
+        Money.parse("517.60", "ILS"),
+        Money.parse("153.24", "USD"),
+        2,
+    )
     # The corrected gift keeps the donor and method it was not told otherwise.
-    listed = {entry.id: entry for entry in run(ledger, lambda s, c: list_donations(s,
-                                                                    "dont-look-away"))}  # fmt: skip
+    listed = {
+        entry.id: entry for entry in run(ledger, lambda s, c: list_donations(s, "dont-look-away"))
+    }
     new = listed[done.corrected.id]
     assert (new.donor, new.email, new.method, new.reference, new.corrects) == (
-        "Dana Levi", "dana@example.org", "card", "TX100225", 1)  # fmt: skip
+        "Dana Levi",
+        "dana@example.org",
+        "card",
+        "TX100225",
+        1,
+    )
     assert listed[1].reversed_by == done.reversal.id
 
 
@@ -85,12 +107,15 @@ def test_a_correction_can_be_corrected_again_and_reversed(ledger: Engine) -> Non
     gift(ledger, "2025-07-03 50.00 ILS", donor="Dana Levi", reference="B-1")
     first = correct(ledger, 1, amount="60")
     second = correct(ledger, first.corrected.id, amount="70", donor_name="Dana Levi-Cohen")
-    assert second.corrected.reference == "B-1" and second.corrected.corrects == first.corrected.id
+    assert second.corrected.reference == "B-1"
+    assert second.corrected.corrects == first.corrected.id
     assert second.changes["donor"] == ("#1 Dana Levi", "#2 Dana Levi-Cohen")
-    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=second.corrected.id,
-                                              reason="refunded"))  # fmt: skip
+    run(
+        ledger,
+        lambda s, c: reverse_donation(s, c, donation_id=second.corrected.id, reason="refunded"),
+    )
     assert summary(ledger).donation_count == 0
-    assert all(result.passed for result in run(ledger, lambda s, c: check_ledger(s, c)))
+    assert all(result.passed for result in run(ledger, check_ledger))
 
 
 @pytest.mark.parametrize(
@@ -142,8 +167,10 @@ def test_the_database_keeps_one_correction_per_gift_and_only_of_a_reversed_gift(
     gift(ledger, "2025-07-03 50.00 ILS", reference="B-1")
     gift(ledger, "2025-07-03 60.00 ILS")
     gift(ledger, "2025-07-03 70.00 ILS")
-    link = ("INSERT INTO donation_correction (donation_id, corrects_id, reference, reason, "
-            "recorded_at, recorded_by) VALUES ({}, {}, 'B-1', 'x', '2025-07-03', 'me')")  # fmt: skip
+    link = (
+        "INSERT INTO donation_correction (donation_id, corrects_id, reference, reason, "
+        "recorded_at, recorded_by) VALUES ({}, {}, 'B-1', 'x', '2025-07-03', 'me')"
+    )
     # Gift #1 is not reversed: no correction of it can be linked.
     with pytest.raises(DatabaseError), ledger.begin() as connection:
         connection.execute(text(link.format(2, 1)))
@@ -169,7 +196,9 @@ def test_the_platforms_file_imported_again_adds_nothing_and_says_corrected(
     fixed = tmp_path / "fixed.csv"
     fixed.write_text(PLATFORM_FILE.replace("1800.00", "180.00"), encoding="utf-8")
     assert (imported(ledger, fixed).imported, imported(ledger, fixed, again=True).corrected) == (
-        0, 1)  # fmt: skip
+        0,
+        1,
+    )
     assert summary(ledger).donation_count == 2
     # The same reference with a third content is a clash, as before.
     other = tmp_path / "other.csv"
@@ -183,19 +212,25 @@ def test_a_receipted_gift_corrected_gets_its_credit_receipt_and_the_checks_stay_
 ) -> None:
     run(ledger, lambda s, c: set_setting(s, c, "organisation.name.en", "Peace Coalition"))
     gift(ledger, "2025-07-03 100.00 USD", donor="Dana Levi", reference="TX1")
-    receipt = run(ledger, lambda s, c: issue_receipt(s, c, 1, IssueOptions("en",
-                                                                           date(2025, 8, 1))))  # fmt: skip
+    receipt = run(ledger, lambda s, c: issue_receipt(s, c, 1, IssueOptions("en", date(2025, 8, 1))))
     done = correct(ledger, 1, currency="ILS", amount="337.60")
-    assert done.credit is not None and done.credit.credits == receipt.number
+    assert done.credit is not None
+    assert done.credit.credits == receipt.number
     assert done.credit.amount == Money.parse("-100", "USD")
     assert run(ledger, lambda s, c: credit_receipt_of(s, done.reversal.id)) == done.credit
     # The corrected gift is receipted on its own, under the gift's reference.
-    again = run(ledger, lambda s, c: issue_receipt(s, c, done.corrected.id,
-                                                   IssueOptions("en", date(2025, 8, 2))))  # fmt: skip
+    again = run(
+        ledger,
+        lambda s, c: issue_receipt(s, c, done.corrected.id, IssueOptions("en", date(2025, 8, 2))),
+    )
     assert (again.reference, again.amount) == ("TX1", Money.parse("337.60", "ILS"))
-    results = run(ledger, lambda s, c: check_ledger(s, c))
+    results = run(ledger, check_ledger)
     assert all(result.passed for result in results), [r.problems for r in results]
     with ledger.connect() as connection:
         actions = list(connection.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    assert actions[-4:] == ["donation.reverse", "receipt.credit", "donation.correct",
-                            "receipt.donation"]  # fmt: skip
+    assert actions[-4:] == [
+        "donation.reverse",
+        "receipt.credit",
+        "donation.correct",
+        "receipt.donation",
+    ]

@@ -32,9 +32,18 @@ def ledger(ledger_engine: Engine) -> Engine:
 def add(
     engine: Engine, amount: str, *, name: str | None = None, email: str | None = None
 ) -> object:
-    return run(engine, lambda s, c: record_donation(
-        s, c, campaign_slug="dont-look-away", on=date(2025, 7, 3),
-        amount=Money.parse(amount, "ILS"), donor_name=name, donor_email=email))  # fmt: skip
+    return run(
+        engine,
+        lambda s, c: record_donation(
+            s,
+            c,
+            campaign_slug="dont-look-away",
+            on=date(2025, 7, 3),
+            amount=Money.parse(amount, "ILS"),
+            donor_name=name,
+            donor_email=email,
+        ),
+    )
 
 
 def edit(engine: Engine, donor_id: int, reason: str = "asked", **given: str | None) -> object:
@@ -44,27 +53,49 @@ def edit(engine: Engine, donor_id: int, reason: str = "asked", **given: str | No
 def test_an_edit_is_a_revision_with_its_history_and_reasons(ledger: Engine) -> None:
     add(ledger, "100", name="Dana Levi", email="dana@example.org")
     gift(ledger, "2025-07-03 50.00 USD", donor="Dana Levi")  # the same donor? by name: #2
-    done = edit(ledger, 1, "married; asked by phone", name="Dana Levi-Cohen",
-                address="1 Herzl St, Haifa", phone="050-1234567", tax_id="123456782",
-                language="Hebrew")  # fmt: skip
+    done = edit(
+        ledger,
+        1,
+        "married; asked by phone",
+        name="Dana Levi-Cohen",
+        address="1 Herzl St, Haifa",
+        phone="050-1234567",
+        tax_id="123456782",
+        language="Hebrew",
+    )
     assert done.changes["name"] == ("Dana Levi", "Dana Levi-Cohen")
     assert done.changes["language"] == (None, "he")
     edit(ledger, 1, "new address", email="dana@example.net", phone="")
     shown = run(ledger, lambda s, c: donor_details(s, 1))
     assert (shown.name, shown.email, shown.address, shown.phone, shown.tax_id, shown.language) == (
-        "Dana Levi-Cohen", "dana@example.net", "1 Herzl St, Haifa", None, "123456782", "he")  # fmt: skip
-    assert [line.reason for line in shown.history] == [None, "married; asked by phone",
-                                                       "new address"]  # fmt: skip
-    assert shown.history[2].changes == {"email": ("dana@example.org", "dana@example.net"),
-                                        "phone": ("050-1234567", None)}  # fmt: skip
+        "Dana Levi-Cohen",
+        "dana@example.net",
+        "1 Herzl St, Haifa",
+        None,
+        "123456782",
+        "he",
+    )
+    assert [line.reason for line in shown.history] == [
+        None,
+        "married; asked by phone",
+        "new address",
+    ]
+    assert shown.history[2].changes == {
+        "email": ("dana@example.org", "dana@example.net"),
+        "phone": ("050-1234567", None),
+    }
     assert (shown.gifts, shown.totals) == (1, (Money.parse("100", "ILS"),))
     # A gift with the new e-mail is theirs; the audit trail masks the identity number.
     assert add(ledger, "5", name="Dana", email="DANA@example.net").donor == "Dana Levi"
     with ledger.connect() as connection:
-        details = [json.loads(row) for row in connection.scalars(
-            select(AuditEvent.details).where(AuditEvent.action == "donor.edit"))]  # fmt: skip
+        details = [
+            json.loads(row)
+            for row in connection.scalars(
+                select(AuditEvent.details).where(AuditEvent.action == "donor.edit")
+            )
+        ]
     assert details[0]["tax_id"] == {"before": None, "after": "*****6782"}
-    assert all(result.passed for result in run(ledger, lambda s, c: check_ledger(s, c)))
+    assert all(result.passed for result in run(ledger, check_ledger))
 
 
 def test_a_receipt_issued_before_an_edit_keeps_the_name_it_printed(ledger: Engine) -> None:
@@ -116,8 +147,11 @@ def test_a_merged_donors_edit_is_refused_naming_the_donor_to_edit(ledger: Engine
     add(ledger, "100", name="Dana Levi", email="dana@example.org")
     add(ledger, "100", name="Dana Levy")
     run(ledger, lambda s, c: merge_donors(s, c, merged_id=2, into_id=1, reason="same"))
-    with pytest.raises(FundledgerError, match=r"donor #2 is merged into #1 \(merge #1\), whose "
-                       r"details their documents print: edit #1 \(`fundledger donor edit 1"):  # fmt: skip
+    with pytest.raises(
+        FundledgerError,
+        match=r"donor #2 is merged into #1 \(merge #1\), whose "
+        r"details their documents print: edit #1 \(`fundledger donor edit 1",
+    ):
         edit(ledger, 2, phone="050")
     shown = run(ledger, lambda s, c: donor_details(s, 1))
     assert (shown.merged_from, shown.gifts) == (((2, 1),), 2)

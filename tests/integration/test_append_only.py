@@ -1,5 +1,6 @@
 """Donations, rates, audit events, donor merges, settings, receipts, campaigns, donors, donor
-revisions and campaign names cannot be changed or removed, even by raw SQL."""
+revisions, campaign names, corrections and import profiles cannot be changed or removed, even
+by raw SQL."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
+from fundledger.adapters.import_profiles import ImportProfile
 from fundledger.services.campaigns import set_campaign_name
+from fundledger.services.donations import correct_donation
 from fundledger.services.donors import merge_donors, set_tax_id
+from fundledger.services.import_profiles import save_profile
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
 from tests.ledger_helpers import campaign, gift, rates, run
@@ -32,6 +36,10 @@ def filled(ledger_engine: Engine) -> Engine:
     run(ledger_engine, lambda s, c: set_setting(s, c, "organisation.name.en", "Coalition"))
     run(ledger_engine, lambda s, c: issue_receipt(s, c, 1, IssueOptions("en")))
     run(ledger_engine, lambda s, c: set_campaign_name(s, c, "dont-look-away", "he", "אל תסיטו"))
+    run(ledger_engine, lambda s, c: correct_donation(s, c, donation_id=2, amount="60",
+                                                     reason="typo"))  # fmt: skip
+    bank = ImportProfile("bank", mapping={"value date": "date"}, date_format="DMY")
+    run(ledger_engine, lambda s, c: save_profile(s, c, bank))
     return ledger_engine
 
 
@@ -85,4 +93,4 @@ def test_the_database_own_client_cannot_delete_donations(filled: Engine, ledger_
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "append-only" in result.stderr
-    assert count(filled, "donation") == 2
+    assert count(filled, "donation") == 4

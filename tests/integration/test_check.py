@@ -62,8 +62,8 @@ def drop_guards(engine: Engine, *tables: str) -> None:
 def test_a_ledger_kept_by_the_rules_passes_every_check(ledger: Engine) -> None:
     gift(ledger, "2025-09-20 5.00 USD", donor="Noa Cohen")  # no rate yet: noted, not wrong
     found = results(ledger)
-    assert list(found) == ["schema", "triggers", "reversals", "donors", "receipts", "chain",
-                           "rates", "summaries"]  # fmt: skip
+    assert list(found) == ["schema", "triggers", "reversals", "corrections", "donors",
+                           "receipts", "chain", "rates", "summaries"]  # fmt: skip
     assert all(result.passed for result in found.values())
     assert found["receipts"].notes == ["4 receipts in 2 series"]
     assert found["rates"].notes[0].startswith("waiting for a rate: 1 USD gift of 2025-09-20")

@@ -98,14 +98,15 @@ def audit(ledger: Ledger, since: date | None, entity: str | None, output_format:
 
 
 def _about(kind: str, row_id: int | None) -> ColumnElement[bool]:
-    """Events about one row; for a gift also its reversal and its receipts, which name it in
-    their details (JSON with sorted keys: `"reverses": 42,` or `"donation": 42}`)."""
+    """Events about one row; for a gift also its reversal, its receipts and the gift that
+    corrects it, which name it in their details (JSON with sorted keys: `"reverses": 42,`,
+    `"corrects": 42,` or `"donation": 42}`)."""
     own = (AuditEvent.entity == kind) & (AuditEvent.entity_id == row_id)
     if kind != "donation":
         return own
     naming = [
         AuditEvent.details.like(f'%"{key}": {row_id}{end}%')
-        for key in ("reverses", "donation")
+        for key in ("reverses", "donation", "corrects")
         for end in (",", "}")
     ]
     return or_(own, *naming)

@@ -1,4 +1,4 @@
-"""fundledger donation add|reverse|list"""
+"""fundledger donation add|reverse|correct|list"""
 
 from __future__ import annotations
 
@@ -26,7 +26,10 @@ from fundledger.domain.text import printable
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
+    CampaignTotals,
+    Correction,
     DonationEntry,
+    correct_donation,
     list_donations,
     record_donation,
     reverse_donation,
@@ -47,6 +50,7 @@ DONATION_COLUMNS = (
     "reversed",
     "reversed_by",
     "reverses",
+    "corrects",
 )
 
 
@@ -65,20 +69,22 @@ def donation_row(entry: DonationEntry) -> dict[str, Any]:
         "reversed": entry.reversed,
         "reversed_by": entry.reversed_by,
         "reverses": entry.reverses,
+        "corrects": entry.corrects,
     }
 
 
 def _status(entry: DonationEntry) -> str:
     if entry.reverses is not None:
         return f"reverses #{entry.reverses}"
+    corrects = f"corrects #{entry.corrects}" if entry.corrects is not None else ""
     if entry.reversed_by is not None:
-        return f"reversed by #{entry.reversed_by}"
-    return ""
+        return ", ".join(filter(None, [corrects, f"reversed by #{entry.reversed_by}"]))
+    return corrects
 
 
 @click.group()
 def donation() -> None:
-    """Donations: record, reverse, list. Entries are never edited or deleted."""
+    """Donations: record, reverse, correct, list. Entries are never edited or deleted."""
 
 
 @donation.command("add")
@@ -148,6 +154,8 @@ def add(
     click.echo(
         f"Recorded donation #{entry.id}: {format_money(entry.amount)} on {entry.date} ({who})."
     )
+    if entry.matched_by_name:
+        click.echo(_matched_by_name(entry))
     if method and entry.method is not None and known_method(entry.method) is None:
         click.echo(f"Method {printable(entry.method)!r} is not one fundledger knows: kept as "
                    "given (known: " + ", ".join(m.code for m in METHODS) + ").")  # fmt: skip
@@ -195,6 +203,90 @@ def reverse(ledger: Ledger, donation_id: int, reason: str, locale: str | None) -
         target = RECEIPTS_FOLDER / f"{credit.number}.pdf"
         click.echo(f"Issued credit receipt {credit.number}, cancelling receipt {credit.credits}, "
                    f"in {credit.locale}; wrote {target}.")  # fmt: skip
+
+
+def _matched_by_name(entry: DonationEntry) -> str:
+    return (f"Matched by name to donor #{entry.donor_id} {printable(str(entry.donor))}; give "
+            "--email to tell apart two donors of one name.")  # fmt: skip
+
+
+@donation.command("correct")
+@click.argument("donation_id", metavar="ID", type=ROW_ID)
+@click.option("--reason", required=True, help="Why: kept with the correction and in the audit "
+              "trail.")  # fmt: skip
+@click.option("--date", "on", type=ISO_DATE, help="The gift's right date, YYYY-MM-DD.")
+@click.option("--amount", help="The right amount, e.g. 250 or 99.50.")
+@click.option("--currency", help="The right currency (ISO code).")
+@click.option("--donor", "donor_name", help="The right donor's name (matched as `donation add` "
+              "matches it).")  # fmt: skip
+@click.option("--email", "donor_email", help="The right donor's e-mail.")
+@click.option("--method", help="The right method (as `donation add --method`).")
+@click.option("--note", help="The right note.")
+@click.option("--anonymous/--named", default=None,
+              help="Keep the donor out of public reports, or name them again.")  # fmt: skip
+@click.option("--locale", type=click.Choice(LOCALES),
+              help="Language of the credit receipt, if the gift had a receipt.")  # fmt: skip
+@click.pass_obj
+def correct(
+    ledger: Ledger,
+    donation_id: int,
+    reason: str,
+    on: date | None,
+    amount: str | None,
+    currency: str | None,
+    donor_name: str | None,
+    donor_email: str | None,
+    method: str | None,
+    note: str | None,
+    anonymous: bool | None,
+    locale: str | None,
+) -> None:
+    """Correct donation ID: reverse it (with a credit receipt if it had a receipt) and record
+    it again as it should have been, with the same reference, in one step. What is not given
+    is kept from the gift. The corrected gift names the gift it corrects; a platform's file
+    imported again finds the gift as corrected and adds nothing.
+
+    \b
+    Example:
+      fundledger donation correct 42 --amount 180 --reason "typed 1800 for 180"
+      fundledger donation correct 42 --date 2025-07-04 --email dana@example.org \\
+          --reason "the card statement's date; Dana's e-mail"
+    """
+    with staged_files(ledger) as files:
+
+        def work(session: Session, context: CommandContext) -> Correction:
+            done = correct_donation(
+                session, context, donation_id=donation_id, reason=reason, on=on, amount=amount,
+                currency=currency, donor_name=donor_name, donor_email=donor_email,
+                method=method, note=note, anonymous=anonymous, locale=locale,
+            )  # fmt: skip
+            if done.credit is not None:
+                render_receipts(session, files, [done.credit], RECEIPTS_FOLDER)
+            return done
+
+        done = ledger.run(work, write=True)
+    new = done.corrected
+    reference = f" under reference {printable(new.reference)}" if new.reference else ""
+    click.echo(f"Corrected donation #{done.original.id}: reversed by #{done.reversal.id}, "
+               f"recorded again as #{new.id}{reference}.")  # fmt: skip
+    for field, (before, after) in done.changes.items():
+        click.echo(f"  {field}: {printable(before) or '-'} -> {printable(after) or '-'}")
+    if done.matched_by_name:
+        click.echo(_matched_by_name(new))
+    if done.credit is not None:
+        target = RECEIPTS_FOLDER / f"{done.credit.number}.pdf"
+        click.echo(f"Issued credit receipt {done.credit.number}, cancelling receipt "
+                   f"{done.credit.credits}; wrote {target}. Issue the corrected gift's receipt "
+                   f"with `fundledger receipt issue {new.id}`.")  # fmt: skip
+    if done.before is not None and done.after is not None:
+        click.echo(f"Campaign {new.campaign}: {_totals(done.before)} before, "
+                   f"{_totals(done.after)} after.")  # fmt: skip
+    else:
+        click.echo(f"Campaign {new.campaign}'s totals not shown: {done.totals_problem}")
+
+
+def _totals(totals: CampaignTotals) -> str:
+    return f"{format_money(totals.home)} / {format_money(totals.reporting)}"
 
 
 @donation.command("list")

@@ -1,4 +1,4 @@
-"""fundledger donor list"""
+"""fundledger donor list|show|edit|merge|unmerge|set-id|set-language"""
 
 from __future__ import annotations
 
@@ -11,12 +11,19 @@ from fundledger.cli.common import (
     OUTPUT_FORMATS,
     ROW_ID,
     Ledger,
+    emit_json,
     emit_rows,
     emit_table,
     excel_option,
 )
+from fundledger.domain.dates import ISRAEL
+from fundledger.domain.money import format_money
+from fundledger.domain.text import printable
 from fundledger.services.donors import (
+    DonorDetails,
     DonorSummary,
+    donor_details,
+    edit_donor,
     list_donors,
     merge_donors,
     set_language,
@@ -197,3 +204,127 @@ def set_language_(
     else:
         was = f" (was {change.before})" if change.before else ""
         click.echo(f"Donor #{donor_id}: documents in {change.after}{was}.")
+
+
+@donor.command("show")
+@click.argument("donor_id", metavar="DONOR", type=ROW_ID)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)  # fmt: skip
+@click.pass_obj
+def show(ledger: Ledger, donor_id: int, output_format: str) -> None:
+    """Show DONOR as they stand: name, e-mail, identity number, address, phone, language,
+    merges, gifts and their totals, receipts, and the history of their details with the
+    reason of each change.
+
+    \b
+    Example:
+      fundledger donor show 12
+      fundledger donor show 12 --format json > donor-12.json
+    """
+    details = ledger.run(lambda session, _: donor_details(session, donor_id))
+    if output_format == "json":
+        emit_json(_details_json(details))
+        return
+    for line in _details_text(details):
+        click.echo(printable(line))
+
+
+def _details_json(details: DonorDetails) -> dict[str, Any]:
+    return {
+        "id": details.id, "name": details.name, "email": details.email,
+        "tax_id": details.tax_id, "address": details.address, "phone": details.phone,
+        "language": details.language, "created_at": details.created_at.isoformat(),
+        "merged_into": details.merged_into, "merge": details.merge_id,
+        "merged_from": [{"donor": donor, "merge": merge} for donor, merge in details.merged_from],
+        "gifts": details.gifts,
+        "totals": [{"amount": format(money.quantized(), "f"), "currency": money.currency}
+                   for money in details.totals],
+        "receipts": [{"number": receipt.number, "kind": receipt.kind,
+                      "donation": receipt.donation_id, "issued_on": receipt.issued_on.isoformat(),
+                      "locale": receipt.locale} for receipt in details.receipts],
+        "history": [{"revision": line.revision_id, "recorded_at": line.recorded_at.isoformat(),
+                     "recorded_by": line.recorded_by, "reason": line.reason,
+                     "changes": {field: {"before": before, "after": after}
+                                 for field, (before, after) in line.changes.items()}}
+                    for line in details.history],
+    }  # fmt: skip
+
+
+def _details_text(details: DonorDetails) -> list[str]:
+    lines = [f"Donor #{details.id}: {details.name}"]
+    for label, value in (("E-mail", details.email), ("Identity number", details.tax_id),
+                         ("Address", details.address), ("Phone", details.phone),
+                         ("Language", details.language)):  # fmt: skip
+        lines.append(f"  {label}: {value or '-'}")
+    if details.merged_into is not None:
+        lines.append(f"  Merged into #{details.merged_into} (merge #{details.merge_id}): their "
+                     "gifts count as that donor's.")  # fmt: skip
+    for merged, merge in details.merged_from:
+        lines.append(f"  Donor #{merged} is merged into this one (merge #{merge}).")
+    totals = ", ".join(format_money(money) for money in details.totals) or "none"
+    lines.append(f"  Gifts: {details.gifts} ({totals})")
+    if details.receipts:
+        lines.append("Receipts:")
+        lines.extend(
+            f"  {each.number}  {each.kind:8}  donation #{each.donation_id}  {each.issued_on}  "
+            f"{each.locale}" for each in details.receipts
+        )  # fmt: skip
+    lines.append("History:")
+    for line in details.history:
+        when = line.recorded_at.astimezone(ISRAEL).strftime("%Y-%m-%d %H:%M")
+        what = "; ".join(f"{field} {before or '-'} -> {after or '-'}"
+                         for field, (before, after) in line.changes.items())  # fmt: skip
+        if line.revision_id is None:
+            lines.append(f"  {when}  recorded: {what}")
+        else:
+            why = f" ({line.reason})" if line.reason else ""
+            lines.append(f"  {when}  revision #{line.revision_id} by {line.recorded_by}: "
+                         f"{what or 'no change'}{why}")  # fmt: skip
+    return lines
+
+
+@donor.command("edit")
+@click.argument("donor_id", metavar="DONOR", type=ROW_ID)
+@click.option("--name", help="The donor's name as their documents print it from now on.")
+@click.option("--email", help='Their e-mail ("" clears it); one another donor has is refused.')
+@click.option("--address", help='Their postal address ("" clears it).')
+@click.option("--phone", help='Their phone number ("" clears it).')
+@click.option("--language", help='Their documents\' language: en, he, ar ("" clears it).')
+@click.option("--tax-id", "tax_id", help='Their Israeli identity number ("" clears it).')
+@click.option("--reason", required=True, help="Why: kept with the revision and in the audit "
+              "trail.")  # fmt: skip
+@click.pass_obj
+def edit(
+    ledger: Ledger,
+    donor_id: int,
+    name: str | None,
+    email: str | None,
+    address: str | None,
+    phone: str | None,
+    language: str | None,
+    tax_id: str | None,
+    reason: str,
+) -> None:
+    """Change DONOR's details, as a new revision of them: the earlier ones stay in the
+    ledger's history (`donor show`). Receipts and statements issued earlier keep what they
+    printed; the next ones print the new details.
+
+    \b
+    Example:
+      fundledger donor edit 12 --name "Dana Levi-Cohen" --reason "married; asked by phone"
+      fundledger donor edit 12 --email dana@example.net --phone "" --reason "new e-mail"
+    """
+    given = {"name": name, "email": email, "address": address, "phone": phone,
+             "language": language, "tax_id": tax_id}  # fmt: skip
+    if all(value is None for value in given.values()):
+        raise click.UsageError("give what to change: --name, --email, --address, --phone, "
+                               "--language or --tax-id")  # fmt: skip
+    done = ledger.run(
+        lambda session, context: edit_donor(
+            session, context, donor_id=donor_id, reason=reason, **given
+        ),
+        write=True,
+    )
+    click.echo(f"Donor #{donor_id}: revision #{done.revision_id} recorded.")
+    for field, (before, after) in done.changes.items():
+        click.echo(printable(f"  {field}: {before or '-'} -> {after or '-'}"))

@@ -224,6 +224,19 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
             "gifts alike (two cash boxes of one evening), give them a reference or a note and "
             "import again."
         )
+    if corrected := summary.corrected:
+        click.echo(f"  {corrected:,} already corrected: present as first recorded and "
+                   "corrected since (`donation correct`); the corrections stand.")  # fmt: skip
+    if summary.matched_by_name:
+        rows = sum(summary.matched_by_name.values())
+        shown = ", ".join(
+            printable(f"#{donor} {summary.matched_names.get(donor, '')} ({count})")
+            for donor, count in summary.matched_by_name.most_common(10)
+        )
+        more = ", ..." if len(summary.matched_by_name) > 10 else ""
+        click.echo(f"  {counted(rows, 'row')} matched by name alone to donors already in the "
+                   f"ledger: {shown}{more}; give an e-mail column to tell apart two donors of "
+                   "one name.")  # fmt: skip
     if len(places) > 1:
         for place in places:
             click.echo(f"  {place}: {counted(summary.by_campaign[place], 'new gift')}")

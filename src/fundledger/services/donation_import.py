@@ -38,8 +38,15 @@ from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstrain
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.chain import canonical, chained_columns, extend, extend_with
 from fundledger.adapters.db.engine import sorting_in_threads
-from fundledger.adapters.db.models import AuditEvent, Campaign, Donation, Donor
-from fundledger.adapters.db.queries import has_reference_starting
+from fundledger.adapters.db.models import (
+    AuditEvent,
+    Campaign,
+    Donation,
+    DonationCorrection,
+    Donor,
+    DonorRevision,
+)
+from fundledger.adapters.db.queries import current_donors, has_reference_starting
 from fundledger.adapters.donation_csv import (
     BATCH_ROWS,
     LEGACY_REFERENCE,
@@ -103,6 +110,11 @@ class ImportSummary:
     imported: int = 0
     present: int = 0
     present_by_content: int = 0  # of `present`, rows without a reference, known by content
+    corrected: int = 0  # of `present`, gifts corrected since (`donation correct`)
+    # Rows given by name alone that took a donor the ledger held (gifts, by donor number),
+    # and those donors' names.
+    matched_by_name: Counter[int] = field(default_factory=Counter)
+    matched_names: dict[int, str] = field(default_factory=dict)
     new_donors: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     totals_minor: Counter[str] = field(default_factory=Counter)
@@ -152,6 +164,19 @@ class _DonorDirectory:
                 select(Donor.email_key, Donor.name_key, Donor.id).order_by(Donor.id.desc())
             ):
                 self.ids[email or "\0" + name] = donor_id
+        # E-mails given by `donor edit` since the donors were recorded (few): their rows go
+        # to the donor who has the e-mail now.
+        latest = select(func.max(DonorRevision.id)).group_by(DonorRevision.donor_id)
+        for donor_id, email in session.execute(
+            select(DonorRevision.donor_id, DonorRevision.email)
+            .join(Donor, Donor.id == DonorRevision.donor_id)
+            .where(DonorRevision.id.in_(latest), DonorRevision.email.is_not(None),
+                   func.lower(DonorRevision.email) != func.coalesce(Donor.email_key, ""))
+        ):  # fmt: skip
+            self.ids[email_key(str(email))] = donor_id
+        self.by_name: Counter[int] = Counter()  # rows matched by name alone to a donor held
+        # The donors the ledger held before the import (those it adds come after).
+        self.held_up_to = session.scalar(select(func.max(Donor.id))) or 0
 
     def known(self, batch: DonationBatch) -> list[int | None]:
         """The donor id of each row of the batch, None for a row whose donor the ledger does
@@ -172,7 +197,13 @@ class _DonorDirectory:
                 first_row = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
                 rows = sorted(first_row[key] for key in missing)
                 self._create(batch, rows, [keys[row] for row in rows])
-        return list(map(self.ids.__getitem__, keys))
+        ids = list(map(self.ids.__getitem__, keys))
+        held = self.held_up_to
+        self.by_name.update(
+            donor_id for key, donor_id in zip(keys, ids, strict=True)
+            if donor_id is not None and donor_id <= held and key.startswith("\0")
+        )  # fmt: skip
+        return ids
 
     def _load(self, keys: set[str]) -> None:
         emails = sorted(key for key in keys if not key.startswith("\0"))
@@ -338,10 +369,11 @@ def import_donations(
             problems.extend(batch.problems)
             placed, unplaced = campaigns.place(batch)
             problems.extend(unplaced)
-            fresh, clashes = (
-                (placed, []) if ledger_was_empty else _split_known(session, campaigns, placed)
+            fresh, clashes, corrected = (
+                (placed, [], 0) if ledger_was_empty else _split_known(session, campaigns, placed)
             )
             problems.extend(clashes)
+            summary.corrected += corrected
             summary.present += len(placed) - len(fresh) - len(clashes)
             summary.present_by_content += sum(placed.by_content) - sum(fresh.by_content)
             if not problems and fresh:
@@ -358,7 +390,8 @@ def import_donations(
     writer.finish()
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(session, donors.created)
-    told = _give_languages(session, context, source, summary, languages)
+    told = {**_give_languages(session, context, source, summary, languages),
+            **_note_matches(session, summary, donors)}  # fmt: skip
     for slug, imported in sorted(summary.by_campaign.items()):
         details: dict[str, Any] = {
             "file": source.name,
@@ -378,6 +411,18 @@ def import_donations(
         record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
     return summary
+
+
+def _note_matches(
+    session: Session, summary: ImportSummary, donors: _DonorDirectory
+) -> dict[str, int]:
+    """Notes in the summary the gifts already corrected and the rows matched by name alone to
+    donors the ledger held (by the ten most matched, named); what the audit event says."""
+    summary.matched_by_name = donors.by_name
+    summary.matched_names = _names(session, [donor for donor, _ in donors.by_name.most_common(10)])
+    told = {"already_corrected": summary.corrected,
+            "matched_by_name": sum(donors.by_name.values())}  # fmt: skip
+    return {key: value for key, value in told.items() if value}
 
 
 def _give_languages(
@@ -553,18 +598,44 @@ def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGif
     ]  # fmt: skip
 
 
+def _corrections(session: Session, references: list[str]) -> list[StoredGift]:
+    """The gifts recorded by `donation correct` under these references (few, if any)."""
+    return [
+        StoredGift._make(found)
+        for found in session.execute(
+            select(
+                DonationCorrection.reference, Donation.id, Donation.donation_date,
+                Donation.amount_minor, Donation.currency, Donation.anonymous, Donation.method,
+                Donation.note, Campaign.slug, Donor.email_key, Donor.name_key,
+            )
+            .join(Donation, Donation.id == DonationCorrection.donation_id)
+            .join(Campaign, Campaign.id == Donation.campaign_id)
+            .outerjoin(Donor, Donor.id == Donation.donor_id)
+            .where(_one_of(session, DonationCorrection.reference, references))
+        )
+    ]  # fmt: skip
+
+
 def _split_known(
     session: Session, campaigns: _CampaignDirectory, batch: DonationBatch
-) -> tuple[DonationBatch, list[RowProblem]]:
+) -> tuple[DonationBatch, list[RowProblem], int]:
     """The rows whose reference the ledger lacks; the same gift stored already is skipped, a
-    different gift under the same reference is a problem naming both."""
+    different gift under the same reference is a problem naming both. A gift corrected since
+    (`donation correct`) is present as it was first recorded and as corrected: either skips
+    the row, counted (the third value) as already corrected."""
     stored: dict[str, StoredGift] = {}
     wanted = batch.references + [legacy for legacy in batch.legacy_references if legacy]
+    corrections: dict[str, list[StoredGift]] = defaultdict(list)
+    any_corrections = session.scalar(select(DonationCorrection.id).limit(1)) is not None
     for references in _batches(wanted, size=BATCH_ROWS):
         for found in _stored_gifts(session, references):
             stored[found.reference] = found
+        if any_corrections:
+            for found in _corrections(session, references):
+                corrections[found.reference].append(found)
     if not stored:
-        return batch, []
+        return batch, [], 0
+    corrected = 0
     known: set[int] = set()
     clashes: list[RowProblem] = []
     slugs = campaigns.slugs(batch)
@@ -574,19 +645,25 @@ def _split_known(
         if gift is None:
             continue
         known.add(index)
+        later = corrections.get(gift.reference, [])
+        corrected += bool(later)
         if batch.by_content[index]:
             continue  # the same content (or, before content keys, the same cells): the same gift
-        donor_matches = (
-            gift.email_key == row.email.casefold()
-            if row.email
-            else (gift.name_key == row.donor.casefold() if row.donor else gift.name_key is None)
-        )
-        # A method compares as the method it names: "Credit Card" stored before the codes
-        # is the `card` this row now gives.
-        if (gift.slug, gift.donation_date, gift.amount_minor, gift.currency,
-                gift.anonymous, grouping_key(gift.method), gift.note) != (
-                slugs[index], row.day, row.amount_minor, row.currency, row.anonymous,
-                grouping_key(row.method), row.note) or not donor_matches:  # fmt: skip
+
+        def differs(gift: StoredGift, row: Any = row, index: int = index) -> bool:
+            donor_matches = (
+                gift.email_key == row.email.casefold()
+                if row.email
+                else (gift.name_key == row.donor.casefold() if row.donor else gift.name_key is None)
+            )
+            # A method compares as the method it names: "Credit Card" stored before the codes
+            # is the `card` this row now gives.
+            return (gift.slug, gift.donation_date, gift.amount_minor, gift.currency,
+                    gift.anonymous, grouping_key(gift.method), gift.note) != (
+                    slugs[index], row.day, row.amount_minor, row.currency, row.anonymous,
+                    grouping_key(row.method), row.note) or not donor_matches  # fmt: skip
+
+        if differs(gift) and all(map(differs, later)):
             before = Money.from_minor(gift.amount_minor, gift.currency)
             here = Money.from_minor(row.amount_minor, row.currency)
             clashes.append(
@@ -599,7 +676,15 @@ def _split_known(
                     f"{row.day} in {slugs[index]}, donor, method, note or anonymity)",
                 )
             )
-    return batch.without(known), clashes
+    return batch.without(known), clashes, corrected
+
+
+def _names(session: Session, donor_ids: list[int]) -> dict[int, str]:
+    """The names (as they stand) of these donors."""
+    current = current_donors()
+    return dict(session.execute(
+        select(current.c.id, current.c.name).where(current.c.id.in_(donor_ids))
+    ).all())  # fmt: skip
 
 
 class _DonationWriter:

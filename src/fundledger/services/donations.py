@@ -1,4 +1,4 @@
-"""Donations: record, reverse (never edit or delete), list."""
+"""Donations: record, reverse, correct (never edit or delete), list."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from fundledger.adapters.db.models import Campaign, Donation, Donor
+from fundledger.adapters.db.models import Campaign, Donation, DonationCorrection, Donor
+from fundledger.adapters.db.queries import current_donors
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import method_code, stored_method
 from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
-from fundledger.services.donors import LanguageChange, find_or_add_donor, offer_language
-from fundledger.services.receipts import issue_credit_receipt
+from fundledger.services.donors import LanguageChange, match_or_add_donor, offer_language
+from fundledger.services.receipts import ReceiptDocument, credit_receipt_of, issue_credit_receipt
+from fundledger.services.reports import campaign_summary
 from fundledger.services.validation import bounded_text, required_text
 
 
@@ -39,6 +41,10 @@ class DonationEntry:
     reversed_by: int | None
     # What a language given with the gift did to its donor's (`record_donation`).
     donor_language: LanguageChange | None = None
+    corrects: int | None = None  # the gift this one corrects (`correct_donation`)
+    donor_id: int | None = None
+    # A gift recorded by name alone that took an existing donor of that name (`record_donation`).
+    matched_by_name: bool = False
 
     @property
     def reversed(self) -> bool:
@@ -46,7 +52,11 @@ class DonationEntry:
 
 
 def _entry(
-    donation: Donation, campaign: str, donor: Donor | None, reversed_by: int | None
+    donation: Donation,
+    campaign: str,
+    donor: Donor | None,
+    reversed_by: int | None,
+    correction: DonationCorrection | None = None,
 ) -> DonationEntry:
     return DonationEntry(
         id=donation.id,
@@ -57,10 +67,13 @@ def _entry(
         email=donor.email if donor else None,
         anonymous=donation.anonymous,
         method=method_code(donation.method),  # a value stored before the codes, as its code
-        reference=donation.reference,
+        # A correction keeps the reference of the gift it corrects, in its link.
+        reference=donation.reference if correction is None else correction.reference,
         note=donation.note,
         reverses=donation.reverses_id,
         reversed_by=reversed_by,
+        corrects=None if correction is None else correction.corrects_id,
+        donor_id=donation.donor_id,
     )
 
 
@@ -107,11 +120,12 @@ def record_donation(
     if language is not None and not has_donor:
         raise FundledgerError("a language (--language) belongs to a donor: give --donor or "
                               "--email with it")  # fmt: skip
-    donor = (
-        find_or_add_donor(session, context, name=donor_name, email=donor_email)
+    match = (
+        match_or_add_donor(session, context, name=donor_name, email=donor_email)
         if has_donor
         else None
     )
+    donor = match.donor if match is not None else None
     change = (
         offer_language(session, context, donor_id=donor.id, language=language)
         if donor is not None and language is not None
@@ -150,7 +164,8 @@ def record_donation(
             "reference": reference,
         },
     )
-    return replace(_entry(donation, campaign.slug, donor, None), donor_language=change)
+    return replace(_entry(donation, campaign.slug, donor, None), donor_language=change,
+                   matched_by_name=match is not None and match.by_name)  # fmt: skip
 
 
 def reverse_donation(
@@ -222,12 +237,276 @@ def list_donations(session: Session, campaign_slug: str) -> list[DonationEntry]:
     campaign = get_campaign(session, campaign_slug)
     reversal = aliased(Donation)
     rows = session.execute(
-        select(Donation, Donor, reversal.id)
+        select(Donation, Donor, reversal.id, DonationCorrection)
         .outerjoin(Donor, Donor.id == Donation.donor_id)
         .outerjoin(reversal, reversal.reverses_id == Donation.id)
+        .outerjoin(DonationCorrection, DonationCorrection.donation_id == Donation.id)
         .where(Donation.campaign_id == campaign.id)
         .order_by(Donation.donation_date, Donation.id)
     ).all()
     return [
-        _entry(donation, campaign.slug, donor, reversed_by) for donation, donor, reversed_by in rows
+        _entry(donation, campaign.slug, donor, reversed_by, correction)
+        for donation, donor, reversed_by, correction in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignTotals:
+    """A campaign's counted gifts in the home and reporting currencies."""
+
+    gifts: int
+    home: Money
+    reporting: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What `correct_donation` recorded: the reversal of the gift, the gift as corrected, the
+    credit receipt the reversal needed (if the gift had a receipt), what changed (field:
+    (before, after), as text), and the campaign's totals before and after (None when a gift
+    of the campaign has no rate yet: `totals_problem` says which)."""
+
+    original: DonationEntry
+    reversal: DonationEntry
+    corrected: DonationEntry
+    changes: dict[str, tuple[str, str]]
+    credit: ReceiptDocument | None
+    before: CampaignTotals | None
+    after: CampaignTotals | None
+    totals_problem: str | None = None
+    matched_by_name: bool = False
+
+
+def correct_donation(
+    session: Session,
+    context: CommandContext,
+    *,
+    donation_id: int,
+    reason: str,
+    on: date | None = None,
+    amount: str | None = None,
+    currency: str | None = None,
+    donor_name: str | None = None,
+    donor_email: str | None = None,
+    method: str | None = None,
+    note: str | None = None,
+    anonymous: bool | None = None,
+    locale: str | None = None,
+) -> Correction:
+    """Reverse gift `donation_id` (with its credit receipt if it had a receipt, as
+    `reverse_donation`) and record it again as it should have been, in one transaction: under
+    the same reference (a platform's export finds it again), linked to the gift it corrects
+    (donation_correction). What is not given is kept from the gift. A correction may itself be
+    corrected, or reversed. Refused: a gift reversed already, a reversal, a correction that
+    changes nothing."""
+    reason = required_text("the reason for a correction (--reason)", reason,
+                           DonationCorrection.reason)  # fmt: skip
+    original = session.get(Donation, donation_id, with_for_update=True)
+    if original is None:
+        raise FundledgerError(f"no donation #{donation_id} (see `fundledger donation list SLUG`)")
+    if original.reverses_id is not None:
+        raise FundledgerError(
+            f"donation #{donation_id} is the reversal of #{original.reverses_id}, not a gift: "
+            f"correct the gift, `fundledger donation correct {original.reverses_id} ...`, if "
+            "it was not reversed"
+        )
+    reversed_by = session.scalar(select(Donation.id).where(Donation.reverses_id == donation_id))
+    if reversed_by is not None:
+        later = session.scalar(
+            select(DonationCorrection.donation_id).where(
+                DonationCorrection.corrects_id == donation_id
+            )
+        )
+        hint = (f"correct #{later}, the gift that corrected it, instead" if later is not None
+                else "a reversed gift no longer counts: record the gift anew with `fundledger "
+                "donation add` if it should")  # fmt: skip
+        raise FundledgerError(f"donation #{donation_id} was reversed by #{reversed_by}; {hint}")
+    campaign = session.get_one(Campaign, original.campaign_id)
+    link = session.scalar(
+        select(DonationCorrection).where(DonationCorrection.donation_id == donation_id)
+    )
+    was = _entry(original, campaign.slug, _donor_as_recorded(session, original.donor_id), None,
+                 link)  # fmt: skip
+    fields = _corrected_fields(
+        session, context, original, was, on=on, amount=amount, currency=currency,
+        donor_name=donor_name, donor_email=donor_email, method=method, note=note,
+        anonymous=anonymous,
+    )  # fmt: skip
+    changes = _changes(session, original, was, fields)
+    if not changes:
+        raise FundledgerError(
+            f"nothing to correct: donation #{donation_id} already has what was given; give "
+            "what differs (--date, --amount, --currency, --donor, --email, --method, --note, "
+            "--anonymous/--named)"
+        )
+    before = _totals(session, context, campaign.slug)
+    reversal = reverse_donation(session, context, donation_id=donation_id,
+                                reason=f"corrected: {reason}", locale=locale)  # fmt: skip
+    corrected = Donation(
+        campaign_id=original.campaign_id,
+        donor_id=fields.donor.id if fields.donor is not None else None,
+        donation_date=fields.day,
+        amount_minor=fields.money.to_minor(),
+        currency=fields.money.currency,
+        method=fields.method,
+        reference=None,  # the gift's reference is kept with the link below
+        anonymous=fields.anonymous,
+        note=fields.note,
+        reverses_id=None,
+        recorded_at=now(),
+        recorded_by=context.actor,
+    )
+    session.add(corrected)
+    session.flush()
+    correction = DonationCorrection(
+        donation_id=corrected.id,
+        corrects_id=original.id,
+        reference=was.reference,
+        reason=reason,
+        recorded_at=corrected.recorded_at,
+        recorded_by=context.actor,
+    )
+    session.add(correction)
+    try:
+        session.flush()
+    except IntegrityError as error:  # another treasurer corrected it a moment ago
+        raise FundledgerError(f"donation #{donation_id} was already corrected") from error
+    record_audit(
+        session,
+        context,
+        "donation.correct",
+        entity="donation",
+        entity_id=corrected.id,
+        details={
+            "corrects": original.id,
+            "reversal": reversal.id,
+            "reference": was.reference,
+            # After "corrects" in the sorted details, which `audit` cuts short.
+            "fields": {
+                field: {"before": old, "after": new} for field, (old, new) in changes.items()
+            },
+        },
+        reason=reason,
+    )
+    after = _totals(session, context, campaign.slug)
+    problem = None
+    if isinstance(before, str) or isinstance(after, str):
+        problem = before if isinstance(before, str) else str(after)
+    return Correction(
+        original=was,
+        reversal=reversal,
+        corrected=_entry(corrected, campaign.slug, fields.donor, None, correction),
+        changes=changes,
+        credit=credit_receipt_of(session, reversal.id),
+        before=None if isinstance(before, str) else before,
+        after=None if isinstance(after, str) else after,
+        totals_problem=problem,
+        matched_by_name=fields.matched_by_name,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """A corrected gift's fields."""
+
+    day: date
+    money: Money
+    method: str | None
+    note: str | None
+    donor: Donor | None
+    anonymous: bool
+    matched_by_name: bool
+
+
+def _corrected_fields(
+    session: Session,
+    context: CommandContext,
+    original: Donation,
+    was: DonationEntry,
+    *,
+    on: date | None,
+    amount: str | None,
+    currency: str | None,
+    donor_name: str | None,
+    donor_email: str | None,
+    method: str | None,
+    note: str | None,
+    anonymous: bool | None,
+) -> _Fields:
+    """The corrected gift, field by field: as given, else as the gift had it."""
+    new_currency = currency_in_use(currency) if currency is not None else original.currency
+    money = (
+        Money.parse(amount, new_currency)
+        if amount is not None
+        else Money.from_minor(original.amount_minor, new_currency)
+    )
+    if money.amount <= 0:
+        raise FundledgerError(f"a gift must be a positive amount, not {format_money(money)} "
+                              "(--amount); to cancel it, `fundledger donation reverse "
+                              f"{original.id} --reason ...`")  # fmt: skip
+    day = on if on is not None else original.donation_date
+    if on is not None and (problem := past_date_problem(on, "gift")):
+        raise FundledgerError(f"the gift's date (--date): {problem}")
+    new_method = (
+        stored_method(bounded_text("method", method, Donation.method))
+        if method is not None
+        else original.method
+    )
+    new_note = bounded_text("note", note, Donation.note) if note is not None else original.note
+    match = None
+    donor_id = original.donor_id
+    if donor_name is not None and not donor_name.strip() and donor_email is None:
+        donor_id = None  # `--donor ""`: given by no one known (anonymous, as below)
+    elif donor_name is not None or donor_email is not None:
+        # A name alone is another donor by that name; an e-mail alone keeps the gift's name
+        # for a donor new to the ledger.
+        name = donor_name if donor_name is not None else (was.donor if donor_email else None)
+        email = donor_email if donor_email is not None else (None if donor_name else was.email)
+        match = match_or_add_donor(session, context, name=name, email=email)
+        donor_id = match.donor.id
+    new_anonymous = original.anonymous if anonymous is None else anonymous
+    if donor_name is not None and not donor_name.strip():
+        new_anonymous = True
+    if not new_anonymous and donor_id is None:
+        raise FundledgerError(f"donation #{original.id} has no donor to name (--named): give "
+                              "--donor or --email with it")  # fmt: skip
+    new_donor = session.get(Donor, donor_id) if donor_id is not None else None
+    return _Fields(day, money, new_method, new_note, new_donor, new_anonymous,
+                   match is not None and match.by_name)  # fmt: skip
+
+
+def _donor_as_recorded(session: Session, donor_id: int | None) -> Donor | None:
+    return session.get(Donor, donor_id) if donor_id is not None else None
+
+
+def _changes(
+    session: Session, original: Donation, was: DonationEntry, fields: _Fields
+) -> dict[str, tuple[str, str]]:
+    """What a correction changes, field by field, as text (before, after)."""
+
+    def name_of(donor_id: int | None) -> str:
+        if donor_id is None:
+            return ""
+        current = current_donors()
+        name = session.scalar(select(current.c.name).where(current.c.id == donor_id))
+        return f"#{donor_id} {name}"
+
+    pairs = {
+        "date": (original.donation_date.isoformat(), fields.day.isoformat()),
+        "amount": (format_money(was.amount), format_money(fields.money)),
+        "donor": (name_of(original.donor_id), name_of(fields.donor.id if fields.donor else None)),
+        "anonymous": (str(original.anonymous).lower(), str(fields.anonymous).lower()),
+        "method": (original.method or "", fields.method or ""),
+        "note": (original.note or "", fields.note or ""),
+    }
+    return {field: pair for field, pair in pairs.items() if pair[0] != pair[1]}
+
+
+def _totals(session: Session, context: CommandContext, slug: str) -> CampaignTotals | str:
+    """The campaign's totals as this transaction sees them, or why they cannot be had."""
+    session.flush()
+    try:
+        summary = campaign_summary(session, context, slug, stored=False)
+    except FundledgerError as error:
+        return str(error)
+    return CampaignTotals(summary.donation_count, summary.total_home, summary.total_reporting)

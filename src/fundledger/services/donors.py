@@ -14,7 +14,7 @@ from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.chain import with_chain_hashes
-from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision
+from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision, Receipt
 from fundledger.adapters.db.queries import (
     counted_donations,
     current_donors,
@@ -31,6 +31,7 @@ from fundledger.domain.donors import (
     preferred_language,
 )
 from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import Money
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.validation import bounded_text, required_text
 
@@ -40,14 +41,36 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def find_or_add_donor(
     session: Session, context: CommandContext, *, name: str | None, email: str | None
 ) -> Donor:
+    return match_or_add_donor(session, context, name=name, email=email).donor
+
+
+@dataclass(frozen=True, slots=True)
+class DonorMatch:
+    """The donor a gift's name and e-mail led to. `by_name`: an existing donor, found by the
+    name alone (no e-mail was given): perhaps another person of the same name, so the
+    commands say so ("give --email to tell them apart")."""
+
+    donor: Donor
+    by_name: bool = False
+
+
+def match_or_add_donor(
+    session: Session, context: CommandContext, *, name: str | None, email: str | None
+) -> DonorMatch:
+    """The donor with this e-mail (as first recorded or as edited since), else, without an
+    e-mail, the oldest donor of this name known by name alone; else a new donor."""
     clean_name = bounded_text("the donor's name", normalize_name(name or ""), Donor.name) or ""
     clean_email = bounded_text("the donor's e-mail", email, Donor.email)
     if clean_email and not _EMAIL.fullmatch(clean_email):
         raise FundledgerError(f"{clean_email!r} is not an e-mail address")
     if clean_email:
         found = session.scalar(select(Donor).where(Donor.email_key == email_key(clean_email)))
+        if found is None:
+            # An e-mail given since by `donor edit` lives in a revision only.
+            owner = _current_email_owner(session, clean_email)
+            found = session.get(Donor, owner) if owner is not None else None
         if found is not None:
-            return found
+            return DonorMatch(found)
     elif clean_name:
         found = session.scalars(
             select(Donor)
@@ -55,7 +78,7 @@ def find_or_add_donor(
             .order_by(Donor.id)
         ).first()
         if found is not None:
-            return found
+            return DonorMatch(found, by_name=True)
     if not clean_name and not clean_email:
         raise FundledgerError("a donor needs a name or an e-mail address")
     donor = Donor(
@@ -76,7 +99,29 @@ def find_or_add_donor(
         entity_id=donor.id,
         details={"name": donor.name, "email": donor.email},
     )
-    return donor
+    return DonorMatch(donor)
+
+
+def _current_email_owner(session: Session, email: str, *, but: int | None = None) -> int | None:
+    """The donor whose e-mail as it stands (their latest revision, else as recorded) is
+    `email`, compared as `email_key` does, other than donor `but`. The revisions that ever
+    gave the e-mail name the candidates (few; the revisions are few beside the donors)."""
+    key = email_key(email)
+    candidates = set(session.scalars(
+        select(DonorRevision.donor_id).where(func.lower(DonorRevision.email) == email.lower())
+    ))  # fmt: skip
+    candidates.update(session.scalars(select(Donor.id).where(Donor.email_key == key)))
+    candidates.discard(but)
+    if not candidates:
+        return None
+    current = current_donors()
+    for donor_id, current_email in session.execute(
+        select(current.c.id, current.c.email).where(current.c.id.in_(sorted(candidates)))
+        .order_by(current.c.id)
+    ):  # fmt: skip
+        if current_email is not None and email_key(current_email) == key:
+            return int(donor_id)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,3 +443,214 @@ def adopt_languages(
 
 
 _LANGUAGE_BATCH = 5_000
+
+
+# What `donor edit` may change, and how each is named on the command line.
+EDITABLE = ("name", "email", "address", "phone", "language", "tax_id")
+
+
+@dataclass(frozen=True, slots=True)
+class DonorEdit:
+    """What `edit_donor` recorded: the revision, and each detail changed (before, after)."""
+
+    donor_id: int
+    revision_id: int
+    changes: dict[str, tuple[str | None, str | None]]
+
+
+def edit_donor(
+    session: Session,
+    context: CommandContext,
+    *,
+    donor_id: int,
+    reason: str,
+    **given: str | None,
+) -> DonorEdit:
+    """Record a revision of the donor's details with the `given` ones (of EDITABLE; "" clears
+    one, None keeps it) and every other carried over. Documents issued earlier keep what they
+    printed (a receipt freezes its content). Refused: a merged donor (their documents go out
+    under the donor they were merged into: edit that one), an e-mail another donor has (they
+    are perhaps the same person: `donor merge`), a change that changes nothing."""
+    unknown = set(given) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"a donor has no {sorted(unknown)} to edit")
+    reason = required_text("the reason for an edit (--reason)", reason, DonorRevision.reason)
+    donor = _donor(session, donor_id)
+    if (merge := _merge_in_force(session, donor_id)) is not None:
+        into = merge.into_donor_id
+        raise FundledgerError(f"donor #{donor_id} is merged into #{into} (merge #{merge.id}), "
+                              f"whose details their documents print: edit #{into} "
+                              f"(`fundledger donor edit {into} ...`), or undo the merge first "
+                              f"(`fundledger donor unmerge {merge.id} --reason ...`)")  # fmt: skip
+    wanted = {field: _edited(field, value) for field, value in given.items() if value is not None}
+    if "email" in wanted and wanted["email"] is not None:
+        _refuse_taken_email(session, donor_id, wanted["email"])
+    changes = {field: (getattr(donor, field), value) for field, value in wanted.items()
+               if getattr(donor, field) != value}  # fmt: skip
+    if not changes:
+        raise FundledgerError(f"nothing to change: donor #{donor_id} already has what was given "
+                              f"(see `fundledger donor show {donor_id}`)")  # fmt: skip
+    afters = {field: after for field, (_, after) in changes.items()}
+    revision = DonorRevision(**_revised(donor, context, reason, now(), **afters))
+    session.add(revision)
+    session.flush()
+    # The trail says that an identity number changed, not the number (as `donor set-id`).
+    told = {field: {"before": _masked(before) if field == "tax_id" else before,
+                    "after": _masked(after) if field == "tax_id" else after}
+            for field, (before, after) in changes.items()}  # fmt: skip
+    record_audit(session, context, "donor.edit", entity="donor", entity_id=donor_id,
+                 details={**told, "revision": revision.id}, reason=reason)  # fmt: skip
+    return DonorEdit(donor_id, revision.id, changes)
+
+
+def _edited(field: str, value: str) -> str | None:
+    """A detail as `donor edit` was given it, checked; "" clears it (but the name)."""
+    text = value.strip()
+    if field == "name":
+        name = normalize_name(text)
+        if not name:
+            raise FundledgerError("a donor's name (--name) cannot be empty")
+        return bounded_text("the donor's name (--name)", name, DonorRevision.name)
+    if not text:
+        return None
+    if field == "email":
+        checked = bounded_text("the donor's e-mail (--email)", text, DonorRevision.email)
+        if checked is None or not _EMAIL.fullmatch(checked):
+            raise FundledgerError(f"{text!r} is not an e-mail address (--email)")
+        return checked
+    if field == "tax_id":
+        number = israeli_id(text)
+        if number is None:
+            raise FundledgerError(f"{text!r} is not an Israeli identity number (--tax-id): nine "
+                                  "digits whose last is the check digit")  # fmt: skip
+        return number
+    if field == "language":
+        return donor_language(text)
+    column = DonorRevision.address if field == "address" else DonorRevision.phone
+    return bounded_text(f"the donor's {field} (--{field})", text, column)
+
+
+def _refuse_taken_email(session: Session, donor_id: int, email: str) -> None:
+    """Refuses an e-mail another donor has now, or was recorded with (gifts with it would go
+    to them), naming them."""
+    other = _current_email_owner(session, email, but=donor_id)
+    if other is None:
+        other = session.scalar(
+            select(Donor.id).where(Donor.email_key == email_key(email), Donor.id != donor_id)
+        )
+    if other is not None:
+        name = _donor(session, other).name
+        raise FundledgerError(
+            f"{email!r} is the e-mail of donor #{other} {name}: if they are the same person "
+            f"as #{donor_id}, `fundledger donor merge {donor_id} {other} --reason ...` "
+            f"(or {other} {donor_id}) instead"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DonorRevisionLine:
+    """One step of a donor's history: as first recorded (`revision_id` None), or a revision
+    with the details it changed (before, after) and why."""
+
+    revision_id: int | None
+    recorded_at: datetime
+    recorded_by: str | None
+    reason: str | None
+    changes: dict[str, tuple[str | None, str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DonorReceipt:
+    number: str
+    kind: str  # donation or credit
+    donation_id: int
+    issued_on: date
+    locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class DonorDetails:
+    """A donor as `donor show` prints them: the details as they stand, merges, gifts counted
+    (their own and those of donors merged into them: reversed gifts and reversals left out)
+    with totals by currency, receipts of their gifts, and the history of their details."""
+
+    id: int
+    name: str
+    email: str | None
+    tax_id: str | None
+    address: str | None
+    phone: str | None
+    language: str | None
+    created_at: datetime
+    merged_into: int | None
+    merge_id: int | None
+    merged_from: tuple[tuple[int, int], ...]  # (donor, merge) merged into this one
+    gifts: int
+    totals: tuple[Money, ...]
+    receipts: tuple[DonorReceipt, ...]
+    history: tuple[DonorRevisionLine, ...]
+
+
+def donor_details(session: Session, donor_id: int) -> DonorDetails:
+    donor = _donor(session, donor_id)
+    recorded = session.get_one(Donor, donor_id)
+    merge = _merge_in_force(session, donor_id)
+    merges = merges_in_force()
+    merged_from = tuple(
+        (int(merged), int(merge_id))
+        for merged, merge_id in session.execute(
+            select(merges.c.merged_donor_id, merges.c.id)
+            .where(merges.c.into_donor_id == donor_id)
+            .order_by(merges.c.merged_donor_id)
+        )
+    )
+    whose = [donor_id, *(merged for merged, _ in merged_from)]
+    sums = session.execute(
+        select(Donation.currency, func.count(), func.sum(Donation.amount_minor))
+        .where(Donation.donor_id.in_(whose), counted_donations())
+        .group_by(Donation.currency)
+        .order_by(Donation.currency)
+    ).all()
+    receipts = tuple(
+        DonorReceipt(f"{series}-{year:04d}-{number:05d}", kind, gift, issued_on, locale)
+        for series, year, number, kind, gift, issued_on, locale in session.execute(
+            select(Receipt.series, Receipt.year, Receipt.number, Receipt.kind,
+                   Receipt.donation_id, Receipt.issued_on, Receipt.locale)
+            .join(Donation, Donation.id == Receipt.donation_id)
+            .where(Donation.donor_id.in_(whose))
+            .order_by(Receipt.issued_on, Receipt.id)
+        )
+    )  # fmt: skip
+    return DonorDetails(
+        id=donor.id, name=donor.name, email=donor.email, tax_id=donor.tax_id,
+        address=donor.address, phone=donor.phone, language=donor.language,
+        created_at=recorded.created_at,
+        merged_into=merge.into_donor_id if merge else None,
+        merge_id=merge.id if merge else None,
+        merged_from=merged_from,
+        gifts=sum(int(count) for _, count, _ in sums),
+        totals=tuple(Money.from_minor(int(minor), currency) for currency, _, minor in sums),
+        receipts=receipts,
+        history=_history(session, recorded),
+    )  # fmt: skip
+
+
+def _history(session: Session, recorded: Donor) -> tuple[DonorRevisionLine, ...]:
+    state: dict[str, str | None] = {"name": recorded.name, "email": recorded.email,
+                                    "tax_id": recorded.tax_id, "address": None, "phone": None,
+                                    "language": None}  # fmt: skip
+    lines = [DonorRevisionLine(None, recorded.created_at, None, None,
+                               {field: (None, value) for field, value in state.items()
+                                if value is not None})]  # fmt: skip
+    for revision in session.scalars(
+        select(DonorRevision)
+        .where(DonorRevision.donor_id == recorded.id)
+        .order_by(DonorRevision.id)
+    ):
+        after = {field: getattr(revision, field) for field in _REVISED}
+        changes = {field: (state[field], value) for field, value in after.items()
+                   if state[field] != value}  # fmt: skip
+        lines.append(DonorRevisionLine(revision.id, revision.recorded_at, revision.recorded_by,
+                                       revision.reason, changes))  # fmt: skip
+        state = after
+    return tuple(lines)

@@ -26,6 +26,7 @@ from fundledger.adapters.db.models import (
     CHAINED_MODELS,
     AuditEvent,
     Donation,
+    DonationCorrection,
     Donor,
     DonorMerge,
     DonorRevision,
@@ -84,6 +85,7 @@ def check_ledger(
         schema,
         _triggers(session.connection()),
         _reversals(session),
+        _corrections(session),
         _donors(session),
         _receipts(session),
         _chains(session),
@@ -135,11 +137,13 @@ def expected_triggers(dialect: str) -> set[str]:
               for action in ("update", "delete")),
             "receipt_counter_step_only", "receipt_counter_kept", "receipt_insert_only_new",
             "receipt_counter_starts_at_zero", "receipt_counter_kept_on_insert",
+            "donation_correction_guard",
         }  # fmt: skip
     return {
         *(f"{table}_append_only{suffix}" for table in APPEND_ONLY_TABLES
           for suffix in ("", "_truncate")),
         "receipt_counter_step_only", "receipt_counter_kept", "receipt_counter_starts_at_zero",
+        "donation_correction_guard",
     }  # fmt: skip
 
 
@@ -183,6 +187,27 @@ def _reversals(session: Session) -> CheckResult:
         if oid in seen:
             result.problem(f"donation #{oid} is reversed twice: by #{seen[oid]} and #{rid}")
         seen[oid] = rid
+    return result
+
+
+def _corrections(session: Session) -> CheckResult:
+    """A correction keeps the reference of the gift it corrects: what the import finds a
+    platform's gift by. (That the gift corrected was reversed, once, the database refuses
+    otherwise: migrations 0016.)"""
+    result = CheckResult("corrections", "every corrected gift keeps the reference of the gift "
+                         "it corrects")  # fmt: skip
+    corrected = aliased(DonationCorrection)
+    rows = session.execute(
+        select(DonationCorrection.donation_id, DonationCorrection.corrects_id,
+               DonationCorrection.reference, Donation.reference, corrected.reference)
+        .join(Donation, Donation.id == DonationCorrection.corrects_id)
+        .outerjoin(corrected, corrected.donation_id == DonationCorrection.corrects_id)
+        .order_by(DonationCorrection.id)
+    ).all()  # fmt: skip
+    for donation_id, corrects_id, reference, own, inherited in rows:
+        if reference != (own if own is not None else inherited):
+            result.problem(f"donation #{donation_id} corrects #{corrects_id} under reference "
+                           f"{reference!r}, not #{corrects_id}'s {own or inherited!r}")  # fmt: skip
     return result
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.models import Donation, Receipt, ReceiptCounter
-from fundledger.adapters.db.queries import current_donors, merges_in_force
+from fundledger.adapters.db.queries import current_donors, gift_reference, merges_in_force
 from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
@@ -303,7 +303,7 @@ def _issue_all(
             home=home,
             rate=rate,
             method=donation.method,
-            reference=donation.reference,
+            reference=gift_reference(session, donation.id),  # a correction's too
             tax_report=_tax_report(options.tax_report),
             logo=logo.digest if logo else None,
         )

@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 # Tables that only ever grow: database triggers refuse UPDATE and DELETE on them.
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
-    "campaign", "donor", "donor_revision", "campaign_name", "import_profile",
+    "campaign", "donor", "donor_revision", "campaign_name", "import_profile", "donation_correction",
 )  # fmt: skip
 
 
@@ -186,6 +186,29 @@ class Donation(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="anonymous"))
     note: Mapped[str | None] = mapped_column(Text)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
+class DonationCorrection(Base):
+    """Gift `donation_id` corrects gift `corrects_id`, which was reversed in the same
+    transaction (`donation correct`): it is that gift as it should have been, under the same
+    `reference` (the one the gift it corrects had, kept here: the corrected gift's own
+    `donation.reference` stays NULL, because `donation.reference` is unique among gifts as
+    first recorded and a file re-imported must find the gift it brought in once). A gift is
+    corrected at most once (`corrects_id` unique) and a correction may be corrected again: a
+    chain of corrections, at most one of them not reversed. A table of its own, not a column
+    of `donation`: donation is chained, and a column added to it would change the encoding
+    of every row hashed before it. Never changed or deleted."""
+
+    __tablename__ = "donation_correction"
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"), unique=True)
+    corrects_id: Mapped[int] = mapped_column(ForeignKey("donation.id"), unique=True)
+    reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
@@ -402,7 +425,7 @@ SUMMARY_MODELS: tuple[type[Base], ...] = (
 # call `chain.extend`. Each is append-only (APPEND_ONLY_TABLES).
 CHAINED_MODELS: tuple[type[Base], ...] = (
     Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent, Campaign, Donor,
-    DonorRevision, CampaignName, ImportProfile,
+    DonorRevision, CampaignName, ImportProfile, DonationCorrection,
 )  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

@@ -7,7 +7,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision
+from fundledger.adapters.db.models import (
+    Donation,
+    DonationCorrection,
+    Donor,
+    DonorMerge,
+    DonorRevision,
+)
 
 
 def counted_donations(campaign_id: int | None = None, *, scan: bool = False) -> ColumnElement[bool]:
@@ -98,6 +104,16 @@ def current_donors() -> Subquery:
         .outerjoin(latest, latest.c.donor_id == Donor.id)
         .outerjoin(revision, revision.id == latest.c.revision_id)
         .subquery("current_donor")
+    )
+
+
+def gift_reference(session: Session, donation_id: int) -> str | None:
+    """A gift's reference: its own, or, for a correction (donation_correction), the reference
+    of the gift it corrects, which the correction keeps (donation.reference is NULL there)."""
+    return session.scalar(
+        select(func.coalesce(Donation.reference, DonationCorrection.reference))
+        .outerjoin(DonationCorrection, DonationCorrection.donation_id == Donation.id)
+        .where(Donation.id == donation_id)
     )
 
 

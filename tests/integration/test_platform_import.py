@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from fundledger.adapters.db.models import AuditEvent, Donation, ImportProfile
 from fundledger.adapters.import_profiles import parse_profile
 from fundledger.services.donation_import import DonationImportRefused
+from fundledger.services.donations import correct_donation
 from fundledger.services.import_profiles import (
     ImportOutcome,
     ImportRequest,
@@ -185,4 +186,28 @@ def test_saved_profiles_are_revisions(ledger: Engine, tmp_path: Path) -> None:
         actions = list(connection.scalars(
             select(AuditEvent.action).where(AuditEvent.entity == "import_profile")))  # fmt: skip
     assert actions == ["import_profile.save", "import_profile.save", "import_profile.remove"]
+    assert not any(result.problems for result in run(ledger, check_ledger))
+
+
+def test_a_partial_refund_after_the_gift_was_corrected_is_accepted(
+    ledger: Engine, tmp_path: Path
+) -> None:
+    lines = (PLATFORMS / "paypal-activity.csv").read_text(encoding="utf-8").splitlines()
+    partial = tmp_path / "partial.csv"
+    partial.write_text(
+        "\n".join(line.replace('"-50.00"', '"-20.00"') for line in lines) + "\n", "utf-8"
+    )
+    first = tmp_path / "without-refund.csv"
+    first.write_text("\n".join(line for line in lines if "Payment Refund" not in line) + "\n")
+    imported(ledger, first, profile="paypal")
+    gift_id = run(ledger, lambda s, c: s.scalar(
+        select(Donation.id).where(Donation.reference == "3WQ88214CD9012345")))  # fmt: skip
+    run(ledger, lambda s, c: correct_donation(
+        s, c, donation_id=gift_id, amount="30", reason="refund 7RF40026NP2345678"))  # fmt: skip
+
+    outcome = imported(ledger, partial, profile="paypal")
+
+    assert (outcome.summary.imported, outcome.summary.present) == (0, 5)
+    assert [each.reversal_id for each in outcome.reversed] == [None]
+    assert balances(ledger)["EUR"] == 3_000
     assert not any(result.problems for result in run(ledger, check_ledger))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.date_evidence import WRITTEN, DateEvidence, file_evidence
 from fundledger.adapters.db.models import Donation
 from fundledger.adapters.db.models import ImportProfile as SavedProfile
+from fundledger.adapters.db.queries import gifts_under_reference
 from fundledger.adapters.donation_cells import DateFormat
 from fundledger.adapters.donation_csv import DonationFile, RowProblem
 from fundledger.adapters.import_profiles import (
@@ -259,10 +260,9 @@ def _minor(amount: Decimal, currency: str) -> int:
 
 
 def _ledger_gift(session: Session, reference: str) -> tuple[Donation | None, bool]:
-    """The gift the ledger holds under `reference` (the latest not reversed, else the latest),
-    and whether it was reversed."""
-    gifts = list(session.scalars(
-        select(Donation).where(Donation.reference == reference).order_by(Donation.id)))  # fmt: skip
+    """The gift the ledger holds under `reference` (the latest not reversed, else the latest:
+    a corrected gift's correction), and whether it was reversed."""
+    gifts = gifts_under_reference(session, reference)
     if not gifts:
         return None, False
     reversed_ids = set(session.scalars(

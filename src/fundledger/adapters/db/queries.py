@@ -117,6 +117,19 @@ def gift_reference(session: Session, donation_id: int) -> str | None:
     )
 
 
+def gifts_under_reference(session: Session, reference: str) -> list[Donation]:
+    """Every gift recorded under `reference`, in order: the gift as first recorded and each
+    correction of it (donation_correction keeps the reference the correction carries)."""
+    corrections = select(DonationCorrection.donation_id).where(
+        DonationCorrection.reference == reference
+    )
+    return list(session.scalars(
+        select(Donation)
+        .where((Donation.reference == reference) | Donation.id.in_(corrections))
+        .order_by(Donation.id)
+    ))  # fmt: skip
+
+
 def has_reference_starting(session: Session, prefix: str) -> bool:
     """Whether some donation's reference begins with `prefix` (ASCII, ending in a character
     before the last). On SQLite a range over the references' unique index, which compares

@@ -224,12 +224,14 @@ def test_a_backup_never_overwrites_and_leaves_nothing_when_refused(in_folder: Sh
     assert shell.fails("backup", "old.db") == (
         "Error: old.db exists already: a backup never overwrites a file"
     )
-    assert shell.fails("backup", "nowhere/copy.db") == (
-        "Error: cannot write nowhere/copy.db: no folder nowhere"
-    )
+    (shell.folder / "a-file").write_text("where a folder should be")
+    assert shell.fails("backup", "a-file/copy.db").startswith("Error: cannot write a-file/copy.db")
     assert (shell.folder / "old.db").read_bytes() == b"last week's backup"
     assert "Wrote copy.db (" in shell.run("backup", "copy.db").stdout
+    # A missing folder is made, as a user expects of a backup; a refused one leaves none.
+    assert "Wrote backups/2025/copy.db (" in shell.run("backup", "backups/2025/copy.db").stdout
     assert partial_files(shell.folder) == []
+    assert partial_files(shell.folder / "backups" / "2025") == []
 
 
 def test_staging_into_a_folder_removes_the_partial_files_of_dead_commands(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -34,6 +34,7 @@ from fundledger.cli.output import (
     staged_files,
     warn_undrawable,
 )
+from fundledger.cli.signals import Interrupted, Interrupts
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
@@ -168,11 +169,14 @@ def _issue_batch(ledger: Ledger, campaign_slug: str, options: IssueOptions, fold
         issued = ", ".join(str(document.number) for document in stopped.issued)
         raise FundledgerError(f"{stopped}; receipts {issued} were issued: print them with "
                               "`fundledger receipt reprint NUMBER`") from None  # fmt: skip
+    except Interrupted:
+        if each.issued:  # committed one by one: those stand, with their files
+            click.echo(f"Issued {_issued(each.issued)} into {folder}/ before the interruption; "
+                       "run the same command again for the rest.", err=True)  # fmt: skip
+        raise
     documents = result.issued
     if documents:
-        numbers = f"{documents[0].number}" + (
-            f" to {documents[-1].number}" if len(documents) > 1 else "")  # fmt: skip
-        click.echo(f"Issued {counted(len(documents), 'receipt')}, {numbers}, into {folder}/: "
+        click.echo(f"Issued {_issued(documents)}, into {folder}/: "
                    f"{by_language([document.locale for document in documents])}.")  # fmt: skip
     elif not result.skipped:
         click.echo("Every gift already has its receipt: none issued.")
@@ -183,6 +187,13 @@ def _issue_batch(ledger: Ledger, campaign_slug: str, options: IssueOptions, fold
         raise SystemExit(PARTIAL)
 
 
+def _issued(documents: Sequence[ReceiptDocument]) -> str:
+    """ "3 receipts, R-2025-00001 to R-2025-00003" (or one number)."""
+    numbers = f"{documents[0].number}" + (
+        f" to {documents[-1].number}" if len(documents) > 1 else "")  # fmt: skip
+    return f"{counted(len(documents), 'receipt')}, {numbers}"
+
+
 class _EachReceipt:
     """Each receipt of a batch in a transaction of its own, its PDF staged in it and put in
     place once it is committed (a PDF that cannot be drawn rolls back its receipt alone)."""
@@ -191,16 +202,23 @@ class _EachReceipt:
         self._ledger = ledger
         self._folder = folder
         self._files: StagedFiles | None = None
+        self._delivered: list[ReceiptDocument] = []
+        self.issued: list[ReceiptDocument] = []  # committed, their files in place
 
     def run(self, work: Callable[[Session, CommandContext], T]) -> T:
+        self._delivered = []
         with staged_files(self._ledger) as self._files:
-            return self._ledger.run(work, write=True)
+            done = self._ledger.run(work, write=True)
+        self.issued.extend(self._delivered)
+        Interrupts.release()  # committed and in place: the next receipt may be stopped
+        return done
 
     def deliver(self, session: Session, document: ReceiptDocument) -> None:
         if self._files is None:  # only called inside `run`
             raise RuntimeError("a receipt delivered outside its transaction")
         _render(self._files, [document], [self._folder / f"{document.number}.pdf"],
                 copy=False, logos=logos_of(session, [document]))  # fmt: skip
+        self._delivered.append(document)
 
 
 @receipt.command("reprint")

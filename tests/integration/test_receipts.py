@@ -23,11 +23,13 @@ from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.reports.pdf.receipt import write_receipt_pdf
+from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.integrity import check_ledger
 from fundledger.services.receipts import (
+    BatchStopped,
     IssueOptions,
     ReceiptDocument,
     ReceiptNumber,
@@ -243,7 +245,7 @@ def test_each_receipt_of_a_batch_in_its_own_transaction_skips_only_what_cannot_b
 
     def deliver(_: Session, document: ReceiptDocument) -> None:
         if document.donation_id == refused.id:
-            raise FundledgerError("the printer is out of paper")
+            raise GiftRefused("the name cannot be drawn", "write it with letters the font has")
 
     plan = each(lambda s, c: plan_unreceipted(s, c, "dont-look-away", ON_AUGUST))
     assert [one.donation_id for one in plan.gifts] == [first.id, euros.id, refused.id, last.id]
@@ -256,10 +258,10 @@ def test_each_receipt_of_a_batch_in_its_own_transaction_skips_only_what_cannot_b
         (first.id, "R-2025-00001"), (last.id, "R-2025-00002")]  # fmt: skip
     assert [(s.donation_id, s.date, s.donor, s.fix) for s in batch.skipped] == [
         (euros.id, date(2025, 7, 4), "Sami Haddad", "fundledger rates add 2025-07-04 EUR ILS RATE"),
-        (refused.id, date(2025, 7, 5), "Noa Cohen", None),
+        (refused.id, date(2025, 7, 5), "Noa Cohen", "write it with letters the font has"),
     ]  # fmt: skip
     assert batch.skipped[0].problem == "no EUR/ILS rate in force on 2025-07-04"
-    assert batch.skipped[1].problem == "the printer is out of paper"
+    assert batch.skipped[1].problem == "the name cannot be drawn"
     assert (batch.without_donor, len(ticks)) == (1, 4)
     with ledger.connect() as connection:
         assert connection.execute(text("SELECT last_number FROM receipt_counter")).scalar_one() == 2
@@ -268,6 +270,29 @@ def test_each_receipt_of_a_batch_in_its_own_transaction_skips_only_what_cannot_b
     assert len(actions) == 2  # one audit event per receipt, in its own transaction
     chain = next(result for result in run(ledger, check_ledger) if result.name == "chain")
     assert chain.problems == []
+
+
+def test_an_error_not_of_the_gift_stops_the_batch_naming_the_receipts_issued(
+    ledger: Engine, ledger_url: str
+) -> None:
+    gifts = [gift(ledger, f"2025-07-0{day} 20.00 ILS", donor=f"Donor {day}") for day in (3, 4, 5)]
+    engine = make_engine(ledger_url)
+
+    def each(work: Callable[[Session, CommandContext], T]) -> T:
+        with transaction(engine, write=True) as session:
+            return work(session, CONTEXT)
+
+    def deliver(_: Session, document: ReceiptDocument) -> None:
+        if document.donation_id == gifts[1].id:
+            raise FundledgerError("cannot write r.pdf: No space left on device")
+
+    plan = each(lambda s, c: plan_unreceipted(s, c, "dont-look-away", ON_AUGUST))
+    with pytest.raises(BatchStopped, match="No space left on device") as stopped:
+        issue_each(each, plan, ON_AUGUST, deliver)
+    engine.dispose()
+    assert [str(document.number) for document in stopped.value.issued] == ["R-2025-00001"]
+    with ledger.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM receipt")).scalar_one() == 1
 
 
 def test_statements_of_a_year_hold_back_only_the_donors_whose_gifts_lack_a_rate(

@@ -39,6 +39,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES
+from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext
 from fundledger.services.receipts import (
     BatchStopped,
@@ -340,5 +341,5 @@ def _render(
                 refused.append((document, missing))
     if refused:
         # The transaction rolls back, so no receipt number is used.
-        raise FundledgerError(undrawable_refusal(refused))
+        raise GiftRefused(undrawable_refusal(refused))  # a batch skips that gift
     warn_undrawable(undrawable, "receipt")

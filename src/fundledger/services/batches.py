@@ -11,6 +11,16 @@ from datetime import date
 from fundledger.domain.errors import FundledgerError, RateNotInForce
 
 
+class GiftRefused(FundledgerError):
+    """What keeps one gift out of a batch (a name the PDF font cannot draw, a date after the
+    receipt's): the batch skips it and goes on. Any other error (a full disk, say) stops the
+    batch; a missing rate (RateNotInForce) is skipped too."""
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
 @dataclass(frozen=True, slots=True)
 class SkippedGift:
     donation_id: int
@@ -35,12 +45,10 @@ def missing_rate(pair: str, on: date, latest: date | None) -> tuple[str, str]:
 
 
 def skipped_for(
-    error: FundledgerError, donation_id: int, on: date, donor: str | None
+    error: RateNotInForce | GiftRefused, donation_id: int, on: date, donor: str | None
 ) -> SkippedGift:
     """A gift a batch left out because of `error`."""
     if isinstance(error, RateNotInForce):
         problem, fix = missing_rate(error.pair, error.on, error.latest)
         return SkippedGift(donation_id, on, donor, problem, fix)
-    mends = getattr(error, "fix", None)  # a refusal that names its own fix
-    return SkippedGift(donation_id, on, donor, str(error),
-                       mends if isinstance(mends, str) else None)  # fmt: skip
+    return SkippedGift(donation_id, on, donor, str(error), error.fix)

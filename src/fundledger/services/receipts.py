@@ -28,10 +28,10 @@ from fundledger.adapters.db.models import Donation, Receipt, ReceiptCounter
 from fundledger.adapters.db.queries import current_donors, merges_in_force
 from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
-from fundledger.domain.errors import FundledgerError
+from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money
 from fundledger.domain.rates import RateInForce, convert_minor, in_minor_units
-from fundledger.services.batches import SkippedGift, skipped_for
+from fundledger.services.batches import GiftRefused, SkippedGift, skipped_for
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.rates import load_rate_book
@@ -251,12 +251,12 @@ class BatchStopped(FundledgerError):
         self.issued = tuple(issued)
 
 
-class GiftAfterReceiptDate(FundledgerError):
+class GiftAfterReceiptDate(GiftRefused):
     def __init__(self, donation: Donation, issued_on: date) -> None:
         super().__init__(f"donation #{donation.id} is dated {donation.donation_date}, after "
-                         f"the receipt date {issued_on}")  # fmt: skip
-        self.fix = (f"fundledger receipt issue {donation.id} (on or after "
-                    f"{donation.donation_date})")  # fmt: skip
+                         f"the receipt date {issued_on}",
+                         f"fundledger receipt issue {donation.id} (on or after "
+                         f"{donation.donation_date})")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +309,8 @@ def issue_each(
     a gift that cannot be receipted (no rate in force on its date, a name the font cannot
     draw) is skipped with the reason and the fix, and its transaction gives its number back,
     so the numbers issued stay without gaps. `deliver` runs inside each receipt's transaction
-    (to write its PDF); a FundledgerError from it skips that gift. A gift receipted or
+    (to write its PDF); a GiftRefused from it skips that gift. Any other error stops the
+    batch (BatchStopped once receipts were issued, naming them). A gift receipted or
     reversed since the plan (by another treasurer) is passed over."""
     _refuse_tax_report(options)
     issued: list[ReceiptDocument] = []
@@ -318,10 +319,14 @@ def issue_each(
         done: list[ReceiptDocument] = []  # the receipt, once its transaction's work is done
         try:
             run(_one_of_batch(gift.donation_id, options, deliver, done))
-        except FundledgerError as error:
+        except (RateNotInForce, GiftRefused) as error:
             if done:  # committed: what failed came after (its file put in place)
                 raise BatchStopped(str(error), [*issued, *done]) from error
             skipped.append(skipped_for(error, gift.donation_id, gift.date, gift.donor))
+        except FundledgerError as error:  # not the gift's fault (a full disk): stop here
+            if issued or done:
+                raise BatchStopped(str(error), [*issued, *done]) from error
+            raise
         else:
             issued.extend(done)
         if progress is not None:

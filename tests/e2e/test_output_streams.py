@@ -298,8 +298,9 @@ def test_json_carries_control_characters_escaped_and_intact(hostile: Shell) -> N
 
 
 def test_an_error_quoting_text_is_one_line_with_its_controls_escaped(hostile: Shell) -> None:
-    message = hostile.fails("backup", f"{RED}x\n/copy.db")
-    assert message == "Error: cannot write \\x1b[31mx\\n/copy.db: no folder \\x1b[31mx\\n"
+    (hostile.folder / f"{RED}x\n.db").write_text("last week's backup")
+    message = hostile.fails("backup", f"{RED}x\n.db")
+    assert message == "Error: \\x1b[31mx\\n.db exists already: a backup never overwrites a file"
 
 
 def test_a_terminal_never_receives_escape_sequences(hostile: Shell) -> None:

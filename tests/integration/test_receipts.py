@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.db.models import AuditEvent, Receipt
@@ -20,24 +23,31 @@ from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.reports.pdf.receipt import write_receipt_pdf
+from fundledger.services.batches import GiftRefused
+from fundledger.services.context import CommandContext
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.integrity import check_ledger
 from fundledger.services.receipts import (
+    BatchStopped,
     IssueOptions,
     ReceiptDocument,
     ReceiptNumber,
     credit_receipt_of,
     find_receipt,
+    issue_each,
     issue_receipt,
     issue_unreceipted,
     logos_of,
+    plan_unreceipted,
 )
 from fundledger.services.settings import set_setting
+from fundledger.services.statements import statements_of_year
 from tests.concurrency import at_once
 from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
 from tests.unit.test_images import picture
 
+T = TypeVar("T")
 AUGUST = date(2025, 8, 1)
 ON_AUGUST = IssueOptions(locale="en", issued_on=AUGUST)
 
@@ -218,6 +228,90 @@ def test_a_batch_receipts_every_named_gift_without_one_in_date_order(ledger: Eng
     assert (without_donor, len(ticks), done.number.number) == (1, 2, 1)
     again, _ = run(ledger, lambda s, c: issue_unreceipted(s, c, "dont-look-away", ON_AUGUST))
     assert again == []
+
+
+def test_each_receipt_of_a_batch_in_its_own_transaction_skips_only_what_cannot_be_issued(
+    ledger: Engine, ledger_url: str
+) -> None:
+    first = gift(ledger, "2025-07-03 20.00 ILS", donor="Dana Levi")
+    euros = gift(ledger, "2025-07-04 10.00 EUR", donor="Sami Haddad")  # no EUR rate
+    refused = gift(ledger, "2025-07-05 30.00 ILS", donor="Noa Cohen")  # its delivery fails
+    last = gift(ledger, "2025-07-06 40.00 ILS", donor="Shira Cohen")
+    gift(ledger, "2025-07-06 5.00 ILS")  # no donor: counted apart, not a fault
+    engine = make_engine(ledger_url)
+
+    def each(work: Callable[[Session, CommandContext], T]) -> T:
+        with transaction(engine, write=True) as session:
+            return work(session, CONTEXT)
+
+    def deliver(_: Session, document: ReceiptDocument) -> None:
+        if document.donation_id == refused.id:
+            raise GiftRefused("the name cannot be drawn", "write it with letters the font has")
+
+    plan = each(lambda s, c: plan_unreceipted(s, c, "dont-look-away", ON_AUGUST))
+    assert [one.donation_id for one in plan.gifts] == [first.id, euros.id, refused.id, last.id]
+    assert plan.gifts[1].donor == "Sami Haddad"
+    ticks: list[int] = []
+    batch = issue_each(each, plan, ON_AUGUST, deliver, ticks.append)
+    engine.dispose()
+    # Numbers 1 and 2: the two skipped gifts' transactions gave theirs back.
+    assert [(r.donation_id, str(r.number)) for r in batch.issued] == [
+        (first.id, "R-2025-00001"), (last.id, "R-2025-00002")]  # fmt: skip
+    assert [(s.donation_id, s.date, s.donor, s.fix) for s in batch.skipped] == [
+        (euros.id, date(2025, 7, 4), "Sami Haddad", "fundledger rates add 2025-07-04 EUR ILS RATE"),
+        (refused.id, date(2025, 7, 5), "Noa Cohen", "write it with letters the font has"),
+    ]  # fmt: skip
+    assert batch.skipped[0].problem == "no EUR/ILS rate in force on 2025-07-04"
+    assert batch.skipped[1].problem == "the name cannot be drawn"
+    assert (batch.without_donor, len(ticks)) == (1, 4)
+    with ledger.connect() as connection:
+        assert connection.execute(text("SELECT last_number FROM receipt_counter")).scalar_one() == 2
+        actions = connection.scalars(select(AuditEvent.action).where(
+            AuditEvent.action == "receipt.donation")).all()  # fmt: skip
+    assert len(actions) == 2  # one audit event per receipt, in its own transaction
+    chain = next(result for result in run(ledger, check_ledger) if result.name == "chain")
+    assert chain.problems == []
+
+
+def test_an_error_not_of_the_gift_stops_the_batch_naming_the_receipts_issued(
+    ledger: Engine, ledger_url: str
+) -> None:
+    gifts = [gift(ledger, f"2025-07-0{day} 20.00 ILS", donor=f"Donor {day}") for day in (3, 4, 5)]
+    engine = make_engine(ledger_url)
+
+    def each(work: Callable[[Session, CommandContext], T]) -> T:
+        with transaction(engine, write=True) as session:
+            return work(session, CONTEXT)
+
+    def deliver(_: Session, document: ReceiptDocument) -> None:
+        if document.donation_id == gifts[1].id:
+            raise FundledgerError("cannot write r.pdf: No space left on device")
+
+    plan = each(lambda s, c: plan_unreceipted(s, c, "dont-look-away", ON_AUGUST))
+    with pytest.raises(BatchStopped, match="No space left on device") as stopped:
+        issue_each(each, plan, ON_AUGUST, deliver)
+    engine.dispose()
+    assert [str(document.number) for document in stopped.value.issued] == ["R-2025-00001"]
+    with ledger.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM receipt")).scalar_one() == 1
+
+
+def test_statements_of_a_year_hold_back_only_the_donors_whose_gifts_lack_a_rate(
+    ledger: Engine,
+) -> None:
+    gift(ledger, "2025-07-03 20.00 ILS", donor="Dana Levi")
+    gift(ledger, "2025-07-04 10.00 EUR", donor="Sami Haddad")
+    gift(ledger, "2025-07-04 15.00 ILS", donor="Sami Haddad")
+    batch = run(ledger, lambda s, c: statements_of_year(s, c, 2025, "en"))
+    assert [statement.donor for statement in batch.statements] == ["Dana Levi"]
+    assert batch.held_back == (2,)
+    assert [(s.donation_id, s.donor, s.fix) for s in batch.skipped] == [
+        (2, "Sami Haddad", "fundledger rates add 2025-07-04 EUR ILS RATE")]  # fmt: skip
+    rates(ledger, "2025-07-04 EUR ILS 3.9425 ECB")
+    batch = run(ledger, lambda s, c: statements_of_year(s, c, 2025, "en"))
+    assert ([statement.donor for statement in batch.statements], batch.skipped) == (
+        ["Dana Levi", "Sami Haddad"], ())  # fmt: skip
+    assert str(batch.statements[1].total_home) == "54.43 ILS"
 
 
 def test_the_counter_only_steps_up_and_receipts_are_never_changed(ledger: Engine) -> None:

@@ -141,7 +141,11 @@ def main() -> NoReturn:
     try:
         status = _run(ledger)
     except Interrupted as stop:
-        _say(f"Interrupted by {stop.name}: nothing was recorded and no file was written.")
+        if ledger.changed:  # a batch that commits as it goes (receipts, one by one)
+            _say(f"Interrupted by {stop.name}: what was done before it stands (said above); "
+                 "the work under way was rolled back and its file not written.")  # fmt: skip
+        else:
+            _say(f"Interrupted by {stop.name}: nothing was recorded and no file was written.")
         _settle(stdout, stderr)
         Interrupts.die(stop.signum)
     _settle(stdout, stderr)

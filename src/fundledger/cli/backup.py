@@ -21,7 +21,8 @@ def backup(ledger: Ledger, path: Path) -> None:
     """Write a consistent copy of the ledger to PATH, even while others record gifts.
 
     A SQLite ledger is copied with SQLite's online backup; a PostgreSQL one with pg_dump
-    (custom format). Restore it with `fundledger restore PATH` into an empty database.
+    (custom format). A missing folder of PATH is created. Restore it with `fundledger
+    restore PATH` into an empty database.
 
     \b
     Example:
@@ -30,8 +31,6 @@ def backup(ledger: Ledger, path: Path) -> None:
     check_output(path, ledger)  # the ledger itself, a folder, a device: named as such
     if path.exists() or path.is_symlink():
         raise FundledgerError(f"{path} exists already: a backup never overwrites a file")
-    if not path.parent.is_dir():
-        raise FundledgerError(f"cannot write {path}: no folder {path.parent}")
     engine = ledger.engine()
     with staged_files(ledger) as files:
         copied = backup_ledger(engine, path, into=files.stage(path, replace=False))

@@ -33,12 +33,16 @@ from fundledger.domain.donors import language_problem, preferred_language
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 from fundledger.reports.csv_output import write_csv
+from fundledger.services.batches import SkippedGift
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 
 T = TypeVar("T")
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+# The exit status of a batch that did part of its work and listed what it skipped
+# (shared/design.md §4).
+PARTIAL = 3
 
 
 @dataclass
@@ -266,6 +270,15 @@ def emit_rows(
         emit_csv(rows, columns, excel=excel)
     else:
         table()
+
+
+def listed_skipped(heading: str, skipped: Sequence[SkippedGift], again: str) -> None:
+    """The gifts a batch skipped, on standard error under `heading`: one line each with what
+    is wrong and the command that mends it, then how to finish the batch."""
+    click.echo(heading, err=True)
+    for gift in skipped:
+        click.echo(f"  {printable(gift.line())}", err=True)
+    click.echo(f"Mend them, then run `fundledger {again}` again for the rest.", err=True)
 
 
 def by_language(locales: Sequence[str]) -> str:

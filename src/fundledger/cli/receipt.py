@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from sqlalchemy import select
@@ -15,12 +17,14 @@ from fundledger.adapters.images import Logo
 from fundledger.cli.common import (
     ISO_DATE,
     OUTPUT_FORMATS,
+    PARTIAL,
     ROW_ID,
     Ledger,
     by_language,
     emit_rows,
     emit_table,
     excel_option,
+    listed_skipped,
 )
 from fundledger.cli.output import (
     StagedFiles,
@@ -29,22 +33,27 @@ from fundledger.cli.output import (
     staged_files,
     warn_undrawable,
 )
-from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
+from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress, progress_over
+from fundledger.cli.signals import Interrupted, Interrupts
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES
+from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext
 from fundledger.services.receipts import (
+    BatchStopped,
     IssueOptions,
     ReceiptDocument,
     ReceiptNumber,
     find_receipt,
+    issue_each,
     issue_receipt,
-    issue_unreceipted,
     logos_of,
+    plan_unreceipted,
 )
 
+T = TypeVar("T")
 RECEIPTS_FOLDER = Path("reports") / "receipts"
 
 
@@ -93,6 +102,12 @@ def issue(
     year), in the same transaction that records it: if anything fails, no number is used.
     Each is written in its donor's language unless --locale gives one for all.
 
+    With --all-unreceipted each receipt is issued in a transaction of its own: a gift that
+    cannot have one yet (no exchange rate in force on its date, say) is skipped and listed
+    with what is wrong and the command that mends it, and the others are issued, numbered
+    without gaps. Exit status: 0 when every gift got its receipt, 3 when some were skipped
+    (mend them and run the same command again), 1 when none could be issued at all.
+
     \b
     Example:
       fundledger receipt issue 42 --locale he
@@ -103,51 +118,104 @@ def issue(
         raise click.UsageError("give either DONATION_ID, or --campaign SLUG --all-unreceipted")
     if not batch and donation_id is None:
         raise click.UsageError("give DONATION_ID, or --campaign SLUG --all-unreceipted")
-    folder = output if batch and output is not None else RECEIPTS_FOLDER
-    # Before any number is taken; each file is checked again as it is staged.
-    if not batch and output is not None:
-        check_output(output, ledger)
-    else:
-        check_folder(folder, ledger)
+    options = IssueOptions(locale, issued_on, tax_report)
+    if batch:
+        folder = output if output is not None else RECEIPTS_FOLDER
+        check_folder(folder, ledger)  # before any number is taken; each file again as staged
+        _issue_batch(ledger, campaign_slug or "", options, folder)
+        return
+    target = output
+    if target is not None:
+        check_output(target, ledger)
+
+    def work(session: Session, context: CommandContext) -> ReceiptDocument:
+        document = issue_receipt(session, context, donation_id or 0, options)
+        written.append(target or RECEIPTS_FOLDER / f"{document.number}.pdf")
+        _render(files, [document], written, copy=False, logos=logos_of(session, [document]))
+        return document
+
     written: list[Path] = []
-
-    def work(session: Session, context: CommandContext) -> list[ReceiptDocument]:
-        options = IssueOptions(locale, issued_on, tax_report)
-        if donation_id is not None:
-            documents = [issue_receipt(session, context, donation_id, options)]
-            written.append(output or folder / f"{documents[0].number}.pdf")
-        else:
-            documents, without_donor = issue_unreceipted(session, context, campaign_slug or "",
-                                                         options)  # fmt: skip
-            if without_donor:
-                has, gets = ("has", "gets") if without_donor == 1 else ("have", "get")
-                click.echo(f"{counted(without_donor, 'gift')} {has} no donor recorded and {gets} "
-                           "no receipt.", err=True)  # fmt: skip
-            written.extend(folder / f"{document.number}.pdf" for document in documents)
-        _render(files, documents, written, copy=False, logos=logos_of(session, documents))
-        return documents
-
-    documents: list[ReceiptDocument] = []
+    document: ReceiptDocument | None = None
     try:
         with staged_files(ledger) as files:
-            documents = ledger.run(work, write=True)
+            document = ledger.run(work, write=True)
     except FundledgerError as error:
-        if documents:  # committed, but a file could not be put in place
-            issued = ", ".join(str(document.number) for document in documents)
-            raise FundledgerError(f"{error}; receipts {issued} were issued: print them with "
-                                  "`fundledger receipt reprint NUMBER`") from None  # fmt: skip
+        if document is not None:  # committed, but the file could not be put in place
+            raise FundledgerError(f"{error}; receipt {document.number} was issued: print it "
+                                  "with `fundledger receipt reprint NUMBER`") from None  # fmt: skip
         raise
-    if not documents:
-        click.echo("Every gift already has its receipt: none issued.")
-    elif campaign_slug is None:
-        only = documents[0]
-        amount = format_money(only.amount)
-        click.echo(f"Issued receipt {only.number} for donation #{donation_id}: {amount}; "
-                   f"wrote {written[0]} (in {only.locale}).")  # fmt: skip
-    else:
-        click.echo(f"Issued {counted(len(documents), 'receipt')}, {documents[0].number} to "
-                   f"{documents[-1].number}, into {folder}/: "
+    amount = format_money(document.amount)
+    click.echo(f"Issued receipt {document.number} for donation #{donation_id}: {amount}; "
+               f"wrote {written[0]} (in {document.locale}).")  # fmt: skip
+
+
+def _issue_batch(ledger: Ledger, campaign_slug: str, options: IssueOptions, folder: Path) -> None:
+    """Every receipt that can be issued, each with its PDF in a transaction of its own; then
+    the gifts skipped, one line each, and exit status 3 if there are any."""
+    plan = ledger.run(lambda session, context: plan_unreceipted(session, context, campaign_slug,
+                                                                options))  # fmt: skip
+    if plan.without_donor:
+        has, gets = ("has", "gets") if plan.without_donor == 1 else ("have", "get")
+        click.echo(f"{counted(plan.without_donor, 'gift')} {has} no donor recorded and {gets} "
+                   "no receipt.", err=True)  # fmt: skip
+    each = _EachReceipt(ledger, folder)
+    try:
+        with progress(len(plan.gifts), "Issuing receipts", worth_from=DOCUMENTS_WORTH_A_BAR) as bar:
+            result = issue_each(each.run, plan, options, each.deliver, bar.advance)
+    except BatchStopped as stopped:
+        issued = ", ".join(str(document.number) for document in stopped.issued)
+        raise FundledgerError(f"{stopped}; receipts {issued} were issued: print them with "
+                              "`fundledger receipt reprint NUMBER`") from None  # fmt: skip
+    except Interrupted:
+        if each.issued:  # committed one by one: those stand, with their files
+            click.echo(f"Issued {_issued(each.issued)} into {folder}/ before the interruption; "
+                       "run the same command again for the rest.", err=True)  # fmt: skip
+        raise
+    documents = result.issued
+    if documents:
+        click.echo(f"Issued {_issued(documents)}, into {folder}/: "
                    f"{by_language([document.locale for document in documents])}.")  # fmt: skip
+    elif not result.skipped:
+        click.echo("Every gift already has its receipt: none issued.")
+    if result.skipped:
+        listed_skipped(f"Skipped {counted(len(result.skipped), 'gift')}, with no receipt yet:",
+                       result.skipped,
+                       f"receipt issue --campaign {campaign_slug} --all-unreceipted")  # fmt: skip
+        raise SystemExit(PARTIAL)
+
+
+def _issued(documents: Sequence[ReceiptDocument]) -> str:
+    """ "3 receipts, R-2025-00001 to R-2025-00003" (or one number)."""
+    numbers = f"{documents[0].number}" + (
+        f" to {documents[-1].number}" if len(documents) > 1 else "")  # fmt: skip
+    return f"{counted(len(documents), 'receipt')}, {numbers}"
+
+
+class _EachReceipt:
+    """Each receipt of a batch in a transaction of its own, its PDF staged in it and put in
+    place once it is committed (a PDF that cannot be drawn rolls back its receipt alone)."""
+
+    def __init__(self, ledger: Ledger, folder: Path) -> None:
+        self._ledger = ledger
+        self._folder = folder
+        self._files: StagedFiles | None = None
+        self._delivered: list[ReceiptDocument] = []
+        self.issued: list[ReceiptDocument] = []  # committed, their files in place
+
+    def run(self, work: Callable[[Session, CommandContext], T]) -> T:
+        self._delivered = []
+        with staged_files(self._ledger) as self._files:
+            done = self._ledger.run(work, write=True)
+        self.issued.extend(self._delivered)
+        Interrupts.release()  # committed and in place: the next receipt may be stopped
+        return done
+
+    def deliver(self, session: Session, document: ReceiptDocument) -> None:
+        if self._files is None:  # only called inside `run`
+            raise RuntimeError("a receipt delivered outside its transaction")
+        _render(self._files, [document], [self._folder / f"{document.number}.pdf"],
+                copy=False, logos=logos_of(session, [document]))  # fmt: skip
+        self._delivered.append(document)
 
 
 @receipt.command("reprint")
@@ -266,5 +334,5 @@ def _render(
                 refused.append((document, missing))
     if refused:
         # The transaction rolls back, so no receipt number is used.
-        raise FundledgerError(undrawable_refusal(refused))
+        raise GiftRefused(undrawable_refusal(refused))  # a batch skips that gift
     warn_undrawable(undrawable, "receipt")

@@ -55,6 +55,17 @@ class Interrupts:
         if cls.installed is not None:
             cls.installed.holding = True
 
+    @classmethod
+    def release(cls) -> None:
+        """A piece of work made permanent, the next may be stopped (a batch that commits as
+        it goes): a signal that arrived while holding stops the command now."""
+        handler = cls.installed
+        if handler is None:
+            return
+        handler.holding = False
+        if handler.received is not None:
+            raise Interrupted(handler.received)
+
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.holding or self.received is not None:
             self.received = self.received or signum

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donor
-from fundledger.cli.common import Ledger, by_language
+from fundledger.cli.common import PARTIAL, Ledger, by_language, listed_skipped
 from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
 from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
 from fundledger.domain.dates import today_in_israel
@@ -19,7 +19,11 @@ from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.context import CommandContext
-from fundledger.services.statements import DonorStatement, donor_statement, donor_statements
+from fundledger.services.statements import (
+    BatchOfStatements,
+    donor_statement,
+    statements_of_year,
+)
 
 STATEMENTS_FOLDER = Path("reports") / "statements"
 
@@ -58,6 +62,11 @@ def statement(
     anonymously are listed too: a statement goes to its donor alone. Each statement is
     written in its donor's language unless --locale gives one for all.
 
+    With --all, a donor whose gifts cannot all be converted yet (no exchange rate in force
+    on a gift's date) gets no statement: those gifts are listed, each with the command that
+    mends it, and the other statements are written. Exit status: 0 when every donor got a
+    statement, 3 when some were held back (mend them and run the same command again).
+
     \b
     Example:
       fundledger statement 17 --year 2025 --locale he
@@ -71,12 +80,14 @@ def statement(
     if output is not None:
         (check_folder if all_donors else check_output)(output, ledger)
 
-    def work(session: Session, context: CommandContext) -> list[DonorStatement]:
+    def work(session: Session, context: CommandContext) -> BatchOfStatements:
         if all_donors:
-            return donor_statements(session, context, year, locale)
-        return [donor_statement(session, context, _donor_id(session, donor), year, locale)]
+            return statements_of_year(session, context, year, locale)
+        only = donor_statement(session, context, _donor_id(session, donor), year, locale)
+        return BatchOfStatements((only,), (), ())
 
-    statements = ledger.run(work)
+    batch = ledger.run(work)
+    statements = batch.statements
     folder = output if all_donors and output is not None else STATEMENTS_FOLDER / str(year)
     targets = [
         output if not all_donors and output is not None
@@ -99,6 +110,15 @@ def statement(
         languages = by_language([each.locale for each in statements])
         click.echo(f"Wrote {counted(len(statements), 'statement')} for {year} into {folder}/"
                    + (f": {languages}." if statements else "."))  # fmt: skip
+        if batch.skipped:
+            listed_skipped(
+                f"Held back {counted(len(batch.held_back), 'statement')} (donor "
+                f"{', '.join(f'#{held}' for held in batch.held_back)}) for "
+                f"{counted(len(batch.skipped), 'gift')} that cannot be converted yet:",
+                batch.skipped,
+                f"statement --all --year {year}",
+            )
+            raise SystemExit(PARTIAL)
     else:
         only = statements[0]
         click.echo(f"Wrote {targets[0]}: {counted(len(only.lines), 'gift')} in {year}, "

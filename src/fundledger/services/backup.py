@@ -36,7 +36,7 @@ def backup(engine: Engine, target: Path, *, into: Path | None = None) -> Copied:
     path = target if into is None else into
     if into is None and target.exists():
         raise FundledgerError(f"{target} exists already: a backup never overwrites a file")
-    if not target.parent.is_dir():
+    if into is None and not target.parent.is_dir():  # a staged file's folder is made for it
         raise FundledgerError(f"cannot write {target}: no folder {target.parent}")
     try:
         if engine.dialect.name == "sqlite":

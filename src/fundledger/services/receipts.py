@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,9 +28,10 @@ from fundledger.adapters.db.models import Donation, Receipt, ReceiptCounter
 from fundledger.adapters.db.queries import current_donors, gift_reference, merges_in_force
 from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
-from fundledger.domain.errors import FundledgerError
+from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money
 from fundledger.domain.rates import RateInForce, convert_minor, in_minor_units
+from fundledger.services.batches import GiftRefused, SkippedGift, skipped_for
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.rates import load_rate_book
@@ -42,6 +43,7 @@ from fundledger.services.settings import (
     report_locale,
 )
 
+T = TypeVar("T")
 DEFAULT_PREFIX = "R"
 _NUMBER = re.compile(r"\s*([A-Za-z0-9]{1,8})-([0-9]{4})-([0-9]{1,9})\s*")
 
@@ -204,33 +206,178 @@ def issue_unreceipted(
     options: IssueOptions,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[ReceiptDocument], int]:
-    """Receipts for every gift of a campaign that has none, in date order; and how many
-    gifts were left without one because no donor is recorded for them."""
-    if options.tax_report is not None:
-        raise FundledgerError("a Tax Authority report number belongs to one receipt: give it "
-                              "when issuing a single donation's receipt")  # fmt: skip
+    """Receipts for every gift of a campaign that has none, in date order, all in the
+    caller's one transaction (all or nothing: `issue_each` issues what it can);
+    and how many gifts were left without one because no donor is recorded for them."""
+    _refuse_tax_report(options)
     campaign = get_campaign(session, campaign_slug)
-    reversal = aliased(Donation)
-    unreceipted = (
-        Donation.reverses_id.is_(None),
-        ~select(reversal.id).where(reversal.reverses_id == Donation.id).exists(),
-        ~select(Receipt.id).where(Receipt.donation_id == Donation.id).exists(),
-    )
     locked = session.scalars(
         select(Donation.id)
-        .where(Donation.campaign_id == campaign.id, *unreceipted)
+        .where(Donation.campaign_id == campaign.id, *_unreceipted())
         .with_for_update()  # as in issue_receipt
     ).all()
     # Asked again once the gifts are locked: one reversed or receipted meanwhile drops out.
     gifts = list(
         session.scalars(
             select(Donation)
-            .where(Donation.id.in_(locked), *unreceipted)
+            .where(Donation.id.in_(locked), *_unreceipted())
             .order_by(Donation.donation_date, Donation.id)
         )
     )
     named = [gift for gift in gifts if gift.donor_id is not None]
     return _issue_all(session, context, named, options, progress), len(gifts) - len(named)
+
+
+class Transactions(Protocol):
+    """Runs `work` in a write transaction of its own, committed when `work` returns, rolled
+    back when it raises; the caller adds what belongs with it (the CLI: the PDF written)."""
+
+    def __call__(self, work: Callable[[Session, CommandContext], T], /) -> T: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOfReceipts:
+    issued: tuple[ReceiptDocument, ...]  # in the order issued: numbers ascending
+    skipped: tuple[SkippedGift, ...]  # each with what is wrong and what mends it
+    without_donor: int  # gifts with no donor recorded: never receipted, not a fault
+
+
+class BatchStopped(FundledgerError):
+    """A batch stopped after a receipt was committed (its file could not be put in place,
+    say): the receipts issued so far stand."""
+
+    def __init__(self, message: str, issued: Sequence[ReceiptDocument]) -> None:
+        super().__init__(message)
+        self.issued = tuple(issued)
+
+
+class GiftAfterReceiptDate(GiftRefused):
+    def __init__(self, donation: Donation, issued_on: date) -> None:
+        super().__init__(f"donation #{donation.id} is dated {donation.donation_date}, after "
+                         f"the receipt date {issued_on}",
+                         f"fundledger receipt issue {donation.id} (on or after "
+                         f"{donation.donation_date})")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Unreceipted:
+    """A gift a batch will receipt: what a skipped gift's line names."""
+
+    donation_id: int
+    date: date
+    donor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptBatchPlan:
+    gifts: tuple[Unreceipted, ...]  # in date order
+    without_donor: int  # gifts with no donor recorded: never receipted, not a fault
+
+
+def plan_unreceipted(
+    session: Session, context: CommandContext, campaign_slug: str, options: IssueOptions
+) -> ReceiptBatchPlan:
+    """The gifts of a campaign without a receipt, for `issue_each`. What would stop every
+    receipt (the organisation's name unset, a lapsed Section 46 approval, a receipt date
+    before the series' latest, a report number meant for one gift) is refused here, before
+    the first one."""
+    _refuse_tax_report(options)
+    campaign = get_campaign(session, campaign_slug)
+    settings = current_settings(session)
+    issued_on = _issue_date(options.issued_on)
+    _organisation(settings, report_locale(settings, options.locale), issued_on)
+    _refuse_earlier_than_series(session, settings.get("receipt.prefix", DEFAULT_PREFIX), issued_on)
+    current = current_donors()
+    rows = session.execute(
+        select(Donation.id, Donation.donation_date, Donation.donor_id, current.c.name)
+        .outerjoin(current, current.c.id == Donation.donor_id)
+        .where(Donation.campaign_id == campaign.id, *_unreceipted())
+        .order_by(Donation.donation_date, Donation.id)
+    ).all()
+    named = tuple(Unreceipted(gift, on, name) for gift, on, donor, name in rows if donor)
+    return ReceiptBatchPlan(named, len(rows) - len(named))
+
+
+def issue_each(
+    run: Transactions,
+    plan: ReceiptBatchPlan,
+    options: IssueOptions,
+    deliver: Callable[[Session, ReceiptDocument], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BatchOfReceipts:
+    """A receipt for each gift of `plan`, in its order, each in its own transaction (`run`):
+    a gift that cannot be receipted (no rate in force on its date, a name the font cannot
+    draw) is skipped with the reason and the fix, and its transaction gives its number back,
+    so the numbers issued stay without gaps. `deliver` runs inside each receipt's transaction
+    (to write its PDF); a GiftRefused from it skips that gift. Any other error stops the
+    batch (BatchStopped once receipts were issued, naming them). A gift receipted or
+    reversed since the plan (by another treasurer) is passed over."""
+    _refuse_tax_report(options)
+    issued: list[ReceiptDocument] = []
+    skipped: list[SkippedGift] = []
+    for gift in plan.gifts:
+        done: list[ReceiptDocument] = []  # the receipt, once its transaction's work is done
+        try:
+            run(_one_of_batch(gift.donation_id, options, deliver, done))
+        except (RateNotInForce, GiftRefused) as error:
+            if done:  # committed: what failed came after (its file put in place)
+                raise BatchStopped(str(error), [*issued, *done]) from error
+            skipped.append(skipped_for(error, gift.donation_id, gift.date, gift.donor))
+        except FundledgerError as error:  # not the gift's fault (a full disk): stop here
+            if issued or done:
+                raise BatchStopped(str(error), [*issued, *done]) from error
+            raise
+        else:
+            issued.extend(done)
+        if progress is not None:
+            progress(1)
+    return BatchOfReceipts(tuple(issued), tuple(skipped), plan.without_donor)
+
+
+def _one_of_batch(
+    donation_id: int,
+    options: IssueOptions,
+    deliver: Callable[[Session, ReceiptDocument], None] | None,
+    done: list[ReceiptDocument],
+) -> Callable[[Session, CommandContext], None]:
+    def work(session: Session, context: CommandContext) -> None:
+        document = _issue_if_still_unreceipted(session, context, donation_id, options)
+        if document is not None:
+            if deliver is not None:
+                deliver(session, document)
+            done.append(document)
+
+    return work
+
+
+def _issue_if_still_unreceipted(
+    session: Session, context: CommandContext, donation_id: int, options: IssueOptions
+) -> ReceiptDocument | None:
+    """The receipt of one gift of a batch, or None when the gift was receipted or reversed
+    since the batch listed it (by another treasurer): it then needs none."""
+    donation = session.get(Donation, donation_id, with_for_update=True)  # as in issue_receipt
+    if donation is None:  # gifts are never deleted
+        raise RuntimeError(f"donation #{donation_id} is gone")
+    still = session.scalar(select(Donation.id).where(Donation.id == donation_id, *_unreceipted()))
+    if still is None:
+        return None
+    return _issue_all(session, context, [donation], options)[0]
+
+
+def _unreceipted() -> tuple[ColumnElement[bool], ...]:
+    """The gifts that can have a receipt and have none: neither reversals nor reversed."""
+    reversal = aliased(Donation)
+    return (
+        Donation.reverses_id.is_(None),
+        ~select(reversal.id).where(reversal.reverses_id == Donation.id).exists(),
+        ~select(Receipt.id).where(Receipt.donation_id == Donation.id).exists(),
+    )
+
+
+def _refuse_tax_report(options: IssueOptions) -> None:
+    if options.tax_report is not None:
+        raise FundledgerError("a Tax Authority report number belongs to one receipt: give it "
+                              "when issuing a single donation's receipt")  # fmt: skip
 
 
 def _require_receiptable(session: Session, donation: Donation) -> None:
@@ -308,8 +455,7 @@ def _issue_all(
             logo=logo.digest if logo else None,
         )
         if donation.donation_date > issued_on:
-            raise FundledgerError(f"donation #{donation.id} is dated {donation.donation_date}, "
-                                  f"after the receipt date {issued_on}")  # fmt: skip
+            raise GiftAfterReceiptDate(donation, issued_on)
         issued.append(_record(session, context, document, credits_id=None))
         if progress is not None:
             progress(1)
@@ -390,14 +536,7 @@ def _record(
     _hold_series(session, series, year)
     # Checked while the series is held (a receipt dated later cannot slip in meanwhile) and
     # before a number is taken (a refusal uses none, even if the caller went on to commit).
-    latest = session.scalar(
-        select(func.max(Receipt.issued_on)).where(Receipt.series == series, Receipt.year == year)
-    )
-    if latest is not None and latest > document.issued_on:
-        raise FundledgerError(
-            f"receipts of series {series}-{year:04d} are already dated up to {latest}: a "
-            f"receipt dated {document.issued_on} would break the order of numbers and dates"
-        )
+    _refuse_earlier_than_series(session, series, document.issued_on)
     number = _take_number(session, series, year)
     document = replace(document, number=number)
     receipt = Receipt(
@@ -431,6 +570,18 @@ def _record(
                  "amount": str(document.amount), "home": str(document.home)},
     )  # fmt: skip
     return document
+
+
+def _refuse_earlier_than_series(session: Session, series: str, issued_on: date) -> None:
+    year = issued_on.year
+    latest = session.scalar(
+        select(func.max(Receipt.issued_on)).where(Receipt.series == series, Receipt.year == year)
+    )
+    if latest is not None and latest > issued_on:
+        raise FundledgerError(
+            f"receipts of series {series}-{year:04d} are already dated up to {latest}: a "
+            f"receipt dated {issued_on} would break the order of numbers and dates"
+        )
 
 
 def _hold_series(session: Session, series: str, year: int) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, Donation, Donor, Receipt
@@ -23,6 +23,7 @@ from fundledger.adapters.images import Logo
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.domain.rates import ConversionFactors, convert_minor
+from fundledger.services.batches import SkippedGift, missing_rate
 from fundledger.services.campaigns import campaign_names
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
@@ -83,6 +84,48 @@ def donor_statement(
         raise FundledgerError(f"donor #{donor_id} is merged into #{into}: their gifts are on the "
                               f"statement of donor #{into}")  # fmt: skip
     return donor_statements(session, context, year, locale, [donor_id])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOfStatements:
+    statements: tuple[DonorStatement, ...]  # by donor number
+    held_back: tuple[int, ...]  # the donors whose statement waits for a rate
+    skipped: tuple[SkippedGift, ...]  # their gifts that lack one, each with the fix
+
+
+def statements_of_year(
+    session: Session, context: CommandContext, year: int, locale: str | None
+) -> BatchOfStatements:
+    """A statement for every donor who gave in `year` whose gifts can all be converted; for
+    the others, the gifts that cannot yet (no rate in force on their date), each with the
+    command that mends it. A statement is never printed with a gift left out."""
+    owner = effective_donor(Donation.donor_id)
+    chosen = and_(Donation.donor_id.is_not(None), counted_donations(), _in_year(year))
+    gaps = {(gap.on, gap.currency): gap for gap in gift_factors(session, context, chosen).gaps}
+    skipped: list[SkippedGift] = []
+    held: set[int] = set()
+    if gaps:
+        current = current_donors()
+        lacking = or_(*(and_(Donation.donation_date == on, Donation.currency == currency)
+                        for on, currency in gaps))  # fmt: skip
+        for owner_id, gift_id, on, currency, name in session.execute(
+            select(owner, Donation.id, Donation.donation_date, Donation.currency, current.c.name)
+            .join(current, current.c.id == owner)
+            .where(chosen, lacking)
+            .order_by(Donation.donation_date, Donation.id)
+        ):
+            gap = gaps[(on, currency)]
+            skipped.append(SkippedGift(gift_id, on, name, *missing_rate(gap.pair, gap.on,
+                                                                        gap.latest)))  # fmt: skip
+            held.add(owner_id)
+    givers = {int(donor) for donor in session.scalars(select(owner).where(chosen).distinct())
+              if donor is not None}  # fmt: skip
+    donors = sorted(givers - held)
+    return BatchOfStatements(
+        tuple(donor_statements(session, context, year, locale, donors)),
+        tuple(sorted(held)),
+        tuple(skipped),
+    )
 
 
 def donor_statements(

@@ -97,7 +97,7 @@ def test_what_stops_every_receipt_stops_the_batch_before_the_first(quick_ledger:
     ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "5",
                "--donor", "Dana Levi")  # fmt: skip
     message = ledger.fails(*BATCH)
-    assert message.startswith("Error: a receipt or statement names the organisation: set it")
+    assert message.startswith("Error: a receipt or statement in en names the organisation: set")
     ledger.run("settings", "set", "organisation.name.en", "Peace Coalition")
     ledger.run("receipt", "issue", "1", "--date", "2025-08-01")
     ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "6",

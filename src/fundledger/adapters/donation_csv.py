@@ -1,13 +1,14 @@
 """The donation CSV (shared/design.md §4) as real exports write it.
 
-`date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign][,language]`
-(language: the donor's, for their documents), header names matched case-insensitively,
-other columns ignored, and `--map "Their column=field"` for exports that name them
-otherwise. Accepts a UTF-8 BOM or another encoding by name (cp1255 for Hebrew Excel),
-`,` `;` or tab delimiters (sniffed from the header), quoted fields with newlines, amounts such
-as `1,234.50`, `₪1,234` or `$50`, ISO dates (or DD/MM/YYYY, MM/DD/YYYY) and timestamps, which
-become their calendar date in Asia/Jerusalem. A gift is dated on or before today, a currency
-is one in use today, and text holds no control characters.
+`date,amount,currency,donor,email,method,reference,note[,anonymous][,campaign]` and the
+donor's details `[,language][,tax_id][,address][,phone]` (adapters/donor_columns.py), header
+names matched case-insensitively, other columns ignored, and `--map "Their column=field"` for
+exports that name them otherwise. Accepts a UTF-8 BOM or another encoding by name (cp1255 for
+Hebrew Excel), `,` `;` or tab delimiters (sniffed from the header), quoted fields with
+newlines, amounts such as `1,234.50`, `₪1,234` or `$50`, ISO dates (or DD/MM/YYYY,
+MM/DD/YYYY) and timestamps, which become their calendar date in Asia/Jerusalem. A gift is
+dated on or before today, a currency is one in use today, and text holds no control
+characters.
 
 A column the file has but the import does not read is listed (`ignored_columns`). A file
 with such columns must say where its currency and its donors are: a column for each, or
@@ -42,13 +43,9 @@ from pathlib import Path
 from typing import IO, NamedTuple, TypeVar, cast
 
 from fundledger.adapters.donation_cells import DateFormat, read_amount, read_date
+from fundledger.adapters.donor_columns import DETAIL_FIELDS, HEADER_ALIASES, DonorColumns
 from fundledger.domain.canonical import donation_fields
-from fundledger.domain.donors import (
-    language_problem,
-    matching_keys,
-    normalize_name,
-    preferred_language,
-)
+from fundledger.domain.donors import matching_keys, normalize_name
 from fundledger.domain.errors import FundledgerError, UnknownCurrency
 from fundledger.domain.methods import stored_method
 from fundledger.domain.money import (
@@ -60,8 +57,8 @@ from fundledger.domain.text import CONTROLS, control_problem
 
 T = TypeVar("T")
 FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note",
-          "anonymous", "campaign", "language")  # fmt: skip
-# A gift's own: its campaign is where it goes, not what it is, and its language is its donor's.
+          "anonymous", "campaign", *DETAIL_FIELDS)  # fmt: skip
+# A gift's own: its campaign is where it goes, not what it is, and the rest are its donor's.
 GIFT_FIELDS = FIELDS[:9]
 REQUIRED = ("date", "amount")
 LIMITS = {"donor": 200, "email": 254, "method": 32, "reference": 200}
@@ -146,9 +143,10 @@ class DonationBatch:
     # Each row's reference as fundledger made it before content keys (LEGACY_REFERENCE), ""
     # for a row with a reference of its own; empty unless asked for (`legacy_keys`).
     legacy_references: list[str] = dataclasses.field(default_factory=list)
-    # Each row's donor's language (en, he, ar; "" for none): not part of the gift or its
-    # content key. Empty when the file has no language column.
-    languages: list[str] = dataclasses.field(default_factory=list)
+    # The donor's details each row gives (adapters/donor_columns.py), by field, for the
+    # fields the file has a column for ("" for an empty cell): not part of the gift or its
+    # content key.
+    details: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -182,7 +180,7 @@ class DonationBatch:
             last_line=self.last_line,
             by_content=list(compress(self.by_content, keep)),
             legacy_references=list(compress(self.legacy_references, keep)),
-            languages=list(compress(self.languages, keep)),
+            details={field: list(compress(values, keep)) for field, values in self.details.items()},
         )
 
 
@@ -271,7 +269,7 @@ class DonationFile:
         self._known_currencies: dict[str, tuple[str, int]] = {}
         self._known_names: dict[str, str] = {"": ""}
         self._known_emails: set[str] = {""}
-        self._known_languages: dict[str, str | None] = {}  # few: a handful of spellings
+        self._donor_columns = DonorColumns()
 
     def _open(self) -> io.BufferedReader:
         try:
@@ -293,6 +291,8 @@ class DonationFile:
         for index, raw in enumerate(header):
             name = raw.strip().lstrip("\ufeff").lower()
             field = self.mapping.get(name, name)
+            if field not in FIELDS and name not in self.ignore:
+                field = HEADER_ALIASES.get(name, field)  # "ת.ז.", "Phone number" ...
             if field in FIELDS:
                 if field in found:
                     raise DonationFileError(
@@ -422,7 +422,7 @@ class DonationFile:
         if not all(keep):  # blank rows (only separators) are no rows
             fields = [list(compress(values, keep)) for values in fields]
             lines = list(compress(lines, keep))
-        _, _, _, _, emails, methods, references, notes, _, campaigns, languages = fields
+        _, _, _, _, emails, methods, references, notes, _, campaigns = fields[:10]
         gift_fields = fields[: len(GIFT_FIELDS)]
         legacy = self._legacy_references(gift_fields, references) if self.legacy_keys else []
         days = list(map(self._known_days.get, fields[0]))
@@ -448,8 +448,11 @@ class DonationFile:
             )  # fmt: skip
             donors[index], emails[index] = checked.donor or "", checked.email or ""
             anonymous[index] = checked.anonymous
-        if "language" in columns:
-            languages = self._languages(languages, lines, problems, rejected)
+        details, found = self._donor_columns.read(
+            {field: fields[FIELDS.index(field)] for field in DETAIL_FIELDS if field in columns},
+            rejected,
+        )
+        problems.extend(RowProblem(lines[index], field, text) for index, field, text in found)
         if not suspect and all(references):  # the common case, zipped in C
             seen.update(zip(references, lines, strict=True))
         else:
@@ -481,7 +484,7 @@ class DonationFile:
             last_line=next_line - 1,
             by_content=[not reference for reference in references],
             legacy_references=legacy,
-            languages=languages if "language" in columns else [],
+            details=details,
         )
         if rejected:
             batch = batch.without(rejected)
@@ -520,27 +523,6 @@ class DonationFile:
             self._occurrences[digest] = occurrence
             references[index] = f"{CONTENT_REFERENCE}{digest}:{occurrence}"
 
-    def _languages(
-        self, texts: list[str], lines: list[int], problems: list[RowProblem], rejected: set[int]
-    ) -> list[str]:
-        """Each row's language as its code ("" for an empty cell); a row giving another is a
-        problem (unless it has one already: a line is reported once)."""
-        known = self._known_languages
-        codes = []
-        for index, text in enumerate(texts):
-            if text in known:
-                code = known[text]
-            else:
-                code = preferred_language(text) if text else ""
-                self._remember(known, text, code)
-            if code is None:
-                if index not in rejected:
-                    problems.append(RowProblem(lines[index], "language", language_problem(text)))
-                    rejected.add(index)
-                code = ""
-            codes.append(code)
-        return codes
-
     def _legacy_references(self, cells: list[list[str]], references: list[str]) -> list[str]:
         """The references fundledger gave rows without one before content keys: a digest of
         the text of the row's cells and its occurrence in the file ("" for other rows)."""
@@ -567,7 +549,7 @@ class DonationFile:
         """Rows the column checks cannot accept: an unknown date, currency, name or e-mail,
         an anonymity flag, an over-long method or reference, a reference seen before, or a
         control character in a method, reference or note."""
-        _, _, _, _, emails, methods, references, notes, flags, _, _ = fields
+        _, _, _, _, emails, methods, references, notes, flags = fields[:9]
         suspect: set[int] = set()
         for known in (days, currencies, names):
             if None in known:

@@ -66,7 +66,8 @@ def _count_lines(path: Path) -> int:
     callback=_mapping,
     metavar="COLUMN=FIELD",
     help="Read the file's COLUMN as FIELD (date, amount, currency, donor, email, method, "
-    "reference, note, anonymous, campaign, language). Repeat as needed.",
+    "reference, note, anonymous, campaign; the donor's language, tax_id, address, phone). "
+    "Repeat as needed.",
 )
 @click.option(
     "--currency",
@@ -126,9 +127,11 @@ def donations(
     with --currency and --anonymous.
 
     A language column gives each donor's language (en, he, ar, or its name: Hebrew, עברית,
-    العربية ...), for their receipts and statements: a donor without one takes it, one who
-    has another keeps theirs (`donor set-language` changes it). It is no part of a gift:
-    added to a file imported before, it adds no gift.
+    العربية ...), for their receipts and statements; tax_id (an Israeli ID number, checked by
+    its check digit; "ID number", "ת.ז." or "رقم الهوية" read as such), address and phone
+    columns give their other details. A donor without a detail takes it, one who has another
+    keeps theirs, listed (`donor edit` changes it). They are no part of a gift: added to a
+    file imported before, they add no gift.
 
     \b
     Example:
@@ -137,6 +140,7 @@ def donations(
       fundledger import donations all-campaigns.csv --map "Appeal=campaign"
       fundledger import donations dont-look-away cash-box.csv --currency ILS --anonymous
       fundledger import donations dont-look-away form.csv --map "Preferred language=language"
+      fundledger import donations dont-look-away crm.csv --map "Teudat zehut=tax_id"
       fundledger import donations dont-look-away Download.CSV --profile paypal
     """
     if len(arguments) > 2:
@@ -248,6 +252,7 @@ def _print_summary(summary: ImportSummary, slug: str | None, dry_run: bool) -> N
                            for method, count in kept)  # fmt: skip
         click.echo(f"  Methods kept as given (not known payment methods): {listed}.")
     _print_languages(summary, dry_run)
+    _print_details(summary, dry_run)
     if summary.possible_duplicates:
         click.echo("Possible duplicate donors (not merged; check them):")
         for group in summary.possible_duplicates[:50]:
@@ -273,3 +278,42 @@ def _print_languages(summary: ImportSummary, dry_run: bool) -> None:
         more = f"; and {len(kept) - KEPT_SHOWN} more" if len(kept) > KEPT_SHOWN else ""
         click.echo(f"{counted(len(kept), 'donor')} kept their language: {shown}{more} (change "
                    "one with `fundledger donor set-language DONOR LANG`).")  # fmt: skip
+
+
+# How `_print_details` names each detail, and the option of `donor edit` that changes it.
+DETAILS_SHOWN = {
+    "tax_id": ("ID number", "--tax-id NUMBER"),
+    "address": ("address", "--address TEXT"),
+    "phone": ("phone", "--phone TEXT"),
+}
+
+
+def _print_details(summary: ImportSummary, dry_run: bool) -> None:
+    """The donors' details the file gave besides languages: how many took each, and, per
+    detail, who kept their own (an ID number shown by its last four digits, as the audit
+    trail shows it)."""
+    if summary.details_set:
+        verb = "would take" if dry_run else "took"
+        taken = [(label, summary.details_set[name]) for name, (label, _) in DETAILS_SHOWN.items()
+                 if summary.details_set[name]]  # fmt: skip
+        (first, count), *rest = taken
+        listed = ", ".join([f"{counted(count, 'donor')} {verb} their {first}",
+                            *(f"{count:,} their {label}" for label, count in rest)])  # fmt: skip
+        click.echo(f"  From the file, {listed}.")
+    for name, (label, option) in DETAILS_SHOWN.items():
+        kept = [each for each in summary.details_kept if each.field == name]
+        if not kept:
+            continue
+        shown = "; ".join(
+            printable(f"#{each.donor_id} {each.name} ({_shown(name, each.theirs)}, not "
+                      f"{' or '.join(_shown(name, value) for value in each.offered)})")
+            for each in kept[:KEPT_SHOWN]
+        )  # fmt: skip
+        more = f"; and {len(kept) - KEPT_SHOWN} more" if len(kept) > KEPT_SHOWN else ""
+        click.echo(f"{counted(len(kept), 'donor')} kept their {label}: {shown}{more} (change "
+                   f"one with `fundledger donor edit DONOR {option} --reason TEXT`).")  # fmt: skip
+
+
+def _shown(name: str, value: str) -> str:
+    """A detail as the summary shows it: an ID number by its last four digits."""
+    return f"*****{value[-4:]}" if name == "tax_id" else " ".join(value.split())

@@ -62,7 +62,7 @@ from fundledger.domain.money import Money, format_money
 from fundledger.domain.text import counted
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
-from fundledger.services.donors import KeptLanguage, adopt_languages
+from fundledger.services.donor_details import KeptDetail, OfferedDetails, adopt_details
 
 T = TypeVar("T")
 # A larger file is read and checked by a child process while this one writes: the child's
@@ -123,9 +123,13 @@ class ImportSummary:
     # Gifts imported with a method that is none of the known ones, kept as given: by method.
     unknown_methods: Counter[str] = field(default_factory=Counter)
     # Donors who took the language the file gives for them, by language; those who kept
-    # another they had (`donors.adopt_languages`).
+    # another they had (services/donor_details.py).
     languages_set: Counter[str] = field(default_factory=Counter)
-    languages_kept: list[KeptLanguage] = field(default_factory=list)
+    languages_kept: list[KeptDetail] = field(default_factory=list)
+    # The same for the other details of donors (ID number, address, phone): donors who took
+    # each, by field; those who kept theirs against the file's, by donor and field.
+    details_set: Counter[str] = field(default_factory=Counter)
+    details_kept: list[KeptDetail] = field(default_factory=list)
 
     def add(self, imported: DonationBatch, slugs: list[str]) -> None:
         self.imported += len(imported)
@@ -295,18 +299,6 @@ class _DonorDirectory:
         self.created.extend(reserved)
 
 
-def _offered_languages(
-    offered: dict[int, list[str]], codes: list[str], donor_ids: list[int | None]
-) -> None:
-    """Adds each row's language to those offered to its donor (in order, each once); a row
-    without a donor (an anonymous gift) or a language offers none."""
-    for code, donor_id in zip(codes, donor_ids, strict=True):
-        if code and donor_id is not None:
-            given = offered.setdefault(donor_id, [])
-            if code not in given:
-                given.append(code)
-
-
 def _driver(connection: Connection) -> Any:
     """The DB-API connection under SQLAlchemy's, for the bulk paths that bypass it."""
     raw = connection.connection.driver_connection
@@ -360,10 +352,11 @@ def import_donations(
         writer = _DonationWriter(session.connection(), now(), context.actor)
         # A ledger without donations can hold none of the file's references: no need to look.
         ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
-        # The languages the file gives each donor, in the order of its lines: those of rows
-        # already present too, so that a language column added to an export imported before
-        # gives its donors their language (and adds no gift: it is no part of a gift).
-        languages: dict[int, list[str]] = {}
+        # The details (language, ID number ...) the file gives each donor, in the order of
+        # its lines: those of rows already present too, so that such a column added to an
+        # export imported before gives its donors their details (and adds no gift: it is no
+        # part of a gift).
+        offered = OfferedDetails()
         for batch in batches:
             summary.rows += len(batch) + len(batch.problems)
             problems.extend(batch.problems)
@@ -380,8 +373,8 @@ def import_donations(
                 slugs = campaigns.slugs(fresh)
                 writer.write(fresh, donors.resolve(fresh), campaigns.ids(slugs))
                 summary.add(fresh, slugs)
-            if not problems and any(placed.languages):
-                _offered_languages(languages, placed.languages, donors.known(placed))
+            if not problems and any(map(any, placed.details.values())):
+                offered.add(placed.details, donors.known(placed))
             if progress is not None:
                 progress(batch.last_line)
     if problems:  # the transaction is rolled back: dropped indexes come back with it
@@ -390,7 +383,7 @@ def import_donations(
     writer.finish()
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(session, donors.created)
-    told = {**_give_languages(session, context, source, summary, languages),
+    told = {**_give_details(session, context, source, summary, offered),
             **_note_matches(session, summary, donors)}  # fmt: skip
     for slug, imported in sorted(summary.by_campaign.items()):
         details: dict[str, Any] = {
@@ -425,23 +418,32 @@ def _note_matches(
     return {key: value for key, value in told.items() if value}
 
 
-def _give_languages(
+def _give_details(
     session: Session,
     context: CommandContext,
     source: DonationFile,
     summary: ImportSummary,
-    languages: dict[int, list[str]],
+    offered: OfferedDetails,
 ) -> dict[str, Any]:
-    """The languages the file offered its donors, given (donors.adopt_languages) and noted in
-    the summary; what the import's audit event says of them."""
-    if not languages:
+    """The details the file offered its donors, given (donor_details.adopt_details) and noted
+    in the summary; what the import's audit event says of them (counts: the trail names no
+    identity number)."""
+    if not offered:
         return {}
-    summary.languages_set, summary.languages_kept = adopt_languages(
-        session, context, languages, reason=f"the language column of {source.name}"
-    )
-    told = {"donor_languages": {"set": dict(sorted(summary.languages_set.items())),
-                                "kept": len(summary.languages_kept)}}  # fmt: skip
-    if not summary.by_campaign and summary.languages_set:
+    taken = adopt_details(session, context, offered, source.name)
+    summary.languages_set = taken.languages
+    summary.languages_kept = [kept for kept in taken.kept if kept.field == "language"]
+    summary.details_set = Counter({name: count for name, count in taken.fields.items()
+                                   if name != "language"})  # fmt: skip
+    summary.details_kept = [kept for kept in taken.kept if kept.field != "language"]
+    told: dict[str, Any] = {}
+    if summary.languages_set or summary.languages_kept:
+        told["donor_languages"] = {"set": dict(sorted(summary.languages_set.items())),
+                                   "kept": len(summary.languages_kept)}  # fmt: skip
+    if summary.details_set or summary.details_kept:
+        told["donor_details"] = {"set": dict(sorted(summary.details_set.items())),
+                                 "kept": len(summary.details_kept)}  # fmt: skip
+    if not summary.by_campaign and taken.fields:
         # No gift, yet revisions: an event of their own, found again as this file's import.
         record_audit(session, context, IMPORT_ACTION, details={
             "file": source.name, "sha256": source.sha256, "rows": summary.rows, "imported": 0,

@@ -5,15 +5,13 @@ details as they stand are read through queries.current_donors."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.chain import with_chain_hashes
 from fundledger.adapters.db.models import Donation, Donor, DonorMerge, DonorRevision, Receipt
 from fundledger.adapters.db.queries import (
     counted_donations,
@@ -392,57 +390,6 @@ def _write_language(
     record_audit(session, context, "donor.language", entity="donor", entity_id=donor.id,
                  details={"before": donor.language, "after": code, "revision": revision.id},
                  reason=reason)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class KeptLanguage:
-    """A donor who keeps the language they have, though a file offered another."""
-
-    donor_id: int
-    name: str
-    theirs: str
-    offered: tuple[str, ...]
-
-
-def adopt_languages(
-    session: Session, context: CommandContext, offered: dict[int, list[str]], reason: str
-) -> tuple[Counter[str], list[KeptLanguage]]:
-    """The languages a file gives for its donors (an import's `language` column), each
-    donor's in the order of the file's lines: a donor without one takes the first, as a
-    revision of their details; a donor who has one (or has just taken one) keeps it against
-    any other. Returns how many donors took each language, and who kept theirs against
-    another, by donor number.
-
-    The revisions are written in bulk (an import may bring 50,000 new donors) and record no
-    audit event of their own: the caller's event, recorded after them, covers them."""
-    session.flush()  # pending rows first: the revisions' chain follows them
-    current = current_donors()
-    taken: Counter[str] = Counter()
-    kept: list[KeptLanguage] = []
-    recorded_at = now()
-    table = DonorRevision.metadata.tables[DonorRevision.__tablename__]
-    connection = session.connection()
-    ids = sorted(offered)
-    for start in range(0, len(ids), _LANGUAGE_BATCH):
-        wanted = ids[start : start + _LANGUAGE_BATCH]
-        rows = []
-        for donor in session.execute(
-            select(current).where(current.c.id.in_(wanted)).order_by(current.c.id)
-        ):
-            codes = offered[donor.id]
-            theirs = donor.language or codes[0]
-            if donor.language is None:
-                taken[theirs] += 1
-                rows.append(_revised(donor, context, reason, recorded_at, language=theirs))
-            others = tuple(code for code in codes if code != theirs)
-            if others:
-                kept.append(KeptLanguage(donor.id, donor.name, theirs, others))
-        if rows:
-            session.execute(insert(table), with_chain_hashes(connection, table, rows))
-    return taken, kept
-
-
-_LANGUAGE_BATCH = 5_000
 
 
 # What `donor edit` may change, and how each is named on the command line.

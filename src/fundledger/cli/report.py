@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import Ledger, excel_csv, excel_option, json_text
+from fundledger.cli.common import ISO_DATE, Ledger, excel_csv, excel_option, json_text
 from fundledger.cli.output import check_output, warn_undrawable, writing
+from fundledger.domain.period import Period
 from fundledger.domain.rates import FixedRate
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
@@ -49,6 +51,10 @@ def report() -> None:
     help="Language of the PDF (Hebrew and Arabic are laid out right to left). Default: the "
     "report.locale setting, else en.",
 )
+@click.option("--from", "date_from", type=ISO_DATE,
+              help="With --to: only the gifts dated within the period count (a month, a fiscal "
+              "year), and the report says so.")  # fmt: skip
+@click.option("--to", "date_to", type=ISO_DATE, help="The period's last day, YYYY-MM-DD.")
 @click.option(
     "--fixed-rate",
     metavar='"1 ILS = 0.2911 USD"',
@@ -68,6 +74,8 @@ def campaign(
     all_campaigns: bool,
     output_format: str,
     locale: str | None,
+    date_from: date | None,
+    date_to: date | None,
     fixed_rate: str | None,
     output: Path | None,
 ) -> None:
@@ -80,9 +88,11 @@ def campaign(
       fundledger report campaign dont-look-away --format json -o totals.json
       fundledger report campaign --all --format json
       fundledger report campaign dont-look-away --excel -o summary.csv
+      fundledger report campaign --all --from 2025-07-01 --to 2025-07-31 --format json
     """
     if (slug is None) == (not all_campaigns):
         raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
+    period = period_of(date_from, date_to)
     output_format, excel = excel_csv(output_format)
     if output is not None:
         check_output(output, ledger)  # before the stored summaries are brought up to date
@@ -100,7 +110,7 @@ def campaign(
     def work(
         session: Session, context: CommandContext
     ) -> tuple[CampaignSummary, dict[str, str], int]:
-        summary = campaign_summary(session, context, slug, headline(context))
+        summary = campaign_summary(session, context, slug, headline(context), period=period)
         return summary, current_settings(session), context.settings.max_rate_age_days
 
     # The stored summaries first, in a transaction of their own: the report itself only reads.
@@ -112,7 +122,10 @@ def campaign(
         # Imported here: loading ReportLab would cost every other command 0.08 s.
         from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 
-        target = output or Path("reports") / f"{slug or 'all-campaigns'}-{locale}.pdf"
+        name = slug or "all-campaigns"
+        if period is not None:
+            name += f"-{period.start.isoformat()}-{period.end.isoformat()}"
+        target = output or Path("reports") / f"{name}-{locale}.pdf"
         options = ReportOptions(
             max_rate_age_days=max_rate_age_days,
             organisation=organisation_name(organisation, locale),
@@ -135,6 +148,18 @@ def campaign(
     with writing(output, ledger) as temporary:
         temporary.write_text(text, encoding="utf-8", newline="")  # CRLF as written
     click.echo(f"Wrote {output}.", err=True)
+
+
+def period_of(date_from: date | None, date_to: date | None) -> Period | None:
+    """The period --from and --to give (both or neither)."""
+    if date_from is None and date_to is None:
+        return None
+    if date_from is None or date_to is None:
+        raise click.UsageError("a period needs both ends: give --from and --to (e.g. --from "
+                               "2025-07-01 --to 2025-07-31)")  # fmt: skip
+    if date_from > date_to:
+        raise click.UsageError(f"--from {date_from} is after --to {date_to}: swap them")
+    return Period(date_from, date_to)
 
 
 def _announce_summaries(donations: int) -> None:

@@ -7,19 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 
 from tests.e2e.shell import Shell
+from tests.pdf_helpers import pdf_text
 
 SLUG = "dont-look-away"
 
 
 def month(shell: Shell) -> Shell:
-    """dont-look-away and summer; USD at 3.376 from 2025-07-03 (and 3.40 from 2025-08-01).
+    """dont-look-away and summer; USD at 3.376 on 2025-07-03, 3.35 on 07-20, 3.40 on 08-01.
     #1 dlaw 07-03 100 USD Dana Levi card TX100; #2 summer 07-05 300 ILS דָּנָה כהן bit TX200;
     #3 dlaw 07-20 1,000 ILS Rami Haddad bank_transfer TX201; #4 summer 08-02 50 USD anonymous
     card; #5 reverses #2."""
     shell.run("campaign", "add", "summer", "--name", "Summer", "--goal", "10000",
               "--start", "2025-07-01", "--end", "2025-08-31")  # fmt: skip
+    shell.run("rates", "add", "2025-07-20", "USD", "ILS", "3.35")
     shell.run("rates", "add", "2025-08-01", "USD", "ILS", "3.40")
     for args in (
         [SLUG, "--date", "2025-07-03", "--amount", "100", "--currency", "USD", "--donor",
@@ -90,3 +93,70 @@ def test_a_search_that_cannot_mean_anything_fails_in_one_line(quick_ledger: Shel
     )
     assert "no campaign 'nope'" in shell.fails("donation", "list", "nope", "--donor", "x")
     assert shell.run("donation", "list", "--donor", "nobody").stderr == "No gift matches.\n"
+
+
+def test_campaign_list_totals_each_campaign_in_each_format(quick_ledger: Shell) -> None:
+    shell = month(quick_ledger)
+    rows = {row["slug"]: row for row in json.loads(
+        shell.run("campaign", "list", "--format", "json").stdout)}  # fmt: skip
+    # dont-look-away: 100 USD at 3.376 (337.60 ILS) + 1,000 ILS at 3.35 (298.51 USD).
+    dlaw = rows[SLUG]
+    assert (dlaw["gifts"], dlaw["total_home"], dlaw["total_reporting"]) == (2, "1337.60", "398.51")
+    assert (dlaw["goal"], dlaw["progress"]) == ("800000.00", "0.0017")
+    assert (dlaw["first_gift"], dlaw["last_gift"]) == ("2025-07-03", "2025-07-20")
+    summer = rows["summer"]  # #2 reversed: only 50 USD on 08-02 at 3.40 counts
+    assert (summer["gifts"], summer["total_home"], summer["total_reporting"]) == (
+        1, "170.00", "50.00")  # fmt: skip
+    assert summer["progress"] == "0.0170"
+    table = shell.run("campaign", "list").stdout
+    assert table.splitlines()[0].split()[:8] == ["SLUG", "NAME", "START", "END", "GOAL", "GIFTS",
+                                                 "TOTAL", "(ILS)"]  # fmt: skip
+    assert "1,337.60 ILS" in table
+    assert "0.2%" in table
+    header = shell.run("campaign", "list", "--format", "csv").stdout.splitlines()[0]
+    assert header.startswith("slug,name,start,end,goal,goal_currency,partner,entries,")
+    assert ",gifts,total_home,home_currency,total_reporting,reporting_currency," in header
+
+
+def test_a_report_of_a_period_and_the_accountants_export_agree(quick_ledger: Shell) -> None:
+    shell = month(quick_ledger)
+    july = ["--from", "2025-07-01", "--to", "2025-07-31"]
+    report = json.loads(shell.run("report", "campaign", "--all", *july, "--format", "json").stdout)
+    assert report["period"] == {"from": "2025-07-01", "to": "2025-07-31"}
+    assert (report["donation_count"], report["total_ils"], report["total_usd"]) == (
+        2, "1337.60", "398.51")  # fmt: skip
+    assert [(line["slug"], line["count"]) for line in report["by_campaign"]] == [(SLUG, 2)]
+    export = json.loads(shell.run("report", "gifts", *july, "--format", "json").stdout)
+    assert (export["total_ils"], export["total_usd"]) == (report["total_ils"], report["total_usd"])
+    assert [(line["id"], line["reverses"], line["reversed_by"]) for line in export["gifts"]] == [
+        (1, None, None), (2, None, 5), (5, 2, None), (3, None, None)]  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(shell.run("report", "gifts", *july).stdout)))
+    assert sum(Decimal(row["ils"]) for row in rows) == Decimal(report["total_ils"])
+    assert rows[0]["rates"] == "2025-07-03 USD/ILS = 3.3760 (manual 2025-07-03)"
+    assert (rows[0]["rate_dates"], rows[0]["rate_sources"]) == ("2025-07-03", "manual")
+    one = json.loads(shell.run("report", "gifts", *july, "--campaign", "summer", "--format",
+                               "json").stdout)  # fmt: skip
+    assert (one["entries"], one["donation_count"], one["total_ils"]) == (2, 0, "0.00")
+    excel = shell.run("report", "gifts", *july, "--excel", "-o", "july.csv")
+    assert excel.stderr == "Wrote july.csv: 4 entries.\n"
+    assert (shell.folder / "july.csv").read_bytes().startswith("\ufeffid,".encode())
+    summary_csv = shell.run("report", "campaign", SLUG, *july, "--format", "csv").stdout
+    assert summary_csv.splitlines()[1].startswith("period,2025-07-01/2025-07-31,")
+    refused = shell.run("report", "gifts", "--from", "2025-07-02", "--to", "2025-07-01",
+                        expect=2)  # fmt: skip
+    assert refused.stderr.splitlines()[-1] == (
+        "Error: --from 2025-07-02 is after --to 2025-07-01: swap them"
+    )
+
+
+def test_the_period_pdf_says_its_period_in_the_title(quick_ledger: Shell) -> None:
+    shell = month(quick_ledger)
+    for locale in ("en", "he"):
+        shell.run("report", "campaign", "--all", "--from", "2025-07-01", "--to", "2025-07-31",
+                  "--locale", locale, "-o", f"july-{locale}.pdf")  # fmt: skip
+    english = pdf_text(shell.folder / "july-en.pdf")
+    assert "All campaigns, July 1, 2025 – July 31, 2025" in " ".join(english.split())
+    assert "By campaign" in english
+    assert "Only gifts dated within the period are counted." in english
+    hebrew = pdf_text(shell.folder / "july-he.pdf")
+    assert "לפי קמפיין" in hebrew

@@ -15,9 +15,11 @@ from fundledger.domain.period import Period
 from fundledger.domain.rates import FixedRate
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.reports.period_export import export_to_dict, write_export_csv
 from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
+from fundledger.services.period_export import export_period
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.settings import (
     current_settings,
@@ -148,6 +150,60 @@ def campaign(
     with writing(output, ledger) as temporary:
         temporary.write_text(text, encoding="utf-8", newline="")  # CRLF as written
     click.echo(f"Wrote {output}.", err=True)
+
+
+@report.command("gifts")
+@click.option("--from", "date_from", type=ISO_DATE, required=True,
+              help="The period's first day, YYYY-MM-DD.")  # fmt: skip
+@click.option("--to", "date_to", type=ISO_DATE, required=True,
+              help="The period's last day, YYYY-MM-DD.")  # fmt: skip
+@click.option("--campaign", "slug", metavar="SLUG", help="One campaign's gifts only.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True,
+              help="csv: a row per gift; json: the rows and the period's totals.")  # fmt: skip
+@excel_option
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to this file. Default: standard output.")  # fmt: skip
+@click.pass_obj
+def gifts(
+    ledger: Ledger,
+    date_from: date,
+    date_to: date,
+    slug: str | None,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """The accountant's export of a period: every gift dated within it, reversed ones and
+    their reversals included, with its campaign, donor, reference, method, amount and
+    currency, its values in the home and reporting currency, the rates that gave them
+    (value, date, source), its receipt number and what reverses what. Its values add up to
+    `report campaign --from --to`'s totals to the agora (each reversal cancels its gift).
+
+    \b
+    Example:
+      fundledger report gifts --from 2025-07-01 --to 2025-07-31 -o july.csv
+      fundledger report gifts --from 2025-01-01 --to 2025-12-31 --excel -o 2025.csv
+      fundledger report gifts --from 2025-07-01 --to 2025-07-31 --campaign dont-look-away \\
+          --format json
+    """
+    period = period_of(date_from, date_to)
+    assert period is not None  # both are required
+    output_format, excel = excel_csv(output_format)
+    if output is not None:
+        check_output(output, ledger)
+    export = ledger.run(lambda session, context: export_period(session, context, period, slug))
+    if output_format == "json":
+        text = json_text(export_to_dict(export)) + "\n"
+    else:
+        buffer = io.StringIO()
+        write_export_csv(buffer, export, excel=excel)
+        text = buffer.getvalue()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with writing(output, ledger) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"Wrote {output}: {counted(len(export.gifts), 'entry', 'entries')}.", err=True)
 
 
 def period_of(date_from: date | None, date_to: date | None) -> Period | None:

@@ -132,16 +132,24 @@ def search_donations(
             )  # fmt: skip
         total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
         reversal = aliased(Donation)
-        rows = session.execute(
+        listed = (
             select(Donation, Campaign.slug, Donor, reversal.id)
             .join(Campaign, Campaign.id == Donation.campaign_id)
             .outerjoin(Donor, Donor.id == Donation.donor_id)
             .outerjoin(reversal, reversal.reverses_id == Donation.id)
-            .where(Donation.id.in_(query.scalar_subquery()) if bounds is not None
-                   else and_(*conditions))
-            .order_by(Donation.donation_date, Donation.id)
-            .limit(_NO_LIMIT if limit is None else limit)
-        ).all()  # fmt: skip
+            .where(*conditions)
+        )
+        if bounds is not None:  # joined as in the count: no list of ids built in between
+            listed = listed.join(bounds, and_(bounds.c.day == Donation.donation_date,
+                                              bounds.c.currency == Donation.currency)).where(
+                func.abs(Donation.amount_minor) >= bounds.c.low,
+                func.abs(Donation.amount_minor) <= bounds.c.high,
+            )  # fmt: skip
+        rows = session.execute(
+            listed.order_by(Donation.donation_date, Donation.id).limit(
+                _NO_LIMIT if limit is None else limit
+            )
+        ).all()
     finally:
         if bounds is not None:
             bounds.drop(session.connection())

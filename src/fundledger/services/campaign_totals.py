@@ -4,7 +4,8 @@ transaction sees, as reports do, else summed from the gifts by the same SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -64,10 +65,12 @@ def campaign_totals(
     campaign's)."""
     home = context.settings.home_currency
     reporting = context.settings.reporting_currency
-    campaigns = list_campaigns(session)
     if holds_ledger(session, context):
         sums, unvalued = _stored(session, period), dict[int, int]()
+        every = _stored(session, None) if period is not None else sums
+        campaigns = _with_entries(session, list_campaigns(session, entry_counts=False), every)
     else:
+        campaigns = list_campaigns(session)
         sums, unvalued = _from_gifts(session, context, period)
     found = []
     for info in campaigns:
@@ -81,6 +84,22 @@ def campaign_totals(
         found.append(CampaignTotal(info, gifts + missing, total_home, total_reporting, first,
                                    last, progress, missing))  # fmt: skip
     return found
+
+
+def _with_entries(
+    session: Session,
+    campaigns: list[CampaignInfo],
+    sums: dict[int, tuple[int, int, int, date | None, date | None]],
+) -> list[CampaignInfo]:
+    """The campaigns with their entries counted from the stored summaries, which hold every
+    counted gift: a campaign's entries are those, and each reversal with the gift it
+    reverses (a few rows, where counting every entry reads an index entry per gift)."""
+    # Counted here, not grouped in SQL: grouping by campaign would read the gifts through the
+    # campaign index (3 s on a million); the reversals alone come from their own index.
+    reversals = Counter(session.scalars(
+        select(Donation.campaign_id).where(Donation.reverses_id.is_not(None))))  # fmt: skip
+    return [replace(info, entry_count=sums.get(info.id, (0,))[0] + 2 * reversals.get(info.id, 0))
+            for info in campaigns]  # fmt: skip
 
 
 def _stored(

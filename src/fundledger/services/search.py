@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -48,6 +49,7 @@ from fundledger.services.donations import DonationEntry, _entry
 _BOUNDS_TABLE = "fundledger_search_bounds"
 _NO_LIMIT = 2**63 - 1
 _MANY_DONORS = 5_000
+_ROWS_AT_ONCE = 5_000  # ids in one statement (SQLite takes at most 32,766)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,58 +103,57 @@ def search_donations(
     unvalued = 0
     bounds: Table | None = None
     if search.by_value or search.method is not None:
-        groups = session.execute(
-            select(Donation.donation_date, Donation.currency, Donation.method, func.count(),
-                   func.max(func.abs(Donation.amount_minor)))
+        # The (date, currency) groups the value's thresholds are needed for; with --method the
+        # stored spellings of the method too (read from the gifts' rows: no index holds them).
+        keys = [Donation.donation_date, Donation.currency]
+        if search.method is not None:
+            keys.append(Donation.method)
+        groups: Sequence[Any] = session.execute(
+            select(*keys, func.count(), func.max(func.abs(Donation.amount_minor)))
             .where(*conditions)
-            .group_by(Donation.donation_date, Donation.currency, Donation.method)
+            .group_by(*keys)
         ).all()  # fmt: skip
         if search.method is not None:
             wanted = grouping_key(search.method)
-            methods = sorted(
-                {
-                    method
-                    for _, _, method, _, _ in groups
-                    if method is not None and grouping_key(method) == wanted
-                }
-            )
+            stored = {str(group[2]) for group in groups if group[2] is not None}
+            methods = sorted(method for method in stored if grouping_key(method) == wanted)
             if not methods:
                 return SearchResult([], 0, 0, search)
             conditions.append(Donation.method.in_(methods))
             groups = [group for group in groups if group[2] in methods]
         if search.by_value:
-            bounds, unvalued = _value_bounds(session, context, search, groups)
+            bounds, unvalued = _value_bounds(session, context, search, [
+                (group[0], str(group[1]), int(group[-2]), int(group[-1])) for group in groups
+            ])  # fmt: skip
     try:
-        query = select(Donation.id).where(*conditions)
+        matching = select(Donation.id).where(*conditions)
         if bounds is not None:
-            query = query.join(bounds, and_(bounds.c.day == Donation.donation_date,
-                                            bounds.c.currency == Donation.currency)).where(
+            matching = matching.join(bounds, and_(bounds.c.day == Donation.donation_date,
+                                                  bounds.c.currency == Donation.currency)).where(
                 func.abs(Donation.amount_minor) >= bounds.c.low,
                 func.abs(Donation.amount_minor) <= bounds.c.high,
             )  # fmt: skip
-        total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-        reversal = aliased(Donation)
-        listed = (
+        # Both from the index of dates, currencies and amounts where the search is by those:
+        # how many match, then the page's ids; only the page's rows are read.
+        total = int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+        page = session.scalars(
+            matching.order_by(Donation.donation_date, Donation.id)
+            .limit(_NO_LIMIT if limit is None else limit)
+        ).all()  # fmt: skip
+    finally:
+        if bounds is not None:
+            bounds.drop(session.connection())
+    reversal = aliased(Donation)
+    rows: list[Any] = []
+    for start in range(0, len(page), _ROWS_AT_ONCE):
+        rows += session.execute(
             select(Donation, Campaign.slug, Donor, reversal.id)
             .join(Campaign, Campaign.id == Donation.campaign_id)
             .outerjoin(Donor, Donor.id == Donation.donor_id)
             .outerjoin(reversal, reversal.reverses_id == Donation.id)
-            .where(*conditions)
-        )
-        if bounds is not None:  # joined as in the count: no list of ids built in between
-            listed = listed.join(bounds, and_(bounds.c.day == Donation.donation_date,
-                                              bounds.c.currency == Donation.currency)).where(
-                func.abs(Donation.amount_minor) >= bounds.c.low,
-                func.abs(Donation.amount_minor) <= bounds.c.high,
-            )  # fmt: skip
-        rows = session.execute(
-            listed.order_by(Donation.donation_date, Donation.id).limit(
-                _NO_LIMIT if limit is None else limit
-            )
+            .where(Donation.id.in_(page[start : start + _ROWS_AT_ONCE]))
+            .order_by(Donation.donation_date, Donation.id)
         ).all()
-    finally:
-        if bounds is not None:
-            bounds.drop(session.connection())
     entries = [_entry(donation, slug, donor, reversed_by)
                for donation, slug, donor, reversed_by in rows]  # fmt: skip
     return SearchResult(entries, total, unvalued, search)
@@ -186,9 +187,6 @@ def _conditions(session: Session, search: DonationSearch) -> list[ColumnElement[
     conditions: list[ColumnElement[bool]] = []
     if search.campaign is not None:
         conditions.append(Donation.campaign_id == get_campaign(session, search.campaign).id)
-    elif search.date_from is not None or search.date_to is not None:
-        # Through the (campaign, date) index: one range per campaign, not a scan of all gifts.
-        conditions.append(Donation.campaign_id.in_(select(Campaign.id).scalar_subquery()))
     if search.date_from is not None:
         conditions.append(Donation.donation_date >= search.date_from)
     if search.date_to is not None:
@@ -242,14 +240,16 @@ def _reference_prefix(session: Session, prefix: str) -> ColumnElement[bool]:
 
 
 def _value_bounds(
-    session: Session, context: CommandContext, search: DonationSearch, groups: Sequence[
-        tuple[date, str, str | None, int, int]]
-) -> tuple[Table, int]:  # fmt: skip
+    session: Session,
+    context: CommandContext,
+    search: DonationSearch,
+    groups: Sequence[tuple[date, str, int, int]],
+) -> tuple[Table, int]:
     """A temporary table of (day, currency, low, high): the gifts of that day and currency
     whose home value lies within the search's bounds are those with low <= |amount| <= high.
     And how many gifts have no rate to be valued at (left out)."""
     merged: dict[tuple[date, str], list[int]] = {}
-    for day, currency, _, count, largest in groups:
+    for day, currency, count, largest in groups:
         found = merged.setdefault((day, currency), [0, 0])
         found[0] += int(count)
         found[1] = max(found[1], int(largest))

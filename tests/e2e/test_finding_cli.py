@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 
 from tests.e2e.shell import Shell
-from tests.pdf_helpers import pdf_text
+from tests.pdf_helpers import page_fills, pdf_text
 
 SLUG = "dont-look-away"
 
@@ -160,3 +160,22 @@ def test_the_period_pdf_says_its_period_in_the_title(quick_ledger: Shell) -> Non
     assert "Only gifts dated within the period are counted." in english
     hebrew = pdf_text(shell.folder / "july-he.pdf")
     assert "לפי קמפיין" in hebrew
+
+
+def test_a_one_page_period_summary_in_each_language(quick_ledger: Shell) -> None:
+    shell = month(quick_ledger)
+    for number in range(12):  # a ledger's worth of campaigns still fits on the page
+        shell.run("campaign", "add", f"extra-{number}", "--name", f"Extra {number}")
+        shell.run("donation", "add", f"extra-{number}", "--date", "2025-07-03", "--amount", "18")
+    july = ["--from", "2025-07-01", "--to", "2025-07-31"]
+    words = {"en": ["Period summary", "By campaign", "Extra 11", "1,553.60"],
+             "he": ["סיכום תקופה", "לפי קמפיין", "Extra 11", "1,553.60"],
+             "ar": ["ملخص الفترة", "حسب الحملة", "Extra 11", "1,553.60"]}  # fmt: skip
+    for locale, expected in words.items():
+        shell.run("report", "period", *july, "--locale", locale)
+        path = shell.folder / "reports" / f"period-2025-07-01-2025-07-31-{locale}.pdf"
+        assert len(page_fills(path)) == 1, locale
+        text = pdf_text(path)
+        assert [word for word in expected if word not in text] == [], locale
+    assert "July 1, 2025 – July 31, 2025" in pdf_text(
+        shell.folder / "reports" / "period-2025-07-01-2025-07-31-en.pdf")  # fmt: skip

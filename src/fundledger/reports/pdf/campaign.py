@@ -60,6 +60,36 @@ def write_campaign_pdf(
     )
 
 
+def write_period_pdf(
+    summary: CampaignSummary, reader: Reader, output: Path, options: ReportOptions
+) -> set[str]:
+    """The one-page summary of a period for the board or the accountant: the summary of all
+    campaigns limited to it (`summary.period`), its totals, by campaign, by payment method
+    and by currency of the gift. Returns the characters no font could draw."""
+    if summary.period is None:
+        raise ValueError("a period summary needs a summary limited to a period")
+    _ = reader._
+    page = Page(reader)
+    period = reader.date_range(summary.period.start, summary.period.end)
+    eyebrow = _("Period summary")
+    if options.organisation:
+        eyebrow = f"{options.organisation} · {eyebrow}"
+    header = page.with_logo([
+        page.text(eyebrow, style.EYEBROW),
+        page.text(period, style.TITLE),
+        page.text(_("Every campaign's gifts dated within the period. Reversed gifts and their "
+                    "reversals are left out."), style.SUBTITLE),
+    ], options.logo)  # fmt: skip
+    story = [*header, *_headline(summary, page), *_key_figures(summary, page),
+             *_breakdowns(summary, page)]  # fmt: skip
+    return page.build(
+        story,
+        output,
+        title=_("Period summary: {period}").format(period=period),
+        footer=" · ".join(part for part in (options.organisation, period) if part),
+    )
+
+
 def _campaign_story(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
     story: list[Flowable] = []
     story += _header(summary, page, options)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 
 from tests.e2e.shell import Shell
@@ -120,6 +121,8 @@ def test_campaign_list_totals_each_campaign_in_each_format(quick_ledger: Shell) 
 
 def test_a_report_of_a_period_and_the_accountants_export_agree(quick_ledger: Shell) -> None:
     shell = month(quick_ledger)
+    shell.run("settings", "set", "organisation.name.en", "Peace Coalition")
+    shell.run("receipt", "issue", "1", "-o", "r1.pdf")
     july = ["--from", "2025-07-01", "--to", "2025-07-31"]
     report = json.loads(shell.run("report", "campaign", "--all", *july, "--format", "json").stdout)
     assert report["period"] == {"from": "2025-07-01", "to": "2025-07-31"}
@@ -134,6 +137,8 @@ def test_a_report_of_a_period_and_the_accountants_export_agree(quick_ledger: She
     assert sum(Decimal(row["ils"]) for row in rows) == Decimal(report["total_ils"])
     assert rows[0]["rates"] == "2025-07-03 USD/ILS = 3.3760 (manual 2025-07-03)"
     assert (rows[0]["rate_dates"], rows[0]["rate_sources"]) == ("2025-07-03", "manual")
+    assert re.fullmatch(r"R-\d{4}-00001", rows[0]["receipt"])
+    assert [row["receipt"] for row in rows[1:]] == ["", "", ""]
     one = json.loads(shell.run("report", "gifts", *july, "--campaign", "summer", "--format",
                                "json").stdout)  # fmt: skip
     assert (one["entries"], one["donation_count"], one["total_ils"]) == (2, 0, "0.00")

@@ -1,10 +1,12 @@
 """Finding gifts across campaigns: by donor, e-mail, dates, home-currency value, method and
 reference (`fundledger donation list`, and the web's search next).
 
-Every condition is SQL an index serves where one can: the date range goes through the
-(campaign, date) index, one range per campaign; a donor's name through the donor table (tens of
-thousands of rows, not the million gifts) and then the gifts' donor index; an e-mail and a
-reference through their unique indexes. A value (--min/--max in the home currency) needs each
+Every condition is SQL an index serves where one can: dates and values through the index of
+(date, currency, amount) (migration 0017), which answers how many gifts match and which come
+first without reading the gifts' rows; one campaign's dates through its (campaign, date) index;
+a donor's name through the donor table (tens of thousands of rows, not the million gifts) and
+then the gifts' donor index; an e-mail and a reference through their unique indexes. Only the
+page of gifts shown is read in full. A value (--min/--max in the home currency) needs each
 gift's rate: the gifts the other conditions leave are grouped by (date, currency) first, each
 group's factor gives the lowest and highest amount that falls within the bounds (exactly, as
 `lowest_amount_reaching` computes the size bands), and the gifts are compared with those in

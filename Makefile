@@ -40,6 +40,7 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/report_campaign.py
 	$(BIN)/python benchmarks/issue_receipts.py
 	cd benchmarks && ../$(BIN)/python peers.py
+	$(BIN)/python benchmarks/search_and_list.py
 
 # The tools benchmarks/peers.py measures beside fundledger (never needed by make test); the
 # project's own pinned versions stay as they are.

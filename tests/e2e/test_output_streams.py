@@ -128,7 +128,9 @@ def test_head_reading_one_byte_of_a_long_list(quick_ledger: Shell) -> None:
                      str(gifts_file(quick_ledger.folder, "many.csv", 3000)))  # fmt: skip
     for output_format in ("table", "json", "csv"):
         listing = subprocess.Popen(
-            [str(FUNDLEDGER), "donation", "list", SLUG, "--format", output_format],
+            # --limit: the table shows 100 gifts unless told otherwise, and fits in a pipe.
+            [str(FUNDLEDGER), "donation", "list", SLUG, "--format", output_format, "--limit",
+             "5000"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=quick_ledger.folder,
             env={**os.environ, "FUNDLEDGER_DB": quick_ledger.database_url},
         )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import click
 from sqlalchemy.orm import Session
@@ -15,16 +16,18 @@ from fundledger.cli.common import (
     emit_table,
     excel_option,
 )
+from fundledger.cli.report import _announce_summaries
 from fundledger.domain.money import Money, format_money
 from fundledger.domain.settings import REPORT_LOCALES
-from fundledger.domain.text import printable
+from fundledger.domain.text import counted, printable
+from fundledger.services.campaign_totals import CampaignTotal, campaign_totals
 from fundledger.services.campaigns import (
     CampaignInfo,
     add_campaign,
-    list_campaigns,
     set_campaign_name,
 )
 from fundledger.services.context import CommandContext
+from fundledger.services.summary_store import refresh
 
 
 @click.group()
@@ -120,25 +123,46 @@ def name_(ledger: Ledger, slug: str, language: str, text: str | None, clear: boo
                    f"{change.language} now.")  # fmt: skip
 
 
-# The names in report languages come last: columns are only ever added at the end.
+# The names in report languages come after the contract's columns, the totals after them:
+# columns are only ever added at the end.
 CAMPAIGN_COLUMNS = (
     "slug", "name", "start", "end", "goal", "goal_currency", "partner", "entries",
     *(f"name_{language}" for language in REPORT_LOCALES),
+    "gifts", "total_home", "home_currency", "total_reporting", "reporting_currency",
+    "progress", "first_gift", "last_gift", "unvalued",
 )  # fmt: skip
 
 
-def _campaign_row(info: CampaignInfo) -> dict[str, str | int | None]:
+def _amount(money: Money | None) -> str | None:
+    return format(money.quantized(), "f") if money is not None else None
+
+
+def _campaign_row(line: CampaignTotal, home: str, reporting: str) -> dict[str, str | int | None]:
+    info = line.campaign
     return {
         "slug": info.slug,
         "name": info.name,
         "start": info.start.isoformat() if info.start else None,
         "end": info.end.isoformat() if info.end else None,
-        "goal": format(info.goal.quantized(), "f") if info.goal else None,
+        "goal": _amount(info.goal),
         "goal_currency": info.goal.currency if info.goal else None,
         "partner": info.partner,
         "entries": info.entry_count,
         **{f"name_{language}": info.names.get(language) for language in REPORT_LOCALES},
+        "gifts": line.gifts,
+        "total_home": _amount(line.home),
+        "home_currency": home,
+        "total_reporting": _amount(line.reporting),
+        "reporting_currency": reporting,
+        "progress": str(line.progress) if line.progress is not None else None,
+        "first_gift": line.first_gift.isoformat() if line.first_gift else None,
+        "last_gift": line.last_gift.isoformat() if line.last_gift else None,
+        "unvalued": line.unvalued,
     }
+
+
+def _percent(progress: Decimal | None) -> str:
+    return f"{progress * 100:.1f}%" if progress is not None else ""
 
 
 @campaign.command("list")
@@ -146,13 +170,25 @@ def _campaign_row(info: CampaignInfo) -> dict[str, str | int | None]:
 @excel_option
 @click.pass_obj
 def list_(ledger: Ledger, output_format: str) -> None:
-    """List the campaigns, newest first.
+    """List the campaigns, newest first: each one's gifts (reversed ones and reversals left
+    out), its total in the home and the reporting currency, each gift at the rate of its date,
+    its goal and how much of it is raised, its dates and those of its first and last gift.
 
     \b
     Example:
+      fundledger campaign list
       fundledger campaign list --format json
     """
-    rows = [_campaign_row(info) for info in ledger.run(lambda session, _: list_campaigns(session))]
+    # The stored summaries first, in a transaction of their own, as a report brings them.
+    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
+
+    def work(session: Session, context: CommandContext) -> tuple[list[CampaignTotal], str, str]:
+        settings = context.settings
+        return (campaign_totals(session, context), settings.home_currency,
+                settings.reporting_currency)  # fmt: skip
+
+    lines, home, reporting = ledger.run(work)
+    rows = [_campaign_row(line, home, reporting) for line in lines]
     # The table shows a language's names only when some campaign has one.
     named = [language for language in REPORT_LOCALES
              if any(row[f"name_{language}"] for row in rows)]  # fmt: skip
@@ -163,17 +199,20 @@ def list_(ledger: Ledger, output_format: str) -> None:
         lambda: emit_table(
             [
                 [
-                    str(row["slug"]),
-                    str(row["name"]),
+                    line.campaign.slug,
+                    line.campaign.name,
                     str(row["start"] or ""),
                     str(row["end"] or ""),
-                    format_money(Money.parse(str(row["goal"]), str(row["goal_currency"])))
-                    if row["goal"]
-                    else "",
-                    str(row["entries"]),
+                    format_money(line.campaign.goal) if line.campaign.goal else "",
+                    f"{line.gifts:,}",
+                    format_money(line.home) if line.home is not None else "no rate",
+                    format_money(line.reporting) if line.reporting is not None else "no rate",
+                    _percent(line.progress),
+                    str(row["first_gift"] or ""),
+                    str(row["last_gift"] or ""),
                     *(str(row[f"name_{language}"] or "") for language in named),
                 ]
-                for row in rows
+                for line, row in zip(lines, rows, strict=True)
             ],
             [
                 "SLUG",
@@ -181,9 +220,18 @@ def list_(ledger: Ledger, output_format: str) -> None:
                 "START",
                 "END",
                 "GOAL",
-                "ENTRIES",
+                "GIFTS",
+                f"TOTAL ({home})",
+                f"TOTAL ({reporting})",
+                "RAISED",
+                "FIRST GIFT",
+                "LAST GIFT",
                 *(f"NAME ({language.upper()})" for language in named),
             ],
-            right_aligned=[4, 5],
+            right_aligned=[4, 5, 6, 7, 8],
         ),
     )
+    unvalued = sum(line.unvalued for line in lines)
+    if unvalued:
+        click.echo(f"{counted(unvalued, 'gift')} without a rate in force: their campaigns show "
+                   "no total (see `fundledger rates gaps`).", err=True)  # fmt: skip

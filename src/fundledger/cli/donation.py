@@ -16,13 +16,15 @@ from fundledger.cli.common import (
     Ledger,
     emit_rows,
     emit_table,
+    excel_csv,
     excel_option,
 )
 from fundledger.cli.output import staged_files
 from fundledger.cli.receipt import RECEIPTS_FOLDER, render_receipts
+from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import METHODS, known_method
 from fundledger.domain.money import Money, currency_in_use, format_money
-from fundledger.domain.text import printable
+from fundledger.domain.text import counted, printable
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import (
@@ -30,11 +32,13 @@ from fundledger.services.donations import (
     Correction,
     DonationEntry,
     correct_donation,
-    list_donations,
     record_donation,
     reverse_donation,
 )
 from fundledger.services.receipts import ReceiptDocument, credit_receipt_of
+from fundledger.services.search import DonationSearch, SearchResult, search_donations
+
+TABLE_LIMIT = 100  # gifts a table shows unless --limit says otherwise
 
 DONATION_COLUMNS = (
     "id",
@@ -290,27 +294,87 @@ def _totals(totals: CampaignTotals) -> str:
 
 
 @donation.command("list")
-@click.argument("slug")
+@click.argument("slug", required=False)
+@click.option("--donor", "donor_text", metavar="TEXT",
+              help="A part of the donor's name, in any case, with or without diacritics "
+              "(niqqud, harakat, accents): 'levi' finds 'Dana Levi'.")  # fmt: skip
+@click.option("--email", metavar="E", help="The donor's e-mail, in any case.")
+@click.option("--from", "date_from", type=ISO_DATE, help="Gifts dated on or after, YYYY-MM-DD.")
+@click.option("--to", "date_to", type=ISO_DATE, help="Gifts dated on or before, YYYY-MM-DD.")
+@click.option("--min", "minimum", metavar="AMOUNT",
+              help="Gifts worth at least AMOUNT in the home currency (ILS), each valued at "
+              "the rate of its date (a reversal: the gift it reverses).")  # fmt: skip
+@click.option(
+    "--max",
+    "maximum",
+    metavar="AMOUNT",
+    help="Gifts worth at most AMOUNT in the home currency (ILS), valued as --min.",
+)
+@click.option("--method", metavar="M",
+              help="A payment method as `donation add` takes it: card, bank_transfer, cash, "
+              "cheque, ... or its name in Hebrew or Arabic (older spellings match "
+              "too).")  # fmt: skip
+@click.option("--reference", metavar="R",
+              help="The whole reference; end it with * for every reference that begins so "
+              "(TX1002*).")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help=f"Show at most N gifts [default: {TABLE_LIMIT} in the table, all in json "
+              "and csv].")  # fmt: skip
 @click.option("--format", "output_format", type=OUTPUT_FORMATS, default="table", show_default=True)
 @excel_option
 @click.pass_obj
-def list_(ledger: Ledger, slug: str, output_format: str) -> None:
-    """List every entry of campaign SLUG, reversals included, by date.
+def list_(
+    ledger: Ledger,
+    slug: str | None,
+    donor_text: str | None,
+    email: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    minimum: str | None,
+    maximum: str | None,
+    method: str | None,
+    reference: str | None,
+    limit: int | None,
+    output_format: str,
+) -> None:
+    """List the entries of campaign SLUG, or of every campaign, reversals included, by date;
+    the options narrow the list (every one given must hold).
 
     \b
     Example:
       fundledger donation list dont-look-away --format csv > donations.csv
+      fundledger donation list --donor levi
+      fundledger donation list --from 2025-07-01 --to 2025-07-31 --min 1000 --method card
+      fundledger donation list --reference 'TX1002*' --format json
     """
-    entries = ledger.run(lambda session, _: list_donations(session, slug))
+    output_format, _ = excel_csv(output_format)
+    shown = limit if limit is not None else TABLE_LIMIT if output_format == "table" else None
+
+    def work(session: Session, context: CommandContext) -> SearchResult:
+        home = context.settings.home_currency
+        search = DonationSearch(
+            campaign=slug, donor=donor_text, email=email, date_from=date_from, date_to=date_to,
+            minimum=_home_amount("--min", minimum, home),
+            maximum=_home_amount("--max", maximum, home),
+            method=method, reference=reference,
+        )  # fmt: skip
+        return search_donations(session, context, search, shown)
+
+    found = ledger.run(work)
+    entries = found.entries
+    across = slug is None  # then each line names its campaign
+    columns = (*DONATION_COLUMNS, "campaign") if across else DONATION_COLUMNS
     emit_rows(
         output_format,
-        [donation_row(entry) for entry in entries],
-        DONATION_COLUMNS,
+        [donation_row(entry) | ({"campaign": entry.campaign} if across else {})
+         for entry in entries],
+        columns,
         lambda: emit_table(
             [
                 [
                     str(entry.id),
                     entry.date.isoformat(),
+                    *([entry.campaign] if across else []),
                     format_money(entry.amount),
                     (entry.donor or "")
                     + (" (anonymous)" if entry.anonymous and entry.donor else "")
@@ -321,7 +385,30 @@ def list_(ledger: Ledger, slug: str, output_format: str) -> None:
                 ]
                 for entry in entries
             ],
-            ["ID", "DATE", "AMOUNT", "DONOR", "METHOD", "REFERENCE", "STATUS"],
-            right_aligned=[0, 2],
+            ["ID", "DATE", *(["CAMPAIGN"] if across else []), "AMOUNT", "DONOR", "METHOD",
+             "REFERENCE", "STATUS"],
+            right_aligned=[0, 3] if across else [0, 2],
         ),
-    )
+    )  # fmt: skip
+    # Said on stderr: json and csv on stdout stay data alone.
+    if found.more:
+        click.echo(f"{counted(found.more, 'more gift')} "
+                   f"{'matches' if found.more == 1 else 'match'}: narrow the search or use "
+                   f"--limit {found.total}.", err=True)  # fmt: skip
+    if found.unvalued:
+        one = found.unvalued == 1
+        click.echo(f"{counted(found.unvalued, 'gift')} had no rate in force on "
+                   f"{'its date' if one else 'their dates'}, so no value to compare with "
+                   "--min/--max: left out (see `fundledger rates gaps`).", err=True)  # fmt: skip
+    if not entries and output_format == "table":
+        click.echo("No gift matches." if found.searched != DonationSearch(campaign=slug)
+                   else "No entries yet.", err=True)  # fmt: skip
+
+
+def _home_amount(option: str, text: str | None, home: str) -> Money | None:
+    if text is None:
+        return None
+    try:
+        return Money.parse(text, home)
+    except FundledgerError as error:
+        raise FundledgerError(f"{option} {text!r}: {error}") from error

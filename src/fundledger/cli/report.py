@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import Ledger, excel_csv, excel_option, json_text
+from fundledger.cli.common import ISO_DATE, Ledger, excel_csv, excel_option, json_text
 from fundledger.cli.output import check_output, warn_undrawable, writing
+from fundledger.domain.period import Period
 from fundledger.domain.rates import FixedRate
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.reports.period_export import export_to_dict, write_export_csv
 from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.context import CommandContext
+from fundledger.services.period_export import export_period
 from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.settings import (
     current_settings,
@@ -49,6 +53,10 @@ def report() -> None:
     help="Language of the PDF (Hebrew and Arabic are laid out right to left). Default: the "
     "report.locale setting, else en.",
 )
+@click.option("--from", "date_from", type=ISO_DATE,
+              help="With --to: only the gifts dated within the period count (a month, a fiscal "
+              "year), and the report says so.")  # fmt: skip
+@click.option("--to", "date_to", type=ISO_DATE, help="The period's last day, YYYY-MM-DD.")
 @click.option(
     "--fixed-rate",
     metavar='"1 ILS = 0.2911 USD"',
@@ -68,6 +76,8 @@ def campaign(
     all_campaigns: bool,
     output_format: str,
     locale: str | None,
+    date_from: date | None,
+    date_to: date | None,
     fixed_rate: str | None,
     output: Path | None,
 ) -> None:
@@ -80,9 +90,11 @@ def campaign(
       fundledger report campaign dont-look-away --format json -o totals.json
       fundledger report campaign --all --format json
       fundledger report campaign dont-look-away --excel -o summary.csv
+      fundledger report campaign --all --from 2025-07-01 --to 2025-07-31 --format json
     """
     if (slug is None) == (not all_campaigns):
         raise click.UsageError("name one campaign (SLUG), or give --all for all of them")
+    period = period_of(date_from, date_to)
     output_format, excel = excel_csv(output_format)
     if output is not None:
         check_output(output, ledger)  # before the stored summaries are brought up to date
@@ -100,7 +112,7 @@ def campaign(
     def work(
         session: Session, context: CommandContext
     ) -> tuple[CampaignSummary, dict[str, str], int]:
-        summary = campaign_summary(session, context, slug, headline(context))
+        summary = campaign_summary(session, context, slug, headline(context), period=period)
         return summary, current_settings(session), context.settings.max_rate_age_days
 
     # The stored summaries first, in a transaction of their own: the report itself only reads.
@@ -112,7 +124,10 @@ def campaign(
         # Imported here: loading ReportLab would cost every other command 0.08 s.
         from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 
-        target = output or Path("reports") / f"{slug or 'all-campaigns'}-{locale}.pdf"
+        name = slug or "all-campaigns"
+        if period is not None:
+            name += f"-{period.start.isoformat()}-{period.end.isoformat()}"
+        target = output or Path("reports") / f"{name}-{locale}.pdf"
         options = ReportOptions(
             max_rate_age_days=max_rate_age_days,
             organisation=organisation_name(organisation, locale),
@@ -135,6 +150,125 @@ def campaign(
     with writing(output, ledger) as temporary:
         temporary.write_text(text, encoding="utf-8", newline="")  # CRLF as written
     click.echo(f"Wrote {output}.", err=True)
+
+
+@report.command("gifts")
+@click.option("--from", "date_from", type=ISO_DATE, required=True,
+              help="The period's first day, YYYY-MM-DD.")  # fmt: skip
+@click.option("--to", "date_to", type=ISO_DATE, required=True,
+              help="The period's last day, YYYY-MM-DD.")  # fmt: skip
+@click.option("--campaign", "slug", metavar="SLUG", help="One campaign's gifts only.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True,
+              help="csv: a row per gift; json: the rows and the period's totals.")  # fmt: skip
+@excel_option
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to this file. Default: standard output.")  # fmt: skip
+@click.pass_obj
+def gifts(
+    ledger: Ledger,
+    date_from: date,
+    date_to: date,
+    slug: str | None,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """The accountant's export of a period: every gift dated within it, reversed ones and
+    their reversals included, with its campaign, donor, reference, method, amount and
+    currency, its values in the home and reporting currency, the rates that gave them
+    (value, date, source), its receipt number and what reverses what. Its values add up to
+    `report campaign --from --to`'s totals to the agora (each reversal cancels its gift).
+
+    \b
+    Example:
+      fundledger report gifts --from 2025-07-01 --to 2025-07-31 -o july.csv
+      fundledger report gifts --from 2025-01-01 --to 2025-12-31 --excel -o 2025.csv
+      fundledger report gifts --from 2025-07-01 --to 2025-07-31 --campaign dont-look-away \\
+          --format json
+    """
+    period = period_of(date_from, date_to)
+    assert period is not None  # both are required
+    output_format, excel = excel_csv(output_format)
+    if output is not None:
+        check_output(output, ledger)
+    export = ledger.run(lambda session, context: export_period(session, context, period, slug))
+    if output_format == "json":
+        text = json_text(export_to_dict(export)) + "\n"
+    else:
+        buffer = io.StringIO()
+        write_export_csv(buffer, export, excel=excel)
+        text = buffer.getvalue()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with writing(output, ledger) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"Wrote {output}: {counted(len(export.gifts), 'entry', 'entries')}.", err=True)
+
+
+@report.command("period")
+@click.option("--from", "date_from", type=ISO_DATE, required=True,
+              help="The period's first day, YYYY-MM-DD.")  # fmt: skip
+@click.option("--to", "date_to", type=ISO_DATE, required=True,
+              help="The period's last day, YYYY-MM-DD.")  # fmt: skip
+@click.option("--locale", type=click.Choice(LOCALES),
+              help="Language of the PDF (Hebrew and Arabic right to left). Default: the "
+              "report.locale setting, else en.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write to this file. Default: reports/period-<from>-<to>-<locale>.pdf.",
+)
+@click.pass_obj
+def period_(
+    ledger: Ledger, date_from: date, date_to: date, locale: str | None, output: Path | None
+) -> None:
+    """A one-page PDF summary of a period (a month, a fiscal year): its gifts and totals in
+    ILS and USD, by campaign, by payment method and by currency of the gift; the figures of
+    `report campaign --all --from --to`, and of `report gifts` for the accountant.
+
+    \b
+    Example:
+      fundledger report period --from 2025-07-01 --to 2025-07-31 --locale he
+    """
+    period = period_of(date_from, date_to)
+    assert period is not None  # both are required
+    if output is not None:
+        check_output(output, ledger)
+
+    def work(session: Session, context: CommandContext) -> tuple[CampaignSummary, dict[str, str]]:
+        return campaign_summary(session, context, None, period=period), current_settings(session)
+
+    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
+    summary, organisation = ledger.run(work)
+    locale = report_locale(organisation, locale)
+    # Imported here: loading ReportLab would cost every other command 0.08 s.
+    from fundledger.reports.pdf.campaign import ReportOptions, write_period_pdf
+
+    target = output or Path("reports") / (
+        f"period-{period.start.isoformat()}-{period.end.isoformat()}-{locale}.pdf")  # fmt: skip
+    options = ReportOptions(
+        max_rate_age_days=0,  # no note on rates' age on this page
+        organisation=organisation_name(organisation, locale),
+        logo=organisation_logo(organisation),
+    )
+    with writing(target, ledger) as temporary:
+        undrawable = write_period_pdf(summary, Reader.for_locale(locale), temporary, options)
+    warn_undrawable(undrawable, "report")
+    click.echo(f"Wrote {target}.", err=True)
+
+
+def period_of(date_from: date | None, date_to: date | None) -> Period | None:
+    """The period --from and --to give (both or neither)."""
+    if date_from is None and date_to is None:
+        return None
+    if date_from is None or date_to is None:
+        raise click.UsageError("a period needs both ends: give --from and --to (e.g. --from "
+                               "2025-07-01 --to 2025-07-31)")  # fmt: skip
+    if date_from > date_to:
+        raise click.UsageError(f"--from {date_from} is after --to {date_to}: swap them")
+    return Period(date_from, date_to)
 
 
 def _announce_summaries(donations: int) -> None:

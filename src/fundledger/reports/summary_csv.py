@@ -28,6 +28,9 @@ def _rows(summary: CampaignSummary) -> Iterator[dict[str, Any]]:
                 "reporting": amount_text(reporting) if reporting is not None else None,
                 **extra}  # fmt: skip
 
+    if summary.period is not None:
+        yield line("period", f"{summary.period.start.isoformat()}/{summary.period.end.isoformat()}",
+                   None, None, None)  # fmt: skip
     yield line("total", f"{summary.home_currency}/{summary.reporting_currency}",
                summary.donation_count, summary.total_home, summary.total_reporting)  # fmt: skip
     yield line("exact_total", f"{summary.home_currency}/{summary.reporting_currency}",
@@ -53,3 +56,5 @@ def _rows(summary: CampaignSummary) -> Iterator[dict[str, Any]]:
                    band.reporting)  # fmt: skip
     for donor in summary.top_donors:
         yield line("top_donor", donor.name, donor.count, donor.home, donor.reporting)
+    for total in summary.by_campaign:
+        yield line("by_campaign", total.campaign.slug, total.gifts, total.home, total.reporting)

@@ -22,8 +22,34 @@ def _iso(day: date | None) -> str | None:
 
 
 def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:
+    """The keys of design.md §4, then those a summary has only sometimes: "period" (a
+    report limited to gifts dated within it) and "by_campaign" (the summary of all)."""
     home = summary.home_currency.lower()
     reporting = summary.reporting_currency.lower()
+    found = _contract(summary, home, reporting)
+    if summary.period is not None:
+        found["period"] = {"from": summary.period.start.isoformat(),
+                           "to": summary.period.end.isoformat()}  # fmt: skip
+    if not summary.campaign.slug:  # all campaigns together
+        found["by_campaign"] = [
+            {
+                "slug": line.campaign.slug,
+                "name": line.campaign.name,
+                "count": line.gifts,
+                home: _amount_or_none(line.home),
+                reporting: _amount_or_none(line.reporting),
+                "goal": _amount_or_none(line.campaign.goal),
+                "goal_currency": line.campaign.goal.currency if line.campaign.goal else None,
+                "goal_progress": str(line.progress) if line.progress is not None else None,
+                "first_gift": _iso(line.first_gift),
+                "last_gift": _iso(line.last_gift),
+            }
+            for line in summary.by_campaign
+        ]
+    return found
+
+
+def _contract(summary: CampaignSummary, home: str, reporting: str) -> dict[str, Any]:
     campaign = summary.campaign
     return {
         "campaign": {

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Campaign, CampaignName, Donation
@@ -203,9 +203,12 @@ def get_campaign(session: Session, slug: str) -> Campaign:
     return campaign
 
 
-def list_campaigns(session: Session) -> list[CampaignInfo]:
+def list_campaigns(session: Session, *, entry_counts: bool = True) -> list[CampaignInfo]:
+    """Every campaign, newest first; without `entry_counts` each counts 0 entries (counting
+    reads an index entry per gift: 0.1 s on a million, which `campaign_totals` spares)."""
     entry_count = (
         select(Donation.campaign_id, func.count().label("entries"))
+        .where(true() if entry_counts else false())
         .group_by(Donation.campaign_id)
         .subquery()
     )

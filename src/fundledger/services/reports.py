@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, case, func, select, text
+from sqlalchemy import ColumnElement, and_, case, func, select, text
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
@@ -20,8 +20,11 @@ from fundledger.adapters.db.models import Campaign, Donation
 from fundledger.adapters.db.queries import counted_donations_in, current_donors, merges_in_force
 from fundledger.domain.methods import BY_CODE, grouping_key
 from fundledger.domain.money import Money, divide_round_half_up
+from fundledger.domain.period import Period
 from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
 from fundledger.domain.rates import convert_minor as convert_minor_python
+from fundledger.services.campaign_totals import CampaignTotal, campaign_totals, in_period
+from fundledger.services.campaign_totals import goal_progress as _progress
 from fundledger.services.campaigns import (
     CampaignInfo,
     campaign_info,
@@ -151,6 +154,10 @@ class CampaignSummary:
     median_gift: Money | None = None  # likewise; of an even count, the mean of the middle two
     goal_progress: Decimal | None = None  # raised / goal, when the goal is in a currency we total
     method: str = PER_GIFT_METHOD
+    # Every figure is of the gifts dated within it (None: of every gift).
+    period: Period | None = None
+    # The summary of all campaigns: each campaign's line (of the period, if any).
+    by_campaign: tuple[CampaignTotal, ...] = ()
 
     @property
     def first_gift(self) -> date | None:
@@ -186,6 +193,7 @@ def campaign_summary(
     fixed_rate: FixedRate | None = None,
     *,
     stored: bool = True,
+    period: Period | None = None,
 ) -> CampaignSummary:
     """Everything a summary of campaign `slug` (None: of all campaigns together) shows.
 
@@ -193,7 +201,11 @@ def campaign_summary(
     transaction sees (and `stored`); else from a few SQL aggregates over the gifts: sums
     grouped by (day, currency, method, size band) give every breakdown and total; sums grouped
     by donor give the donor count and the honour roll; the gifts of one size band, grouped by
-    value, give the median. No Python loop runs over the gifts themselves either way."""
+    value, give the median. No Python loop runs over the gifts themselves either way.
+
+    `period`: every figure of the gifts dated within it, computed from the gifts (the stored
+    donor sums and gift values are not kept by date); no goal progress then (the goal is for
+    the whole campaign)."""
     home = context.settings.home_currency
     reporting = context.settings.reporting_currency
     bounds = size_bounds(home)
@@ -204,9 +216,10 @@ def campaign_summary(
         else _all_campaigns(session)
     )
     campaign_id = campaign.id if campaign is not None else None
-    gathered = stored_gathered(session, context, campaign_id, bounds) if stored else None
+    use_stored = stored and period is None
+    gathered = stored_gathered(session, context, campaign_id, bounds) if use_stored else None
     if gathered is None:
-        gathered = _gather_grouped(session, context, campaign_id, bounds)
+        gathered = _gather_grouped(session, context, campaign_id, bounds, period)
     rates, sums, donors, median, exact = gathered
     donation_count = sums.gifts
     money = _Lines(home, reporting)
@@ -275,8 +288,18 @@ def campaign_summary(
             else None
         ),
         median_gift=Money.from_minor(median, home) if median is not None else None,
-        goal_progress=_progress(info.goal, total_home, total_reporting),
+        goal_progress=_progress(info.goal, total_home, total_reporting) if period is None else None,
+        period=period,
+        by_campaign=_by_campaign(session, context, period) if campaign is None else (),
     )
+
+
+def _by_campaign(
+    session: Session, context: CommandContext, period: Period | None
+) -> tuple[CampaignTotal, ...]:
+    """Each campaign's line in the summary of all: in a period, those with gifts in it."""
+    return tuple(line for line in campaign_totals(session, context, period)
+                 if line.gifts or period is None)  # fmt: skip
 
 
 def _by_method(sums: Mapping[str | None, Sums]) -> dict[str | None, Sums]:
@@ -307,7 +330,11 @@ def _all_campaigns(session: Session) -> CampaignInfo:
 
 
 def _gather_grouped(
-    session: Session, context: CommandContext, campaign_id: int | None, bounds: list[int]
+    session: Session,
+    context: CommandContext,
+    campaign_id: int | None,
+    bounds: list[int],
+    period: Period | None = None,
 ) -> Gathered:
     """The summary's data computed from the gifts (when the stored summaries do not hold
     this transaction's ledger): one pass grouped by (day, currency, method, size band) gives
@@ -317,6 +344,8 @@ def _gather_grouped(
     postgresql = session.get_bind().dialect.name == "postgresql"
     # The whole ledger is read straight through, not in the order of an index (`scan`).
     counted = counted_donations_in(session, campaign_id, scan=campaign_id is None)
+    if period is not None:
+        counted = and_(counted, in_period(Donation.donation_date, period))
     factors = gift_factors(session, context, counted).require_complete()
     donors_later = (
         _donors_on_snapshot_later(session, factors, counted, bounds) if postgresql else None
@@ -474,13 +503,3 @@ def _median(session: Session, converted: Converted, sums: Marginals) -> int | No
             )
         )
     return divide_round_half_up(sum(middle), len(middle))
-
-
-def _progress(goal: Money | None, total_home: Money, total_reporting: Money) -> Decimal | None:
-    """Raised as a fraction of the goal (0.8125), when the goal is in a currency we total."""
-    if goal is None or not goal.amount:
-        return None
-    for total in (total_home, total_reporting):
-        if total.currency == goal.currency:
-            return (total.amount / goal.amount).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    return None

@@ -497,14 +497,18 @@ def _add_into(connection: Connection, table: Table, rows: Any, keys: list[str], 
     )
 
 
+def holds_ledger(session: Session, context: CommandContext) -> bool:
+    """Whether the stored summaries hold exactly what this transaction sees."""
+    state = session.get(SummaryState, STATE_ID)
+    return (state is not None and state.derived_under == _derivation(context)
+            and (state.donation_id, state.rate_id) == _latest(session))  # fmt: skip
+
+
 def stored_gathered(session: Session, context: CommandContext, campaign_id: int | None,
                     bounds: list[int]) -> Gathered | None:  # fmt: skip
     """The summary's data from the stored summaries, or None when they do not hold exactly
     what this transaction sees."""
-    state = session.get(SummaryState, STATE_ID)
-    if state is None or state.derived_under != _derivation(context):
-        return None
-    if (state.donation_id, state.rate_id) != _latest(session):
+    if not holds_ledger(session, context):
         return None
     campaign = campaign_id if campaign_id is not None else ALL
     sums = _marginals(session.connection(), campaign)

@@ -164,6 +164,8 @@ class Donation(Base):
             name="sign_matches_kind",
         ),
         Index("ix_donation_campaign_date", "campaign_id", "donation_date"),
+        # A search by dates and value reads this alone (services/search.py; migration 0017).
+        Index("ix_donation_date_value", "donation_date", "currency", "amount_minor"),
         # A donation is reversed at most once; the index holds only reversals (partial), so
         # the gifts themselves cost it nothing.
         Index(

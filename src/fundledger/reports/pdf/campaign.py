@@ -55,8 +55,38 @@ def write_campaign_pdf(
     return page.build(
         story,
         output,
-        title=reader._("{campaign}: campaign summary").format(campaign=campaign.name),
+        title=reader._("{campaign}: campaign summary").format(campaign=_titled(summary, reader)),
         footer=" · ".join(part for part in (options.organisation, campaign.name) if part),
+    )
+
+
+def write_period_pdf(
+    summary: CampaignSummary, reader: Reader, output: Path, options: ReportOptions
+) -> set[str]:
+    """The one-page summary of a period for the board or the accountant: the summary of all
+    campaigns limited to it (`summary.period`), its totals, by campaign, by payment method
+    and by currency of the gift. Returns the characters no font could draw."""
+    if summary.period is None:
+        raise ValueError("a period summary needs a summary limited to a period")
+    _ = reader._
+    page = Page(reader)
+    period = reader.date_range(summary.period.start, summary.period.end)
+    eyebrow = _("Period summary")
+    if options.organisation:
+        eyebrow = f"{options.organisation} · {eyebrow}"
+    header = page.with_logo([
+        page.text(eyebrow, style.EYEBROW),
+        page.text(period, style.TITLE),
+        page.text(_("Every campaign's gifts dated within the period. Reversed gifts and their "
+                    "reversals are left out."), style.SUBTITLE),
+    ], options.logo)  # fmt: skip
+    story = [*header, *_headline(summary, page), *_key_figures(summary, page),
+             *_breakdowns(summary, page)]  # fmt: skip
+    return page.build(
+        story,
+        output,
+        title=_("Period summary: {period}").format(period=period),
+        footer=" · ".join(part for part in (options.organisation, period) if part),
     )
 
 
@@ -84,6 +114,16 @@ class _DetailBreak(ActionFlowable):
             doc.handle_pageBreak()
 
 
+def _titled(summary: CampaignSummary, reader: Reader) -> str:
+    """The campaign's name, and the period when the summary is limited to one."""
+    if summary.period is None:
+        return summary.campaign.name
+    return reader._("{campaign}, {period}").format(
+        campaign=summary.campaign.name,
+        period=reader.date_range(summary.period.start, summary.period.end),
+    )
+
+
 def _header(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
     _ = page.reader._
     reader = page.reader
@@ -96,11 +136,13 @@ def _header(summary: CampaignSummary, page: Page, options: ReportOptions) -> lis
         details.append(_("In partnership with {partner}").format(partner=campaign.partner))
     first = campaign.start or summary.first_gift
     last = campaign.end or summary.last_gift
-    if first and last:
+    if summary.period is not None:  # the title states the period; the gifts are of it alone
+        details.append(_("Only gifts dated within the period are counted."))
+    elif first and last:
         details.append(reader.date_range(first, last))
     lines: list[Flowable] = [
         page.text(eyebrow, style.EYEBROW),
-        page.text(campaign.name, style.TITLE),
+        page.text(_titled(summary, reader), style.TITLE),
         page.text(" · ".join(details), style.SUBTITLE),
     ]
     return page.with_logo(lines, options.logo)
@@ -283,10 +325,32 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
             reader.money(summary.total_home),
         ],
     )
-    return [
+    sections: list[Flowable] = [
         page.section([page.heading(_("By payment method"))], methods),
         page.section([page.heading(_("By currency of the gift"))], currencies),
     ]
+    if summary.by_campaign:  # the summary of all campaigns: each one's share first
+        campaigns = page.table(
+            [_("Campaign"), _("Gifts"), home, reporting],
+            [
+                [
+                    line.campaign.name_in(reader.language),
+                    reader.number(line.gifts),
+                    _money_or_dash(line.home, reader),
+                    _money_or_dash(line.reporting, reader),
+                ]
+                for line in summary.by_campaign
+            ],
+            numeric=[False, True, True, True],
+            total=[
+                _("Total"),
+                reader.number(summary.donation_count),
+                reader.money(summary.total_home),
+                reader.money(summary.total_reporting),
+            ],
+        )
+        sections.insert(0, page.section([page.heading(_("By campaign"))], campaigns))
+    return sections
 
 
 def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:

@@ -152,7 +152,7 @@ def test_a_search_that_cannot_mean_anything_is_refused(
 def test_a_corrected_gift_is_found_by_the_reference_it_keeps(ledger: Engine) -> None:
     run(ledger, lambda s, c: correct_donation(s, c, donation_id=3, amount="350",
                                               reason="typed 337.60"))  # fmt: skip
-    for reference in ("TX201", "TX20*"):
+    for reference in ("TX201", "TX201*"):
         found = {entry.id: entry for entry in find(ledger, reference=reference).entries}
         assert set(found) == {3, 9}  # the gift as first recorded and its correction
         assert (found[9].reference, found[9].corrects) == ("TX201", 3)

@@ -14,7 +14,7 @@ from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money
 from fundledger.domain.period import Period
 from fundledger.services.campaign_totals import campaign_totals
-from fundledger.services.donations import reverse_donation
+from fundledger.services.donations import correct_donation, reverse_donation
 from fundledger.services.period_export import export_period
 from fundledger.services.reports import campaign_summary
 from fundledger.services.summary_store import refresh
@@ -135,3 +135,17 @@ def test_a_gift_without_a_rate_shows_no_total_and_stops_the_export(ledger: Engin
 def test_a_period_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(FundledgerError, match="swap --from and --to"):
         Period(date(2025, 7, 2), date(2025, 7, 1))
+
+
+def test_the_export_gives_a_corrected_gift_its_reference_and_link(ledger: Engine) -> None:
+    gift(ledger, "2025-07-20 500.00 ILS", slug="a", donor="Noa", reference="IG-50230")
+    run(ledger, lambda s, c: correct_donation(s, c, donation_id=10, amount="50.00",
+                                              reason="typed a zero too many"))  # fmt: skip
+    export = run(ledger, lambda s, c: export_period(s, c, JULY, "a"))
+    by_id = {line.id: line for line in export.gifts}
+    original, reversal, corrected = by_id[10], by_id[11], by_id[12]
+    assert (original.reference, original.reversed_by, original.corrects) == ("IG-50230", 11, None)
+    assert (reversal.reverses, corrected.reference, corrected.corrects) == (10, "IG-50230", 10)
+    assert corrected.home == Money.parse("50.00", "ILS")
+    report = period_summary(ledger, "a", JULY)
+    assert export.total_home == report.total_home

@@ -15,7 +15,7 @@ def gift_columns(export: PeriodExport) -> tuple[str, ...]:
     return (
         "id", "date", "campaign", "donor", "anonymous", "reference", "method", "amount",
         "currency", home, reporting, "rates", "rate_dates", "rate_sources", "receipt",
-        "reverses", "reversed_by", "note",
+        "reverses", "reversed_by", "corrects", "note",
     )  # fmt: skip
 
 
@@ -38,6 +38,7 @@ def gift_row(gift: ExportedGift, export: PeriodExport) -> dict[str, Any]:
         "receipt": gift.receipt,
         "reverses": gift.reverses,
         "reversed_by": gift.reversed_by,
+        "corrects": gift.corrects,
         "note": gift.note,
     }
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from fundledger.adapters.db.models import Campaign, Donation, Receipt
+from fundledger.adapters.db.models import Campaign, Donation, DonationCorrection, Receipt
 from fundledger.adapters.db.queries import current_donors
 from fundledger.domain.methods import method_code
 from fundledger.domain.money import Money
@@ -45,6 +46,7 @@ class ExportedGift:
     receipt: str | None  # the receipt's number (a reversal: its credit receipt's)
     reverses: int | None
     reversed_by: int | None
+    corrects: int | None  # the gift this one corrects (`donation correct`), under its reference
     note: str | None
 
 
@@ -70,6 +72,11 @@ class PeriodExport:
         return sum(1 for gift in self.gifts if gift.reverses is None and gift.reversed_by is None)
 
 
+class Correction(NamedTuple):
+    reference: str | None
+    corrects: int
+
+
 def export_period(
     session: Session, context: CommandContext, period: Period, campaign: str | None = None
 ) -> PeriodExport:
@@ -86,8 +93,9 @@ def export_period(
     reversal = aliased(Donation)
     rows = session.execute(
         select(Donation, Campaign.slug, donor.c.name, reversal.id, Receipt.series, Receipt.year,
-               Receipt.number)
+               Receipt.number, DonationCorrection.reference, DonationCorrection.corrects_id)
         .join(Campaign, Campaign.id == Donation.campaign_id)
+        .outerjoin(DonationCorrection, DonationCorrection.donation_id == Donation.id)
         .outerjoin(donor, donor.c.id == Donation.donor_id)
         .outerjoin(reversal, reversal.reverses_id == Donation.id)
         .outerjoin(Receipt, Receipt.donation_id == Donation.id)
@@ -97,8 +105,9 @@ def export_period(
     gifts = tuple(
         _exported(gift, slug, name, reversed_by,
                   str(ReceiptNumber(series, year, number)) if series is not None else None,
-                  factors[gift.donation_date, gift.currency], home, reporting)
-        for gift, slug, name, reversed_by, series, year, number in rows
+                  factors[gift.donation_date, gift.currency], home, reporting,
+                  Correction(reference, corrects) if corrects is not None else None)
+        for gift, slug, name, reversed_by, series, year, number, reference, corrects in rows
     )  # fmt: skip
     return PeriodExport(period, campaign, home, reporting, gifts)
 
@@ -112,6 +121,7 @@ def _exported(
     factor: ConversionFactors,
     home: str,
     reporting: str,
+    correction: Correction | None,
 ) -> ExportedGift:
     legs = [leg for rate in factor.rates for leg in rate.legs]
     return ExportedGift(
@@ -120,7 +130,8 @@ def _exported(
         campaign=slug,
         donor=donor,
         anonymous=gift.anonymous,
-        reference=gift.reference,
+        # A correction keeps the reference of the gift it corrects, in its link.
+        reference=gift.reference if correction is None else correction.reference,
         method=method_code(gift.method),
         amount=Money.from_minor(gift.amount_minor, gift.currency),
         home=Money.from_minor(convert_minor(gift.amount_minor, factor.to_home), home),
@@ -133,5 +144,6 @@ def _exported(
         receipt=receipt,
         reverses=gift.reverses_id,
         reversed_by=reversed_by,
+        corrects=None if correction is None else correction.corrects,
         note=gift.note,
     )

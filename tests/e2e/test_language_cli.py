@@ -81,6 +81,9 @@ def test_a_gift_recorded_with_a_language_leaves_a_donors_own_alone(speakers: She
     result = speakers.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
                           "--amount", "5", "--donor", "שירה כהן", "--language", "ar")  # fmt: skip
     assert result.stdout.splitlines()[1] == (
+        "Matched by name to donor #2 שירה כהן; give --email to tell apart two donors of one name."
+    )
+    assert result.stdout.splitlines()[2] == (
         "Donor #2 keeps their language, he (change it with `fundledger donor set-language 2 "
         "ar`).")  # fmt: skip
     refused = speakers.run("donation", "add", "dont-look-away", "--date", "2025-07-03",

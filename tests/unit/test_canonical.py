@@ -134,6 +134,9 @@ def test_each_chained_table_still_has_the_columns_its_rows_were_hashed_with() ->
         "donor_revision": ["donor_id", "name", "email", "tax_id", "address", "phone", "language",
                            "reason", "recorded_at", "recorded_by"],
         "campaign_name": ["campaign_id", "language", "name", "recorded_at", "recorded_by"],
+        "import_profile": ["name", "definition", "reason", "recorded_at", "recorded_by"],
+        "donation_correction": ["donation_id", "corrects_id", "reference", "reason",
+                                "recorded_at", "recorded_by"],
     }  # fmt: skip
     tables = [cast(Table, model.__table__) for model in CHAINED_MODELS]
     assert {table.name: chained_columns(table) for table in tables} == hashed_with

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.e2e.shell import Shell
 
-PLATFORMS = Path(__file__).parents[1] / "data" / "platforms"
+PLATFORMS = Path(__file__).parents[2] / "samples"  # the exports the README tour imports
 ISRAELGIVES = str(PLATFORMS / "israelgives-donations.csv")
 
 

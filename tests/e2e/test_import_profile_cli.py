@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.e2e.shell import Shell
 
-PLATFORMS = Path(__file__).parents[1] / "data" / "platforms"
+PLATFORMS = Path(__file__).parents[2] / "samples"  # the exports the README tour imports
 
 
 def test_platform_exports_through_built_in_profiles(quick_ledger: Shell) -> None:

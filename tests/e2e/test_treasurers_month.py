@@ -21,7 +21,7 @@ import currency_converter  # type: ignore[import-untyped]
 from tests.e2e.shell import Shell
 from tests.pdf_helpers import page_fills, pdf_text
 
-PLATFORMS = Path(__file__).parents[1] / "data" / "platforms"
+PLATFORMS = Path(__file__).parents[2] / "samples"  # the exports the README tour imports
 SLUG = "summer-2025"
 JOD_ILS_TEXT = "4.7550"  # no ECB rate: the treasurer adds the bank's of 2025-07-24
 JOD_ILS = Fraction(JOD_ILS_TEXT)

@@ -22,7 +22,7 @@ from fundledger.services.import_profiles import ImportRequest, run_import
 from fundledger.services.integrity import check_ledger
 from tests.ledger_helpers import campaign, gift, run
 
-PLATFORMS = Path(__file__).parents[1] / "data" / "platforms"
+PLATFORMS = Path(__file__).parents[2] / "samples"  # the exports the README tour imports
 HEADER = "date,amount,currency,donor,email,method,reference,note"
 
 

@@ -1,4 +1,4 @@
-"""Importing payment platforms' exports through the built-in profiles (tests/data/platforms),
+"""Importing payment platforms' exports through the built-in profiles (samples),
 on SQLite and PostgreSQL: their gifts counted and totalled to the agora, refunds reversing
 the gifts they name (in the same file or already in the ledger), other rows listed, and the
 same export again adding nothing."""
@@ -28,7 +28,7 @@ from fundledger.services.import_profiles import (
 from fundledger.services.integrity import check_ledger
 from tests.ledger_helpers import campaign, run
 
-PLATFORMS = Path(__file__).parents[1] / "data" / "platforms"
+PLATFORMS = Path(__file__).parents[2] / "samples"  # the exports the README tour imports
 SLUG = "dont-look-away"
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from fundledger.adapters.db.models import AuditEvent, Donation, ImportProfile
+from fundledger.adapters.donation_csv import DonationFileError
 from fundledger.adapters.import_profiles import parse_profile
 from fundledger.services.donation_import import DonationImportRefused
 from fundledger.services.donations import correct_donation
@@ -131,6 +132,19 @@ def test_stripe(ledger: Engine) -> None:
     again = imported(ledger, PLATFORMS / "stripe-payments.csv", profile="stripe")
     assert again.summary.earlier is not None  # the very bytes: nothing read again
     assert gift_count(ledger) == 6
+
+
+@pytest.mark.parametrize(
+    ("profile", "export"), [("paypal", "paypal-activity.csv"), ("stripe", "stripe-payments.csv")]
+)
+def test_an_encoding_that_cannot_be_read_is_refused_in_one_line(
+    ledger: Engine, profile: str, export: str
+) -> None:
+    # As a plain donation file's: named, with what to try, and nothing written.
+    for encoding in ("no-such-encoding", "utf-16"):
+        with pytest.raises(DonationFileError, match=f"^'{encoding}' is not a text encoding "):
+            imported(ledger, PLATFORMS / export, profile=profile, encoding=encoding)
+    assert gift_count(ledger) == 0
 
 
 def test_israelgives(ledger: Engine) -> None:

@@ -214,6 +214,26 @@ def parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def reading_encoding(encoding: str) -> str:
+    """The codec a file said to be in `encoding` is read with, or DonationFileError: a CSV
+    file's lines must be ASCII-compatible. UTF-8 is read as utf-8-sig: a BOM is dropped, not
+    read as text."""
+    try:
+        # Unknown names and byte codecs (base64, rot13) raise LookupError here; UTF-16
+        # gives another newline.
+        codec = codecs.lookup(encoding).name
+        newline = "\n".encode(codec)
+    except LookupError:
+        codec, newline = "", b""
+    if codec == "utf-8-sig":
+        newline = b"\n"  # the BOM aside, UTF-8
+    if newline != b"\n":
+        raise DonationFileError(
+            f"{encoding!r} is not a text encoding fundledger reads (try utf-8 or cp1255)"
+        )
+    return "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else encoding
+
+
 class DonationFile:
     """Reads one donation file; iterate `rows()` for DonationRow and RowProblem items."""
 
@@ -247,22 +267,8 @@ class DonationFile:
         # Whether to give rows without a reference their pre-content-key reference as well
         # (`DonationBatch.legacy_references`): set by the importer for a ledger that has such.
         self.legacy_keys = False
-        try:
-            # Unknown names and byte codecs (base64, rot13) raise LookupError here; UTF-16
-            # gives another newline: CSV lines must be ASCII-compatible.
-            codec = codecs.lookup(encoding).name
-            newline = "\n".encode(codec)
-        except LookupError:
-            codec, newline = "", b""
-        if codec == "utf-8-sig":
-            newline = b"\n"  # the BOM aside, UTF-8
-        if newline != b"\n":
-            raise DonationFileError(
-                f"{encoding!r} is not a text encoding fundledger reads (try utf-8 or cp1255)"
-            )
+        self.encoding = reading_encoding(encoding)
         self.encoding_name = encoding
-        # UTF-8 is read as utf-8-sig: a BOM is dropped, not read as text.
-        self.encoding = "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else encoding
         self.sha256 = ""
         # What `_checked_row` found valid, by the text of its cell (see `_row`).
         self._known_days: dict[str, date] = {}

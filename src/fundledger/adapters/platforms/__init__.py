@@ -11,7 +11,6 @@ stand-in for one import: its identity in the audit trail is the export's SHA-256
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -27,7 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fundledger.adapters.date_evidence import WRITTEN, DateEvidence, evidence
 from fundledger.adapters.donation_cells import DateFormat
-from fundledger.adapters.donation_csv import DonationFile, DonationFileError, RowProblem
+from fundledger.adapters.donation_csv import (
+    DonationFile,
+    DonationFileError,
+    RowProblem,
+    reading_encoding,
+)
 from fundledger.domain.dates import ISRAEL
 
 OUTPUT_COLUMNS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note")
@@ -73,7 +77,7 @@ class Reader:
 
     def __init__(self, path: Path, encoding: str) -> None:
         self.path = path
-        self.encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        self.encoding = reading_encoding(encoding)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         try:

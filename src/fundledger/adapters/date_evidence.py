@@ -23,13 +23,12 @@ SCAN_ROWS = 200_000  # a file whose first so many dates prove nothing is not rea
 
 @dataclass(frozen=True, slots=True)
 class DateEvidence:
-    """`format` is proven by the date `text` on `line`; `numeric`: whether the file writes
-    its dates as numbers day and month apart (DD/MM or MM/DD) at all."""
+    """`format` is proven by the date `text` on `line`; None: the file writes its dates as
+    numbers (DD/MM or MM/DD), and no day above 12 shows which way round."""
 
     format: DateFormat | None
     line: int
     text: str
-    numeric: bool = True
 
     def describe(self) -> str:
         return f"dates read as {WRITTEN[self.format or 'ISO']} (line {self.line} has {self.text})"

@@ -36,12 +36,6 @@ from fundledger.services.validation import bounded_text, required_text
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def find_or_add_donor(
-    session: Session, context: CommandContext, *, name: str | None, email: str | None
-) -> Donor:
-    return match_or_add_donor(session, context, name=name, email=email).donor
-
-
 @dataclass(frozen=True, slots=True)
 class DonorMatch:
     """The donor a gift's name and e-mail led to. `by_name`: an existing donor, found by the

@@ -130,11 +130,10 @@ class DonorRevision(Base):
     without one has the details it was recorded with). Never changed or deleted: a later
     revision supersedes it.
 
-    Address and phone have no command to set them yet (language has: `donor set-language`):
-    they are here already because a column added to a chained table later would change the
-    encoding of every row hashed before it. The matching keys (e-mail, name) are derived from
-    the details, so they are not stored here: whoever lets a revision change an e-mail derives
-    them again."""
+    `donor edit` (and `donor set-id`, `donor set-language`) write revisions, and so does an
+    import whose columns give donors details they lack (services/donor_details.py). The
+    matching keys (e-mail, name) are derived from the details, so they are not stored here:
+    whoever lets a revision change an e-mail derives them again."""
 
     __tablename__ = "donor_revision"
     __table_args__ = (Index("ix_donor_revision_donor_id_id", "donor_id", "id"),)

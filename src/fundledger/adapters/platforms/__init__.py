@@ -258,3 +258,29 @@ def translate(
 
 def open_output(folder: Path, path: Path) -> io.TextIOWrapper:
     return (folder / (path.stem + ".donations.csv")).open("w", encoding="utf-8", newline="")
+
+
+# A platform's sorting of one row (line, cells by header) into the translation and the file.
+SortRow = Callable[[int, dict[str, str], Translation, Writer], None]
+
+
+def sorted_export(
+    platform: str,
+    sha256: str,
+    path: Path,
+    folder: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    sort: SortRow,
+    *,
+    dates: DateEvidence | None = None,
+    date_format: DateFormat = "ISO",
+) -> Translation:
+    """The export's `rows`, each sorted by the platform's `sort`, its gifts written into
+    `folder` (what every platform's `translate` does once it has read and checked them)."""
+    with open_output(folder, path) as out:
+        result = Translation(platform, sha256, Path(out.name), dates=dates,
+                             date_format=date_format, rows=len(rows))  # fmt: skip
+        writer = Writer(out)
+        for line, row in rows:
+            sort(line, row, result, writer)
+    return result

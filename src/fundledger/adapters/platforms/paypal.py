@@ -16,6 +16,7 @@ denied payments) is no gift: counted by Type and Status.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fundledger.adapters.donation_cells import DateFormat
@@ -28,9 +29,9 @@ from fundledger.adapters.platforms import (
     Writer,
     decimal_amount,
     israel_date,
-    open_output,
     proven_format,
     sha256_of,
+    sorted_export,
 )
 
 REQUIRED = ("Date", "Time", "TimeZone", "Name", "Type", "Status", "Currency", "Gross",
@@ -53,17 +54,12 @@ def translate(
     rows = list(reader.rows())
     reader.require(REQUIRED, "PayPal")
     fmt, found = proven_format([(line, row["Date"]) for line, row in rows], date_format, "DMY")
-    with open_output(folder, path) as out:
-        result = Translation("paypal", sha256, Path(out.name), dates=found, date_format=fmt)
-        writer = Writer(out)
-        for line, row in rows:
-            result.rows += 1
-            _sort(line, row, fmt, result, writer)
-    return result
+    return sorted_export("paypal", sha256, path, folder, rows, partial(_sort, fmt=fmt),
+                         dates=found, date_format=fmt)  # fmt: skip
 
 
-def _sort(line: int, row: dict[str, str], fmt: DateFormat, result: Translation,
-          writer: Writer) -> None:  # fmt: skip
+def _sort(line: int, row: dict[str, str], result: Translation, writer: Writer, *,
+          fmt: DateFormat) -> None:  # fmt: skip
     kind, status = row["Type"], row["Status"]
     gross = decimal_amount(row["Gross"])
     if gross is None:

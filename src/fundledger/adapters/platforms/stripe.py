@@ -17,6 +17,7 @@ pending and cancelled charges are no gifts: counted by Status.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fundledger.adapters.donation_cells import DateFormat
@@ -29,8 +30,8 @@ from fundledger.adapters.platforms import (
     Writer,
     decimal_amount,
     israel_date,
-    open_output,
     sha256_of,
+    sorted_export,
 )
 
 REQUIRED = ("id", "Amount", "Amount Refunded", "Currency", "Status", "Customer Email")
@@ -49,17 +50,11 @@ def translate(
     if created is None:
         reader.require(CREATED[:1], "Stripe")
     assert created is not None
-    with open_output(folder, path) as out:
-        result = Translation("stripe", sha256, Path(out.name), date_format="ISO")
-        writer = Writer(out)
-        for line, row in rows:
-            result.rows += 1
-            _sort(line, row, created, result, writer)
-    return result
+    return sorted_export("stripe", sha256, path, folder, rows, partial(_sort, created=created))
 
 
-def _sort(line: int, row: dict[str, str], created: str, result: Translation,
-          writer: Writer) -> None:  # fmt: skip
+def _sort(line: int, row: dict[str, str], result: Translation, writer: Writer, *,
+          created: str) -> None:  # fmt: skip
     status = row["Status"]
     if status.casefold() not in ("paid", "refunded", "partially refunded"):
         result.others[f"charge ({status or 'no status'})"] += 1

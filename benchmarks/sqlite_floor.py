@@ -17,6 +17,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from fundledger.adapters.db.bulk import DONATION_COLUMNS
 from fundledger.adapters.db.engine import (
     SQLITE_CACHE_KIB,
     SQLITE_SORT_CACHE_KIB,
@@ -24,10 +25,9 @@ from fundledger.adapters.db.engine import (
 )
 from fundledger.adapters.db.models import Donation
 from fundledger.adapters.donation_csv import BATCH_ROWS
-from fundledger.services.donation_import import DONATION_COLUMNS
 
 COLUMNS = ", ".join([*DONATION_COLUMNS, "chain_hash"])
-# The indexes the import drops and builds again (its _DonationWriter's rule).
+# The indexes the import drops and builds again (adapters/db/bulk.py, DonationWriter's rule).
 SECONDARY = sorted(str(index.name) for index in Donation.__table__.indexes if not index.unique)
 
 

@@ -4,40 +4,29 @@ Rows are read and checked in chunks (memory stays flat for a million rows) insid
 transaction. While no problem has been found, each checked chunk is written; once one is found,
 writing stops, checking goes on to the end so every bad line is reported, and the transaction
 is rolled back. Donations are written with the database's fastest bulk path (executemany on
-SQLite, COPY on PostgreSQL): never the ORM, which is ten times slower for this. A large file
-is read and checked by a child process (`InChildProcess`) while this one writes.
+SQLite, COPY on PostgreSQL: adapters/db/bulk.py), never the ORM, which is ten times slower
+for this. A large file is read and checked by a child process (`InChildProcess`) while this
+one writes.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Index,
-    String,
-    any_,
-    bindparam,
-    func,
-    select,
-    text,
-)  # fmt: skip
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import AddConstraint, DropConstraint, ForeignKeyConstraint
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
-from fundledger.adapters.db.chain import canonical, chained_columns, extend, extend_with
-from fundledger.adapters.db.engine import sorting_in_threads
+from fundledger.adapters.db.bulk import DonationWriter, one_of, placeholders, raw_connection
+from fundledger.adapters.db.chain import canonical, chained_columns, extend
 from fundledger.adapters.db.models import (
     AuditEvent,
     Campaign,
@@ -54,7 +43,6 @@ from fundledger.adapters.donation_csv import (
     DonationFile,
     RowProblem,
 )
-from fundledger.domain.canonical import donation_links
 from fundledger.domain.donors import email_key, loose_name, name_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import BY_CODE, grouping_key
@@ -69,12 +57,6 @@ T = TypeVar("T")
 # start (about 0.3 s) is then hidden behind work it saves.
 READ_IN_CHILD_FROM_BYTES = 4 << 20
 LOAD_ALL_DONORS = 250_000
-DONATION_COLUMNS = (
-    "campaign_id", "donor_id", "donation_date", "amount_minor", "currency", "method",
-    "reference", "anonymous", "note", "reverses_id", "recorded_at", "recorded_by",
-)  # fmt: skip
-
-POSTGRESQL_COPY = f"COPY donation ({', '.join(DONATION_COLUMNS)}, chain_hash) FROM STDIN"
 
 
 class DonationImportRefused(FundledgerError):
@@ -228,16 +210,16 @@ class _DonorDirectory:
         if connection.dialect.name == "sqlite":
             condition = " AND email_key IS NULL" if without_email else ""
             found: list[tuple[str, int]] = (
-                _driver(connection)
+                raw_connection(connection)
                 .execute(
                     f"SELECT {column.key}, id FROM donor "  # noqa: S608 (a column name of ours)
-                    f"WHERE {column.key} IN ({_placeholders(keys)}){condition} ORDER BY id DESC",
+                    f"WHERE {column.key} IN ({placeholders(keys)}){condition} ORDER BY id DESC",
                     keys,
                 )
                 .fetchall()
             )
             return found
-        query = select(column, Donor.id).where(_one_of(self.session, column, keys))
+        query = select(column, Donor.id).where(one_of(self.session, column, keys))
         if without_email:
             query = query.where(Donor.email_key.is_(None))
         return [(key, donor_id) for key, donor_id in self.session.execute(query.order_by(
@@ -270,7 +252,7 @@ class _DonorDirectory:
             first_id = (self.session.scalar(select(func.max(Donor.id))) or 0) + 1
             processor = Donor.created_at.type.bind_processor(connection.dialect)
             stamp = processor(created_at) if processor else created_at
-            _driver(connection).executemany(
+            raw_connection(connection).executemany(
                 "INSERT INTO donor (id, name, email, email_key, name_key, loose_key, created_at, "
                 "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(donor_id, *value[:5], stamp, chain_hash) for donor_id, value, chain_hash
@@ -292,22 +274,11 @@ class _DonorDirectory:
             "COPY donor (id, name, email, email_key, name_key, loose_key, created_at, chain_hash) "
             "FROM STDIN"
         )
-        with _driver(connection).cursor() as cursor, cursor.copy(copy_donors) as copy:
+        with raw_connection(connection).cursor() as cursor, cursor.copy(copy_donors) as copy:
             for donor_id, value, chain_hash in zip(reserved, values, hashes, strict=True):
                 copy.write_row((donor_id, *value[:5], created_at, chain_hash))
         self.ids.update(zip(keys, reserved, strict=True))
         self.created.extend(reserved)
-
-
-def _driver(connection: Connection) -> Any:
-    """The DB-API connection under SQLAlchemy's, for the bulk paths that bypass it."""
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    return raw
-
-
-def _placeholders(values: list[str]) -> str:
-    return ", ".join("?" * len(values))
 
 
 def _batches(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
@@ -349,7 +320,7 @@ def import_donations(
         summary = ImportSummary(source.name, source.ignored_columns)
         donors = _DonorDirectory(session)
         problems: list[RowProblem] = []
-        writer = _DonationWriter(session.connection(), now(), context.actor)
+        writer = DonationWriter(session.connection(), now(), context.actor)
         # A ledger without donations can hold none of the file's references: no need to look.
         ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
         # The details (language, ID number ...) the file gives each donor, in the order of
@@ -531,21 +502,8 @@ def _reading(source: DonationFile) -> AbstractContextManager[Iterator[DonationBa
     return closing(source.batches())
 
 
-def _sql_text(value: str) -> str:
-    """A SQL string literal: quotes doubled, as the SQL standard and SQLite define it."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _by_line(problem: RowProblem) -> int:
     return problem.line
-
-
-def _one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter instead of
-    thousands (a re-import of a million rows: 30 s with IN, far less with ANY)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("values", values, type_=ARRAY(String)))  # type: ignore[no-any-return]
-    return column.in_(values)  # type: ignore[no-any-return]
 
 
 class StoredGift(NamedTuple):
@@ -573,10 +531,10 @@ def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGif
     straight through the driver, as for donors (this query runs once per chunk)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        cursor = _driver(connection).execute(
+        cursor = raw_connection(connection).execute(
             f"SELECT {_STORED_GIFT_COLUMNS} FROM donation d "  # noqa: S608 (constant columns)
             "JOIN campaign c ON c.id = d.campaign_id LEFT JOIN donor o ON o.id = d.donor_id "
-            f"WHERE d.reference IN ({_placeholders(references)})",
+            f"WHERE d.reference IN ({placeholders(references)})",
             references,
         )
         return [
@@ -595,7 +553,7 @@ def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGif
             )
             .join(Campaign, Campaign.id == Donation.campaign_id)
             .outerjoin(Donor, Donor.id == Donation.donor_id)
-            .where(_one_of(session, Donation.reference, references))
+            .where(one_of(session, Donation.reference, references))
         )
     ]  # fmt: skip
 
@@ -613,7 +571,7 @@ def _corrections(session: Session, references: list[str]) -> list[StoredGift]:
             .join(Donation, Donation.id == DonationCorrection.donation_id)
             .join(Campaign, Campaign.id == Donation.campaign_id)
             .outerjoin(Donor, Donor.id == Donation.donor_id)
-            .where(_one_of(session, DonationCorrection.reference, references))
+            .where(one_of(session, DonationCorrection.reference, references))
         )
     ]  # fmt: skip
 
@@ -687,120 +645,6 @@ def _names(session: Session, donor_ids: list[int]) -> dict[int, str]:
     return dict(session.execute(
         select(current.c.id, current.c.name).where(current.c.id.in_(donor_ids))
     ).all())  # fmt: skip
-
-
-class _DonationWriter:
-    """Appends donations with the database's bulk path, bypassing the ORM.
-
-    A large import drops the donation table's secondary indexes and builds them again at the
-    end, inside the same transaction: sorting a million keys once is several times faster
-    than a million random index insertions. On PostgreSQL it drops the foreign keys too and
-    adds them back at the end, which checks every row in one join instead of two look-ups
-    per row (PostgreSQL's advice for bulk loads: a million rows took 23 s, now 10 s). The
-    transaction holds the table alone meanwhile; if it fails, all of it comes back as it was.
-    A small import keeps everything in place."""
-
-    def __init__(self, connection: Connection, recorded_at: datetime, actor: str) -> None:
-        self.connection = connection
-        self.actor = actor
-        self.table = Donation.metadata.tables[Donation.__tablename__]
-        processor = self.table.c.recorded_at.type.bind_processor(connection.dialect)
-        self.recorded_at = processor(recorded_at) if processor else recorded_at
-        self.moment = recorded_at
-        self.sqlite = connection.dialect.name == "sqlite"
-        # What every row of this import shares is written into the statement once, as SQL
-        # literals (text with its quotes doubled), so each row binds 10 values.
-        self.sqlite_insert = (
-            "INSERT INTO donation (campaign_id, donor_id, donation_date, amount_minor, currency, "  # noqa: S608
-            "method, reference, anonymous, note, chain_hash, reverses_id, recorded_at, "
-            "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, "
-            f"{_sql_text(str(self.recorded_at))}, {_sql_text(actor)})"
-        )
-        if chained_columns(self.table) != list(DONATION_COLUMNS):
-            raise AssertionError("the donation table's columns changed: update DONATION_COLUMNS "
-                                 "and fundledger.domain.canonical.donation_links")  # fmt: skip
-        self.dropped_indexes: list[Index] = []
-        self.dropped_keys: list[ForeignKeyConstraint] = []
-
-    def write(
-        self, batch: DonationBatch, donor_ids: list[int | None], campaign_ids: list[int]
-    ) -> None:
-        recorded_at, actor = self.recorded_at, self.actor
-        # The rows' values, column by column, zipped in C rather than built row by row.
-        columns = (
-            batch.amounts_minor, batch.currencies, batch.methods, batch.references,
-            batch.anonymous, batch.notes,
-        )  # fmt: skip
-        if len(batch) >= BATCH_ROWS and not self.dropped_indexes:
-            self._drop_secondary_indexes()
-        # The rows take their ids in the order given, which is the chain's order.
-        hashes = extend_with(self.connection, self.table, partial(
-            donation_links, campaign_ids=campaign_ids, donor_ids=donor_ids,
-            fields=batch.chain_fields, recorded_at=self.moment, recorded_by=actor))  # fmt: skip
-        if self.sqlite:
-            # Straight to the driver: SQLAlchemy's own executemany costs as much again. SQLite
-            # stores a DATE as its ISO text, as SQLAlchemy's Date type writes it.
-            _driver(self.connection).executemany(
-                self.sqlite_insert,
-                zip(campaign_ids, donor_ids, batch.day_texts, *columns, hashes, strict=True),
-            )
-            return
-        # COPY's text format, a batch at a time: joined in C, three times faster than handing
-        # psycopg a row at a time.
-        rows = zip(
-            map(str, campaign_ids),
-            ["\\N" if donor_id is None else str(donor_id) for donor_id in donor_ids],
-            batch.day_texts,
-            map(str, batch.amounts_minor),
-            batch.currencies,
-            _copy_text(batch.methods),
-            _copy_text(batch.references),
-            ["t" if anonymous else "f" for anonymous in batch.anonymous],
-            _copy_text(batch.notes),
-            repeat("\\N"),
-            repeat(_copy_text([recorded_at.isoformat()])[0]),
-            repeat(_copy_text([actor])[0]),
-            hashes,
-            strict=False,  # the repeated constants never end
-        )
-        with _driver(self.connection).cursor() as cursor, cursor.copy(POSTGRESQL_COPY) as copy:
-            copy.write("\n".join(map("\t".join, rows)) + "\n")
-
-    def _drop_secondary_indexes(self) -> None:
-        self.dropped_indexes = [index for index in self.table.indexes if not index.unique]
-        for index in self.dropped_indexes:
-            index.drop(self.connection)
-        if not self.sqlite:
-            self.dropped_keys = sorted(self.table.foreign_key_constraints, key=_constraint_name)
-            for key in self.dropped_keys:
-                self.connection.execute(DropConstraint(key))
-
-    def finish(self) -> None:
-        if self.dropped_indexes:
-            with sorting_in_threads(self.connection):
-                for index in self.dropped_indexes:
-                    index.create(self.connection)
-        for key in self.dropped_keys:
-            self.connection.execute(AddConstraint(key))
-        if self.dropped_indexes and not self.sqlite:
-            # PostgreSQL's bulk-load advice: fresh statistics, or the next report is planned
-            # blind until autovacuum comes by (a 1M-gift report took 7.8 s instead of 4.7 s).
-            # Part of the import's transaction, like the rows it describes.
-            self.connection.execute(text("ANALYZE donation, donor"))
-        self.dropped_indexes = []
-        self.dropped_keys = []
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(values: Sequence[str | None]) -> list[str]:
-    """Text as COPY's text format writes it: backslash escapes, and \\N for NULL."""
-    return ["\\N" if value is None else value.translate(_COPY_ESCAPES) for value in values]
-
-
-def _constraint_name(constraint: ForeignKeyConstraint) -> str:
-    return str(constraint.name)
 
 
 def _possible_duplicates(session: Session, created: list[int]) -> list[tuple[str, ...]]:

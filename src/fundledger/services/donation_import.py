@@ -543,37 +543,31 @@ def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGif
             )
             for found in cursor.fetchall()
         ]
-    return [
-        StoredGift._make(found)
-        for found in session.execute(
-            select(
-                Donation.reference, Donation.id, Donation.donation_date, Donation.amount_minor,
-                Donation.currency, Donation.anonymous, Donation.method, Donation.note,
-                Campaign.slug, Donor.email_key, Donor.name_key,
-            )
-            .join(Campaign, Campaign.id == Donation.campaign_id)
-            .outerjoin(Donor, Donor.id == Donation.donor_id)
-            .where(one_of(session, Donation.reference, references))
-        )
-    ]  # fmt: skip
+    return _gifts_by(session, Donation.reference, references)
 
 
 def _corrections(session: Session, references: list[str]) -> list[StoredGift]:
     """The gifts recorded by `donation correct` under these references (few, if any)."""
-    return [
-        StoredGift._make(found)
-        for found in session.execute(
-            select(
-                DonationCorrection.reference, Donation.id, Donation.donation_date,
-                Donation.amount_minor, Donation.currency, Donation.anonymous, Donation.method,
-                Donation.note, Campaign.slug, Donor.email_key, Donor.name_key,
-            )
-            .join(Donation, Donation.id == DonationCorrection.donation_id)
-            .join(Campaign, Campaign.id == Donation.campaign_id)
-            .outerjoin(Donor, Donor.id == Donation.donor_id)
-            .where(one_of(session, DonationCorrection.reference, references))
+    return _gifts_by(session, DonationCorrection.reference, references)
+
+
+def _gifts_by(session: Session, reference: Any, references: list[str]) -> list[StoredGift]:
+    """The gifts whose `reference` (the donation's own, or the one its correction keeps) is
+    one of `references`, as StoredGift."""
+    query = (
+        select(
+            reference, Donation.id, Donation.donation_date, Donation.amount_minor,
+            Donation.currency, Donation.anonymous, Donation.method, Donation.note,
+            Campaign.slug, Donor.email_key, Donor.name_key,
         )
-    ]  # fmt: skip
+        .select_from(Donation)
+        .join(Campaign, Campaign.id == Donation.campaign_id)
+        .outerjoin(Donor, Donor.id == Donation.donor_id)
+        .where(one_of(session, reference, references))
+    )  # fmt: skip
+    if reference.class_ is DonationCorrection:
+        query = query.join(DonationCorrection, DonationCorrection.donation_id == Donation.id)
+    return [StoredGift._make(found) for found in session.execute(query)]
 
 
 def _split_known(

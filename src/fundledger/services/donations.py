@@ -229,8 +229,7 @@ def reverse_donation(
     )
     issue_credit_receipt(session, context, reversal, locale)
     campaign = session.get_one(Campaign, original.campaign_id)
-    donor = session.get(Donor, original.donor_id) if original.donor_id else None
-    return _entry(reversal, campaign.slug, donor, None)
+    return _entry(reversal, campaign.slug, _donor_as_recorded(session, original.donor_id), None)
 
 
 def list_donations(session: Session, campaign_slug: str) -> list[DonationEntry]:
@@ -470,7 +469,7 @@ def _corrected_fields(
     if not new_anonymous and donor_id is None:
         raise FundledgerError(f"donation #{original.id} has no donor to name (--named): give "
                               "--donor or --email with it")  # fmt: skip
-    new_donor = session.get(Donor, donor_id) if donor_id is not None else None
+    new_donor = _donor_as_recorded(session, donor_id)
     return _Fields(day, money, new_method, new_note, new_donor, new_anonymous,
                    match is not None and match.by_name)  # fmt: skip
 

@@ -347,7 +347,7 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
 
 def _totalled_table(
     summary: CampaignSummary, page: Page, label: str, rows: list[list[str]]
-) -> Flowable:
+) -> Table:
     """A table of gifts and their values in the home and reporting currencies, one row per
     `label` (a method, a campaign, a week), ending with the summary's totals: its rows split
     the same gifts, so they add up to them."""

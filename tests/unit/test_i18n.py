@@ -113,6 +113,17 @@ def test_amounts_read_left_to_right_inside_hebrew_and_arabic() -> None:
         assert drawn.startswith("-250.00\xa0₪ "), drawn
 
 
+def test_a_latin_name_keeps_to_itself_in_a_right_to_left_title() -> None:
+    hebrew = Reader("he")
+    title = hebrew._("{campaign}, {period}").format(
+        campaign=hebrew.named("Summer 2025"), period=hebrew.date(date(2025, 7, 1))
+    )
+    # From the right: the name, then "1 ביולי 2025"; unisolated, the 1 joined the name's
+    # left-to-right run and was drawn at the far right, away from its month.
+    assert visual_line(title, rtl=True) == "2025\xa0ילויב\xa01 ,Summer 2025"
+    assert Reader("en").named("Summer 2025") == "Summer 2025"
+
+
 def test_figures_dates_and_names_follow_the_locale() -> None:
     hebrew = Reader("he")
     assert visual_line(hebrew.percent(Decimal("0.8125")), rtl=True) == "81%"

@@ -30,10 +30,13 @@ from babel.support import NullTranslations, Translations
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.domain.settings import REPORT_LOCALES
-from fundledger.reports.pdf.bidi import BIDI_CONTROLS, isolate_ltr
+from fundledger.reports.pdf.bidi import BIDI_CONTROLS, POP_DIRECTIONAL_ISOLATE, isolate_ltr
 
 LOCALES = REPORT_LOCALES
 DOMAIN = "fundledger"
+# Opens a run of text laid out in the direction of its first strong letter, apart from what
+# surrounds it (UAX #9 isolates); closed by POP_DIRECTIONAL_ISOLATE, and removed when drawn.
+FIRST_STRONG_ISOLATE = "\u2068"
 
 
 def catalog_path(language: str) -> str:
@@ -149,6 +152,13 @@ class Reader:
     def currency_name(self, code: str, *, plural: bool = False) -> str:
         """ "US dollar", or with `plural` the form for amounts ("US dollars")."""
         return str(get_currency_name(code, count=2 if plural else None, locale=self.language))
+
+    def named(self, name: str) -> str:
+        """A name as typed (a campaign's, the organisation's) in RTL text: one unit in its own
+        direction (a first-strong isolate, removed when drawn), so that a number after a
+        Latin name ("Summer 2025, 1 ביולי") stays with the words after it instead of joining
+        the name's left-to-right run."""
+        return f"{FIRST_STRONG_ISOLATE}{name}{POP_DIRECTIONAL_ISOLATE}" if self.rtl else name
 
     def isolated(self, text: str) -> str:
         """Text that must read left to right as one unit in RTL text ("-250.00 ₪",

@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Subquery, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -364,6 +365,7 @@ def _issue_if_still_unreceipted(
     return _issue_all(session, context, [donation], options)[0]
 
 
+@cache  # built once: a batch asks for it once a receipt (SQL constructs are immutable)
 def _unreceipted() -> tuple[ColumnElement[bool], ...]:
     """The gifts that can have a receipt and have none: neither reversals nor reversed."""
     reversal = aliased(Donation)
@@ -420,10 +422,12 @@ def _issue_all(
     logo = organisation_logo(settings)
     values = _home_values(session, context, donations)
     # A merged donor's gifts are receipted to the donor it was merged into (the same person).
-    merges = merges_in_force()
-    into = dict(session.execute(select(merges.c.merged_donor_id, merges.c.into_donor_id)).all())
+    merges, current = _donor_views()  # current: the details as they stand today
+    into = dict(session.execute(
+        select(merges.c.merged_donor_id, merges.c.into_donor_id)
+        .where(merges.c.merged_donor_id.in_({gift.donor_id for gift in donations}))
+    ).all())  # fmt: skip
     wanted = {into.get(gift.donor_id, gift.donor_id) for gift in donations}
-    current = current_donors()  # the details as they stand today: the latest revision's
     donors = {donor.id: donor for donor in session.execute(
         select(current).where(current.c.id.in_(wanted)))}  # fmt: skip
     issued = []
@@ -460,6 +464,14 @@ def _issue_all(
         if progress is not None:
             progress(1)
     return issued
+
+
+# Built once: a batch issues each receipt in a transaction of its own, and building these
+# costs more than reading them (SQL constructs are immutable, so they can be shared).
+@cache
+def _donor_views() -> tuple[Subquery, Subquery]:
+    """The donor merges in force, and each donor's details as they stand."""
+    return merges_in_force(), current_donors()
 
 
 def _tax_report(text: str | None) -> str | None:

@@ -82,11 +82,13 @@ def write_period_pdf(
     ], options.logo)  # fmt: skip
     story = [*header, *_headline(summary, page), *_key_figures(summary, page),
              *_breakdowns(summary, page)]  # fmt: skip
+    # Isolated: the day after an English name in a Hebrew footer would join the name.
+    organisation = reader.named(options.organisation) if options.organisation else None
     return page.build(
         story,
         output,
         title=_("Period summary: {period}").format(period=period),
-        footer=" · ".join(part for part in (options.organisation, period) if part),
+        footer=" · ".join(part for part in (organisation, period) if part),
     )
 
 
@@ -119,7 +121,7 @@ def _titled(summary: CampaignSummary, reader: Reader) -> str:
     if summary.period is None:
         return summary.campaign.name
     return reader._("{campaign}, {period}").format(
-        campaign=summary.campaign.name,
+        campaign=reader.named(summary.campaign.name),
         period=reader.date_range(summary.period.start, summary.period.end),
     )
 
@@ -286,9 +288,11 @@ def _chart(summary: CampaignSummary, page: Page) -> list[Flowable]:
 def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
-    home, reporting = summary.home_currency, summary.reporting_currency
-    methods = page.table(
-        [_("Method"), _("Gifts"), home, reporting],
+    home = summary.home_currency
+    methods = _totalled_table(
+        summary,
+        page,
+        _("Method"),
         [
             [
                 method_name(line.method, reader),
@@ -297,13 +301,6 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
                 reader.money(line.reporting),
             ]
             for line in summary.by_method
-        ],
-        numeric=[False, True, True, True],
-        total=[
-            _("Total"),
-            reader.number(summary.donation_count),
-            reader.money(summary.total_home),
-            reader.money(summary.total_reporting),
         ],
     )
     currencies = page.table(
@@ -330,8 +327,10 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
         page.section([page.heading(_("By currency of the gift"))], currencies),
     ]
     if summary.by_campaign:  # the summary of all campaigns: each one's share first
-        campaigns = page.table(
-            [_("Campaign"), _("Gifts"), home, reporting],
+        campaigns = _totalled_table(
+            summary,
+            page,
+            _("Campaign"),
             [
                 [
                     line.campaign.name_in(reader.language),
@@ -341,16 +340,30 @@ def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:
                 ]
                 for line in summary.by_campaign
             ],
-            numeric=[False, True, True, True],
-            total=[
-                _("Total"),
-                reader.number(summary.donation_count),
-                reader.money(summary.total_home),
-                reader.money(summary.total_reporting),
-            ],
         )
         sections.insert(0, page.section([page.heading(_("By campaign"))], campaigns))
     return sections
+
+
+def _totalled_table(
+    summary: CampaignSummary, page: Page, label: str, rows: list[list[str]]
+) -> Table:
+    """A table of gifts and their values in the home and reporting currencies, one row per
+    `label` (a method, a campaign, a week), ending with the summary's totals: its rows split
+    the same gifts, so they add up to them."""
+    reader = page.reader
+    _ = reader._
+    return page.table(
+        [label, _("Gifts"), summary.home_currency, summary.reporting_currency],
+        rows,
+        numeric=[False, True, True, True],
+        total=[
+            _("Total"),
+            reader.number(summary.donation_count),
+            reader.money(summary.total_home),
+            reader.money(summary.total_reporting),
+        ],
+    )
 
 
 def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:
@@ -391,9 +404,10 @@ def _weeks(summary: CampaignSummary, page: Page) -> list[Flowable]:
         return []
     monthly = len(summary.by_week) > WEEKS_IN_TABLE
     lines = summary.by_month if monthly else summary.by_week
-    table = page.table(
-        [_("Month") if monthly else _("Week of"), _("Gifts"), summary.home_currency,
-         summary.reporting_currency],
+    table = _totalled_table(
+        summary,
+        page,
+        _("Month") if monthly else _("Week of"),
         [
             [
                 reader.month(line.date) if monthly else reader.date(line.date),
@@ -403,10 +417,7 @@ def _weeks(summary: CampaignSummary, page: Page) -> list[Flowable]:
             ]
             for line in lines
         ],
-        numeric=[False, True, True, True],
-        total=[_("Total"), reader.number(summary.donation_count),
-               reader.money(summary.total_home), reader.money(summary.total_reporting)],
-    )  # fmt: skip
+    )
     heading = _("By month") if monthly else _("By week (weeks start on Sunday)")
     return [page.section([page.heading(heading)], table)]
 

@@ -33,7 +33,7 @@ from fundledger.reports.summary_json import summary_to_dict
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import DonationEntry, list_donations, record_donation
-from fundledger.services.donors import list_donors
+from fundledger.services.donors import donor_with_email
 from fundledger.services.rate_import import import_rates
 from fundledger.services.receipts import IssueOptions, ReceiptDocument, issue_receipt
 from fundledger.services.reports import CampaignSummary, campaign_summary
@@ -326,11 +326,13 @@ def main() -> None:
         headline = FixedRate.parse(HEADLINE_RATE, "ILS", "USD")
         summary = campaign_summary(session, context, SLUG, headline)
         year_summary = campaign_summary(session, context, YEAR_SLUG, None)
-        featured_id = next(donor.id for donor in list_donors(session)
-                           if donor.email == FEATURED_DONOR_EMAIL)  # fmt: skip
-        statement = donor_statements(session, context, STATEMENT_YEAR, None, [featured_id])[0]
+        featured_donor = donor_with_email(session, FEATURED_DONOR_EMAIL)
+        assert featured_donor is not None  # recorded above
+        statement = donor_statements(session, context, STATEMENT_YEAR, None,
+                                     [featured_donor.id])[0]  # fmt: skip
     engine.dispose()
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
+    arguments.pdf_dir.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(
         json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

@@ -35,7 +35,11 @@ def gift(shell: Shell, donor: str, amount: str = "100") -> None:
         ("campaign:9", "there is no campaign #9 in this ledger"),
         ("setting:99", "there is no setting #99 in this ledger"),
         ("gizmo:1", "no kind of row 'gizmo' has an audit trail; use one of campaign, donation, "
-                    "donor, donor_merge, rate, receipt, setting"),
+                    "donor, donor_merge, import_profile, rate, receipt, setting"),
+        ("import_profile:4", "there is no import profile #4 in this ledger"),
+        # A kind alone, unknown, is refused too: its empty trail would read as "nothing done".
+        ("gizmo", "no kind of row 'gizmo' has an audit trail; use one of campaign, donation, "
+                  "donor, donor_merge, import_profile, rate, receipt, setting"),
     ],
 )  # fmt: skip
 def test_audit_of_a_row_that_does_not_exist_says_so(
@@ -53,6 +57,14 @@ def test_audit_of_a_row_that_exists_still_lists_its_events(quick_ledger: Shell) 
     assert [event["action"] for event in events] == ["donation.add"]
     # A kind alone (no number) still filters without asking for a row.
     assert quick_ledger.run("audit", "--entity", "receipt").returncode == 0
+    # An import profile's trail, by the number its events name.
+    quick_ledger.run("import", "profile", "add", "leumi", "--map", "Value date=date")
+    saved = json.loads(quick_ledger.run("audit", "--entity", "import_profile", "--format",
+                                        "json").stdout)  # fmt: skip
+    assert [event["action"] for event in saved] == ["import_profile.save"]
+    profile = f"import_profile:{saved[0]['entity_id']}"
+    one = json.loads(quick_ledger.run("audit", "--entity", profile, "--format", "json").stdout)
+    assert one == saved
 
 
 def test_a_hebrew_statement_needs_the_hebrew_name_not_the_english_one(ledger: Shell) -> None:

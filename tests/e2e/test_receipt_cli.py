@@ -152,6 +152,12 @@ def test_an_annual_statement_for_one_donor_or_for_all(receipting: Shell) -> None
         assert expected in text, expected
     by_email = receipting.run("statement", "NOA@example.org", "--year", "2025", "-o", "noa.pdf")
     assert by_email.stdout.startswith("Wrote noa.pdf: 1 gift in 2025, 15.00 ILS")
+    # An e-mail given since by `donor edit` finds its donor too.
+    noa = next(each["id"] for each in json.loads(receipting.run("donor", "list", "--format",
+               "json").stdout) if each["email"] == "noa@example.org")  # fmt: skip
+    receipting.run("donor", "edit", str(noa), "--email", "noa@example.net", "--reason", "moved")
+    moved = receipting.run("statement", "noa@example.net", "--year", "2025", "-o", "noa2.pdf")
+    assert moved.stdout.startswith("Wrote noa2.pdf: 1 gift in 2025, 15.00 ILS")
     everyone = receipting.run("statement", "--all", "--year", "2025", "--locale", "he")
     assert everyone.stdout == ("Wrote 4 statements for 2025 into reports/statements/2025/: "
                                "4 in he.\n")  # fmt: skip

@@ -140,6 +140,7 @@ def main() -> NoReturn:
     ledger = Ledger(url=DEFAULT_DATABASE_URL)
     try:
         status = _run(ledger)
+        Interrupts.stop_if_lost()  # a signal a finalizer swallowed still stops the command
     except Interrupted as stop:
         if ledger.changed:  # a batch that commits as it goes (receipts, one by one)
             _say(f"Interrupted by {stop.name}: what was done before it stands (said above); "

@@ -8,19 +8,9 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
-from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import (
-    AuditEvent,
-    Campaign,
-    Donation,
-    Donor,
-    DonorMerge,
-    ExchangeRate,
-    Receipt,
-    Setting,
-)
+from fundledger.adapters.db.models import AuditEvent
 from fundledger.cli.common import (
     ISO_DATE,
     OUTPUT_FORMATS,
@@ -30,20 +20,10 @@ from fundledger.cli.common import (
     excel_option,
 )
 from fundledger.domain.dates import ISRAEL
-from fundledger.domain.errors import FundledgerError
+from fundledger.services.audit import audit_trail
 from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
 
 ENTITY = re.compile(r"([a-z_]+)(?::([0-9]{1,18}))?")
-# The rows audit events are about: the model behind each kind, and what a treasurer calls one.
-ROW_KINDS: dict[str, tuple[type[Any], str]] = {
-    "donation": (Donation, "gift"),
-    "receipt": (Receipt, "receipt"),
-    "exchange_rate": (ExchangeRate, "rate"),
-    "donor": (Donor, "donor"),
-    "donor_merge": (DonorMerge, "merge"),
-    "campaign": (Campaign, "campaign"),
-    "setting": (Setting, "setting"),
-}
 COLUMNS = ("id", "occurred_at", "actor", "action", "entity", "entity_id", "details", "reason",
            "command")  # fmt: skip
 
@@ -69,18 +49,11 @@ def audit(ledger: Ledger, since: date | None, entity: str | None, output_format:
       fundledger audit --format csv > audit.csv
     """
     kind, row_id = _entity(entity)
+    start = None if since is None else datetime.combine(since, time(), ISRAEL).astimezone(UTC)
 
     def work(session: Session, _: CommandContext) -> list[dict[str, Any]]:
-        query = select(AuditEvent).order_by(AuditEvent.id)
-        if since is not None:
-            start = datetime.combine(since, time(), ISRAEL).astimezone(UTC)
-            query = query.where(AuditEvent.occurred_at >= start)
-        if kind is not None and row_id is None:
-            query = query.where(AuditEvent.entity == kind)
-        elif kind is not None and row_id is not None:
-            _require_row(session, kind, row_id)
-            query = query.where(_about(kind, row_id))
-        return [_row(event) for event in session.scalars(query)]
+        trail = audit_trail(session, since=start, kind=kind, row_id=row_id)
+        return [_row(event) for event in trail]
 
     rows = ledger.run(work)
     emit_rows(
@@ -95,36 +68,6 @@ def audit(ledger: Ledger, since: date | None, entity: str | None, output_format:
             right_aligned=[0],
         ),
     )  # fmt: skip
-
-
-def _about(kind: str, row_id: int | None) -> ColumnElement[bool]:
-    """Events about one row; for a gift also its reversal, its receipts and the gift that
-    corrects it, which name it in their details (JSON with sorted keys: `"reverses": 42,`,
-    `"corrects": 42,` or `"donation": 42}`)."""
-    own = (AuditEvent.entity == kind) & (AuditEvent.entity_id == row_id)
-    if kind != "donation":
-        return own
-    naming = [
-        AuditEvent.details.like(f'%"{key}": {row_id}{end}%')
-        for key in ("reverses", "donation", "corrects")
-        for end in (",", "}")
-    ]
-    return or_(own, *naming)
-
-
-def _require_row(session: Session, kind: str, row_id: int) -> None:
-    """An empty trail for a row that was never there would read as "nothing happened to it":
-    say that there is no such row instead (a mistyped number, another ledger)."""
-    shown = f"--entity {'rate' if kind == 'exchange_rate' else kind}:{row_id}"
-    if kind not in ROW_KINDS:
-        known = ", ".join(sorted({"rate" if each == "exchange_rate" else each
-                                  for each in ROW_KINDS}))  # fmt: skip
-        raise FundledgerError(f"{shown}: no kind of row {kind!r} has an audit "
-                              f"trail; use one of {known}")  # fmt: skip
-    model, called = ROW_KINDS[kind]
-    if session.get(model, row_id) is None:
-        raise FundledgerError(f"{shown}: there is no {called} #{row_id} in this "
-                              f"ledger (check the number, and --db)")  # fmt: skip
 
 
 def _entity(text: str | None) -> tuple[str | None, int | None]:

@@ -16,7 +16,7 @@ from fundledger.cli.common import (
     emit_table,
     excel_option,
 )
-from fundledger.cli.report import _announce_summaries
+from fundledger.cli.report import refresh_summaries
 from fundledger.domain.money import Money, format_money
 from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.domain.text import counted, printable
@@ -27,7 +27,6 @@ from fundledger.services.campaigns import (
     set_campaign_name,
 )
 from fundledger.services.context import CommandContext
-from fundledger.services.summary_store import refresh
 
 
 @click.group()
@@ -179,8 +178,7 @@ def list_(ledger: Ledger, output_format: str) -> None:
       fundledger campaign list
       fundledger campaign list --format json
     """
-    # The stored summaries first, in a transaction of their own, as a report brings them.
-    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
+    refresh_summaries(ledger)  # first, in a transaction of its own, as a report does
 
     def work(session: Session, context: CommandContext) -> tuple[list[CampaignTotal], str, str]:
         settings = context.settings

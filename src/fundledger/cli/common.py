@@ -240,13 +240,13 @@ excel_option = click.option(
 )
 
 
-def excel_csv(output_format: str, *, parameter: str = "output_format") -> tuple[str, bool]:
+def excel_csv(output_format: str) -> tuple[str, bool]:
     """The format to write and whether CSV is for a spreadsheet: `--excel` alone means
     CSV; with another --format given, it is a usage error."""
     ctx = click.get_current_context()
     if not ctx.meta.get(_EXCEL, False):
         return output_format, False
-    given = ctx.get_parameter_source(parameter) != click.core.ParameterSource.DEFAULT
+    given = ctx.get_parameter_source("output_format") != click.core.ParameterSource.DEFAULT
     if output_format != "csv" and given:
         raise click.UsageError(
             f"--excel writes CSV for a spreadsheet, not {output_format}: leave out "

@@ -115,8 +115,7 @@ def campaign(
         summary = campaign_summary(session, context, slug, headline(context), period=period)
         return summary, current_settings(session), context.settings.max_rate_age_days
 
-    # The stored summaries first, in a transaction of their own: the report itself only reads.
-    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
+    refresh_summaries(ledger)  # in a transaction of its own: the report itself only reads
     summary, organisation, max_rate_age_days = ledger.run(work)
     locale = report_locale(organisation, locale)
     reader = Reader.for_locale(locale)
@@ -144,12 +143,7 @@ def campaign(
         buffer = io.StringIO()
         write_summary_csv(buffer, summary, excel=excel)
         text = buffer.getvalue()
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    with writing(output, ledger) as temporary:
-        temporary.write_text(text, encoding="utf-8", newline="")  # CRLF as written
-    click.echo(f"Wrote {output}.", err=True)
+    _put(text, output, ledger)
 
 
 @report.command("gifts")
@@ -186,8 +180,7 @@ def gifts(
       fundledger report gifts --from 2025-07-01 --to 2025-07-31 --campaign dont-look-away \\
           --format json
     """
-    period = period_of(date_from, date_to)
-    assert period is not None  # both are required
+    period = whole_period(date_from, date_to)
     output_format, excel = excel_csv(output_format)
     if output is not None:
         check_output(output, ledger)
@@ -198,12 +191,7 @@ def gifts(
         buffer = io.StringIO()
         write_export_csv(buffer, export, excel=excel)
         text = buffer.getvalue()
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    with writing(output, ledger) as temporary:
-        temporary.write_text(text, encoding="utf-8", newline="")
-    click.echo(f"Wrote {output}: {counted(len(export.gifts), 'entry', 'entries')}.", err=True)
+    _put(text, output, ledger, f": {counted(len(export.gifts), 'entry', 'entries')}")
 
 
 @report.command("period")
@@ -232,15 +220,14 @@ def period_(
     Example:
       fundledger report period --from 2025-07-01 --to 2025-07-31 --locale he
     """
-    period = period_of(date_from, date_to)
-    assert period is not None  # both are required
+    period = whole_period(date_from, date_to)
     if output is not None:
         check_output(output, ledger)
 
     def work(session: Session, context: CommandContext) -> tuple[CampaignSummary, dict[str, str]]:
         return campaign_summary(session, context, None, period=period), current_settings(session)
 
-    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
+    refresh_summaries(ledger)
     summary, organisation = ledger.run(work)
     locale = report_locale(organisation, locale)
     # Imported here: loading ReportLab would cost every other command 0.08 s.
@@ -259,6 +246,17 @@ def period_(
     click.echo(f"Wrote {target}.", err=True)
 
 
+def _put(text: str, output: Path | None, ledger: Ledger, wrote: str = "") -> None:
+    """JSON or CSV on standard output, or into `output` (then said on standard error, with
+    `wrote` after its name)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with writing(output, ledger) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="")  # CRLF as written
+    click.echo(f"Wrote {output}{wrote}.", err=True)
+
+
 def period_of(date_from: date | None, date_to: date | None) -> Period | None:
     """The period --from and --to give (both or neither)."""
     if date_from is None and date_to is None:
@@ -266,9 +264,20 @@ def period_of(date_from: date | None, date_to: date | None) -> Period | None:
     if date_from is None or date_to is None:
         raise click.UsageError("a period needs both ends: give --from and --to (e.g. --from "
                                "2025-07-01 --to 2025-07-31)")  # fmt: skip
+    return whole_period(date_from, date_to)
+
+
+def whole_period(date_from: date, date_to: date) -> Period:
+    """The period from --from to --to, both given."""
     if date_from > date_to:
         raise click.UsageError(f"--from {date_from} is after --to {date_to}: swap them")
     return Period(date_from, date_to)
+
+
+def refresh_summaries(ledger: Ledger) -> None:
+    """Bring the stored summaries that reports read up to date, in a transaction of their
+    own, saying so when there is work to do."""
+    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
 
 
 def _announce_summaries(donations: int) -> None:

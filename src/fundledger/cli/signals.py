@@ -37,6 +37,7 @@ class Interrupts:
     def __init__(self) -> None:
         self.holding = False
         self.received: int | None = None
+        self.lost = False  # Interrupted was raised where Python swallows it (see install)
 
     @classmethod
     def install(cls) -> Interrupts:
@@ -46,14 +47,37 @@ class Interrupts:
             # script's background job SIGINT.
             if signal.getsignal(signum) != signal.SIG_IGN:
                 signal.signal(signum, handler._handle)
+        # A signal can land in a finalizer or a weakref callback (SQLAlchemy's, during a
+        # garbage collection): Python prints an exception raised there as "Exception ignored
+        # ... Traceback" and goes on. Not printed, it stops the command at the next point
+        # that can (`stop_if_lost`, `hold`, `release`).
+        previous = sys.unraisablehook
+
+        def unraisable(report: sys.UnraisableHookArgs) -> None:
+            if isinstance(report.exc_value, Interrupted):
+                handler.lost = True
+            else:
+                previous(report)
+
+        sys.unraisablehook = unraisable
         cls.installed = handler
         return handler
 
     @classmethod
     def hold(cls) -> None:
-        """From now on a signal no longer stops the command (a no-op without a handler)."""
+        """From now on a signal no longer stops the command (a no-op without a handler); one
+        that arrived but was lost stops it now, before its work is made permanent."""
         if cls.installed is not None:
+            cls.stop_if_lost()
             cls.installed.holding = True
+
+    @classmethod
+    def stop_if_lost(cls) -> None:
+        """Raise the Interrupted that a finalizer swallowed, if one did."""
+        handler = cls.installed
+        if handler is not None and handler.lost and handler.received is not None:
+            handler.lost = False
+            raise Interrupted(handler.received)
 
     @classmethod
     def release(cls) -> None:
@@ -64,6 +88,7 @@ class Interrupts:
             return
         handler.holding = False
         if handler.received is not None:
+            handler.lost = False
             raise Interrupted(handler.received)
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:

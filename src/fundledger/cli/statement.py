@@ -5,20 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Donor
 from fundledger.cli.common import PARTIAL, Ledger, by_language, listed_skipped
 from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
 from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
 from fundledger.domain.dates import today_in_israel
-from fundledger.domain.donors import email_key
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.context import CommandContext
+from fundledger.services.donors import donor_with_email
 from fundledger.services.statements import (
     BatchOfStatements,
     donor_statement,
@@ -131,9 +129,9 @@ def _donor_id(session: Session, donor: str | None) -> int:
     if text.isascii() and text.isdigit() and int(text) < 2**63:
         return int(text)
     if "@" in text:
-        found = session.scalar(select(Donor.id).where(Donor.email_key == email_key(text)))
+        found = donor_with_email(session, text)  # as recorded, or as `donor edit` gave it
         if found is None:
             raise FundledgerError(f"no donor with the e-mail {text}")
-        return int(found)
+        return found.id
     raise FundledgerError(f"{text!r} is neither a donor number nor an e-mail address: "
                           "`fundledger donor list` shows them")  # fmt: skip

@@ -56,11 +56,7 @@ def match_or_add_donor(
     if clean_email and not _EMAIL.fullmatch(clean_email):
         raise FundledgerError(f"{clean_email!r} is not an e-mail address")
     if clean_email:
-        found = session.scalar(select(Donor).where(Donor.email_key == email_key(clean_email)))
-        if found is None:
-            # An e-mail given since by `donor edit` lives in a revision only.
-            owner = _current_email_owner(session, clean_email)
-            found = session.get(Donor, owner) if owner is not None else None
+        found = donor_with_email(session, clean_email)
         if found is not None:
             return DonorMatch(found)
     elif clean_name:
@@ -92,6 +88,16 @@ def match_or_add_donor(
         details={"name": donor.name, "email": donor.email},
     )
     return DonorMatch(donor)
+
+
+def donor_with_email(session: Session, email: str) -> Donor | None:
+    """The donor of this e-mail: as first recorded, else as given since by `donor edit` (it
+    lives in a revision only); compared as `email_key` does."""
+    found = session.scalar(select(Donor).where(Donor.email_key == email_key(email)))
+    if found is None:
+        owner = _current_email_owner(session, email)
+        found = session.get(Donor, owner) if owner is not None else None
+    return found
 
 
 def _current_email_owner(session: Session, email: str, *, but: int | None = None) -> int | None:

@@ -1,0 +1,84 @@
+"""The audit trail as `fundledger audit` reads it: every event, or those of one kind of row,
+or those about one row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.models import (
+    AuditEvent,
+    Campaign,
+    Donation,
+    Donor,
+    DonorMerge,
+    ExchangeRate,
+    ImportProfile,
+    Receipt,
+    Setting,
+)
+from fundledger.domain.errors import FundledgerError
+
+# The rows audit events are about: the model behind each kind, and what a treasurer calls one.
+ROW_KINDS: dict[str, tuple[type[Any], str]] = {
+    "donation": (Donation, "gift"),
+    "receipt": (Receipt, "receipt"),
+    "exchange_rate": (ExchangeRate, "rate"),
+    "donor": (Donor, "donor"),
+    "donor_merge": (DonorMerge, "merge"),
+    "campaign": (Campaign, "campaign"),
+    "setting": (Setting, "setting"),
+    "import_profile": (ImportProfile, "import profile"),
+}
+
+
+def audit_trail(
+    session: Session, *, since: datetime | None, kind: str | None, row_id: int | None
+) -> list[AuditEvent]:
+    """The events from `since` on, oldest first: all of them, those about rows of `kind`, or
+    those about row `row_id` of `kind`. An unknown kind, or a row that was never there, is
+    refused: an empty trail would read as "nothing happened to it"."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if kind is not None:
+        _require_row(session, kind, row_id)
+        query = query.where(AuditEvent.entity == kind if row_id is None else _about(kind, row_id))
+    return list(session.scalars(query))
+
+
+def _about(kind: str, row_id: int) -> ColumnElement[bool]:
+    """Events about one row; for a gift also its reversal, its receipts and the gift that
+    corrects it, which name it in their details (JSON with sorted keys: `"reverses": 42,`,
+    `"corrects": 42,` or `"donation": 42}`)."""
+    own = (AuditEvent.entity == kind) & (AuditEvent.entity_id == row_id)
+    if kind != "donation":
+        return own
+    naming = [
+        AuditEvent.details.like(f'%"{key}": {row_id}{end}%')
+        for key in ("reverses", "donation", "corrects")
+        for end in (",", "}")
+    ]
+    return or_(own, *naming)
+
+
+def _require_row(session: Session, kind: str, row_id: int | None) -> None:
+    """A kind that has no audit trail, or a row that was never there (a mistyped number,
+    another ledger), named as `--entity` names it."""
+    shown = f"--entity {_called(kind)}" + (f":{row_id}" if row_id is not None else "")
+    if kind not in ROW_KINDS:
+        known = ", ".join(sorted(_called(each) for each in ROW_KINDS))
+        raise FundledgerError(f"{shown}: no kind of row {kind!r} has an audit "
+                              f"trail; use one of {known}")  # fmt: skip
+    model, called = ROW_KINDS[kind]
+    if row_id is not None and session.get(model, row_id) is None:
+        raise FundledgerError(f"{shown}: there is no {called} #{row_id} in this "
+                              f"ledger (check the number, and --db)")  # fmt: skip
+
+
+def _called(kind: str) -> str:
+    """The kind as `--entity` takes it: exchange_rate is "rate"."""
+    return "rate" if kind == "exchange_rate" else kind

@@ -26,6 +26,7 @@ from fundledger.services.context import CommandContext, now, record_audit
 NAME_LENGTH = 200
 LINE_LENGTH = 300
 LONGEST_RATE_AGE_DAYS = 31
+LONGEST_IDLE_MINUTES = 24 * 60
 
 
 def _name(value: str) -> str:
@@ -97,6 +98,21 @@ def _receipt_prefix(value: str) -> str:
     return text
 
 
+def _minutes(value: str) -> str:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LONGEST_IDLE_MINUTES:
+        raise FundledgerError(f"{value!r} is not a number of minutes from 1 to "
+                              f"{LONGEST_IDLE_MINUTES}")  # fmt: skip
+    return str(int(text))
+
+
+def _on_off(value: str) -> str:
+    text = value.strip().lower()
+    if text not in ("on", "off"):
+        raise FundledgerError(f"{value!r} is neither on nor off")
+    return text
+
+
 def _home_currency_is_unused(session: Session, value: str | None) -> None:
     """The books are kept in the home currency: it cannot change under recorded gifts."""
     reporting = current_settings(session).get(
@@ -161,6 +177,10 @@ SETTINGS = {
                    _currency, _not_the_home_currency),
         SettingKey("rates.max_age_days",
                    "how many days a rate stays in force after its date (default 7)", _rate_age),
+        SettingKey("web.idle_minutes", "minutes without a request after which a web session "
+                   "ends (default 30)", _minutes),
+        SettingKey("web.secure_cookies", "on: the session cookie is sent over HTTPS only (turn "
+                   "on behind an HTTPS proxy; default off)", _on_off),
     )
 }  # fmt: skip
 

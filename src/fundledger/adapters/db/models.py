@@ -36,6 +36,7 @@ NAMING_CONVENTION = {
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
     "campaign", "donor", "donor_revision", "campaign_name", "import_profile", "donation_correction",
+    "app_user",
 )  # fmt: skip
 
 
@@ -293,6 +294,36 @@ class Receipt(Base):
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
+class AppUser(Base):
+    """One revision of a person who signs in to the web interface (`fundledger user`). Never
+    changed or deleted: the latest revision of a name (compared case-insensitively through
+    `name_key`) is in force. `password_revision` is the revision that set the password now in
+    force, so a session signed in before a change of password can tell it is stale (a rehash
+    with new Argon2 parameters keeps it)."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        UniqueConstraint("name_key", "revision", name="uq_app_user_name_key_revision"),
+        CheckConstraint("role IN ('viewer', 'treasurer', 'admin')", name="known_role"),
+        CheckConstraint(
+            "revision >= 1 AND password_revision BETWEEN 1 AND revision", name="revisions_in_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    password_revision: Mapped[int] = mapped_column(Integer)
+    disabled: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="disabled"))
+    language: Mapped[str | None] = mapped_column(String(8))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
 class ExchangeRate(Base):
     """On `rate_date`, 1 `base` = `rate` `quote`, as published by `source`."""
 
@@ -426,7 +457,7 @@ SUMMARY_MODELS: tuple[type[Base], ...] = (
 # call `chain.extend`. Each is append-only (APPEND_ONLY_TABLES).
 CHAINED_MODELS: tuple[type[Base], ...] = (
     Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent, Campaign, Donor,
-    DonorRevision, CampaignName, ImportProfile, DonationCorrection,
+    DonorRevision, CampaignName, ImportProfile, DonationCorrection, AppUser,
 )  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

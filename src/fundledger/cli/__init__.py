@@ -26,6 +26,7 @@ from fundledger.cli.settings import settings
 from fundledger.cli.signals import Interrupted, Interrupts
 from fundledger.cli.statement import statement
 from fundledger.cli.streams import GuardedStream, OutputLost, guard_streams
+from fundledger.cli.user import user
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 
@@ -92,7 +93,7 @@ def cli(ctx: click.Context, database_url: str) -> None:
 
 for command in (
     init, audit, backup, campaign, check, donation, donor, import_group, rates, receipt, report,
-    restore, settings, statement,
+    restore, settings, statement, user,
 ):  # fmt: skip
     cli.add_command(command)
 

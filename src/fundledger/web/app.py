@@ -1,0 +1,107 @@
+"""The app factory (as in Flask's tutorial): one engine per app, the ledger's web settings read
+once at start, the security and sign-in rules, the pages' blueprints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.resources import files
+from typing import Any
+
+from flask import Flask, g, send_from_directory
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Engine
+
+from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, transaction
+from fundledger.services.schema import require_current_schema
+from fundledger.services.settings import current_settings, organisation_name
+from fundledger.web import auth, db, errors, home
+from fundledger.web.i18n import LANGUAGES, direction, gettext, language, ngettext
+from fundledger.web.nav import navigation
+from fundledger.web.secret import secret_key as stored_secret_key
+from fundledger.web.security import (
+    SIGN_IN_LIMIT_PER_ADDRESS,
+    SIGN_IN_LIMIT_PER_USER,
+    limit_sign_in,
+    protect_forms,
+)
+
+DEFAULT_IDLE_MINUTES = 30
+# Each language named in itself, for the switcher.
+LANGUAGE_NAMES = {"en": "English", "he": "עברית", "ar": "العربية"}
+FONTS = files("fundledger.reports") / "pdf" / "fonts"
+
+
+@dataclass(frozen=True)
+class WebLedger:
+    engine: Engine
+    settings: Mapping[str, str]  # the ledger's settings when the app started
+
+
+def create_app(
+    database_url: str | None = None,
+    *,
+    secret_key: str | None = None,
+    settings: Mapping[str, str] | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """The web interface on the ledger at `database_url` (default: FUNDLEDGER_DB, as the CLI).
+    `settings` override the ledger's own (web.idle_minutes, web.secure_cookies, ...) and
+    `config` Flask's, for tests. The web settings are read once: restart after changing them."""
+    url = database_url or os.environ.get("FUNDLEDGER_DB") or DEFAULT_DATABASE_URL
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        require_current_schema(session.connection())
+        ledger_settings = {**current_settings(session), **(settings or {})}
+    idle = int(ledger_settings.get("web.idle_minutes", DEFAULT_IDLE_MINUTES))
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key or stored_secret_key(url),
+        SESSION_COOKIE_NAME="fundledger_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=ledger_settings.get("web.secure_cookies") == "on",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=idle),
+        # A CSRF token lives as long as its session (which ends after idle time anyway).
+        WTF_CSRF_TIME_LIMIT=None,
+        # An error is a page, even under test: never a traceback to the browser.
+        PROPAGATE_EXCEPTIONS=False,
+        FUNDLEDGER_IDLE_MINUTES=idle,
+        FUNDLEDGER_SIGN_IN_LIMIT_PER_USER=SIGN_IN_LIMIT_PER_USER,
+        FUNDLEDGER_SIGN_IN_LIMIT_PER_ADDRESS=SIGN_IN_LIMIT_PER_ADDRESS,
+    )
+    app.config.update(config or {})
+    app.extensions[db.EXTENSION] = WebLedger(engine, ledger_settings)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # the i18n extension's
+        gettext=gettext, ngettext=ngettext, newstyle=True
+    )
+    protect_forms(app)
+    auth.init_auth(app)
+    app.register_blueprint(home.bp)
+    limit_sign_in(app)
+    errors.init_errors(app)
+    app.context_processor(_page_globals)
+    app.add_url_rule("/fonts/<path:name>", "fonts", _font)
+    return app
+
+
+def _page_globals() -> dict[str, Any]:
+    ledger: WebLedger = db.current_app_ledger()
+    here = language()
+    user = g.get("_login_user")  # as Flask-Login loaded it for this request (or anonymous)
+    return {
+        "lang": here,
+        "dir": direction(),
+        "navigation": navigation(),
+        "user": user if getattr(user, "is_authenticated", False) else None,
+        "organisation": organisation_name(dict(ledger.settings), here) or "fundledger",
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    }
+
+
+def _font(name: str) -> ResponseReturnValue:
+    """The DejaVu fonts the PDFs embed, for the pages too (no web font from outside)."""
+    return send_from_directory(str(FONTS), name, mimetype="font/ttf", max_age=86400)

@@ -1,0 +1,67 @@
+"""The ledger behind the web interface: one engine per app, a unit of work per call (each one
+transaction, always closed), and the CommandContext of the signed-in user for the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, request
+from flask_login import current_user
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from fundledger.adapters.db.engine import transaction
+from fundledger.domain.access import Actor, Role
+from fundledger.services.context import CommandContext
+from fundledger.services.schema import require_current_schema
+from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
+
+T = TypeVar("T")
+EXTENSION = "fundledger"
+# How the audit trail names a web user: "web:dana", apart from an operating-system user dana
+# at the terminal (shared/design.md §1: "who" is the signed-in web user).
+ACTOR_PREFIX = "web:"
+
+
+def engine() -> Engine:
+    return current_app.extensions[EXTENSION].engine  # type: ignore[no-any-return]
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the services' role checks take them. Only on pages that need a
+    session (every page but /login does)."""
+    user = current_user._get_current_object()  # Flask-Login's proxy
+    if not getattr(user, "is_authenticated", False):
+        raise RuntimeError("current_actor() on a request without a signed-in user")
+    return Actor(user.name, Role(user.role))
+
+
+def command_context(session: Session, actor: str | None = None) -> CommandContext:
+    """The request as an audit event records it: who (the signed-in user, "web:dana"), what
+    ("web POST /campaigns/x/donations") and under which ledger settings."""
+    who = actor or ACTOR_PREFIX + current_actor().name
+    rules = ledger_settings(current_settings(session, RULE_KEYS))
+    return CommandContext(command=f"web {request.method} {request.path}", actor=who,
+                          settings=rules)  # fmt: skip
+
+
+def run(
+    work: Callable[[Session, CommandContext], T], *, write: bool = False, actor: str | None = None
+) -> T:
+    """`work` in one transaction on the ledger, with the request's CommandContext (`actor`:
+    who acts when nobody is signed in yet, as at sign-in): committed if it returns (a write),
+    rolled back if it raises; the session is closed either way."""
+    with transaction(engine(), write=write) as session:
+        require_current_schema(session.connection())
+        return work(session, command_context(session, actor))
+
+
+def read(work: Callable[[Session], T]) -> T:
+    """A read that needs no signed-in user (the sign-in page, the user loader)."""
+    with transaction(engine()) as session:
+        return work(session)
+
+
+def current_app_ledger() -> Any:
+    return current_app.extensions[EXTENSION]

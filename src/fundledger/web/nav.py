@@ -1,0 +1,33 @@
+"""The navigation every page shows: the areas of the interface in order. A link appears once
+its page's endpoint is registered (round 2 adds the pages), so none leads nowhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+from fundledger.web.i18n import N_
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str  # an English message, translated where it is shown
+
+
+NAVIGATION = (
+    NavItem("home.index", N_("Dashboard")),
+    NavItem("campaigns.index", N_("Campaigns")),
+    NavItem("donors.index", N_("Donors")),
+    NavItem("gifts.index", N_("Gifts")),
+    NavItem("rates.index", N_("Rates")),
+    NavItem("receipts.index", N_("Receipts")),
+    NavItem("audit.index", N_("Audit")),
+)
+
+
+def navigation() -> list[tuple[str, str, str]]:
+    """(url, label, endpoint) of each area whose page exists."""
+    return [(url_for(item.endpoint), item.label, item.endpoint) for item in NAVIGATION
+            if item.endpoint in current_app.view_functions]  # fmt: skip

@@ -65,14 +65,20 @@ lock:
 	  .lock-venv/bin/pip freeze --exclude-editable; } > constraints.txt
 	rm -rf .lock-venv
 
-# After changing a translatable string in src/fundledger/reports: brings the he/ar catalogs up to
-# date (new strings appear untranslated; tests/unit/test_i18n.py fails until they are filled in).
+# After changing a translatable string in src/fundledger/reports or src/fundledger/web: brings the
+# he/ar catalogs up to date (new strings appear untranslated; tests/unit/test_i18n.py and
+# tests/unit/test_web_i18n.py fail until they are filled in).
 MESSAGES_TEMPLATE := .venv/fundledger.pot
+WEB_MESSAGES_TEMPLATE := .venv/fundledger-web.pot
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract -w 100 --no-location -k _ -k pgettext:1c,2 -k ngettext:1,2 -k npgettext:1c,2,3 \
 		-o $(MESSAGES_TEMPLATE) src/fundledger/reports
 	$(BIN)/pybabel -q update -w 100 --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete -D fundledger \
 		-d src/fundledger/reports/locale -i $(MESSAGES_TEMPLATE)
+	$(BIN)/pybabel -q extract -F src/fundledger/web/babel.cfg -w 100 --no-location -k _ -k gettext \
+		-k ngettext:1,2 -k N_ -o $(WEB_MESSAGES_TEMPLATE) src/fundledger/web
+	$(BIN)/pybabel -q update -w 100 --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete -D web \
+		-d src/fundledger/web/locale -i $(WEB_MESSAGES_TEMPLATE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import AppUser, AuditEvent
 from fundledger.domain.access import Actor, PermissionDenied, Role
 from fundledger.services.campaigns import add_campaign
-from fundledger.services.users import disable_user, set_password
+from fundledger.services.users import add_user, disable_user, set_password
 from fundledger.web import db
 from fundledger.web.app import create_app
 from fundledger.web.security import HEADERS
@@ -287,3 +287,41 @@ def test_a_stored_hash_is_never_in_a_page(
     with Session(ledger_engine) as session:
         stored = session.scalars(select(AppUser.password_hash)).one()
     assert stored[-20:] not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("language", "direction", "word"),
+                         [("he", "rtl", "כניסה"), ("ar", "rtl", "تسجيل الدخول"),
+                          ("en", "ltr", "Sign in")])  # fmt: skip
+def test_pages_in_the_chosen_language_and_direction(
+    client: FlaskClient, language: str, direction: str, word: str
+) -> None:
+    page = client.get(f"/login?lang={language}").get_data(as_text=True)
+    assert f'<html lang="{language}" dir="{direction}">' in page
+    assert f"<h1>{word}</h1>" in page
+    # The choice is kept for the pages after, over the browser's own preference.
+    again = client.get("/login", headers={"Accept-Language": "fr,en;q=0.5"})
+    assert f'<html lang="{language}" dir="{direction}">' in again.get_data(as_text=True)
+
+
+def test_the_browser_language_and_then_the_users_own(app: Flask, ledger_engine: Engine) -> None:
+    visitor = app.test_client()
+    page = visitor.get("/login", headers={"Accept-Language": "ar-IL,he;q=0.8"})
+    assert '<html lang="ar" dir="rtl">' in page.get_data(as_text=True)
+    run(ledger_engine, lambda s, c: add_user(s, c, ADMIN, "dana", "viewer", PASSWORD, "he"))
+    visitor.post("/login", data={"username": "dana", "password": PASSWORD,
+                                  "csrf_token": csrf_token(visitor)})  # fmt: skip
+    home = visitor.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="he" dir="rtl">' in home
+    assert "לוח בקרה" in home
+
+
+def test_the_fonts_and_stylesheet_are_served_here(client: FlaskClient) -> None:
+    css = client.get("/static/fundledger.css")
+    assert css.status_code == 200
+    text = re.sub(r"/\*.*?\*/", "", css.get_data(as_text=True), flags=re.DOTALL)  # comments
+    assert "margin-left" not in text
+    assert "margin-right" not in text
+    assert "http" not in text  # nothing from outside
+    font = client.get("/fonts/DejaVuSans.ttf")
+    assert font.status_code == 200
+    assert font.data[:4] == b"\x00\x01\x00\x00"  # a TrueType font

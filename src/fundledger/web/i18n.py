@@ -56,7 +56,12 @@ def choose_language() -> str:
     if language in LANGUAGES:
         return str(language)
     accepted: LanguageAccept = request.accept_languages
-    return accepted.best_match(LANGUAGES, default="en") or "en"
+    # By the browser's order of preference, a regional tag by its language (ar-IL is ar).
+    for tag, _quality in accepted:
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return "en"
 
 
 def language() -> str:

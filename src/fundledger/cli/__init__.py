@@ -22,6 +22,7 @@ from fundledger.cli.output import check_streams
 from fundledger.cli.rates import rates
 from fundledger.cli.receipt import receipt
 from fundledger.cli.report import report
+from fundledger.cli.serve import serve
 from fundledger.cli.settings import settings
 from fundledger.cli.signals import Interrupted, Interrupts
 from fundledger.cli.statement import statement
@@ -93,7 +94,7 @@ def cli(ctx: click.Context, database_url: str) -> None:
 
 for command in (
     init, audit, backup, campaign, check, donation, donor, import_group, rates, receipt, report,
-    restore, settings, statement, user,
+    restore, serve, settings, statement, user,
 ):  # fmt: skip
     cli.add_command(command)
 

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from fundledger.domain.errors import FundledgerError
+
 ENVIRONMENT = "FUNDLEDGER_SECRET_KEY"
 MIN_LENGTH = 32  # characters: what an attacker would have to guess offline, from one cookie
 
 
-class SecretKeyError(RuntimeError):
-    pass
+class SecretKeyError(FundledgerError):
+    """A key given that is too short to sign sessions safely."""
 
 
 def key_file(database_url: str) -> Path:

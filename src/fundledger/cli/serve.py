@@ -1,0 +1,55 @@
+"""fundledger serve: the web interface, on waitress (pure Python, threads)."""
+
+from __future__ import annotations
+
+import click
+from waitress.server import create_server
+
+from fundledger.cli.common import Ledger
+from fundledger.cli.signals import Interrupted
+from fundledger.web import create_app
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; 0.0.0.0 for every address (then put HTTPS in "
+              "front and turn on web.secure_cookies).")  # fmt: skip
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="The TCP port to listen on.")  # fmt: skip
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="How many requests are served at once.")  # fmt: skip
+@click.pass_obj
+def serve(ledger: Ledger, host: str, port: int, threads: int) -> None:
+    """Serve the web interface on the ledger until Ctrl-C. Sign in as a user made with
+    `fundledger user add`. For several processes on PostgreSQL, run gunicorn (see README).
+
+    \b
+    Example:
+      fundledger user add dana --role admin
+      fundledger serve --port 8000
+    """
+    ledger.engine()  # a SQLite ledger that is not there is named, not created empty
+    app = create_app(ledger.url)
+    if host not in LOOPBACK and not app.config["SESSION_COOKIE_SECURE"]:
+        click.echo(
+            f"warning: serving on {host}, beyond this machine, with web.secure_cookies off: "
+            "the session cookie travels unencrypted unless HTTPS is in front; put it there and "
+            "run `fundledger settings set web.secure_cookies on`",
+            err=True,
+        )
+    server = create_server(app, host=host, port=port, threads=threads, ident="fundledger")
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"fundledger: serving {ledger.display_url} at http://{shown}:{port}/ "
+               "(Ctrl-C stops)")  # fmt: skip
+    try:
+        # Returns once Ctrl-C (or SIGTERM) arrives: waitress catches what our signal handler
+        # raises (Interrupted, a SystemExit) and closes its sockets and threads.
+        server.run()
+    except (KeyboardInterrupt, Interrupted):
+        pass
+    finally:
+        server.close()
+        app.extensions["fundledger"].engine.dispose()
+    click.echo("fundledger: stopped", err=True)

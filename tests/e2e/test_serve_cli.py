@@ -32,7 +32,7 @@ def serve(ledger: Shell, *args: str) -> tuple[str, str, int]:
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # printed once the socket is bound
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as page:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as page:
             assert page.status == 200
             assert page.headers["X-Frame-Options"] == "DENY"
             assert 'name="csrf_token"' in page.read().decode()

@@ -17,6 +17,7 @@ TOOLS = {
     "pdftotext": "poppler-utils",  # the text of a PDF in reading order / as laid out
     "sqlite3": "sqlite3",  # a SQLite ledger changed behind fundledger's back
     "psql": "postgresql-client",  # the same on PostgreSQL
+    "chromium": "chromium",  # the browser tests (tests/browser) drive Debian's Chromium
 }
 REQUIRE_TOOLS = os.environ.get("FUNDLEDGER_REQUIRE_TOOLS", "") == "1"
 

@@ -52,7 +52,7 @@ def test_signing_in_and_out(client: FlaskClient, ledger_engine: Engine) -> None:
                                           "csrf_token": csrf_token(client)})  # fmt: skip
     assert (answer.status_code, answer.headers["Location"]) == (303, "/")
     home = client.get("/").get_data(as_text=True)
-    assert "dana (treasurer)" in home
+    assert "<bdi>dana</bdi> (treasurer)" in home
     out = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert (out.status_code, out.headers["Location"]) == (303, "/login")
     assert client.get("/").status_code == 302

@@ -131,11 +131,7 @@ def login() -> ResponseReturnValue:
             # One message for an unknown name and a wrong password (and a disabled user).
             return render_template("login.html", form=form,
                                    error=_("Wrong user name or password.")), 200  # fmt: skip
-        # A fresh session at sign-in: nothing carried over from before but the language chosen.
-        chosen = session.get(LANGUAGE_KEY)
-        session.clear()
-        if chosen is not None:
-            session[LANGUAGE_KEY] = chosen
+        _fresh_session()  # nothing carried over from before signing in but the language
         login_user(WebUser.of(user))
         session[PASSWORD_STAMP] = user.password_revision
         session[LAST_SEEN] = int(time.time())
@@ -147,5 +143,14 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
     logout_user()
-    session.clear()
+    _fresh_session()
     return redirect("/login", 303)
+
+
+def _fresh_session() -> None:
+    """An empty session but for the language chosen with the switcher (a person's choice of
+    language is no secret, and the sign-in page after signing out stays in it)."""
+    chosen = session.get(LANGUAGE_KEY)
+    session.clear()
+    if chosen is not None:
+        session[LANGUAGE_KEY] = chosen

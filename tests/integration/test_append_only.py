@@ -14,12 +14,14 @@ from sqlalchemy.exc import DatabaseError
 
 from fundledger.adapters.db.models import APPEND_ONLY_TABLES
 from fundledger.adapters.import_profiles import ImportProfile
+from fundledger.domain.access import Actor, Role
 from fundledger.services.campaigns import set_campaign_name
 from fundledger.services.donations import correct_donation
 from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.import_profiles import save_profile
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
+from fundledger.services.users import add_user
 from tests.ledger_helpers import campaign, gift, rates, run
 from tests.system_tools import require_tool
 
@@ -40,6 +42,8 @@ def filled(ledger_engine: Engine) -> Engine:
                                                      reason="typo"))  # fmt: skip
     bank = ImportProfile("bank", mapping={"value date": "date"}, date_format="DMY")
     run(ledger_engine, lambda s, c: save_profile(s, c, bank))
+    admin = Actor("tester", Role.ADMIN)
+    run(ledger_engine, lambda s, c: add_user(s, c, admin, "dana", "admin", "a long passphrase"))
     return ledger_engine
 
 

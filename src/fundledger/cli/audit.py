@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import AuditEvent
 from fundledger.cli.common import (
     ISO_DATE,
     OUTPUT_FORMATS,
@@ -20,7 +18,7 @@ from fundledger.cli.common import (
     excel_option,
 )
 from fundledger.domain.dates import ISRAEL
-from fundledger.services.audit import audit_trail
+from fundledger.services.audit import AuditEntry, audit_trail
 from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
 
 ENTITY = re.compile(r"([a-z_]+)(?::([0-9]{1,18}))?")
@@ -81,11 +79,11 @@ def _entity(text: str | None) -> tuple[str | None, int | None]:
     return kind, int(found[2]) if found[2] else None
 
 
-def _row(event: AuditEvent) -> dict[str, Any]:
+def _row(event: AuditEntry) -> dict[str, Any]:
     return {
         "id": event.id, "occurred_at": event.occurred_at.isoformat(), "actor": event.actor,
         "action": event.action, "entity": event.entity, "entity_id": event.entity_id,
-        "details": json.loads(event.details), "reason": event.reason, "command": event.command,
+        "details": dict(event.details), "reason": event.reason, "command": event.command,
     }  # fmt: skip
 
 

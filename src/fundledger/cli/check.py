@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import transaction
-from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.cli.common import Ledger, emit_json
-from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 from fundledger.services.context import CommandContext
 from fundledger.services.integrity import CheckResult, anchor_problem, check_ledger
+from fundledger.services.schema import require_ledger, schema_is_current
 
 
 def _anchor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -49,9 +47,7 @@ def check(ledger: Ledger, as_json: bool, anchor: str | None) -> None:
     # Not ledger.run: that refuses a ledger whose schema is not current, which is one of the
     # things to report here.
     with transaction(engine) as session:
-        if not inspect(session.connection()).has_table("alembic_version"):
-            raise FundledgerError("this database has no fundledger ledger yet: run "
-                                  "`fundledger init`")  # fmt: skip
+        require_ledger(session.connection())
         results = check_ledger(session, _context(ledger, session), anchor)
     if as_json:
         emit_json([{"check": result.name, "description": result.description,
@@ -71,7 +67,7 @@ def check(ledger: Ledger, as_json: bool, anchor: str | None) -> None:
 def _context(ledger: Ledger, session: Session) -> CommandContext:
     """The ledger's own settings when its schema can hold them (an older one is reported by
     the first check, and no other check runs)."""
-    if current_revision(session.connection()) == head_revision():
+    if schema_is_current(session.connection()):
         return ledger.context(session)
     return ledger.context()
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +31,7 @@ from fundledger.domain.donors import language_problem, preferred_language
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 from fundledger.reports.csv_output import write_csv
+from fundledger.reports.json_text import json_text
 from fundledger.services.batches import SkippedGift
 from fundledger.services.context import CommandContext
 from fundledger.services.schema import require_current_schema
@@ -194,17 +193,6 @@ ISO_DATE = IsoDate()
 LANGUAGE = DonorLanguage()
 OUTPUT_FORMATS = click.Choice(["table", "json", "csv"])
 ROW_ID = click.IntRange(min=1, max=2**63 - 1)
-
-
-# JSON escapes the C0 controls itself but not DEL and the C1 controls (CSI, U+009B, starts an
-# escape sequence on some terminals); outside strings JSON has none of them.
-_RAW_IN_JSON = re.compile(r"[\x7f-\x9f]")
-
-
-def json_text(data: Any) -> str:
-    """JSON for people and programs alike: UTF-8 text, with no raw control character."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def emit_json(data: Any) -> None:

@@ -9,7 +9,6 @@ from typing import Any, Literal, cast
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.queries import counted_donations
 from fundledger.adapters.rate_files import FORMATS, RateFormat, count_lines, read_rate_file
 from fundledger.cli.common import (
     ISO_DATE,
@@ -24,9 +23,8 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
 from fundledger.domain.rates import Rate, format_rate, rate_from_text
 from fundledger.domain.text import printable
-from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import Gap, gift_factors
+from fundledger.services.conversion import rate_gaps
 from fundledger.services.rate_import import (
     MANUAL_SOURCE,
     RateImport,
@@ -287,11 +285,7 @@ def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
       fundledger rates gaps --campaign dont-look-away
     """
 
-    def work(session: Session, context: CommandContext) -> tuple[Gap, ...]:
-        campaign_id = get_campaign(session, slug).id if slug else None
-        return gift_factors(session, context, counted_donations(campaign_id)).gaps
-
-    found = ledger.run(work)
+    found = ledger.run(lambda session, context: rate_gaps(session, context, slug))
     rows = [
         {
             "date": gap.on.isoformat(),

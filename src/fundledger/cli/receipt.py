@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Receipt
 from fundledger.adapters.images import Logo
 from fundledger.cli.common import (
     ISO_DATE,
@@ -41,6 +39,7 @@ from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext
+from fundledger.services.receipt_list import issued_receipts
 from fundledger.services.receipts import (
     BatchStopped,
     IssueOptions,
@@ -269,13 +268,7 @@ def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
       fundledger receipt list --year 2025 --format csv > receipts-2025.csv
     """
 
-    def work(session: Session, _: CommandContext) -> list[ReceiptDocument]:
-        query = select(Receipt.content).order_by(Receipt.series, Receipt.year, Receipt.number)
-        if year is not None:
-            query = query.where(Receipt.year == year)
-        return [ReceiptDocument.from_json(content) for content in session.scalars(query)]
-
-    documents = ledger.run(work)
+    documents = ledger.run(lambda session, _: issued_receipts(session, year=year))
     rows = [
         {"number": str(document.number), "kind": document.kind,
          "issued_on": document.issued_on.isoformat(), "donation": document.donation_id,

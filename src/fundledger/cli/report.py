@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
-from fundledger.cli.common import ISO_DATE, Ledger, excel_csv, excel_option, json_text
+from fundledger.cli.common import ISO_DATE, Ledger, excel_csv, excel_option
 from fundledger.cli.output import check_output, warn_undrawable, writing
 from fundledger.domain.period import Period
-from fundledger.domain.rates import FixedRate
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.reports.json_text import json_text
 from fundledger.reports.period_export import export_to_dict, write_export_csv
 from fundledger.reports.summary_csv import write_summary_csv
-from fundledger.reports.summary_json import summary_to_dict
+from fundledger.reports.summary_json import summary_json
+from fundledger.services.campaign_report import CampaignReport, campaign_report, parse_fixed_rate
 from fundledger.services.context import CommandContext
 from fundledger.services.period_export import export_period
-from fundledger.services.reports import CampaignSummary, campaign_summary
-from fundledger.services.settings import (
-    current_settings,
-    organisation_logo,
-    organisation_name,
-    report_locale,
-)
+from fundledger.services.schema import require_current_schema
 from fundledger.services.summary_store import refresh
 
 
@@ -99,26 +95,13 @@ def campaign(
     if output is not None:
         check_output(output, ledger)  # before the stored summaries are brought up to date
 
-    def headline(context: CommandContext) -> FixedRate | None:
-        settings = context.settings
-        return (
-            FixedRate.parse(fixed_rate, settings.home_currency, settings.reporting_currency)
-            if fixed_rate
-            else None
-        )
-
-    ledger.run(lambda _session, context: headline(context))  # a bad --fixed-rate stops here
-
-    def work(
-        session: Session, context: CommandContext
-    ) -> tuple[CampaignSummary, dict[str, str], int]:
-        summary = campaign_summary(session, context, slug, headline(context), period=period)
-        return summary, current_settings(session), context.settings.max_rate_age_days
-
-    refresh_summaries(ledger)  # in a transaction of its own: the report itself only reads
-    summary, organisation, max_rate_age_days = ledger.run(work)
-    locale = report_locale(organisation, locale)
-    reader = Reader.for_locale(locale)
+    # The fixed rate is checked against the ledger's currencies before the stored summaries
+    # are brought up to date (which can take a while after an import); the report checks it
+    # again, under the settings of its own transaction.
+    refresh_summaries(ledger, check=lambda context: parse_fixed_rate(fixed_rate, context.settings))
+    found = _report(ledger, lambda session, context: campaign_report(
+        session, context, slug, locale=locale, period=period, fixed_rate=fixed_rate))  # fmt: skip
+    summary = found.summary
     if output_format == "pdf":
         # Imported here: loading ReportLab would cost every other command 0.08 s.
         from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
@@ -126,19 +109,20 @@ def campaign(
         name = slug or "all-campaigns"
         if period is not None:
             name += f"-{period.start.isoformat()}-{period.end.isoformat()}"
-        target = output or Path("reports") / f"{name}-{locale}.pdf"
+        target = output or Path("reports") / f"{name}-{found.locale}.pdf"
         options = ReportOptions(
-            max_rate_age_days=max_rate_age_days,
-            organisation=organisation_name(organisation, locale),
-            logo=organisation_logo(organisation),
+            max_rate_age_days=found.max_rate_age_days,
+            organisation=found.organisation,
+            logo=found.logo,
         )
         with writing(target, ledger) as temporary:
-            undrawable = write_campaign_pdf(summary, reader, temporary, options)
+            undrawable = write_campaign_pdf(summary, Reader.for_locale(found.locale),
+                                            temporary, options)  # fmt: skip
         warn_undrawable(undrawable, "report")
         click.echo(f"Wrote {target}.", err=True)
         return
     if output_format == "json":
-        text = json_text(summary_to_dict(summary)) + "\n"
+        text = summary_json(summary)
     else:
         buffer = io.StringIO()
         write_summary_csv(buffer, summary, excel=excel)
@@ -224,24 +208,23 @@ def period_(
     if output is not None:
         check_output(output, ledger)
 
-    def work(session: Session, context: CommandContext) -> tuple[CampaignSummary, dict[str, str]]:
-        return campaign_summary(session, context, None, period=period), current_settings(session)
-
     refresh_summaries(ledger)
-    summary, organisation = ledger.run(work)
-    locale = report_locale(organisation, locale)
+    found = _report(ledger, lambda session, context: campaign_report(
+        session, context, None, locale=locale, period=period))  # fmt: skip
     # Imported here: loading ReportLab would cost every other command 0.08 s.
     from fundledger.reports.pdf.campaign import ReportOptions, write_period_pdf
 
     target = output or Path("reports") / (
-        f"period-{period.start.isoformat()}-{period.end.isoformat()}-{locale}.pdf")  # fmt: skip
+        f"period-{period.start.isoformat()}-{period.end.isoformat()}-{found.locale}.pdf"
+    )  # fmt: skip
     options = ReportOptions(
         max_rate_age_days=0,  # no note on rates' age on this page
-        organisation=organisation_name(organisation, locale),
-        logo=organisation_logo(organisation),
+        organisation=found.organisation,
+        logo=found.logo,
     )
     with writing(target, ledger) as temporary:
-        undrawable = write_period_pdf(summary, Reader.for_locale(locale), temporary, options)
+        undrawable = write_period_pdf(found.summary, Reader.for_locale(found.locale), temporary,
+                                      options)  # fmt: skip
     warn_undrawable(undrawable, "report")
     click.echo(f"Wrote {target}.", err=True)
 
@@ -274,10 +257,27 @@ def whole_period(date_from: date, date_to: date) -> Period:
     return Period(date_from, date_to)
 
 
-def refresh_summaries(ledger: Ledger) -> None:
+def refresh_summaries(
+    ledger: Ledger, check: Callable[[CommandContext], object] | None = None
+) -> None:
     """Bring the stored summaries that reports read up to date, in a transaction of their
-    own, saying so when there is work to do."""
-    refresh(ledger.engine(), ledger.context, announce=_announce_summaries)
+    own, saying so when there is work to do; `check(context)` first (see `refresh`)."""
+
+    def context_of(session: Session) -> CommandContext:
+        # A ledger whose schema is not current is left alone here: the report refuses it.
+        require_current_schema(session.connection())
+        return ledger.context(session)
+
+    refresh(ledger.engine(), context_of, announce=_announce_summaries, check=check)
+
+
+def _report(
+    ledger: Ledger, work: Callable[[Session, CommandContext], CampaignReport]
+) -> CampaignReport:
+    """A report's one read transaction. Not `ledger.run`: that reads the rule settings
+    first, and the report reads every setting itself, once."""
+    with ledger.transaction(write=False) as session:
+        return work(session, ledger.context())
 
 
 def _announce_summaries(donations: int) -> None:

@@ -11,12 +11,11 @@ from fundledger.cli.common import PARTIAL, Ledger, by_language, listed_skipped
 from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
 from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
 from fundledger.domain.dates import today_in_israel
-from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.context import CommandContext
-from fundledger.services.donors import donor_with_email
+from fundledger.services.donors import donor_id_of
 from fundledger.services.statements import (
     BatchOfStatements,
     donor_statement,
@@ -81,7 +80,7 @@ def statement(
     def work(session: Session, context: CommandContext) -> BatchOfStatements:
         if all_donors:
             return statements_of_year(session, context, year, locale)
-        only = donor_statement(session, context, _donor_id(session, donor), year, locale)
+        only = donor_statement(session, context, donor_id_of(session, donor), year, locale)
         return BatchOfStatements((only,), (), ())
 
     batch = ledger.run(work)
@@ -122,16 +121,3 @@ def statement(
         click.echo(f"Wrote {targets[0]}: {counted(len(only.lines), 'gift')} in {year}, "
                    f"{format_money(only.total_home)} = "
                    f"{format_money(only.total_reporting)}.")  # fmt: skip
-
-
-def _donor_id(session: Session, donor: str | None) -> int:
-    text = (donor or "").strip()
-    if text.isascii() and text.isdigit() and int(text) < 2**63:
-        return int(text)
-    if "@" in text:
-        found = donor_with_email(session, text)  # as recorded, or as `donor edit` gave it
-        if found is None:
-            raise FundledgerError(f"no donor with the e-mail {text}")
-        return found.id
-    raise FundledgerError(f"{text!r} is neither a donor number nor an e-mail address: "
-                          "`fundledger donor list` shows them")  # fmt: skip

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from fundledger.domain.money import Money
+from fundledger.reports.json_text import json_text
 from fundledger.services.reports import CampaignSummary
 
 
@@ -19,6 +20,12 @@ def _amount_or_none(money: Money | None) -> str | None:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
+
+
+def summary_json(summary: CampaignSummary) -> str:
+    """The text of `report campaign --format json`, ending in a newline: what the web's
+    summary.json serves too, byte for byte."""
+    return json_text(summary_to_dict(summary)) + "\n"
 
 
 def summary_to_dict(summary: CampaignSummary) -> dict[str, Any]:

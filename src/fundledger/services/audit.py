@@ -3,6 +3,9 @@ or those about one row."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +23,7 @@ from fundledger.adapters.db.models import (
     Receipt,
     Setting,
 )
+from fundledger.domain.access import Actor
 from fundledger.domain.errors import FundledgerError
 
 # The rows audit events are about: the model behind each kind, and what a treasurer calls one.
@@ -35,19 +39,63 @@ ROW_KINDS: dict[str, tuple[type[Any], str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One event of the trail, as plain values (its details decoded from their JSON)."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    entity: str | None
+    entity_id: int | None
+    details: Mapping[str, Any]
+    reason: str | None
+    command: str
+
+
+# The details of donor events that are contact details or ID numbers (services/donors.py),
+# and what a reader whose role does not see them reads instead. (A donor.tax_id event's
+# before/after are masked when recorded: they are for every reader.)
+CONTACT_DETAILS = frozenset({"email", "address", "phone", "tax_id"})
+HIDDEN = "(hidden)"
+
+
 def audit_trail(
-    session: Session, *, since: datetime | None, kind: str | None, row_id: int | None
-) -> list[AuditEvent]:
+    session: Session,
+    *,
+    since: datetime | None,
+    kind: str | None,
+    row_id: int | None,
+    actor: Actor | None = None,
+) -> list[AuditEntry]:
     """The events from `since` on, oldest first: all of them, those about rows of `kind`, or
     those about row `row_id` of `kind`. An unknown kind, or a row that was never there, is
-    refused: an empty trail would read as "nothing happened to it"."""
+    refused: an empty trail would read as "nothing happened to it".
+
+    `actor`: who reads it (None: the terminal, which sees everything); a reader whose role
+    does not see contact details reads HIDDEN for a donor event's e-mail, address, phone and
+    ID number."""
     query = select(AuditEvent).order_by(AuditEvent.id)
     if since is not None:
         query = query.where(AuditEvent.occurred_at >= since)
     if kind is not None:
         _require_row(session, kind, row_id)
         query = query.where(AuditEvent.entity == kind if row_id is None else _about(kind, row_id))
-    return list(session.scalars(query))
+    hide = actor is not None and not actor.sees_contact_details
+    return [_entry(event, hide=hide) for event in session.scalars(query)]
+
+
+def _entry(event: AuditEvent, *, hide: bool) -> AuditEntry:
+    details: dict[str, Any] = json.loads(event.details)
+    if hide and event.entity == "donor":
+        details = {key: HIDDEN if key in CONTACT_DETAILS and value is not None else value
+                   for key, value in details.items()}  # fmt: skip
+    return AuditEntry(
+        id=event.id, occurred_at=event.occurred_at, actor=event.actor, action=event.action,
+        entity=event.entity, entity_id=event.entity_id, details=details,
+        reason=event.reason, command=event.command,
+    )  # fmt: skip
 
 
 def _about(kind: str, row_id: int) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
+from fundledger.adapters.db.queries import counted_donations
 from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import MAX_AMOUNT_MINOR, Money
 from fundledger.domain.rates import (
@@ -20,6 +21,7 @@ from fundledger.domain.rates import (
     conversion_factors,
     convert_minor,
 )
+from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.rates import load_rate_book
 
@@ -155,3 +157,12 @@ def convert_amount(
         ),
         rates=found.rates,
     )
+
+
+def rate_gaps(
+    session: Session, context: CommandContext, slug: str | None = None
+) -> tuple[Gap, ...]:
+    """What the counted gifts (of campaign `slug`, or of every campaign) lack to be converted:
+    each (date, currency) with no rate in force, as `rates gaps` lists them."""
+    campaign_id = get_campaign(session, slug).id if slug else None
+    return gift_factors(session, context, counted_donations(campaign_id)).gaps

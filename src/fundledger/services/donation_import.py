@@ -21,12 +21,13 @@ from functools import partial
 from itertools import compress
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.background import InChildProcess, fewer_collections
-from fundledger.adapters.db.bulk import DonationWriter, one_of, placeholders, raw_connection
+from fundledger.adapters.db.bulk import DonationWriter, one_of
 from fundledger.adapters.db.chain import canonical, chained_columns, extend
+from fundledger.adapters.db.import_bulk import donor_ids_by, insert_donors, stored_gift_rows
 from fundledger.adapters.db.models import (
     AuditEvent,
     Campaign,
@@ -204,26 +205,8 @@ class _DonorDirectory:
     def _ids_by(
         self, column: Any, keys: list[str], *, without_email: bool = False
     ) -> Iterable[tuple[str, int]]:
-        """(key, donor id) pairs for these keys. On SQLite the query goes straight to the
-        driver: compiling a 5,000-value IN list costs three times the query itself."""
-        connection = self.session.connection()
-        if connection.dialect.name == "sqlite":
-            condition = " AND email_key IS NULL" if without_email else ""
-            found: list[tuple[str, int]] = (
-                raw_connection(connection)
-                .execute(
-                    f"SELECT {column.key}, id FROM donor "  # noqa: S608 (a column name of ours)
-                    f"WHERE {column.key} IN ({placeholders(keys)}){condition} ORDER BY id DESC",
-                    keys,
-                )
-                .fetchall()
-            )
-            return found
-        query = select(column, Donor.id).where(one_of(self.session, column, keys))
-        if without_email:
-            query = query.where(Donor.email_key.is_(None))
-        return [(key, donor_id) for key, donor_id in self.session.execute(query.order_by(
-            Donor.id.desc()))]  # fmt: skip
+        """(key, donor id) pairs for these keys, newest first."""
+        return donor_ids_by(self.session, column, keys, without_email=without_email)
 
     def _create(self, batch: DonationBatch, rows: list[int], keys: list[str]) -> None:
         """New donors, one for each of these rows (each the first of its key), each with its
@@ -242,43 +225,12 @@ class _DonorDirectory:
                 name, email, email_key(email) if email else None, name_key(name),
                 loose_name(name), None, created_at,
             ))  # fmt: skip
-        connection = self.session.connection()
         # Hashed in the order the rows take their ids, and before they take them: on
         # PostgreSQL this holds the chains first, so no other writer takes an id between ours.
-        hashes = extend(connection, table, map(canonical, values))
-        if connection.dialect.name == "sqlite":
-            # This transaction is the only writer (BEGIN IMMEDIATE): the next ids are ours to
-            # give, and the driver inserts 50,000 donors in a blink.
-            first_id = (self.session.scalar(select(func.max(Donor.id))) or 0) + 1
-            processor = Donor.created_at.type.bind_processor(connection.dialect)
-            stamp = processor(created_at) if processor else created_at
-            raw_connection(connection).executemany(
-                "INSERT INTO donor (id, name, email, email_key, name_key, loose_key, created_at, "
-                "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(donor_id, *value[:5], stamp, chain_hash) for donor_id, value, chain_hash
-                 in zip(range(first_id, first_id + len(values)), values, hashes, strict=True)],
-            )  # fmt: skip
-            new_ids = range(first_id, first_id + len(values))
-            self.ids.update(zip(keys, new_ids, strict=True))
-            self.created.extend(new_ids)
-            return
-        # PostgreSQL: the ids taken from the table's sequence at once, the rows copied in
-        # with them. (An executemany, then the ids read back by key: a 1M-gift import's 50,000
-        # donors took 2.2 s so, 1.1 s now.)
-        reserved = sorted(self.session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence('donor', 'id')) "
-                 "FROM generate_series(1, :count)"),
-            {"count": len(values)},
-        ))  # fmt: skip
-        copy_donors = (
-            "COPY donor (id, name, email, email_key, name_key, loose_key, created_at, chain_hash) "
-            "FROM STDIN"
-        )
-        with raw_connection(connection).cursor() as cursor, cursor.copy(copy_donors) as copy:
-            for donor_id, value, chain_hash in zip(reserved, values, hashes, strict=True):
-                copy.write_row((donor_id, *value[:5], created_at, chain_hash))
-        self.ids.update(zip(keys, reserved, strict=True))
-        self.created.extend(reserved)
+        hashes = extend(self.session.connection(), table, map(canonical, values))
+        new_ids = insert_donors(self.session, values, hashes, created_at)
+        self.ids.update(zip(keys, new_ids, strict=True))
+        self.created.extend(new_ids)
 
 
 def _batches(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
@@ -520,29 +472,12 @@ class StoredGift(NamedTuple):
     name_key: str | None
 
 
-_STORED_GIFT_COLUMNS = (
-    "d.reference, d.id, d.donation_date, d.amount_minor, d.currency, d.anonymous, d.method, "
-    "d.note, c.slug, o.email_key, o.name_key"
-)
-
-
 def _stored_gifts(session: Session, references: list[str]) -> Iterable[StoredGift]:
     """The stored gifts with these references, with their campaign and donor keys. On SQLite
     straight through the driver, as for donors (this query runs once per chunk)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        cursor = raw_connection(connection).execute(
-            f"SELECT {_STORED_GIFT_COLUMNS} FROM donation d "  # noqa: S608 (constant columns)
-            "JOIN campaign c ON c.id = d.campaign_id LEFT JOIN donor o ON o.id = d.donor_id "
-            f"WHERE d.reference IN ({placeholders(references)})",
-            references,
-        )
-        return [
-            StoredGift._make(
-                (*found[:2], date.fromisoformat(found[2]), *found[3:5], bool(found[5]), *found[6:])
-            )
-            for found in cursor.fetchall()
-        ]
+    rows = stored_gift_rows(session, references)
+    if rows is not None:
+        return [StoredGift._make(row) for row in rows]
     return _gifts_by(session, Donation.reference, references)
 
 

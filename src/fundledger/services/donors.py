@@ -100,6 +100,21 @@ def donor_with_email(session: Session, email: str) -> Donor | None:
     return found
 
 
+def donor_id_of(session: Session, reference: str | None) -> int:
+    """The donor a command names by number or e-mail address (as recorded, or as `donor edit`
+    gave it). A number is not looked up: the service it goes to refuses one that is not there."""
+    text = (reference or "").strip()
+    if text.isascii() and text.isdigit() and int(text) < 2**63:
+        return int(text)
+    if "@" in text:
+        found = donor_with_email(session, text)
+        if found is None:
+            raise FundledgerError(f"no donor with the e-mail {text}")
+        return found.id
+    raise FundledgerError(f"{text!r} is neither a donor number nor an e-mail address: "
+                          "`fundledger donor list` shows them")  # fmt: skip
+
+
 def _current_email_owner(session: Session, email: str, *, but: int | None = None) -> int | None:
     """The donor whose e-mail as it stands (their latest revision, else as recorded) is
     `email`, compared as `email_key` does, other than donor `but`. The revisions that ever

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import GENESIS, HASH_COLUMN, canonical, chained_columns, verify
 from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.adapters.db.models import (
-    APPEND_ONLY_TABLES,
     CHAINED_MODELS,
     AuditEvent,
     Donation,
@@ -34,6 +33,7 @@ from fundledger.adapters.db.models import (
     ReceiptCounter,
 )
 from fundledger.adapters.db.queries import counted_donations
+from fundledger.adapters.db.triggers import expected_triggers, triggers_in_force
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import counted
 from fundledger.services.context import CHAIN_FROM, CHAIN_HEADS, CommandContext
@@ -129,34 +129,9 @@ def _schema(connection: Connection) -> CheckResult:
     return result
 
 
-def expected_triggers(dialect: str) -> set[str]:
-    """The triggers that keep the ledger append-only and receipt numbers in order."""
-    if dialect == "sqlite":
-        return {
-            *(f"{table}_append_only_{action}" for table in APPEND_ONLY_TABLES
-              for action in ("update", "delete")),
-            "receipt_counter_step_only", "receipt_counter_kept", "receipt_insert_only_new",
-            "receipt_counter_starts_at_zero", "receipt_counter_kept_on_insert",
-            "donation_correction_guard",
-        }  # fmt: skip
-    return {
-        *(f"{table}_append_only{suffix}" for table in APPEND_ONLY_TABLES
-          for suffix in ("", "_truncate")),
-        "receipt_counter_step_only", "receipt_counter_kept", "receipt_counter_starts_at_zero",
-        "donation_correction_guard",
-    }  # fmt: skip
-
-
 def _triggers(connection: Connection) -> CheckResult:
     result = CheckResult("triggers", "the triggers that refuse changes and deletions are there")
-    dialect = connection.dialect.name
-    listed = (
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        if dialect == "sqlite"
-        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'"
-    )
-    found = set(connection.scalars(text(listed)))
-    for missing in sorted(expected_triggers(dialect) - found):
+    for missing in sorted(expected_triggers(connection) - triggers_in_force(connection)):
         result.problem(f"trigger {missing} is missing (or disabled): the rows it guards could "
                        "have been changed")  # fmt: skip
     return result

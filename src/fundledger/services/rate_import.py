@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, insert, select, tuple_, u
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.chain import with_chain_hashes
+from fundledger.adapters.db.locks import hold_until_commit
 from fundledger.adapters.db.models import ExchangeRate
 from fundledger.adapters.rate_files.common import RateRow
 from fundledger.domain.dates import past_date_problem
@@ -202,8 +203,7 @@ def _serialize_rate_writers(session: Session) -> None:
     not interleave with another treasurer's, or both would add the same rates. SQLite writers
     already hold the database's write lock (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock
     until the end of the transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(RATE_WRITERS_LOCK)))
+    hold_until_commit(session, RATE_WRITERS_LOCK)
 
 
 @dataclass(slots=True)

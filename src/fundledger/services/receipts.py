@@ -19,14 +19,13 @@ from functools import cache
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Subquery, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.models import Donation, Receipt, ReceiptCounter
 from fundledger.adapters.db.queries import current_donors, gift_reference, merges_in_force
+from fundledger.adapters.db.upsert import upsert_into
 from fundledger.adapters.images import Logo
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError, RateNotInForce
@@ -601,9 +600,8 @@ def _hold_series(session: Session, series: str, year: int) -> None:
     ends (PostgreSQL; a SQLite writer holds the whole database already). The hash chains are
     held first: the order every transaction takes them in (adapters/db/chain.py)."""
     hold_chains(session.connection())
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(ReceiptCounter)
+        upsert_into(session, ReceiptCounter)
         .values(series=series, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["series", "year"])
     )

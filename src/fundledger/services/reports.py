@@ -3,7 +3,6 @@ SQL aggregates over the gifts, and handed over as plain values."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,12 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, func, select, text
+from sqlalchemy import ColumnElement, Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.engine import make_engine, sorting_in_threads, transaction
+from fundledger.adapters.db.engine import sorting_in_threads
 from fundledger.adapters.db.models import Campaign, Donation
 from fundledger.adapters.db.queries import counted_donations_in, current_donors, merges_in_force
+from fundledger.adapters.db.snapshots import export_snapshot, on_snapshot, shares_snapshots
 from fundledger.domain.methods import BY_CODE, grouping_key
 from fundledger.domain.money import Money, divide_round_half_up
 from fundledger.domain.period import Period
@@ -341,14 +341,15 @@ def _gather_grouped(
     every breakdown and total; one grouped by donor gives the donor count and the honour roll;
     one or two sorted within a size band give the median. On PostgreSQL the donor pass runs at
     the same time on a second connection reading the same snapshot."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
     # The whole ledger is read straight through, not in the order of an index (`scan`).
     counted = counted_donations_in(session, campaign_id, scan=campaign_id is None)
     if period is not None:
         counted = and_(counted, in_period(Donation.donation_date, period))
     factors = gift_factors(session, context, counted).require_complete()
     donors_later = (
-        _donors_on_snapshot_later(session, factors, counted, bounds) if postgresql else None
+        _donors_on_snapshot_later(session, factors, counted, bounds)
+        if shares_snapshots(session)
+        else None
     )
     with (
         factor_table(session, factors, bounds) as factor,
@@ -374,9 +375,6 @@ def _gather_grouped(
     return Gathered(rates_of_cells(factors, cells), sums, donors, median, exact)
 
 
-_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
-
-
 def _in_background(function: Callable[..., T], *args: object) -> Future[T]:
     """`function(*args)` in a thread of its own, running while the caller goes on."""
     executor = ThreadPoolExecutor(max_workers=1)
@@ -393,30 +391,22 @@ def _donors_on_snapshot_later(
 ) -> Future[DonorTally]:
     """PostgreSQL: the donor sums on a second connection, in a thread, while the first sums
     the cells and finds the median (each statement runs on one core). The second transaction
-    imports the first one's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT), so both
-    read exactly the same ledger, whatever is committed in between."""
-    snapshot = str(session.scalar(text("SELECT pg_export_snapshot()")))
-    if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into SQL as a literal
-        raise RuntimeError(f"unexpected snapshot id from PostgreSQL: {snapshot!r}")
-    url = session.connection().engine.url.render_as_string(hide_password=False)
-    return _in_background(_donors_on_snapshot, url, snapshot, factors, counted, bounds)
+    reads the first one's snapshot (adapters/db/snapshots.py), so both read exactly the same
+    ledger, whatever is committed in between."""
+    snapshot = export_snapshot(session)
+    engine = session.connection().engine
+    return _in_background(_donors_on_snapshot, engine, snapshot, factors, counted, bounds)
 
 
 def _donors_on_snapshot(
-    url: str,
+    engine: Engine,
     snapshot: str,
     factors: dict[tuple[date, str], ConversionFactors],
     counted: ColumnElement[bool],
     bounds: list[int],
 ) -> DonorTally:
-    engine = make_engine(url)
-    try:
-        with transaction(engine) as session:  # REPEATABLE READ, as the first one
-            session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-            with factor_table(session, factors, bounds) as factor:
-                return _donor_totals(session, Converted(factor, counted, bounds))
-    finally:
-        engine.dispose()
+    with on_snapshot(engine, snapshot) as session, factor_table(session, factors, bounds) as factor:
+        return _donor_totals(session, Converted(factor, counted, bounds))
 
 
 class _Line(NamedTuple):

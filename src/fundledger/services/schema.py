@@ -58,11 +58,22 @@ def _refuse_unknown_revision(revision: str | None) -> None:
         )
 
 
+def require_ledger(connection: Connection) -> None:
+    """Refuse a database that holds no fundledger ledger at all (whatever its schema)."""
+    if not inspect(connection).has_table("alembic_version"):
+        raise FundledgerError("this database has no fundledger ledger yet: run `fundledger init`")
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the ledger's schema is the one this program writes (`check` reports an older
+    one instead of refusing it)."""
+    return current_revision(connection) == head_revision()
+
+
 def require_current_schema(connection: Connection) -> None:
     """Refuse to work on a ledger whose schema is missing or older than this program."""
     head = head_revision()
-    if not inspect(connection).has_table("alembic_version"):
-        raise FundledgerError("this database has no fundledger ledger yet: run `fundledger init`")
+    require_ledger(connection)
     current = current_revision(connection)
     _refuse_unknown_revision(current)
     if current != head:

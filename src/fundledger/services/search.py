@@ -25,7 +25,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Date,
-    MetaData,
     String,
     Table,
     and_,
@@ -35,7 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import (
     Campaign,
@@ -44,6 +43,8 @@ from fundledger.adapters.db.models import (
     Donor,
     DonorRevision,
 )
+from fundledger.adapters.db.queries import begins_with
+from fundledger.adapters.db.scratch import temporary_table
 from fundledger.adapters.db.sql_money import lowest_amount_reaching
 from fundledger.domain.donors import email_key, loose_name
 from fundledger.domain.errors import FundledgerError
@@ -216,8 +217,8 @@ def _conditions(session: Session, search: DonationSearch) -> list[ColumnElement[
     if search.reference is not None:
         reference = search.reference.strip()
         if reference.endswith("*") and len(reference) > 1:
-            gifts = _beginning_with(session, Donation.reference, reference[:-1])
-            corrections = _beginning_with(session, DonationCorrection.reference, reference[:-1])
+            gifts = begins_with(session, Donation.reference, reference[:-1])
+            corrections = begins_with(session, DonationCorrection.reference, reference[:-1])
         else:
             gifts = Donation.reference == reference
             corrections = DonationCorrection.reference == reference
@@ -242,18 +243,6 @@ def _donors_with_email(session: Session, text: str) -> ColumnElement[bool]:
     revisions = session.execute(select(DonorRevision.donor_id, DonorRevision.email))
     revised = [donor_id for donor_id, email in revisions if email and email_key(email) == key]
     return or_(Donor.email_key == key, Donor.id.in_(revised))
-
-
-def _beginning_with(
-    session: Session, column: InstrumentedAttribute[str | None], prefix: str
-) -> ColumnElement[bool]:
-    """References in `column` beginning with `prefix`: on SQLite a range over the column's
-    index (it compares bytes); PostgreSQL compares text by its collation, where a range could
-    miss one."""
-    if session.get_bind().dialect.name == "sqlite" and prefix.isascii():
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return and_(column >= prefix, column < after)
-    return column.startswith(prefix, autoescape=True)
 
 
 def _value_bounds(
@@ -287,9 +276,9 @@ def _value_bounds(
         high = (lowest_amount_reaching(maximum + 1, to_home.numerator, to_home.denominator) - 1
                 if maximum is not None else _NO_LIMIT)  # fmt: skip
         rows.append({"day": day, "currency": currency, "low": low, "high": high})
-    table = Table(_BOUNDS_TABLE, MetaData(), Column("day", Date, primary_key=True),
-                  Column("currency", String(3), primary_key=True), Column("low", BigInteger),
-                  Column("high", BigInteger), prefixes=["TEMPORARY"])  # fmt: skip
+    table = temporary_table(_BOUNDS_TABLE, Column("day", Date, primary_key=True),
+                            Column("currency", String(3), primary_key=True),
+                            Column("low", BigInteger), Column("high", BigInteger))  # fmt: skip
     connection = session.connection()
     table.create(connection)
     if rows:

@@ -34,7 +34,6 @@ from sqlalchemy import (
     Date,
     Engine,
     Integer,
-    MetaData,
     String,
     Table,
     and_,
@@ -47,12 +46,16 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import try_hold_chains
 from fundledger.adapters.db.engine import sorting_in_threads, transaction
+from fundledger.adapters.db.maintenance import (
+    empty_tables,
+    tidy_after_bulk_load,
+    wait_for_locks_at_most,
+)
 from fundledger.adapters.db.models import (
     Donation,
     ExchangeRate,
@@ -63,6 +66,8 @@ from fundledger.adapters.db.models import (
     SummaryState,
 )
 from fundledger.adapters.db.queries import counted_donations_in, merges_in_force
+from fundledger.adapters.db.scratch import temporary_table
+from fundledger.adapters.db.upsert import upsert_into
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import divide_round_half_up
 from fundledger.domain.rates import ConversionFactors
@@ -130,28 +135,35 @@ def refresh(
     engine: Engine,
     context_of: Callable[[Session], CommandContext],
     announce: Callable[[int], None] | None = None,
+    *,
+    check: Callable[[CommandContext], object] | None = None,
 ) -> bool:
     """Bring the stored summaries up to date in a transaction of their own; False when they
     cannot be (a gift without a rate in force, a ledger this process may not write): the
     report then computes from the gifts, and says what is wrong if anything is.
     `context_of(session)` gives the command's context under the ledger's settings;
-    `announce(gifts)` is told first when many gifts are to be added (BULK_ROWS or more)."""
+    `announce(gifts)` is told first when many gifts are to be added (BULK_ROWS or more);
+    `check(context)` runs before any work, and what it raises stops the caller (a report's
+    bad --fixed-rate, refused before a long refresh rather than after it)."""
     try:
         # Never waiting for a writer: a report during a long import reads its snapshot, from
         # the stored summaries if they hold it, else from the gifts.
         with transaction(engine, write=True, wait=False) as session:
-            bulk = bring_up_to_date(session, context_of(session), announce=announce)
+            context = context_of(session)
+            if check is not None:
+                try:
+                    check(context)
+                except FundledgerError as error:
+                    raise _Refused(error) from error
+            bulk = bring_up_to_date(session, context, announce=announce)
+    except _Refused as refused:
+        raise refused.error from None
     except (FundledgerError, DBAPIError, _WriterAtWork):
         # DBAPIError: the ledger may not be written here (a read-only file, a role without
         # the right), or a lock was not to be had in time (PostgreSQL's lock_timeout below).
         return False
-    if bulk and engine.dialect.name == "postgresql":
-        # PostgreSQL's bulk-load advice: statistics for the planner, and a visibility map so
-        # that reading an index in order (the median) needs no visit to the table: 0.17 s
-        # instead of 0.02 s over 1M values. VACUUM runs outside a transaction.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in (_GIFTS, _DONORS, _CELLS):
-                connection.exec_driver_sql(f"VACUUM (ANALYZE) {table.name}")
+    if bulk:
+        tidy_after_bulk_load(engine, (_GIFTS, _DONORS, _CELLS))
     return True
 
 
@@ -167,10 +179,9 @@ def bring_up_to_date(
     # transaction sees no write half done and none commits under it.
     if not try_hold_chains(connection):
         raise _WriterAtWork
-    if connection.dialect.name == "postgresql":
-        # Emptying the summaries or dropping an index waits for every report reading them:
-        # not for long, and never into a deadlock with one.
-        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+    # Emptying the summaries or dropping an index waits for every report reading them: not
+    # for long, and never into a deadlock with one.
+    wait_for_locks_at_most(connection, LOCK_TIMEOUT_MS)
     derived_under = _derivation(context)
     state = session.get(SummaryState, STATE_ID, with_for_update=True)
     if state is None:  # none yet, or someone deleted it: whatever sums are there are nobody's
@@ -199,20 +210,21 @@ def bring_up_to_date(
     return store.bulk
 
 
+class _Refused(Exception):
+    """A caller's check refused the work: its error is theirs, not a reason to fall back."""
+
+    def __init__(self, error: FundledgerError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _WriterAtWork(Exception):
     """Another transaction holds the chains: the stored summaries wait for the next report."""
 
 
 def _empty(connection: Connection) -> None:
-    """Every stored sum gone, to be built again. PostgreSQL's TRUNCATE leaves no dead rows
-    for the rebuild's inserts to step over (its DELETE does: a 1M rebuild took 9.6 s, not
-    6.1); it is transactional there, and SQLite's unqualified DELETE is its own truncate."""
-    tables = [_GIFTS, _DONORS, _CELLS, _FACTORS]
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"TRUNCATE {', '.join(table.name for table in tables)}")
-        return
-    for table in tables:
-        connection.execute(delete(table))
+    """Every stored sum gone, to be built again (as fast as the database empties tables)."""
+    empty_tables(connection, [_GIFTS, _DONORS, _CELLS, _FACTORS])
 
 
 _FACTOR_VALUES = (
@@ -360,7 +372,7 @@ class _Store:
         if not rows:
             return
         table = _FACTORS
-        statement = _insert(self.session.connection(), table)
+        statement = upsert_into(self.session.connection(), table)
         self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[table.c.day, table.c.currency],
@@ -444,20 +456,14 @@ class _Store:
                 self.session.execute(delete(table).where(table.c.gifts == 0))
 
 
-def _insert(connection: Connection, table: Table) -> Any:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 def _values_table() -> Table:
     """Gifts with their home and reporting values, for one step of a `_Store`."""
-    return Table(
-        _VALUES, MetaData(),
+    return temporary_table(
+        _VALUES,
         Column("id", BigInteger), Column("campaign_id", BigInteger),
         Column("donor_id", BigInteger), Column("day", Date), Column("currency", String(3)),
         Column("method", String(32)), Column("anonymous", Integer), Column("band", Integer),
         *(Column(name, BigInteger) for name in ("amount_minor", "home_minor", "reporting_minor")),
-        prefixes=["TEMPORARY"],
     )  # fmt: skip
 
 
@@ -467,8 +473,8 @@ def _add_with_all(connection: Connection, table: Table, rows: Any, keys: list[st
     same keys, and their totals over all campaigns to the rows of campaign ALL. The rows are
     grouped once, into a temporary table, which is then grouped again without the campaign:
     a few thousand rows where the gifts were a million."""
-    delta = Table(_DELTA, MetaData(), *(Column(name, table.c[name].type) for name in [
-        *keys, *sums]), prefixes=["TEMPORARY"])  # fmt: skip
+    delta = temporary_table(_DELTA, *(Column(name, table.c[name].type) for name in [
+        *keys, *sums]))  # fmt: skip
     delta.create(connection)
     try:
         connection.execute(insert(delta).from_select([*keys, *sums], rows))
@@ -488,7 +494,7 @@ def _add_into(connection: Connection, table: Table, rows: Any, keys: list[str], 
               ) -> None:  # fmt: skip
     """INSERT `rows` (keys, then sums; one per key) into `table`, adding the sums to a row
     already there. (The SELECT has a WHERE: SQLite would read ON CONFLICT as a join's ON.)"""
-    statement = _insert(connection, table).from_select([*keys, *sums], rows)
+    statement = upsert_into(connection, table).from_select([*keys, *sums], rows)
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=[table.c[key] for key in keys],
@@ -665,9 +671,9 @@ def verify(session: Session, context: CommandContext) -> Verdict:
 
 
 def _scratch(table: Table) -> Table:
-    return Table(f"fundledger_expected_{table.name}", MetaData(),
-                 *(Column(column.name, column.type, primary_key=column.primary_key)
-                   for column in table.c), prefixes=["TEMPORARY"])  # fmt: skip
+    return temporary_table(f"fundledger_expected_{table.name}",
+                           *(Column(column.name, column.type, primary_key=column.primary_key)
+                             for column in table.c))  # fmt: skip
 
 
 def _differences(connection: Connection, stored: Table, expected: Table) -> Iterator[str]:

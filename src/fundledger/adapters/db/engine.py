@@ -38,6 +38,34 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
     return engine
 
 
+def sibling_engine(engine: Engine) -> Engine:
+    """A second engine on the database of `engine`, with its own connections (a report's
+    second reader, in a thread of its own). Built from the first engine's URL, password and
+    all: the only place besides `libpq_url` that renders it."""
+    return make_engine(engine.url.render_as_string(hide_password=False))
+
+
+def libpq_url(engine: Engine) -> str:
+    """The PostgreSQL URL of `engine` as libpq's tools (pg_dump, pg_restore) take it: no
+    SQLAlchemy driver name, and the password, which they need to connect."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def is_sqlite(bind: Engine | Connection | Session) -> bool:
+    """Whether `bind` is a SQLite ledger (else PostgreSQL): for the adapters that differ."""
+    return _dialect(bind) == "sqlite"
+
+
+def is_postgresql(bind: Engine | Connection | Session) -> bool:
+    return _dialect(bind) == "postgresql"
+
+
+def _dialect(bind: Engine | Connection | Session) -> str:
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling starts transactions late and never for reads; take
     # control so that every command, reads included, is one real transaction.

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from fundledger.adapters.db.engine import is_sqlite
 from fundledger.adapters.db.models import (
     Donation,
     DonationCorrection,
@@ -142,3 +143,15 @@ def has_reference_starting(session: Session, prefix: str) -> bool:
     else:
         condition = reference.startswith(prefix)
     return session.scalar(select(Donation.id).where(condition).limit(1)) is not None
+
+
+def begins_with(
+    session: Session, column: InstrumentedAttribute[str | None], prefix: str
+) -> ColumnElement[bool]:
+    """Values of `column` beginning with `prefix`: on SQLite a range over the column's index
+    (it compares bytes); PostgreSQL compares text by its collation, where a range could miss
+    one, so there a LIKE (the prefix's own % and _ escaped)."""
+    if is_sqlite(session) and prefix.isascii():
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return and_(column >= prefix, column < after)
+    return column.startswith(prefix, autoescape=True)

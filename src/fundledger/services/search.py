@@ -101,9 +101,10 @@ def search_donations(
     context: CommandContext,
     search: DonationSearch,
     limit: int | None = None,
+    offset: int = 0,
 ) -> SearchResult:
     """The gifts (and reversals) that match `search`, by date then id, at most `limit` of
-    them, and how many match in all."""
+    them after the first `offset` (a page), and how many match in all."""
     _check(search, context)
     conditions = _conditions(session, search)
     if conditions is None:
@@ -147,6 +148,7 @@ def search_donations(
         page = session.scalars(
             matching.order_by(Donation.donation_date, Donation.id)
             .limit(_NO_LIMIT if limit is None else limit)
+            .offset(offset)
         ).all()  # fmt: skip
     finally:
         if bounds is not None:

@@ -228,3 +228,15 @@ def test_the_gifts_search_by_value_says_what_it_could_not_value(ledger: Engine) 
             ledger,
             lambda s, c: search_gifts(s, c, VIEWER, DonationSearch(email="dana@example.org")),
         )
+
+
+def test_a_viewers_search_by_donor_finds_no_anonymous_gift_of_theirs(ledger: Engine) -> None:
+    """Dana's anonymous gift (#2) would be named by matching her name, even shown unnamed."""
+    by_name = DonationSearch(donor="dana")
+    page, _ = run(ledger, lambda s, c: search_gifts(s, c, VIEWER, by_name))
+    assert ([line.id for line in page.items], page.total) == ([1], 1)
+    page, _ = run(ledger, lambda s, c: search_gifts(s, c, TREASURER, by_name))
+    assert ([line.id for line in page.items], page.total) == ([1, 2], 2)
+    # Gifts found otherwise are listed, anonymous ones unnamed.
+    every, _ = run(ledger, lambda s, c: search_gifts(s, c, VIEWER, DonationSearch(campaign="a")))
+    assert [line.id for line in every.items if line.anonymous] == [2, 3]

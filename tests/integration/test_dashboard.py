@@ -10,14 +10,16 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import SummaryCell
 from fundledger.domain.money import Money
 from fundledger.services.campaigns import add_campaign
+from fundledger.services.context import CommandContext
 from fundledger.services.dashboard import Dashboard, PairRate, dashboard
 from fundledger.services.donations import reverse_donation
 from fundledger.services.donors import merge_donors
-from fundledger.services.integrity import check_ledger
+from fundledger.services.integrity import CheckResult, check_ledger
 from fundledger.services.summary_store import refresh
 from tests.ledger_helpers import CONTEXT, gift, rates, run
 
@@ -127,3 +129,22 @@ def test_a_failed_check_is_shown_as_failed(ledger: Engine) -> None:
     assert not status.passed
     assert status.failed == tuple(result.name for result in results if not result.passed)
     assert status.problems >= 1
+
+
+def test_a_check_by_someone_who_may_only_read_still_reports(ledger: Engine) -> None:
+    """An auditor's read-only session: the note of the run cannot be written, the check runs."""
+
+    def read_only_check(session: Session, context: CommandContext) -> list[CheckResult]:
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA query_only = ON")
+        else:
+            session.connection().exec_driver_sql("SET TRANSACTION READ ONLY")
+        try:
+            return check_ledger(session, context)
+        finally:
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection().exec_driver_sql("PRAGMA query_only = OFF")
+
+    results = run(ledger, read_only_check)
+    assert [result.name for result in results][:2] == ["schema", "triggers"]
+    assert board(ledger).check is None

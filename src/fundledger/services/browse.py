@@ -16,7 +16,7 @@ Only the page's rows are read in full; counts are SQL aggregates."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -195,10 +195,14 @@ def search_gifts(
 ) -> tuple[Page[GiftLine], int]:
     """The gifts across campaigns that match `search` (as `fundledger donation list`), by
     date; and how many had no rate to compare a value with (left out). A viewer may not
-    search by e-mail: the answer would tell whether an address belongs to a donor."""
+    search by e-mail (the answer would tell whether an address belongs to a donor), and a
+    viewer's search by donor finds only gifts given by name."""
     _check_page(page, per_page)
     if search.email is not None and not actor.sees_contact_details:
         require(actor, Role.TREASURER, "search gifts by e-mail")
+    if search.donor is not None and not actor.sees_contact_details:
+        # The anonymous gifts of a donor found by name would name their giver, unnamed or not.
+        search = replace(search, named_only=True)
     found = search_donations(session, context, search, per_page, offset=(page - 1) * per_page)
     lines = gift_lines(session, context, actor, [entry.id for entry in found.entries])
     return Page(lines, page, per_page, found.total), found.unvalued

@@ -75,6 +75,9 @@ class DonationSearch:
     maximum: Money | None = None
     method: str | None = None  # a method's code, name or alias, or a stored text
     reference: str | None = None  # the whole reference; ending in * a prefix
+    # Only gifts given by name: a search by donor made for a viewer, to whom a match would
+    # say who gave an anonymous gift (services/browse.py).
+    named_only: bool = False
 
     @property
     def by_value(self) -> bool:
@@ -215,6 +218,8 @@ def _conditions(session: Session, search: DonationSearch) -> list[ColumnElement[
         # share ("a") goes as a subquery (SQLite takes at most 32,766 values in a statement).
         conditions.append(Donation.donor_id.in_(
             ids if len(ids) <= _MANY_DONORS else select(Donor.id).where(*donors)))  # fmt: skip
+    if search.named_only:
+        conditions.append(~Donation.anonymous)
     if search.reference is not None:
         reference = search.reference.strip()
         if reference.endswith("*") and len(reference) > 1:

@@ -29,7 +29,10 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 # The web serves DejaVu Sans (the PDFs' font: Latin, Hebrew, Arabic and ₪); the others are
 # what a browser has when the chart is opened on its own, as an image.
 FONT_FAMILY = '"DejaVu Sans", "Noto Sans", "Noto Sans Hebrew", "Noto Sans Arabic", sans-serif'
-WIDTH = 640.0  # user units; the SVG scales to its box (viewBox), the labels with it
+# In user units; the SVG scales to its box (viewBox), its 7-unit labels with it: 480 keeps
+# them about 10 px in a 700 px column; a phone's 360 px screen reads best drawn 360 wide
+# (more room for the labels than a 480 chart scaled down), e.g. as a <picture> source.
+WIDTH = 480.0
 
 _MIRRORED = {"start": "end", "end": "start", "middle": "middle"}
 

@@ -379,11 +379,15 @@ def donor_page(
 
 def _gave_by_name(donor_id: Any) -> ColumnElement[bool]:
     """Whether the donor (or a donor merged into them) gave some gift by name: what lets a
-    viewer know of them at all."""
+    viewer know of them at all. Two EXISTS, each through the gifts' donor index: one with an
+    OR between the donor and their merged donors read every gift on PostgreSQL (36 s for a
+    search matching 7,000 donors of a million gifts)."""
     merges = merges_in_force()
-    theirs = or_(Donation.donor_id == donor_id, Donation.donor_id.in_(
-        select(merges.c.merged_donor_id).where(merges.c.into_donor_id == donor_id)))  # fmt: skip
-    return exists().where(theirs, ~Donation.anonymous)
+    own = exists().where(Donation.donor_id == donor_id, ~Donation.anonymous)
+    merged = exists().where(merges.c.into_donor_id == donor_id,
+                            Donation.donor_id == merges.c.merged_donor_id,
+                            ~Donation.anonymous)  # fmt: skip
+    return or_(own, merged)
 
 
 def _gift_counts(

@@ -1,5 +1,6 @@
 """`fundledger check`: everything about a ledger that could be wrong, each problem named with
-the row it concerns. Read-only: it reports, never repairs.
+the row it concerns. It reports, never repairs: the one row it writes is the note of its own
+outcome (check_run), which the web's dashboard shows, outside the chains and the audit trail.
 
 The hash chains prove that no row was changed, removed or moved; the audit trail proves that
 every row was written by a command that said so (each chained row lies in the range of rows
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import GENESIS, HASH_COLUMN, canonical, chained_columns, verify
@@ -24,6 +26,7 @@ from fundledger.adapters.db.migrate import current_revision, head_revision
 from fundledger.adapters.db.models import (
     CHAINED_MODELS,
     AuditEvent,
+    CheckRun,
     Donation,
     DonationCorrection,
     Donor,
@@ -81,7 +84,7 @@ def check_ledger(
     schema = _schema(session.connection())
     if not schema.passed:
         return [schema]
-    return [
+    results = [
         schema,
         _triggers(session.connection()),
         _reversals(session),
@@ -93,6 +96,25 @@ def check_ledger(
         _rates(session, context),
         _summaries(session, context),
     ]
+    _note_run(session, context, results)
+    return results
+
+
+def _note_run(session: Session, context: CommandContext, results: list[CheckResult]) -> None:
+    """Note this run's outcome (check_run) for the pages that show the ledger's health. In a
+    savepoint: a check made by a user who may only read (an auditor), or while a writer holds
+    a SQLite ledger, still reports everything; only the note is missing then."""
+    failed = [result for result in results if not result.passed]
+    try:
+        with session.begin_nested():
+            session.add(CheckRun(
+                checked_at=datetime.now(UTC), checked_by=context.actor,
+                passed=not failed, failed=" ".join(result.name for result in failed),
+                problems=sum(len(result.problems) + result.more for result in failed),
+                last_event_id=session.scalar(select(func.max(AuditEvent.id))),
+            ))  # fmt: skip
+    except DBAPIError:
+        pass  # the savepoint rolled back; the check's own results stand
 
 
 def anchor_problem(text: str) -> str | None:

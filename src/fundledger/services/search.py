@@ -76,6 +76,9 @@ class DonationSearch:
     maximum: Money | None = None
     method: str | None = None  # a method's code, name or alias, or a stored text
     reference: str | None = None  # the whole reference; ending in * a prefix
+    # Only gifts given by name: a search by donor made for a viewer, to whom a match would
+    # say who gave an anonymous gift (services/browse.py).
+    named_only: bool = False
 
     @property
     def by_value(self) -> bool:
@@ -102,9 +105,10 @@ def search_donations(
     context: CommandContext,
     search: DonationSearch,
     limit: int | None = None,
+    offset: int = 0,
 ) -> SearchResult:
     """The gifts (and reversals) that match `search`, by date then id, at most `limit` of
-    them, and how many match in all."""
+    them after the first `offset` (a page), and how many match in all."""
     _check(search, context)
     conditions = _conditions(session, search)
     if conditions is None:
@@ -148,6 +152,7 @@ def search_donations(
         page = session.scalars(
             matching.order_by(Donation.donation_date, Donation.id)
             .limit(_NO_LIMIT if limit is None else limit)
+            .offset(offset)
         ).all()  # fmt: skip
     finally:
         if bounds is not None:
@@ -214,6 +219,8 @@ def _conditions(session: Session, search: DonationSearch) -> list[ColumnElement[
         # share ("a") goes as a subquery (SQLite takes at most 32,766 values in a statement).
         conditions.append(Donation.donor_id.in_(
             ids if len(ids) <= _MANY_DONORS else select(Donor.id).where(*donors)))  # fmt: skip
+    if search.named_only:
+        conditions.append(~Donation.anonymous)
     if search.reference is not None:
         reference = search.reference.strip()
         if reference.endswith("*") and len(reference) > 1:

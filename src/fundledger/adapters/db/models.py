@@ -363,6 +363,25 @@ class AuditEvent(Base):
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
+class CheckRun(Base):
+    """One run of `fundledger check`: when, by whom, and its outcome. What a page shows as
+    the ledger's health ("last checked 3 days ago: clean"), since a full check of a million
+    gifts takes far too long to run for a page. A note about the record, not part of it:
+    neither chained nor append-only, and writing it adds no audit event, so `check` leaves
+    the audit trail (and the anchor it prints) as it found it."""
+
+    __tablename__ = "check_run"
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    checked_by: Mapped[str] = mapped_column(String(100))
+    passed: Mapped[bool] = mapped_column(Boolean(create_constraint=True, name="passed"))
+    failed: Mapped[str] = mapped_column(Text)  # the names of the checks that failed, by spaces
+    problems: Mapped[int] = mapped_column(Integer)  # problems found by them, in all
+    # The last audit event when the check ran: what was written since is not covered by it.
+    last_event_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 # Stored summaries (fundledger.services.summary_store): derived from the tables above, never
 # the record. Rebuilt from them at will; neither chained nor append-only; `check` compares them
 # with the gifts. They let a report read a few thousand rows instead of every gift.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from babel.lists import format_list
+from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import ActionFlowable, BaseDocTemplate
 
@@ -20,7 +21,8 @@ from fundledger.adapters.images import Logo
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf import style
-from fundledger.reports.pdf.chart import ChartText, Period, Point, money_over_time
+from fundledger.reports.pdf.bidi import visual_line
+from fundledger.reports.pdf.chart import ChartText, Drawn, Period, Point, money_over_time
 from fundledger.reports.pdf.flowables import ProgressBar, mirrored
 from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, rate_age, source_name
 from fundledger.services.reports import CampaignSummary, DayLine, Headline
@@ -252,6 +254,24 @@ def _money_or_dash(money: Money | None, reader: Reader) -> str:
 def _chart(summary: CampaignSummary, page: Page) -> list[Flowable]:
     reader = page.reader
     _ = reader._
+    title = chart_title(summary, reader)
+    if not summary.by_day:
+        return [page.heading(title), page.text(_("No gifts have been recorded yet."), style.NOTE)]
+    return [KeepTogether([page.heading(title), campaign_chart(summary, reader, CONTENT_WIDTH)])]
+
+
+def chart_title(summary: CampaignSummary, reader: Reader) -> str:
+    return reader._("Money raised over time, in {currency}").format(
+        currency=reader.currency_name(summary.home_currency, plural=True)
+    )
+
+
+def campaign_chart(
+    summary: CampaignSummary, reader: Reader, width: float, drawn: Drawn = visual_line
+) -> Drawing:
+    """The money raised over time, `width` wide: by day, or by week or month when the
+    campaign is long (the PDF's chart; the web draws the same as SVG)."""
+    _ = reader._
     lines: Sequence[DayLine] = summary.by_day
     period: Period = "day"
     if len(summary.by_week) > MONTHLY_CHART_AFTER_WEEKS:
@@ -272,17 +292,11 @@ def _chart(summary: CampaignSummary, page: Page) -> list[Flowable]:
         line_label=_("Total raised so far"),
         axis_label=reader.compact,
         date_label=reader.short_month if period == "month" else reader.short_date,
-        rtl=page.rtl,
+        rtl=reader.rtl,
     )
-    chart = money_over_time(
-        [Point(line.date, line.home.amount) for line in lines], CONTENT_WIDTH, text, period
+    return money_over_time(
+        [Point(line.date, line.home.amount) for line in lines], width, text, period, drawn
     )
-    title = _("Money raised over time, in {currency}").format(
-        currency=reader.currency_name(summary.home_currency, plural=True)
-    )
-    if not lines:
-        return [page.heading(title), page.text(_("No gifts have been recorded yet."), style.NOTE)]
-    return [KeepTogether([page.heading(title), chart])]
 
 
 def _breakdowns(summary: CampaignSummary, page: Page) -> list[Flowable]:

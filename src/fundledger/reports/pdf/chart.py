@@ -63,9 +63,14 @@ LEGEND_HEIGHT = 14
 MAX_BAR_WIDTH = 28  # a campaign of a few days gets bars, not blocks
 
 
+# How a label's text is drawn: for ReportLab's canvas in visual order, shaped (the default);
+# for SVG in logical order, which the browser shapes and orders itself (reports/chart_svg.py).
+Drawn = Callable[[str, bool], str]
+
+
 def _label(drawing: Drawing, x: float, y: float, text: str, anchor: Anchor, rtl: bool,
-           color: Color = style.MUTED) -> None:  # fmt: skip
-    label = String(x, y, visual_line(text, rtl), fontName=REGULAR,
+           color: Color = style.MUTED, drawn: Drawn = visual_line) -> None:  # fmt: skip
+    label = String(x, y, drawn(text, rtl), fontName=REGULAR,
                    fontSize=style.CHART_LABEL_SIZE, fillColor=color, textAnchor=anchor)  # fmt: skip
     drawing.add(label)
 
@@ -105,8 +110,14 @@ class _Plot:
 
 
 def money_over_time(
-    points: Sequence[Point], width: float, text: ChartText, period: Period = "day"
+    points: Sequence[Point],
+    width: float,
+    text: ChartText,
+    period: Period = "day",
+    drawn: Drawn = visual_line,
 ) -> Drawing:
+    """The chart, `width` wide. Labels are measured in their visual form whatever `drawn`
+    makes of them: DejaVu's widths, the same in the PDF and in a browser given that font."""
     drawing = Drawing(width, style.CHART_HEIGHT)
     if not points:
         return drawing
@@ -128,7 +139,7 @@ def money_over_time(
         days=(period_end(points[-1].day, period) - points[0].day).days,
         period=period,
     )
-    _axes(drawing, plot, bar_step, line_step, text)
+    _axes(drawing, plot, bar_step, line_step, text, drawn)
     # The narrowest period sets every bar's width (a February is as wide a bar as a March).
     bar_width = min(max(min(plot.width_of(point.day) for point in points) * 0.72, 0.6),
                     MAX_BAR_WIDTH)  # fmt: skip
@@ -145,25 +156,26 @@ def money_over_time(
          for index in range(DATE_LABELS)}
     )  # fmt: skip
     for day in label_days:
-        _label(drawing, plot.x_of(day), 2, text.date_label(day), "middle", text.rtl)
-    _legend(drawing, plot, text)
+        _label(drawing, plot.x_of(day), 2, text.date_label(day), "middle", text.rtl,
+               drawn=drawn)  # fmt: skip
+    _legend(drawing, plot, text, drawn)
     return drawing
 
 
 def _axes(drawing: Drawing, plot: _Plot, bar_step: Decimal, line_step: Decimal,
-          text: ChartText) -> None:  # fmt: skip
+          text: ChartText, drawn: Drawn) -> None:  # fmt: skip
     """Gridlines, with the daily scale on the left and the running total's on the right."""
     size = style.CHART_LABEL_SIZE
     for tick in range(TICKS + 1):
         y = plot.y0 + (plot.y1 - plot.y0) * tick / TICKS
         drawing.add(Line(plot.x0, y, plot.x1, y, strokeColor=style.RULE, strokeWidth=0.4))
         _label(drawing, plot.x0 - 4, y - size / 3, text.axis_label(bar_step * tick), "end",
-               text.rtl, style.ACCENT)  # fmt: skip
+               text.rtl, style.ACCENT, drawn)  # fmt: skip
         _label(drawing, plot.x1 + 4, y - size / 3, text.axis_label(line_step * tick), "start",
-               text.rtl, style.SECOND)  # fmt: skip
+               text.rtl, style.SECOND, drawn)  # fmt: skip
 
 
-def _legend(drawing: Drawing, plot: _Plot, text: ChartText) -> None:
+def _legend(drawing: Drawing, plot: _Plot, text: ChartText, drawn: Drawn) -> None:
     """The key, from the start edge of the reader's direction."""
     swatch = 8
     size = style.CHART_LABEL_SIZE + 0.5
@@ -171,7 +183,7 @@ def _legend(drawing: Drawing, plot: _Plot, text: ChartText) -> None:
     y = style.CHART_HEIGHT - swatch - 2
     for label, color, is_line in ((text.bars_label, style.ACCENT, False),
                                   (text.line_label, style.SECOND, True)):  # fmt: skip
-        drawn = visual_line(label, text.rtl)
+        visual = visual_line(label, text.rtl)
         swatch_x = x - swatch if text.rtl else x
         if is_line:
             drawing.add(Line(swatch_x, y + swatch / 2, swatch_x + swatch, y + swatch / 2,
@@ -180,7 +192,7 @@ def _legend(drawing: Drawing, plot: _Plot, text: ChartText) -> None:
             drawing.add(_filled(Rect(swatch_x, y, swatch, swatch), color))
         text_x = swatch_x - 4 if text.rtl else swatch_x + swatch + 4
         anchor: Anchor = "end" if text.rtl else "start"
-        drawing.add(String(text_x, y + 1, drawn, fontName=REGULAR, fontSize=size,
+        drawing.add(String(text_x, y + 1, drawn(label, text.rtl), fontName=REGULAR, fontSize=size,
                            fillColor=style.INK, textAnchor=anchor))  # fmt: skip
-        advance = swatch + 4 + text_width(drawn, REGULAR, size) + 14
+        advance = swatch + 4 + text_width(visual, REGULAR, size) + 14
         x = x - advance if text.rtl else x + advance

@@ -74,8 +74,17 @@ def _querying_import(module: str, name: str) -> bool:
 
 
 def interface_offences(source: str) -> Iterator[str]:
-    """What, in an interface module, builds or runs a query."""
-    for node in ast.walk(ast.parse(source)):
+    """What, in an interface module, builds or runs a query. (Flask's `session` is the
+    signed cookie of a web request, not a database session.)"""
+    tree = ast.parse(source)
+    flask_session = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "flask"
+        and any(alias.name == "session" and alias.asname is None for alias in node.names)
+        for node in ast.walk(tree)
+    )
+    ledger_handles = ("connection",) if flask_session else ("session", "connection")
+    for node in ast.walk(tree):
         for module, name in _imported(node):
             if _querying_import(module, name):
                 yield f"line {node.lineno}: imports {module}" + (f".{name}" if name else "")
@@ -91,7 +100,7 @@ def interface_offences(source: str) -> Iterator[str]:
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in SESSION_QUERIES
             and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in ("session", "connection")
+            and node.func.value.id in ledger_handles
         ):
             yield f"line {node.lineno}: runs {node.func.value.id}.{node.func.attr}()"
 

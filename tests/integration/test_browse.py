@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from fundledger.domain.access import Actor, PermissionDenied, Role
 from fundledger.domain.errors import FundledgerError
@@ -19,6 +20,7 @@ from fundledger.services.browse import (
     find_donors,
     search_gifts,
 )
+from fundledger.services.context import CommandContext
 from fundledger.services.donations import record_donation, reverse_donation
 from fundledger.services.donors import merge_donors
 from fundledger.services.receipts import IssueOptions, issue_receipt
@@ -240,3 +242,16 @@ def test_a_viewers_search_by_donor_finds_no_anonymous_gift_of_theirs(ledger: Eng
     # Gifts found otherwise are listed, anonymous ones unnamed.
     every, _ = run(ledger, lambda s, c: search_gifts(s, c, VIEWER, DonationSearch(campaign="a")))
     assert [line.id for line in every.items if line.anonymous] == [2, 3]
+
+
+def test_a_pages_queries_are_planned_without_jit_on_postgresql(ledger: Engine) -> None:
+    """JIT compiling a page's query cost 0.3 s of a 0.35 s donor search on a million gifts."""
+
+    def jit_after_a_page(session: Session, context: CommandContext) -> str | None:
+        campaign_gifts(session, context, VIEWER, "a")
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        return str(session.connection().exec_driver_sql("SHOW jit").scalar())
+
+    found = run(ledger, jit_after_a_page)
+    assert found == (None if ledger.dialect.name == "sqlite" else "off")

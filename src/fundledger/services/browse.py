@@ -32,6 +32,7 @@ from fundledger.adapters.db.models import (
     Receipt,
     SummaryCell,
 )
+from fundledger.adapters.db.planning import without_jit
 from fundledger.adapters.db.queries import counted_donations, current_donors, merges_in_force
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.donors import email_key, loose_name
@@ -154,7 +155,7 @@ def campaign_gifts(
     per_page: int = PER_PAGE,
 ) -> Page[GiftLine]:
     """A campaign's gifts and reversals, newest first (by date, then as recorded)."""
-    _check_page(page, per_page)
+    _start_page(session, page, per_page)
     campaign_id = get_campaign(session, slug).id
     of_campaign = Donation.campaign_id == campaign_id
     total = _entry_count(session, context, campaign_id)
@@ -197,7 +198,7 @@ def search_gifts(
     date; and how many had no rate to compare a value with (left out). A viewer may not
     search by e-mail (the answer would tell whether an address belongs to a donor), and a
     viewer's search by donor finds only gifts given by name."""
-    _check_page(page, per_page)
+    _start_page(session, page, per_page)
     if search.email is not None and not actor.sees_contact_details:
         require(actor, Role.TREASURER, "search gifts by e-mail")
     if search.donor is not None and not actor.sees_contact_details:
@@ -273,7 +274,7 @@ def find_donors(
     """Donors whose name (as it stands or as first recorded) contains `text`, compared
     without case, spacing, punctuation or diacritics; or, when `text` is an e-mail address
     (has an @), the donor of that address, any case. By name, then number."""
-    _check_page(page, per_page)
+    _start_page(session, page, per_page)
     text = text.strip()
     if "@" in text:
         if not actor.sees_contact_details:
@@ -329,7 +330,7 @@ def donor_page(
 ) -> DonorPage:
     """A donor's details as the actor may see them, their gifts (and those of donors merged
     into them), newest first, a page at a time, their receipts and statement years."""
-    _check_page(page, per_page)
+    _start_page(session, page, per_page)
     current = current_donors()
     donor = session.execute(select(current).where(current.c.id == donor_id)).first()
     if donor is None or (not actor.sees_contact_details
@@ -404,7 +405,9 @@ def _gift_counts(
         .group_by(Donation.donor_id)) if donor is not None}  # fmt: skip
 
 
-def _check_page(page: int, per_page: int) -> None:
+def _start_page(session: Session, page: int, per_page: int) -> None:
+    """Refuse a page that cannot be; plan the page's queries without JIT (adapters/db)."""
+    without_jit(session)
     if page < 1:
         raise FundledgerError(f"page {page} does not exist: pages are numbered from 1")
     if not 1 <= per_page <= MOST_PER_PAGE:

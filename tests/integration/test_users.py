@@ -7,11 +7,14 @@ import json
 import time
 
 import pytest
+from alembic import command
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db import migrate
+from fundledger.adapters.db.migrate import head_revision
 from fundledger.adapters.db.models import CHAINED_MODELS, AppUser, AuditEvent
 from fundledger.domain.access import Actor, PermissionDenied, Role
 from fundledger.services import users
@@ -210,3 +213,21 @@ def test_users_are_append_only_chained_and_checked(ledger_engine: Engine) -> Non
     # The missing trigger is named first: a changed row is why a check that fails stops there.
     assert any("trigger app_user_append_only" in problem for problem in problems), problems
     assert AppUser in CHAINED_MODELS  # `check` recomputes its chain with every other one
+
+
+def test_a_downgrade_that_would_drop_users_is_refused(ledger_engine: Engine) -> None:
+    """Dropping app_user would silently lose every user and their roles' history; an empty
+    one goes, and comes back."""
+    with ledger_engine.begin() as connection:
+        command.downgrade(migrate.alembic_config(connection), "0017_donation_date_index")
+        assert "app_user" not in inspect(connection).get_table_names()
+        command.upgrade(migrate.alembic_config(connection), "head")
+    add(ledger_engine, "dana", "admin")
+    with (
+        pytest.raises(RuntimeError, match="app_user holds 1 row"),
+        ledger_engine.begin() as connection,
+    ):
+        command.downgrade(migrate.alembic_config(connection), "0017_donation_date_index")
+    with ledger_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM app_user")) == 1
+        assert migrate.current_revision(connection) == head_revision()

@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask, abort
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import AppUser, AuditEvent
 from fundledger.domain.access import Actor, PermissionDenied, Role
+from fundledger.services import users
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.users import add_user, disable_user, set_password
 from fundledger.web import db
@@ -325,3 +327,18 @@ def test_the_fonts_and_stylesheet_are_served_here(client: FlaskClient) -> None:
     font = client.get("/fonts/DejaVuSans.ttf")
     assert font.status_code == 200
     assert font.data[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+
+
+def test_signing_in_with_an_old_hash_replaces_it_as_the_user(
+    client: FlaskClient, ledger_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024)
+    monkeypatch.setattr(users, "_hasher", lambda: weaker)
+    add(ledger_engine, "dana", Role.VIEWER)
+    monkeypatch.undo()
+    assert sign_in_attempt(client, "dana", PASSWORD).startswith("303 ")
+    with Session(ledger_engine) as session:
+        event = session.execute(select(AuditEvent.actor, AuditEvent.command)
+                                .where(AuditEvent.action == "user.rehash")).one()  # fmt: skip
+    assert tuple(event) == ("web:dana", "web POST /login")
+    assert client.get("/").status_code == 200  # the session stands: same password revision

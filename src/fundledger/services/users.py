@@ -264,24 +264,51 @@ def set_role(session: Session, context: CommandContext, by: Actor, name: str, ro
                    role=chosen.value)  # fmt: skip
 
 
-def authenticate(
-    session: Session, context: CommandContext, name: str, password: str
-) -> User | None:
-    """The user `name` signs in with `password`: the user, or None, the one outcome for a name
-    that is not a user (or a disabled one) and for a wrong password, at the same cost. A hash
-    made with older parameters is replaced (a revision; the caller commits it)."""
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """What a password check found: the user (None: the one outcome for a name that is not a
+    user, a disabled one and a wrong password), and whether their hash was made with older
+    parameters than the hasher's now (`rehash` replaces it)."""
+
+    user: User | None
+    needs_rehash: bool = False
+
+
+def check_password(session: Session, name: str, password: str) -> SignIn:
+    """Whether `name` signs in with `password`, at the same cost for a name that is not a user.
+    Reads only: the web checks in a read transaction, so a SQLite ledger's write lock is not
+    held for the (deliberately slow) hash."""
     row = _latest(session, name) if len(name) <= NAME_LENGTH else None
     stored = row.password_hash if row is not None else _dummy_hash()
     try:
         _hasher().verify(stored, password[: MAX_PASSWORD_LENGTH + 1])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+        return SignIn(None)
     if row is None or row.disabled or len(password) > MAX_PASSWORD_LENGTH:
-        return None
-    if _hasher().check_needs_rehash(row.password_hash):
-        return _revise(session, context, row, "user.rehash", {},
-                       password_hash=_hasher().hash(password))  # fmt: skip
-    return _view(row)
+        return SignIn(None)
+    return SignIn(_view(row), _hasher().check_needs_rehash(row.password_hash))
+
+
+def rehash(session: Session, context: CommandContext, name: str, password: str) -> User | None:
+    """A revision with the password (just checked) hashed with the hasher's parameters now;
+    None if it no longer signs in (changed meanwhile)."""
+    checked = check_password(session, name, password)
+    if checked.user is None or not checked.needs_rehash:
+        return checked.user
+    row = _existing(session, name)
+    return _revise(session, context, row, "user.rehash", {},
+                   password_hash=_hasher().hash(password))  # fmt: skip
+
+
+def authenticate(
+    session: Session, context: CommandContext, name: str, password: str
+) -> User | None:
+    """`check_password` and, when the hash is older than the hasher's parameters, `rehash`, in
+    the caller's transaction (which must be able to write)."""
+    checked = check_password(session, name, password)
+    if checked.user is not None and checked.needs_rehash:
+        return rehash(session, context, name, password)
+    return checked.user
 
 
 def user_for_session(session: Session, name: str, password_revision: int) -> User | None:

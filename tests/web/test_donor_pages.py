@@ -160,3 +160,10 @@ def test_a_merged_donor_has_no_statement_of_their_own(
     answer = signed.get("/donors/3/statement/2025.pdf")
     assert answer.status_code == 400
     assert "merged into #1" in text(answer.get_data(as_text=True))
+
+
+def test_a_statement_waiting_for_a_rate_says_which(sign_in: SignIn, ledger: Engine) -> None:
+    # Donor #3's EUR gift of July 20 has no rate in force: no statement leaves it out.
+    answer = sign_in(Role.TREASURER).get("/donors/3/statement/2025.pdf")
+    assert answer.status_code == 400
+    assert "no USD/ILS rate in force on 2025-07-20" in text(answer.get_data(as_text=True))

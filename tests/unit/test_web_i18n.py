@@ -34,11 +34,17 @@ def extracted() -> set[str]:
 def test_every_web_message_is_translated_and_none_is_stale(language: str) -> None:
     with open(catalog_path(language), "rb") as source:
         catalog = read_po(source, locale=language)
-    translated = {message.id: message.string for message in catalog if message.id}
+    # A plural message by its singular, as extracted; its forms all translated.
+    translated = {
+        message.id[0] if isinstance(message.id, tuple) else message.id: message.string
+        for message in catalog
+        if message.id
+    }
     wanted = extracted()
     assert sorted(wanted - set(translated)) == [], "missing: run `make messages` and translate"
     assert sorted(set(translated) - wanted) == [], "stale: run `make messages`"
     for msgid, text in translated.items():
-        assert text, f"{language}: {msgid!r} is not translated"
+        forms = text if isinstance(text, tuple) else (text,)  # a plural's forms
+        assert all(forms), f"{language}: {msgid!r} is not translated"
         assert set(PLACEHOLDER.findall(str(msgid))) == set(PLACEHOLDER.findall(str(text))), msgid
         assert text != msgid, f"{language}: {msgid!r} is left in English"

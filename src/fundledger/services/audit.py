@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import (
@@ -23,8 +23,10 @@ from fundledger.adapters.db.models import (
     Receipt,
     Setting,
 )
-from fundledger.domain.access import Actor
+from fundledger.domain.access import Actor, Role, require
+from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
+from fundledger.services.browse import PER_PAGE, Page, _check_page
 
 # The rows audit events are about: the model behind each kind, and what a treasurer calls one.
 ROW_KINDS: dict[str, tuple[type[Any], str]] = {
@@ -130,3 +132,59 @@ def _require_row(session: Session, kind: str, row_id: int | None) -> None:
 def _called(kind: str) -> str:
     """The kind as `--entity` takes it: exchange_rate is "rate"."""
     return "rate" if kind == "exchange_rate" else kind
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which events a page of the trail shows; every condition given must hold (None: any).
+    `entity` is a kind of row as stored (exchange_rate, not rate); with `entity_id`, the
+    events about that row as `audit_trail` finds them."""
+
+    entity: str | None = None
+    entity_id: int | None = None
+    action: str | None = None  # a part of the action (any case): "donation." or "merge"
+    actor: str | None = None  # a part of who acted (any case): "dana" finds web:dana
+    first: date | None = None  # days in Israel time, inclusive
+    last: date | None = None
+
+
+def audit_page(
+    session: Session,
+    actor: Actor,
+    wanted: AuditFilter,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[AuditEntry]:
+    """The events that match `wanted`, newest first, a page at a time (the web's audit page).
+    Only for those who keep the books: the trail names who did what to which donor, and its
+    details can tie an anonymous gift to its giver."""
+    require(actor, Role.TREASURER, "read the audit trail")
+    _check_page(page, per_page)
+    if wanted.first is not None and wanted.last is not None and wanted.first > wanted.last:
+        raise FundledgerError(f"from {wanted.first} is after to {wanted.last}: nothing could "
+                              "match; swap them")  # fmt: skip
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.entity is not None:
+        _require_row(session, wanted.entity, wanted.entity_id)
+        conditions.append(AuditEvent.entity == wanted.entity if wanted.entity_id is None
+                          else _about(wanted.entity, wanted.entity_id))  # fmt: skip
+    for column, part in ((AuditEvent.action, wanted.action), (AuditEvent.actor, wanted.actor)):
+        if part:
+            conditions.append(func.lower(column).contains(part.lower(), autoescape=True))
+    if wanted.first is not None:
+        conditions.append(AuditEvent.occurred_at >= _israel_midnight(wanted.first))
+    if wanted.last is not None:
+        conditions.append(AuditEvent.occurred_at < _israel_midnight(wanted.last + timedelta(1)))
+    total = int(session.scalar(select(func.count()).select_from(AuditEvent)
+                               .where(*conditions)) or 0)  # fmt: skip
+    events = session.scalars(
+        select(AuditEvent).where(*conditions).order_by(AuditEvent.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )  # fmt: skip
+    # Only those who see contact details get here: nothing hidden.
+    return Page(tuple(_entry(event, hide=False) for event in events), page, per_page, total)
+
+
+def _israel_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), ISRAEL).astimezone(UTC)

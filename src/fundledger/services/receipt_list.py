@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Receipt
-from fundledger.domain.access import Actor
-from fundledger.services.receipts import ReceiptDocument
+from fundledger.adapters.db.models import Donation, Receipt
+from fundledger.adapters.images import Logo
+from fundledger.domain.access import Actor, Role, require
+from fundledger.services.browse import PER_PAGE, Page, _check_page
+from fundledger.services.campaigns import get_campaign
+from fundledger.services.receipts import (
+    ReceiptDocument,
+    ReceiptNumber,
+    find_receipt,
+    logos_of,
+)
 
 
 def issued_receipts(
@@ -26,3 +34,64 @@ def issued_receipts(
     if actor is None or actor.sees_contact_details:
         return documents
     return [replace(document, donor_email=None, donor_tax_id=None) for document in documents]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptFilter:
+    """Which receipts a list shows; every condition given must hold (None: any)."""
+
+    year: int | None = None
+    campaign: str | None = None  # a campaign's slug: receipts of its gifts (and reversals)
+    number: str | None = None  # a whole number as printed (R-2025-00017), or its last part
+
+
+def receipt_page(
+    session: Session,
+    actor: Actor,
+    wanted: ReceiptFilter,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[ReceiptDocument]:
+    """The receipts issued that match `wanted`, newest first (by series, year and number),
+    a page at a time, for the web's receipt list. Only for those who keep the books: a receipt
+    names its donor, also for an anonymous gift, and may carry an e-mail and ID number."""
+    require(actor, Role.TREASURER, "read the receipts issued")
+    _check_page(page, per_page)
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.year is not None:
+        conditions.append(Receipt.year == wanted.year)
+    if wanted.campaign is not None:
+        campaign_id = get_campaign(session, wanted.campaign).id
+        conditions.append(Receipt.donation_id.in_(
+            select(Donation.id).where(Donation.campaign_id == campaign_id)))  # fmt: skip
+    if wanted.number is not None:
+        conditions.append(_numbered(wanted.number.strip()))
+    total = int(session.scalar(select(func.count()).select_from(Receipt).where(*conditions)) or 0)
+    contents = session.scalars(
+        select(Receipt.content).where(*conditions)
+        .order_by(Receipt.year.desc(), Receipt.series, Receipt.number.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )  # fmt: skip
+    documents = tuple(ReceiptDocument.from_json(content) for content in contents)
+    return Page(documents, page, per_page, total)
+
+
+def _numbered(text: str) -> ColumnElement[bool]:
+    if text.isdigit():  # the running number alone, as a treasurer reads it out: "17"
+        return Receipt.number == int(text)
+    number = ReceiptNumber.parse(text)
+    return and_(Receipt.series == number.series, Receipt.year == number.year,
+                Receipt.number == number.number)  # fmt: skip
+
+
+def receipt_copy(
+    session: Session, actor: Actor, number: ReceiptNumber
+) -> tuple[ReceiptDocument, Logo | None]:
+    """A receipt as issued and the logo it was issued with, to print again as a copy (as
+    `receipt reprint` does; reading it writes nothing). Only for those who keep the books,
+    as `receipt_page`."""
+    require(actor, Role.TREASURER, "print a receipt")
+    document = find_receipt(session, number)
+    logo = logos_of(session, [document]).get(document.logo) if document.logo else None
+    return document, logo

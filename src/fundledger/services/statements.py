@@ -20,10 +20,12 @@ from fundledger.adapters.db.queries import (
     merges_in_force,
 )
 from fundledger.adapters.images import Logo
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.domain.rates import ConversionFactors, convert_minor
 from fundledger.services.batches import SkippedGift, missing_rate
+from fundledger.services.browse import NoSuchDonor
 from fundledger.services.campaigns import campaign_names
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
@@ -219,3 +221,19 @@ def _in_year(year: int) -> ColumnElement[bool]:
     return and_(
         Donation.donation_date >= date(year, 1, 1), Donation.donation_date <= date(year, 12, 31)
     )
+
+
+def statement_for(
+    session: Session,
+    context: CommandContext,
+    actor: Actor,
+    donor_id: int,
+    year: int,
+    locale: str | None,
+) -> DonorStatement:
+    """`donor_statement` for a reader of the web: only those who keep the books, since a
+    statement lists the donor's anonymous gifts too and their e-mail address."""
+    require(actor, Role.TREASURER, "print a donor's statement")
+    if session.get(Donor, donor_id) is None:
+        raise NoSuchDonor(f"no donor #{donor_id}: find donors by name with the donor search")
+    return donor_statement(session, context, donor_id, year, locale)

@@ -27,6 +27,7 @@ import http.client
 import itertools
 import math
 import os
+import platform
 import re
 import shutil
 import signal
@@ -75,6 +76,7 @@ PASSWORD = "bench password, long enough"  # noqa: S105 (a throw-away ledger's on
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 SERVER_TIMING = re.compile(r"(?:^|,)\s*app;dur=([0-9.]+)")
 SECTION = "## The web interface"
+LOAD_AVERAGES: dict[str, float] = {}  # the machine's, as each database's measuring began
 
 
 class BenchFailure(Exception):
@@ -312,6 +314,8 @@ def bench(label: str, env: dict[str, str]) -> tuple[list[str], list[str], list[s
     gifts = gifts_in(env["FUNDLEDGER_DB"])
     where = f"{label}, {gifts:,} gifts"
     pages, failures = [], []
+    # Other work on the machine slows the pages alike: the section says how busy it was.
+    LOAD_AVERAGES[label] = os.getloadavg()[0]
     with serving(env) as port:
         print(f"{where}: {REQUESTS} requests to each page", file=sys.stderr)
         for name, outcome in sequential(port).items():
@@ -377,7 +381,10 @@ def main() -> None:
         "127.0.0.1, the clients in another process on the same machine. Server time: the "
         "answer's `Server-Timing` header, from the request reaching the app to its answer's "
         "headers (the page rendered); wall time: the client's, from sending the request to "
-        "reading the whole answer.", "",
+        f"reading the whole answer. {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; load average (1 min) as "
+        "the measuring began: "
+        + ", ".join(f"{label} {load:.1f}" for label, load in LOAD_AVERAGES.items()) + ".", "",
         f"One request at a time: {REQUESTS} requests to each page, after {WARM_UP} untimed "
         f"ones; the campaign is the largest (`{CAMPAIGN}`), the search `{DONOR_QUERY}`.", "",
         *pages, "",
@@ -391,7 +398,7 @@ def main() -> None:
     text = results.read_text(encoding="utf-8") if results.exists() else ""
     # This section replaces its earlier self, wherever it was; else it comes last.
     text = re.sub(rf"\n{re.escape(SECTION)}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
-    results.write_text(f"{text}\n\n{section}", encoding="utf-8")
+    results.write_text(f"{text}\n\n{section}" if text else section, encoding="utf-8")
     if failures:
         raise SystemExit("\n".join(f"web_pages: {line}" for line in failures))
 

@@ -41,6 +41,7 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/issue_receipts.py
 	cd benchmarks && ../$(BIN)/python peers.py
 	$(BIN)/python benchmarks/search_and_list.py
+	$(BIN)/python benchmarks/web_pages.py
 
 # The tools benchmarks/peers.py measures beside fundledger (never needed by make test); the
 # project's own pinned versions stay as they are.

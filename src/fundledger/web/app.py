@@ -27,6 +27,7 @@ from fundledger.web.security import (
     limit_sign_in,
     protect_forms,
 )
+from fundledger.web.timing import ServerTiming
 
 DEFAULT_IDLE_MINUTES = 30
 # Each language named in itself, for the switcher.
@@ -87,6 +88,8 @@ def create_app(
     errors.init_errors(app)
     app.context_processor(_page_globals)
     app.add_url_rule("/fonts/<path:name>", "fonts", _font)
+    # Outermost, so that the header counts everything Flask does for the request.
+    app.wsgi_app = ServerTiming(app.wsgi_app)  # type: ignore[method-assign]  # Flask's own way
     return app
 
 

@@ -231,7 +231,9 @@ def test_the_dashboard_and_a_campaign_fit_a_phone_screen(
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 740})
     sign_in(page, ledger, "vic")
     for path in (f"/?lang={language}", f"/campaigns/{SLUG}?lang={language}"):
-        page.goto(ledger.url + path)
+        answer = page.goto(ledger.url + path)
+        assert answer is not None
+        assert answer.status == 200, path
         expect(page.locator("html")).to_have_attribute("lang", language)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE_WIDTH, f"{path}: the page scrolls sideways ({width} px wide)"

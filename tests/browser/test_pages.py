@@ -107,7 +107,7 @@ def test_a_treasurer_reads_a_campaign_in_hebrew_downloads_its_pdf_and_signs_out(
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.locator("main").get_by_role("link", name=NAME).first.click()
     expect(page).to_have_url(f"{ledger.url}/campaigns/{SLUG}")
-    page.get_by_role("link", name="עברית").click()
+    page.get_by_role("link", name="עברית", exact=True).click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "he")
     expect(page.get_by_text(SCRIPT_NAME).first).to_be_visible()  # printed, never run

@@ -162,3 +162,20 @@ def test_make_demo_asks_the_install_script_for_chromium_only(bare_path: Path) ->
     assert "poppler-utils" not in result.stderr
     assert "postgresql" not in result.stderr
     assert ".ci/install-tools chromium" in (ROOT / "Makefile").read_text()
+
+
+def test_make_demo_skips_the_web_screenshots_without_chromium(
+    tmp_path: Path, bare_path: Path
+) -> None:
+    """`make demo` still succeeds on a machine without Chromium, saying what it skipped, and
+    still tells how to open the sample ledger in a browser."""
+    environment = {**os.environ, "PATH": str(bare_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "fundledger.demo_web", "--db", str(tmp_path / "absent.db"),
+         "--out", str(tmp_path / "web")],
+        capture_output=True, text=True, check=False, env=environment, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Web screenshots skipped: chromium not found" in result.stdout
+    assert "make serve" in result.stdout
+    assert not (tmp_path / "web").exists()

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/examples/demo.db
 
-.PHONY: demo test tools bench peers lint typecheck lock messages clean
+.PHONY: demo serve test tools bench peers lint typecheck lock messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,17 @@ $(STAMP): pyproject.toml constraints.txt
 tools:
 	@.ci/install-tools
 
+# The sample ledger, its PDFs, and screenshots of its web pages (reports/examples/web; they need
+# Chromium: as root it is installed from Debian, otherwise they are skipped with a line saying so).
 demo: $(STAMP)
+	@.ci/install-tools chromium
 	$(BIN)/python -m fundledger.demo --db $(DEMO_DB)
+	$(BIN)/python -m fundledger.demo_web --db $(DEMO_DB) --out reports/examples/web
+
+# The sample ledger in the browser, at http://127.0.0.1:8000/ (users and password: make demo).
+serve: $(STAMP)
+	@test -f $(DEMO_DB) || { echo "serve: $(DEMO_DB) does not exist; run make demo first" >&2; exit 1; }
+	$(BIN)/fundledger --db sqlite:///$(DEMO_DB) serve
 
 # Runs the whole suite. First the programs it needs beyond Python's wheels (.ci/install-tools:
 # as root they are installed from Debian; otherwise what is missing is named and its tests skip).

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.adapters.rate_files.common import RateRow, open_text
 from fundledger.adapters.rate_files.ecb import read_ecb_rates
+from fundledger.domain.access import Actor, Role
 from fundledger.domain.money import Money, format_money
 from fundledger.domain.rates import FixedRate, RateBook, conversion_factors, convert_minor
 from fundledger.domain.text import counted
@@ -40,6 +41,7 @@ from fundledger.services.reports import CampaignSummary, campaign_summary
 from fundledger.services.schema import initialize_ledger
 from fundledger.services.settings import set_setting
 from fundledger.services.statements import donor_statements
+from fundledger.services.users import add_user
 
 SLUG = "dont-look-away"
 # A made-up name for the sample organisation, in each language of its reports.
@@ -103,6 +105,11 @@ FEATURED_GIFTS = [
     (date(2025, 11, 20), "250", "USD", "paypal", YEAR_SLUG),
 ]  # fmt: skip
 STATEMENT_YEAR = 2025
+# Who signs in to the sample ledger's web pages (`make serve`): a treasurer and an admin (who
+# sees every page, so `make demo` shoots them all). A fixed password, published in the README:
+# for this sample ledger only, never a real one.
+DEMO_USERS = {"demo": Role.TREASURER, "admin": Role.ADMIN}
+DEMO_PASSWORD = "demo-ledger-password"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -175,11 +182,13 @@ def build_ledger(session: Session, context: CommandContext) -> int:
 
 
 def set_organisation(session: Session, context: CommandContext) -> None:
-    """The organisation's names and the details its receipts print."""
+    """The organisation's names, the details its receipts print, and who signs in to its web
+    pages."""
     for language, name in ORGANISATION.items():
         set_setting(session, context, f"organisation.name.{language}", name)
     for key, value in RECEIPT_SETTINGS.items():
         set_setting(session, context, key, value)
+    add_demo_users(session, context)
 
 
 def build_year_campaign(session: Session, context: CommandContext) -> int:
@@ -216,6 +225,11 @@ def build_year_campaign(session: Session, context: CommandContext) -> int:
             language="ar",
         )  # fmt: skip
     return YEAR_GIFTS + len(FEATURED_GIFTS)
+
+
+def add_demo_users(session: Session, context: CommandContext) -> None:
+    for name, role in DEMO_USERS.items():
+        add_user(session, context, Actor(context.actor, Role.ADMIN), name, str(role), DEMO_PASSWORD)
 
 
 def featured_receipts(

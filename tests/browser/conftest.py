@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 from sqlalchemy import Engine
 from waitress.server import create_server
 
@@ -47,3 +48,13 @@ def live_server(ledger_url: str, ledger_engine: Engine) -> Iterator[LiveServer]:
         server.close()
         thread.join(timeout=10)
         app.extensions["fundledger"].engine.dispose()
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page, where a step that cannot happen fails in 10 s, not 30: the
+    pages answer in milliseconds, and the suite's time limit is shared with everything else.
+    (Not an autouse fixture: the browser would then outlive the server, whose waitress thread
+    waits for the browser's open connections at teardown.)"""
+    page.set_default_timeout(10_000)
+    return page

@@ -13,12 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from fundledger.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
     FEATURED_DONOR_EMAIL,
     FEATURED_DONOR_NAME,
     FEATURED_GIFTS,
     HEADLINE_RATE,
     SLUG,
     STATEMENT_YEAR,
+    add_demo_users,
     build_ledger,
     build_year_campaign,
     featured_receipts,
@@ -33,6 +36,7 @@ from fundledger.services.context import CommandContext
 from fundledger.services.donors import list_donors
 from fundledger.services.reports import campaign_summary
 from fundledger.services.statements import DonorStatement, donor_statements
+from fundledger.services.users import authenticate
 from tests.ledger_helpers import run
 from tests.pdf_helpers import text_of
 
@@ -85,3 +89,20 @@ def test_the_year_long_sample_gives_abdallah_his_documents_in_arabic(
             FEATURED_DONOR_NAME in text or " ".join(reversed(FEATURED_DONOR_NAME.split())) in text
         )
     assert "إيصال تبر" in text_of(receipt_pdf)
+
+
+def test_the_sample_ledgers_users_sign_in_with_the_published_password(
+    ledger_engine: Engine,
+) -> None:
+    """`make demo` prints them for `make serve`: a treasurer and an admin (who sees every page,
+    so every page can be shot)."""
+    run(ledger_engine, add_demo_users)
+    for name, role in DEMO_USERS.items():
+        user = run(ledger_engine, lambda s, c, name=name: authenticate(s, c, name, DEMO_PASSWORD))
+        assert user is not None
+        assert user.role == role
+        assert (
+            run(ledger_engine, lambda s, c, name=name: authenticate(s, c, name, "wrong" * 3))
+            is None
+        )
+    assert {"treasurer", "admin"} == {str(role) for role in DEMO_USERS.values()}

@@ -112,3 +112,70 @@ def test_page_fills_and_the_demo_previews_need_no_poppler(
         assert abs(image.size[0] - A4[0] * 80 / 72) < 1.5
         assert abs(image.size[1] - A4[1] * 80 / 72) < 1.5
         assert image.convert("L").getpixel((100, 400)) < 50  # inside the block: dark
+
+
+def fake_apt_get(folder: Path) -> Path:
+    """apt-get and useradd that only note how they were called (in the log returned), so the
+    install script's root path runs without installing anything."""
+    log = folder / "calls.log"
+    for tool in ("apt-get", "useradd"):
+        stub = folder / tool
+        stub.write_text(f'#!/bin/bash\necho "{tool} $*" >> "{log}"\n')
+        stub.chmod(0o755)
+    return log
+
+
+def test_make_test_installs_chromium_for_the_browser_tests(bare_path: Path) -> None:
+    """`make test` runs .ci/install-tools first: on a machine without Chromium, as root it
+    installs Debian's (what Playwright drives); as another user it names it and what skips."""
+    script = ROOT / ".ci" / "install-tools"
+    if os.geteuid() == 0:
+        log = fake_apt_get(bare_path)
+        result = subprocess.run(["bash", str(script)], capture_output=True, text=True,
+                                check=False, env={"PATH": str(bare_path)})  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        installs = [line for line in log.read_text().splitlines() if " install " in line]
+        assert len(installs) == 1, log.read_text()
+        assert " chromium" in installs[0]
+    else:
+        result = subprocess.run(["bash", str(script)], capture_output=True, text=True,
+                                check=False, env={"PATH": str(bare_path)})  # fmt: skip
+        assert "chromium: the browser tests (tests/browser, Playwright)" in result.stderr
+
+
+def test_make_demo_asks_the_install_script_for_chromium_only(bare_path: Path) -> None:
+    script = ROOT / ".ci" / "install-tools"
+    log = fake_apt_get(bare_path)
+    command = ["bash", str(script), "chromium"]
+    if os.geteuid() == 0:
+        result = subprocess.run(command, capture_output=True, text=True, check=False,
+                                env={"PATH": str(bare_path)})  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "apt-get install -y -q --no-install-recommends chromium\n" in log.read_text()
+        runuser = shutil.which("runuser")
+        assert runuser
+        command = [runuser, "-u", "nobody", "--", "env", f"PATH={bare_path}", *command]
+    result = subprocess.run(command, capture_output=True, text=True, check=False,
+                            env={"PATH": str(bare_path)})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "chromium: the browser tests" in result.stderr
+    assert "poppler-utils" not in result.stderr
+    assert "postgresql" not in result.stderr
+    assert ".ci/install-tools chromium" in (ROOT / "Makefile").read_text()
+
+
+def test_make_demo_skips_the_web_screenshots_without_chromium(
+    tmp_path: Path, bare_path: Path
+) -> None:
+    """`make demo` still succeeds on a machine without Chromium, saying what it skipped, and
+    still tells how to open the sample ledger in a browser."""
+    environment = {**os.environ, "PATH": str(bare_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "fundledger.demo_web", "--db", str(tmp_path / "absent.db"),
+         "--out", str(tmp_path / "web")],
+        capture_output=True, text=True, check=False, env=environment, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Web screenshots skipped: chromium not found" in result.stdout
+    assert "make serve" in result.stdout
+    assert not (tmp_path / "web").exists()

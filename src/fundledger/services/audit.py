@@ -26,7 +26,7 @@ from fundledger.adapters.db.models import (
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.errors import FundledgerError
-from fundledger.services.browse import PER_PAGE, Page, _check_page
+from fundledger.services.browse import PER_PAGE, Page, check_page
 
 # The rows audit events are about: the model behind each kind, and what a treasurer calls one.
 ROW_KINDS: dict[str, tuple[type[Any], str]] = {
@@ -160,7 +160,7 @@ def audit_page(
     Only for those who keep the books: the trail names who did what to which donor, and its
     details can tie an anonymous gift to its giver."""
     require(actor, Role.TREASURER, "read the audit trail")
-    _check_page(page, per_page)
+    check_page(page, per_page)
     if wanted.first is not None and wanted.last is not None and wanted.first > wanted.last:
         raise FundledgerError(f"from {wanted.first} is after to {wanted.last}: nothing could "
                               "match; swap them")  # fmt: skip

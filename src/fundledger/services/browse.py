@@ -408,6 +408,11 @@ def _gift_counts(
 def _start_page(session: Session, page: int, per_page: int) -> None:
     """Refuse a page that cannot be; plan the page's queries without JIT (adapters/db)."""
     without_jit(session)
+    check_page(page, per_page)
+
+
+def check_page(page: int, per_page: int) -> None:
+    """Refuse a page that cannot be (every paged list: gifts, donors, receipts, audit)."""
     if page < 1:
         raise FundledgerError(f"page {page} does not exist: pages are numbered from 1")
     if not 1 <= per_page <= MOST_PER_PAGE:

@@ -190,6 +190,10 @@ def _checked_name(language: str, name: str | None) -> str | None:
                         CampaignName.name)  # fmt: skip
 
 
+class NoSuchCampaign(FundledgerError):
+    """No campaign of that slug (the web answers 404)."""
+
+
 def get_campaign(session: Session, slug: str) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
@@ -199,7 +203,7 @@ def get_campaign(session: Session, slug: str) -> Campaign:
             if known
             else "; add it with `fundledger campaign add`"
         )
-        raise FundledgerError(f"no campaign {slug!r}{hint}")
+        raise NoSuchCampaign(f"no campaign {slug!r}{hint}")
     return campaign
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.models import Campaign, Donation, DonationCorrection, Donor
 from fundledger.adapters.db.queries import current_donors
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import method_code, stored_method
@@ -91,10 +92,14 @@ def record_donation(
     reference: str | None = None,
     note: str | None = None,
     language: str | None = None,
+    actor: Actor | None = None,
 ) -> DonationEntry:
     """Record a gift. It is recorded even when no rate is in force yet: the gift happened.
     `language`: the donor's, for their documents; a donor who has one keeps it
-    (donors.offer_language)."""
+    (donors.offer_language). `actor`: the signed-in user a web request acts for, who needs
+    the treasurer role (None: whoever runs the command, who holds the ledger)."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "record a gift")
     if amount.amount <= 0:
         raise FundledgerError(
             f"a donation must be a positive amount, not {format_money(amount)}; "

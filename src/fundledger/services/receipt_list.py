@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import Donation, Receipt
 from fundledger.adapters.images import Logo
 from fundledger.domain.access import Actor, Role, require
-from fundledger.services.browse import PER_PAGE, Page, _check_page
+from fundledger.services.browse import PER_PAGE, Page, check_page
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.receipts import (
     ReceiptDocument,
@@ -57,7 +57,7 @@ def receipt_page(
     a page at a time, for the web's receipt list. Only for those who keep the books: a receipt
     names its donor, also for an anonymous gift, and may carry an e-mail and ID number."""
     require(actor, Role.TREASURER, "read the receipts issued")
-    _check_page(page, per_page)
+    check_page(page, per_page)
     conditions: list[ColumnElement[bool]] = []
     if wanted.year is not None:
         conditions.append(Receipt.year == wanted.year)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, transaction
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import current_settings, organisation_name
-from fundledger.web import audit, auth, db, donors, errors, gifts, home, rates, receipts
+from fundledger.web import audit, auth, campaigns, db, donors, errors, gifts, home, rates, receipts
 from fundledger.web.i18n import LANGUAGES, direction, gettext, language, ngettext
 from fundledger.web.nav import navigation
 from fundledger.web.secret import secret_key as stored_secret_key
@@ -82,7 +82,7 @@ def create_app(
     protect_forms(app)
     auth.init_auth(app)
     app.register_blueprint(home.bp)
-    for pages in (donors, gifts, rates, receipts, audit):
+    for pages in (campaigns, donors, gifts, rates, receipts, audit):
         app.register_blueprint(pages.bp)
     limit_sign_in(app)
     errors.init_errors(app)

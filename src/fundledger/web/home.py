@@ -1,11 +1,13 @@
-"""A landing page after signing in: the campaigns (round 2 makes it the dashboard)."""
+"""The dashboard: every campaign's figures in a line, and the ledger's health, in one call."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from fundledger.services.campaigns import list_campaigns
+from fundledger.domain.dates import today_in_israel
+from fundledger.reports.i18n import Reader
+from fundledger.services.dashboard import Dashboard, dashboard
 from fundledger.web import db
 from fundledger.web.i18n import language
 
@@ -14,6 +16,7 @@ bp = Blueprint("home", __name__)
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    campaigns = db.run(lambda session, _: list_campaigns(session, entry_counts=False))
-    shown = [campaign.in_language(language()) for campaign in campaigns]
-    return render_template("home.html", campaigns=shown)
+    # Days left are counted in the organisation's calendar (as gifts' dates are).
+    today = today_in_israel()
+    board: Dashboard = db.run(lambda session, context: dashboard(session, context, today=today))
+    return render_template("home.html", board=board, reader=Reader.for_locale(language()))

@@ -25,7 +25,7 @@ from fundledger.reports.pdf.bidi import visual_line
 from fundledger.reports.pdf.chart import ChartText, Drawn, Period, Point, money_over_time
 from fundledger.reports.pdf.flowables import ProgressBar, mirrored
 from fundledger.reports.pdf.page import CONTENT_WIDTH, Page, method_name, rate_age, source_name
-from fundledger.services.reports import CampaignSummary, DayLine, Headline
+from fundledger.services.reports import CampaignSummary, DayLine, Headline, SizeBand
 
 WEEKLY_CHART_AFTER_DAYS = 92  # beyond about a quarter, daily bars become hairlines
 # A year of weekly bars (53, about 8 points wide each) still reads well; beyond about fourteen
@@ -176,7 +176,7 @@ def _headline(summary: CampaignSummary, page: Page) -> list[Flowable]:
             page.text(reader.money(summary.headline.total_reporting), style.HEADLINE_FIXED),
             page.text(
                 _("at a single fixed rate of {rate}").format(
-                    rate=_fixed_rate_text(summary.headline, reader)
+                    rate=fixed_rate_text(summary.headline, reader)
                 ),
                 style.SMALL,
             ),
@@ -198,7 +198,7 @@ def _headline(summary: CampaignSummary, page: Page) -> list[Flowable]:
     return flowables
 
 
-def _fixed_rate_text(headline: Headline, reader: Reader) -> str:
+def fixed_rate_text(headline: Headline, reader: Reader) -> str:
     rate = headline.rate
     # No-break spaces: a rate is never split across lines.
     return reader.isolated(
@@ -386,14 +386,7 @@ def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:
     home = summary.home_currency
     bands = []
     for band in summary.sizes:
-        if band.high is None:
-            label = _("{low} or more").format(low=reader.money(band.low, whole=True))
-        else:
-            # The upper bound is excluded: "₪100 – ₪249.99", exact to the smallest unit.
-            below = Money.from_minor(band.high.to_minor() - 1, band.high.currency)
-            label = _("{low} – {high}").format(
-                low=reader.money(band.low, whole=True), high=reader.money(below)
-            )
+        label = size_label(band, reader)
         share = (
             reader.percent(band.home.amount / summary.total_home.amount)
             if summary.total_home.amount
@@ -406,6 +399,16 @@ def _sizes(summary: CampaignSummary, page: Page) -> list[Flowable]:
         numeric=[False, True, True, True],
     )
     return [page.section([page.heading(_("Gifts by size"))], sizes)]
+
+
+def size_label(band: SizeBand, reader: Reader) -> str:
+    """A size band as its table (and the web page's) names it."""
+    if band.high is None:
+        return reader._("{low} or more").format(low=reader.money(band.low, whole=True))
+    # The upper bound is excluded: "₪100 – ₪249.99", exact to the smallest unit.
+    below = Money.from_minor(band.high.to_minor() - 1, band.high.currency)
+    return reader._("{low} – {high}").format(low=reader.money(band.low, whole=True),
+                                             high=reader.money(below))  # fmt: skip
 
 
 def _weeks(summary: CampaignSummary, page: Page) -> list[Flowable]:
@@ -474,7 +477,22 @@ def _honour_roll(summary: CampaignSummary, page: Page) -> list[Flowable]:
 
 
 def _rates_note(summary: CampaignSummary, page: Page, options: ReportOptions) -> list[Flowable]:
-    reader = page.reader
+    _ = page.reader._
+    paragraphs = rates_paragraphs(summary, page.reader, options.max_rate_age_days)
+    return [
+        KeepTogether(
+            [
+                page.heading(_("About the exchange rates")),
+                *(page.text(text, style.NOTE) for text in paragraphs),
+            ]
+        )
+    ]
+
+
+def rates_paragraphs(summary: CampaignSummary, reader: Reader, max_rate_age_days: int) -> list[str]:
+    """The note on exchange rates that makes every figure explainable (the PDF's and the web
+    page's): how gifts are converted, the rates used with their sources and dates, the
+    fixed-rate headline if any."""
     _ = reader._
     home, reporting = summary.home_currency, summary.reporting_currency
     paragraphs = [
@@ -484,7 +502,7 @@ def _rates_note(summary: CampaignSummary, page: Page, options: ReportOptions) ->
             "more than {age} old. Each converted gift is rounded half-up to the smallest "
             "unit of its currency, once; every total in this report is the sum of those "
             "rounded gifts, so every table adds up to its total."
-        ).format(home=home, reporting=reporting, age=rate_age(options.max_rate_age_days, reader)),
+        ).format(home=home, reporting=reporting, age=rate_age(max_rate_age_days, reader)),
     ]
     rates = summary.rates
     if rates.first_date and rates.last_date:
@@ -504,20 +522,13 @@ def _rates_note(summary: CampaignSummary, page: Page, options: ReportOptions) ->
                 "the gifts converted one by one ({per_gift})."
             ).format(
                 amount=reader.money(summary.headline.total_reporting),
-                rate=_fixed_rate_text(summary.headline, reader),
+                rate=fixed_rate_text(summary.headline, reader),
                 total=reader.money(summary.total_home),
                 per_gift=reader.money(summary.total_reporting),
             )
         )
     paragraphs.append(_("Reversed gifts and their reversals are left out of every figure."))
-    return [
-        KeepTogether(
-            [
-                page.heading(_("About the exchange rates")),
-                *(page.text(text, style.NOTE) for text in paragraphs),
-            ]
-        )
-    ]
+    return paragraphs
 
 
 def _listed(items: Sequence[str], reader: Reader) -> str:

@@ -1,0 +1,327 @@
+"""The campaign pages: the list, a campaign's summary (as its PDF has it, with the chart, the
+latest gifts and, for a treasurer, a form to record a gift), and the contract routes of
+shared/design.md §5 (summary.json, summary.csv, report.pdf), each one `campaign_report` call
+handed to the renderers the CLI uses, so a download is the file `report campaign` writes."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from fundledger.domain.access import PermissionDenied, Role
+from fundledger.domain.dates import today_in_israel
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import Money, currency_in_use
+from fundledger.domain.period import Period
+from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.reports.summary_csv import write_summary_csv
+from fundledger.reports.summary_json import summary_json
+from fundledger.services.browse import GiftLine, campaign_gifts, gift_lines
+from fundledger.services.campaign_report import CampaignReport, campaign_report
+from fundledger.services.campaigns import NoSuchCampaign
+from fundledger.services.context import CommandContext
+from fundledger.services.dashboard import Dashboard, dashboard
+from fundledger.services.donations import record_donation
+from fundledger.services.summary_store import refresh
+from fundledger.web import db
+from fundledger.web.i18n import gettext as _
+from fundledger.web.i18n import language
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+# The fields of the gift form, named as `donation add`'s options.
+GIFT_FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note")
+
+
+class BadQuery(FundledgerError):
+    """A query parameter of a page that cannot be read (the page says which, with 400)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """What a campaign page or download was asked for: `fixed_rate`, `from` and `to`, as
+    `report campaign --fixed-rate --from --to`."""
+
+    fixed_rate: str | None
+    period: Period | None
+
+    def arguments(self) -> dict[str, str]:
+        """The same request as query arguments, for the download links."""
+        given = {"fixed_rate": self.fixed_rate or ""}
+        if self.period is not None:
+            given |= {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
+        return {name: value for name, value in given.items() if value}
+
+
+def _query() -> ReportQuery:
+    fixed_rate = request.args.get("fixed_rate", "").strip() or None
+    start, end = (_day(request.args.get(name, ""), name) for name in ("from", "to"))
+    if (start is None) != (end is None):
+        raise BadQuery(_("A period needs both ends: give both “from” and “to” dates."))
+    if start is not None and end is not None and start > end:
+        raise BadQuery(_("The period starts ({start}) after it ends ({end}): swap them.",
+                         start=start.isoformat(), end=end.isoformat()))  # fmt: skip
+    return ReportQuery(fixed_rate, Period(start, end) if start and end else None)
+
+
+def _day(text: str, field: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadQuery(_("“{field}” is not a date: write it as YYYY-MM-DD (2025-07-31).",
+                         field=field)) from None  # fmt: skip
+
+
+def _report(slug: str, query: ReportQuery, locale: str | None = None) -> CampaignReport:
+    """The campaign's report; 404 for an unknown slug. A report reads every setting itself,
+    once, in its own read transaction (as `report campaign` does)."""
+    try:
+        return db.run(lambda session, context: campaign_report(
+            session, context, slug, locale=locale, period=query.period,
+            fixed_rate=query.fixed_rate))  # fmt: skip
+    except NoSuchCampaign:
+        abort(404)
+
+
+def _plain_error(message: str, status: int = 400) -> Response:
+    """A download that cannot be made: one line saying why, as a script reads it."""
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+@bp.context_processor
+def _report_words() -> dict[str, Any]:
+    """The PDF's own wording of what it shows, for the page to say the same in each language.
+    ReportLab loads with them: only the campaign pages use it."""
+    from fundledger.reports.pdf.campaign import (
+        WEEKS_IN_TABLE,
+        chart_title,
+        fixed_rate_text,
+        rates_paragraphs,
+        size_label,
+    )
+    from fundledger.reports.pdf.page import method_name
+
+    return {"chart_title": chart_title, "fixed_rate_text": fixed_rate_text,
+            "rates_note": rates_paragraphs, "size_label": size_label,
+            "method_name": method_name, "weeks_in_table": WEEKS_IN_TABLE}  # fmt: skip
+
+
+@bp.route("")
+def index() -> ResponseReturnValue:
+    """The campaigns with their figures: the dashboard's list, on a page of its own."""
+    board: Dashboard = db.run(lambda s, c: dashboard(s, c, today=today_in_israel()))
+    return render_template("campaigns/index.html", board=board,
+                           reader=Reader.for_locale(language()))  # fmt: skip
+
+
+@bp.route("/<slug>")
+def page(slug: str) -> ResponseReturnValue:
+    return _campaign_page(slug, MultiDict(), None, 200)
+
+
+def _campaign_page(
+    slug: str, form: MultiDict[str, str], form_error: str | None, status: int
+) -> ResponseReturnValue:
+    """The campaign's page; `form` and `form_error`: the gift form sent back with what was
+    wrong in it."""
+    here = language()
+    query_error = None
+    try:
+        query = _query()
+        found = _report(slug, query, here)
+    except FundledgerError as error:  # an unreadable fixed rate or period: the page without it
+        query_error = str(error)
+        query = ReportQuery(None, None)
+        found = _report(slug, query, here)
+        status = 400
+    number = max(request.args.get("page", 1, type=int), 1)
+    actor = db.current_actor()
+    gifts = db.run(lambda s, c: campaign_gifts(s, c, actor, slug, page=number))
+    from fundledger.reports.chart_svg import campaign_chart_svg  # ReportLab: only when drawn
+
+    summary = found.summary
+    # Escaped by its XML writer, and free of script, style attributes and links (chart_svg).
+    chart = Markup(campaign_chart_svg(summary, here)) if summary.by_day else None  # noqa: S704
+    return render_template(
+        "campaigns/page.html",
+        report=found,
+        summary=summary,
+        campaign=summary.campaign.in_language(here),
+        reader=Reader.for_locale(here),
+        chart=chart,
+        gifts=gifts,
+        query=query,
+        downloads=query.arguments(),
+        query_error=query_error,
+        may_record=actor.may(Role.TREASURER),
+        form=form,
+        form_error=form_error,
+        today=today_in_israel().isoformat(),
+    ), status
+
+
+@bp.route("/<slug>/chart.svg")
+def chart(slug: str) -> ResponseReturnValue:
+    """The page's chart on its own, in the page's language."""
+    try:
+        found = _report(slug, _query())
+    except FundledgerError as error:
+        return _plain_error(str(error))
+    from fundledger.reports.chart_svg import campaign_chart_svg
+
+    return Response(campaign_chart_svg(found.summary, language()), mimetype="image/svg+xml")
+
+
+@bp.route("/<slug>/summary.json")
+def summary_as_json(slug: str) -> ResponseReturnValue:
+    """Exactly what `fundledger report campaign SLUG --format json [--fixed-rate]` prints."""
+    try:
+        found = _report(slug, _query())
+    except FundledgerError as error:
+        return _plain_error(str(error))
+    return Response(summary_json(found.summary), mimetype="application/json")
+
+
+@bp.route("/<slug>/summary.csv")
+def summary_as_csv(slug: str) -> ResponseReturnValue:
+    """What `fundledger report campaign SLUG --format csv` prints, as a file to save."""
+    try:
+        found = _report(slug, _query())
+    except FundledgerError as error:
+        return _plain_error(str(error))
+    text = io.StringIO()
+    write_summary_csv(text, found.summary)
+    return _attachment(text.getvalue().encode("utf-8"), "text/csv",
+                       _file_name(slug, found, "csv"))  # fmt: skip
+
+
+@bp.route("/<slug>/report.pdf")
+def report_pdf(slug: str) -> ResponseReturnValue:
+    """The PDF `fundledger report campaign SLUG --locale L` writes."""
+    locale = request.args.get("locale") or None
+    if locale is not None and locale not in LOCALES:
+        abort(400)
+    try:
+        found = _report(slug, _query(), locale)
+    except FundledgerError as error:
+        return _plain_error(str(error))
+    # Imported here, as the CLI does: ReportLab costs every other page its loading time.
+    from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
+
+    options = ReportOptions(max_rate_age_days=found.max_rate_age_days,
+                            organisation=found.organisation, logo=found.logo)  # fmt: skip
+    # ReportLab writes to a path; a private temporary directory, removed at once.
+    with tempfile.TemporaryDirectory(prefix="fundledger-web-") as folder:
+        target = Path(folder) / "report.pdf"
+        write_campaign_pdf(found.summary, Reader.for_locale(found.locale), target, options)
+        data = target.read_bytes()
+    return _attachment(data, "application/pdf", _file_name(slug, found, "pdf"))
+
+
+def _file_name(slug: str, found: CampaignReport, extension: str) -> str:
+    """As the CLI names it: reports/<slug>[-<from>-<to>]-<locale>.pdf; the CSV likewise,
+    without a language."""
+    name = slug
+    period = found.summary.period
+    if period is not None:
+        name += f"-{period.start.isoformat()}-{period.end.isoformat()}"
+    if extension == "pdf":
+        name += f"-{found.locale}"
+    return f"{name}.{extension}"
+
+
+def _attachment(data: bytes, mimetype: str, name: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    # A slug is letters, digits and hyphens: the name needs no quoting beyond this.
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/<slug>/donations", methods=["POST"])
+def record(slug: str) -> ResponseReturnValue:
+    """`donation add SLUG` from the campaign page's form: the treasurer role is required by
+    the service (a viewer's forged POST gets 403, nothing written)."""
+    form = request.form
+    actor = db.current_actor()
+    try:
+        on = _gift_date(form.get("date", ""))
+        amount = _gift_amount(form.get("amount", ""), form.get("currency", ""))
+
+        def work(session: Session, context: CommandContext) -> GiftLine:
+            entry = record_donation(
+                session, context, campaign_slug=slug, on=on, amount=amount(context),
+                donor_name=_given(form, "donor"), donor_email=_given(form, "email"),
+                anonymous=form.get("anonymous") is not None, method=_given(form, "method"),
+                reference=_given(form, "reference"), note=_given(form, "note"), actor=actor,
+            )  # fmt: skip
+            # The gift as the lists show it: its value in the home currency at its date's rate.
+            return gift_lines(session, context, actor, [entry.id])[0]
+
+        line = db.run(work, write=True)
+    except NoSuchCampaign:
+        abort(404)
+    except PermissionDenied:
+        raise  # 403 (errors.py): not a mistake in the form
+    except FundledgerError as error:
+        return _campaign_page(slug, MultiDict(form), str(error), 422)
+    # The stored summaries take the new gift now, in a transaction of their own (as a report
+    # of the CLI brings them up to date first): else the dashboard and every report after it
+    # would read all the gifts instead, seconds on a million. Never waiting for a writer.
+    refresh(db.engine(), db.command_context)
+    flash(_recorded(line))
+    # To the top of the page, where the notice is (the form's action asks for the form, so
+    # that a mistake shows beside it; a redirect without a fragment would keep that one).
+    return redirect(url_for("campaigns.page", slug=slug, _anchor="main"), 303)
+
+
+def _given(form: MultiDict[str, str], name: str) -> str | None:
+    return form.get(name, "").strip() or None
+
+
+def _gift_date(text: str) -> date:
+    if not text.strip():
+        raise BadQuery(_("Give the gift's date."))
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadQuery(_("The gift's date is not a date: write it as YYYY-MM-DD (2025-07-31)."
+                         )) from None  # fmt: skip
+
+
+def _gift_amount(amount: str, currency: str) -> Callable[[CommandContext], Money]:
+    """The amount, checked now; its currency (the home currency unless given) when the
+    ledger's settings are at hand."""
+    if not amount.strip():
+        raise BadQuery(_("Give the gift's amount, e.g. 250 or 99.50."))
+
+    def money(context: CommandContext) -> Money:
+        code = currency_in_use(currency.strip().upper() or context.settings.home_currency)
+        return Money.parse(amount.strip(), code)
+
+    return money
+
+
+def _recorded(line: GiftLine) -> str:
+    reader = Reader.for_locale(language())
+    if line.home is None:
+        return _("Recorded gift #{id}: {amount} on {date}. It has no rate yet: its value "
+                 "counts once a rate of its date is stored.", id=line.id,
+                 amount=reader.money(line.amount), date=reader.date(line.date))  # fmt: skip
+    if line.home.currency == line.amount.currency:
+        return _("Recorded gift #{id}: {amount} on {date}.", id=line.id,
+                 amount=reader.money(line.amount), date=reader.date(line.date))  # fmt: skip
+    return _("Recorded gift #{id}: {amount} on {date}, worth {home} at that date's rate.",
+             id=line.id, amount=reader.money(line.amount), date=reader.date(line.date),
+             home=reader.money(line.home))  # fmt: skip

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from fundledger.adapters.db.engine import make_engine
-from fundledger.adapters.db.models import SUMMARY_MODELS, Base
+from fundledger.adapters.db.models import SUMMARY_MODELS, Base, CheckRun
 from fundledger.cli import cli
 
 FUNDLEDGER = Path(sys.executable).with_name("fundledger")
@@ -72,8 +72,9 @@ class Shell:
         return lines[0]
 
     def row_counts(self) -> dict[str, int]:
-        """Rows of each table of the ledger's record (the stored summaries derive from it)."""
-        derived = {model.__tablename__ for model in SUMMARY_MODELS}
+        """Rows of each table of the ledger's record (the stored summaries derive from it; the
+        notes of `check`'s runs are about the record, not part of it)."""
+        derived = {model.__tablename__ for model in SUMMARY_MODELS} | {CheckRun.__tablename__}
         engine = make_engine(self.database_url)
         with engine.connect() as connection:
             counts = {

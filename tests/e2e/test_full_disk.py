@@ -52,7 +52,7 @@ def full(tmp_path: Path) -> Iterator[Path]:
     folder.mkdir()
     mount = shutil.which("mount")
     mounted = mount is not None and subprocess.run(
-        [mount, "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+        [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
         capture_output=True, check=False,
     ).returncode == 0  # fmt: skip
     if not mounted:

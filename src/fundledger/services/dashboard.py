@@ -29,7 +29,7 @@ from fundledger.domain.money import Money
 from fundledger.services.campaign_totals import campaign_totals
 from fundledger.services.campaigns import CampaignInfo
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import Gap, gift_factors
+from fundledger.services.conversion import Gap, rate_gaps
 from fundledger.services.summary_store import ALL, holds_ledger
 
 # Pairs with a rate this close to the newest are listed whatever their currencies.
@@ -93,14 +93,23 @@ class Dashboard:
     from_summaries: bool  # totals read from the stored summaries (fast), else from the gifts
 
 
+def ledger_gaps(
+    session: Session, context: CommandContext, *, stored: bool | None = None
+) -> tuple[Gap, ...]:
+    """Every (date, currency) whose counted gifts have no rate in force. The stored summaries
+    hold only gifts every one of which had a rate (their refresh refuses a gap): when they
+    hold the ledger (`stored`, asked when not known) there is none to look for."""
+    if stored is None:
+        stored = holds_ledger(session, context)
+    return () if stored else rate_gaps(session, context)
+
+
 def dashboard(session: Session, context: CommandContext, *, today: date) -> Dashboard:
     """The dashboard's figures as this transaction sees the ledger on `today`."""
     stored = holds_ledger(session, context)
     totals = campaign_totals(session, context)
     donors = _donor_counts(session, stored)
-    # The stored summaries hold only gifts every one of which had a rate (their refresh
-    # refuses a gap): when they hold the ledger there is no gap to look for.
-    gaps = () if stored else gift_factors(session, context, counted_donations()).gaps
+    gaps = ledger_gaps(session, context, stored=stored)
     lines = tuple(
         CampaignLine(
             campaign=total.campaign, gifts=total.gifts, donors=donors.get(total.campaign.id, 0),

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import ExchangeRate
 from fundledger.services.batches import missing_rate
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import Gap, rate_gaps
+from fundledger.services.conversion import Gap
+from fundledger.services.dashboard import ledger_gaps
 from fundledger.services.rates import list_rates
-from fundledger.services.summary_store import holds_ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +61,7 @@ def rate_overview(session: Session, context: CommandContext, *, today: date) -> 
                 rate = stored.rate
                 latest.append(LatestRate(base, quote, on, rate.value, rate.source,
                                          (today - on).days))  # fmt: skip
-    # The stored summaries hold only gifts every one of which had a rate (their refresh
-    # refuses a gap): when they hold the ledger there is none to look for (as the dashboard).
-    gaps = () if holds_ledger(session, context) else rate_gaps(session, context)
+    gaps = ledger_gaps(session, context)
     return RateOverview(
         latest=tuple(latest),
         max_rate_age_days=context.settings.max_rate_age_days,

@@ -79,6 +79,27 @@ def test_the_page_has_the_cli_figures(
     )
 
 
+def test_a_gift_recorded_elsewhere_shows_on_the_next_page(
+    sign_in: SignIn, ledger_engine: Engine, ledger_url: str
+) -> None:
+    """The pages are kept between writes (services/read_cache.py): a gift recorded by the
+    command line, in another process, shows at once on the page, its chart, its JSON and the
+    dashboard."""
+    sample_ledger(ledger_engine)
+    client = sign_in(Role.VIEWER)
+    paths = (PAGE, f"{PAGE}/chart.svg", f"{PAGE}/summary.json", "/")
+    before = [text_of(client, path) for path in paths]
+    assert [text_of(client, path) for path in paths] == before  # kept: the same answers
+    cli(ledger_url, "donation", "add", SLUG, "--date", "2025-07-09", "--amount", "1234.56",
+        "--donor", "Someone New")  # fmt: skip
+    expected = cli(ledger_url, "report", "campaign", SLUG, "--format", "json")
+    after = [text_of(client, path) for path in paths]
+    assert after[2] == expected
+    assert f'id="donation-count">{json.loads(expected)["donation_count"]}<' in after[0]
+    assert "1,234.56" in after[0]  # the newest gift, first of the latest gifts
+    assert all(new != old for new, old in zip(after, before, strict=True))
+
+
 def test_anonymous_givers_are_never_named_to_a_viewer(
     sign_in: SignIn, ledger_engine: Engine
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.resources import files
 from typing import Any
@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import Engine
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, transaction
+from fundledger.services.read_cache import ReadCache
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import current_settings, organisation_name
 from fundledger.web import audit, auth, campaigns, db, donors, errors, gifts, home, rates, receipts
@@ -39,6 +40,8 @@ FONTS = files("fundledger.reports") / "pdf" / "fonts"
 class WebLedger:
     engine: Engine
     settings: Mapping[str, str]  # the ledger's settings when the app started
+    # The pages asked for again and again between writes (the dashboard, a campaign's).
+    cache: ReadCache = field(default_factory=ReadCache)
 
 
 def create_app(

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import PermissionDenied, Role
+from fundledger.domain.access import Actor, PermissionDenied, Role
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money, currency_in_use
@@ -27,7 +27,7 @@ from fundledger.domain.period import Period
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_json
-from fundledger.services.browse import GiftLine, campaign_gifts, gift_lines
+from fundledger.services.browse import GiftLine, Page, campaign_gifts, gift_lines
 from fundledger.services.campaign_report import CampaignReport, campaign_report
 from fundledger.services.campaigns import NoSuchCampaign
 from fundledger.services.context import CommandContext
@@ -86,11 +86,13 @@ def _day(text: str, field: str) -> date | None:
 
 def _report(slug: str, query: ReportQuery, locale: str | None = None) -> CampaignReport:
     """The campaign's report; 404 for an unknown slug. A report reads every setting itself,
-    once, in its own read transaction (as `report campaign` does)."""
+    once, in its own read transaction (as `report campaign` does); it is kept until the
+    ledger changes (services/read_cache.py)."""
     try:
-        return db.run(lambda session, context: campaign_report(
-            session, context, slug, locale=locale, period=query.period,
-            fixed_rate=query.fixed_rate))  # fmt: skip
+        return db.run(lambda session, context: db.kept(
+            session, ("campaign report", slug, locale, query),
+            lambda: campaign_report(session, context, slug, locale=locale,
+                                    period=query.period, fixed_rate=query.fixed_rate)))  # fmt: skip
     except NoSuchCampaign:
         abort(404)
 
@@ -121,7 +123,9 @@ def _report_words() -> dict[str, Any]:
 @bp.route("")
 def index() -> ResponseReturnValue:
     """The campaigns with their figures: the dashboard's list, on a page of its own."""
-    board: Dashboard = db.run(lambda s, c: dashboard(s, c, today=today_in_israel()))
+    today = today_in_israel()
+    board: Dashboard = db.run(lambda s, c: db.kept(
+        s, ("dashboard", today), lambda: dashboard(s, c, today=today)))  # fmt: skip
     return render_template("campaigns/index.html", board=board,
                            reader=Reader.for_locale(language()))  # fmt: skip
 
@@ -140,27 +144,31 @@ def _campaign_page(
     query_error = None
     try:
         query = _query()
-        found = _report(slug, query, here)
-    except FundledgerError as error:  # an unreadable fixed rate or period: the page without it
-        query_error = str(error)
-        query = ReportQuery(None, None)
-        found = _report(slug, query, here)
-        status = 400
+    except FundledgerError as error:  # an unreadable period: the page without it
+        query_error, query, status = str(error), ReportQuery(None, None), 400
     number = max(request.args.get("page", 1, type=int), 1)
     actor = db.current_actor()
-    gifts = db.run(lambda s, c: campaign_gifts(s, c, actor, slug, page=number))
-    from fundledger.reports.chart_svg import campaign_chart_svg  # ReportLab: only when drawn
 
+    def parts(asked: ReportQuery) -> tuple[CampaignReport, Page[GiftLine], str | None]:
+        try:
+            return db.run(lambda s, c: _page_parts(s, c, slug, asked, here, actor, number))
+        except NoSuchCampaign:
+            abort(404)
+
+    try:
+        found, gifts, chart = parts(query)
+    except FundledgerError as error:  # an unreadable fixed rate: the page without it
+        query_error, query, status = str(error), ReportQuery(None, None), 400
+        found, gifts, chart = parts(query)
     summary = found.summary
-    # Escaped by its XML writer, and free of script, style attributes and links (chart_svg).
-    chart = Markup(campaign_chart_svg(summary, here)) if summary.by_day else None  # noqa: S704
     return render_template(
         "campaigns/page.html",
         report=found,
         summary=summary,
         campaign=summary.campaign.in_language(here),
         reader=Reader.for_locale(here),
-        chart=chart,
+        # Escaped by its XML writer, free of script, style attributes and links (chart_svg).
+        chart=Markup(chart) if chart is not None else None,  # noqa: S704
         gifts=gifts,
         query=query,
         downloads=query.arguments(),
@@ -170,6 +178,41 @@ def _campaign_page(
         form_error=form_error,
         today=today_in_israel().isoformat(),
     ), status
+
+
+def _page_parts(
+    session: Session,
+    context: CommandContext,
+    slug: str,
+    query: ReportQuery,
+    here: str,
+    actor: Actor,
+    number: int,
+) -> tuple[CampaignReport, Page[GiftLine], str | None]:
+    """What the campaign's page shows of the ledger, read in one transaction: its report, a
+    page of its latest gifts (as `actor`'s role sees them) and its chart, each kept until the
+    ledger changes."""
+    state = db.state(session)
+    cache = db.cache()
+    found = cache.answer_at(
+        state,
+        ("campaign report", slug, here, query),
+        lambda: campaign_report(
+            session, context, slug, locale=here, period=query.period, fixed_rate=query.fixed_rate
+        ),
+    )
+    gifts = cache.answer_at(
+        state,
+        ("campaign gifts", slug, actor.role, number),
+        lambda: campaign_gifts(session, context, actor, slug, page=number),
+    )
+
+    def chart() -> str | None:
+        from fundledger.reports.chart_svg import campaign_chart_svg  # ReportLab: only here
+
+        return campaign_chart_svg(found.summary, here) if found.summary.by_day else None
+
+    return found, gifts, cache.answer_at(state, ("campaign chart", slug, here, query), chart)
 
 
 @bp.route("/<slug>/chart.svg")

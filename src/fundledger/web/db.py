@@ -3,7 +3,7 @@ transaction, always closed), and the CommandContext of the signed-in user for th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import current_app, request
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.engine import transaction
 from fundledger.domain.access import Actor, Role
 from fundledger.services.context import CommandContext
+from fundledger.services.read_cache import LedgerState, ReadCache, ledger_state
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 
@@ -61,6 +62,20 @@ def read(work: Callable[[Session], T]) -> T:
     """A read that needs no signed-in user (the sign-in page, the user loader)."""
     with transaction(engine()) as session:
         return work(session)
+
+
+def cache() -> ReadCache:
+    return current_app.extensions[EXTENSION].cache  # type: ignore[no-any-return]
+
+
+def state(session: Session) -> LedgerState:
+    """The ledger's state as `session` sees it: what the answers kept for it were made under."""
+    return ledger_state(session)
+
+
+def kept(session: Session, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()`'s answer (read in `session`), kept until the ledger changes."""
+    return cache().answer(session, key, make)
 
 
 def current_app_ledger() -> Any:

@@ -18,5 +18,6 @@ bp = Blueprint("home", __name__)
 def index() -> ResponseReturnValue:
     # Days left are counted in the organisation's calendar (as gifts' dates are).
     today = today_in_israel()
-    board: Dashboard = db.run(lambda session, context: dashboard(session, context, today=today))
+    board: Dashboard = db.run(lambda s, c: db.kept(
+        s, ("dashboard", today), lambda: dashboard(s, c, today=today)))  # fmt: skip
     return render_template("home.html", board=board, reader=Reader.for_locale(language()))

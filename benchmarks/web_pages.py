@@ -10,6 +10,12 @@ threads) runs on 127.0.0.1 and a free port, and clients sign in over HTTP as a b
   campaign's page and a donor search, after a few untimed ones; median and p95 of the server's
   time (its Server-Timing header) and of the client's wall time. Target: p95 of the server time
   under 150 ms. Every answer must be 200: a redirect (to /login) or a 404 fails the page.
+- after a write: the dashboard and the campaign page again, FUNDLEDGER_BENCH_REQUESTS times
+  each, every request right after a write to the ledger by another process (a setting, as the
+  command line writes it): a page the server keeps between writes (services/read_cache.py) is
+  made afresh each time, as the first reader after a treasurer's write finds it. Reported
+  beside the target; the stored summaries hold every gift throughout (a new gift's upkeep is
+  issue #26's).
 - concurrent: 10 clients, each signed in, for FUNDLEDGER_BENCH_SECONDS (default 60) cycling over
   the three pages: requests done, errors (an answer other than 200, or no answer), median and
   p95 wall time. Target: no errors and p95 under 500 ms.
@@ -49,9 +55,11 @@ from urllib.parse import quote, urlencode
 import peers
 from import_ecb_history import FUNDLEDGER, reset_postgres
 from search_and_list import build_ledger
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
-from fundledger.adapters.db.engine import normalize_url
+from fundledger.adapters.db.engine import make_engine, normalize_url, transaction
+from fundledger.services.context import CommandContext
+from fundledger.services.settings import set_setting
 
 HOST = "127.0.0.1"
 REQUESTS = int(os.environ.get("FUNDLEDGER_BENCH_REQUESTS", "200"))
@@ -69,6 +77,9 @@ PAGES = {
     "campaign page": f"/campaigns/{CAMPAIGN}",
     "donor search": f"/donors?q={quote(DONOR_QUERY)}",
 }
+# The pages a server keeps between writes, measured again with a write before each request.
+AFTER_A_WRITE = ("dashboard", "campaign page")
+WRITER = CommandContext(command="benchmarks/web_pages.py", actor="bench")
 # A viewer: what a board member sees, and the dearer path of a donor search (a viewer's search
 # leaves out the donors who only gave anonymously).
 USER, ROLE = "bench", "viewer"
@@ -195,16 +206,21 @@ def serving(env: dict[str, str]) -> Iterator[int]:
                 server.wait()
 
 
-def sequential(port: int) -> dict[str, tuple[list[float], list[float]] | str]:
-    """Per page: (server times, wall times) in ms, or what went wrong."""
+def sequential(
+    port: int, pages: dict[str, str], before_each: Callable[[int], None] | None = None
+) -> dict[str, tuple[list[float], list[float]] | str]:
+    """Per page: (server times, wall times) in ms, or what went wrong; `before_each(n)` done
+    before the n-th request of each page, untimed."""
     client = Client(port)
     client.sign_in()
     measured: dict[str, tuple[list[float], list[float]] | str] = {}
     try:
-        for name, path in PAGES.items():
+        for name, path in pages.items():
             server: list[float] = []
             wall: list[float] = []
             for number in range(WARM_UP + REQUESTS):
+                if before_each is not None:
+                    before_each(number)
                 try:
                     answer = client.request("GET", path)
                 except (OSError, http.client.HTTPException) as error:
@@ -226,6 +242,19 @@ def sequential(port: int) -> dict[str, tuple[list[float], list[float]] | str]:
     finally:
         client.close()
     return measured
+
+
+def writer(url: str) -> tuple[Engine, Callable[[int], None]]:
+    """An engine on the ledger and a write through it: a setting that no page shows (a
+    report's language when none is asked for; the pages ask for theirs), audited as every
+    write is, in a transaction of its own."""
+    engine = make_engine(url)
+
+    def write(number: int) -> None:
+        with transaction(engine, write=True) as session:
+            set_setting(session, WRITER, "report.locale", ("en", "he")[number % 2])
+
+    return engine, write
 
 
 @dataclass
@@ -316,10 +345,15 @@ def bench(label: str, env: dict[str, str]) -> tuple[list[str], list[str], list[s
     pages, failures = [], []
     # Other work on the machine slows the pages alike: the section says how busy it was.
     LOAD_AVERAGES[label] = os.getloadavg()[0]
+    engine, write = writer(env["FUNDLEDGER_DB"])
     with serving(env) as port:
         print(f"{where}: {REQUESTS} requests to each page", file=sys.stderr)
-        for name, outcome in sequential(port).items():
-            shown = f"{name} `{PAGES[name]}`"
+        measured = sequential(port, PAGES)
+        print(f"{where}: {REQUESTS} requests to each page, each after a write", file=sys.stderr)
+        rewritten = sequential(port, {name: PAGES[name] for name in AFTER_A_WRITE}, write)
+        measured |= {f"{name}, after a write": outcome for name, outcome in rewritten.items()}
+        for name, outcome in measured.items():
+            shown = f"{name} `{PAGES[name.split(',')[0]]}`"
             if isinstance(outcome, str):
                 failures.append(f"{label}: {outcome}")
                 pages.append(f"| {shown} | {where} | {outcome} | | **failed** |")
@@ -329,6 +363,7 @@ def bench(label: str, env: dict[str, str]) -> tuple[list[str], list[str], list[s
             pages.append(f"| {shown} | {where} | {ms(server)} | {ms(wall)} | {met} |")
         print(f"{where}: {CLIENTS} clients for {SECONDS:.0f} s", file=sys.stderr)
         load = concurrent(port)
+    engine.dispose()
     errors = sum(load.errors.values())
     for error, count in load.errors.most_common():
         print(f"{label}, concurrent: {count} × {error}", file=sys.stderr)
@@ -386,7 +421,10 @@ def main() -> None:
         "the measuring began: "
         + ", ".join(f"{label} {load:.1f}" for label, load in LOAD_AVERAGES.items()) + ".", "",
         f"One request at a time: {REQUESTS} requests to each page, after {WARM_UP} untimed "
-        f"ones; the campaign is the largest (`{CAMPAIGN}`), the search `{DONOR_QUERY}`.", "",
+        f"ones; the campaign is the largest (`{CAMPAIGN}`), the search `{DONOR_QUERY}`. The "
+        "server keeps the dashboard and a campaign's page until the ledger changes "
+        "(services/read_cache.py); \"after a write\": each request right after a write by "
+        "another process (a setting), so that the page is made afresh every time.", "",
         *pages, "",
         f"{CLIENTS} clients at once, each signed in, for {SECONDS:.0f} s, each cycling over the "
         "three pages; an error is an answer other than 200, or none.", "",

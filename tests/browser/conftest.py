@@ -18,7 +18,9 @@ from waitress.server import create_server
 
 from fundledger.web import create_app
 from tests.system_tools import require_tool
-from tests.web.conftest import SECRET
+from tests.web.conftest import SECRET, quick_password_hashes
+
+__all__ = ["quick_password_hashes"]  # an autouse fixture: for the browser tests too
 
 
 @pytest.fixture(scope="session")

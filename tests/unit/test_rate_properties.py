@@ -6,9 +6,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fundledger.domain import rates as rates_module
 from fundledger.domain.errors import RateNotInForce
 from fundledger.domain.rates import Rate, RateBook, convert_minor, convert_total_minor
 
@@ -102,3 +104,43 @@ def test_the_exact_total_is_the_sum_of_exact_values_rounded_once(
     # Against the sum of per-gift roundings: each of those is off by at most half a unit.
     per_gift = sum(convert_minor(amount, factor) for amount, factor in converted)
     assert abs(per_gift - total) <= len(gifts) // 2 + 1
+
+
+factors = st.fractions(min_value=Fraction(-50), max_value=Fraction(50), max_denominator=10**7)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.integers(-(10**12), 10**12), factors), max_size=60))
+def test_the_bracketed_exact_total_is_the_fractions_added_up(
+    terms: list[tuple[int, Fraction]],
+) -> None:
+    """convert_total_minor brackets the sum in integers first; it must answer exactly as the
+    fractions added up do, reversals (negative amounts) and negative totals included."""
+    assert convert_total_minor(terms) == rates_module.exact_total_minor(terms)
+
+
+HALF_BELOW = Fraction(2**65 - 1, 2**66)  # half a minor unit less 2**-66: nearer than the bracket
+
+
+def test_a_total_at_a_rounding_boundary_is_added_up_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exact_sums: list[int] = []
+    exact = rates_module.exact_total_minor
+
+    def counted(terms: list[tuple[int, Fraction]]) -> int:
+        exact_sums.append(1)
+        return exact(terms)
+
+    monkeypatch.setattr(rates_module, "exact_total_minor", counted)
+    # Half a unit exactly rounds away from zero, decided by the bracket alone.
+    assert convert_total_minor([(1, Fraction(1, 2))]) == 1
+    assert convert_total_minor([(-1, Fraction(1, 2))]) == -1
+    assert convert_total_minor([(100, 1 / Fraction("3.376"))] * 3) == 89
+    assert exact_sums == []
+    # A hair below a half (closer than 2**-64 per term): the bracket cannot tell, the
+    # fractions can.
+    assert convert_total_minor([(1, HALF_BELOW)]) == 0
+    assert convert_total_minor([(-1, HALF_BELOW)]) == 0
+    assert convert_total_minor([(3, HALF_BELOW), (-1, Fraction(1))]) == 0  # 1.5 - 3·2**-66 - 1
+    assert len(exact_sums) == 3

@@ -7,11 +7,13 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from fundledger.domain.access import Actor, Role
+from fundledger.services import users
 from fundledger.services.users import add_user
 from fundledger.web import create_app
 from tests.ledger_helpers import run
@@ -20,6 +22,21 @@ PASSWORD = "correct horse battery"  # noqa: S105 (the test users')
 SECRET = "a test key that is long enough to sign the cookies"  # noqa: S105
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 SignIn = Callable[..., FlaskClient]
+
+
+# Argon2id at a thousandth of its cost: nearly every test here adds users and signs them in, and
+# the real parameters (argon2-cffi's, ~0.1 s a hash) are the services' own, tested with them in
+# tests/integration/test_users.py. Unlike any parameters a test calls "older" (a rehash).
+QUICK_HASHES = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", lambda: QUICK_HASHES)
+        users._dummy_hash.cache_clear()  # made with the hasher in force: now, and again after
+        yield
+    users._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -403,11 +403,40 @@ def convert_minor(amount_minor: int, factor: Fraction) -> int:
     return divide_round_half_up(amount_minor * factor.numerator, factor.denominator)
 
 
+# How finely convert_total_minor brackets each term's fractional part: 2**-64 of a minor unit.
+_BRACKET_BITS = 64
+
+
 def convert_total_minor(amounts: Iterable[tuple[int, Fraction]]) -> int:
     """Amounts in minor units, each converted exactly by its factor, summed exactly and the sum
     rounded once by the ledger's rule: the exact total, which the plain-text accounting tools
-    print, where a report's total is the sum of per-gift roundings (`convert_minor`). The
-    amounts are added per factor first, so the sum of fractions has one term per rate."""
+    print, where a report's total is the sum of per-gift roundings (`convert_minor`).
+
+    Summing thousands of fractions of unlike denominators (a rate a day) makes integers
+    thousands of digits long, so the sum is first bracketed in integers: each term's whole part
+    exactly, its fractional part to within 2**-64 from below; the sum lies above the low end
+    of the bracket by less than 2**-64 for each term not met exactly. The rule is monotone:
+    when both ends of the bracket round alike, so does the sum. Only a sum that close to a
+    rounding boundary (nearer to half a minor unit than the bracket is wide) is added up
+    exactly after all."""
+    terms = list(amounts)
+    whole = fractions = inexact = 0
+    for amount, factor in terms:
+        quotient, remainder = divmod(amount * factor.numerator, factor.denominator)
+        whole += quotient
+        scaled, left = divmod(remainder << _BRACKET_BITS, factor.denominator)
+        fractions += scaled
+        inexact += left != 0
+    low = (whole << _BRACKET_BITS) + fractions
+    rounded = divide_round_half_up(low, 1 << _BRACKET_BITS)
+    if rounded == divide_round_half_up(low + inexact, 1 << _BRACKET_BITS):
+        return rounded
+    return exact_total_minor(terms)
+
+
+def exact_total_minor(amounts: Iterable[tuple[int, Fraction]]) -> int:
+    """`convert_total_minor` by adding the fractions themselves (per factor first, so that the
+    sum has one term per rate): its answer near a rounding boundary, and its reference."""
     per_factor: defaultdict[Fraction, int] = defaultdict(int)
     for amount_minor, factor in amounts:
         per_factor[factor] += amount_minor

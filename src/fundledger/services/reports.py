@@ -4,11 +4,12 @@ SQL aggregates over the gifts, and handed over as plain values."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, and_, case, func, select
@@ -19,7 +20,7 @@ from fundledger.adapters.db.models import Campaign, Donation
 from fundledger.adapters.db.queries import counted_donations_in, current_donors, merges_in_force
 from fundledger.adapters.db.snapshots import export_snapshot, on_snapshot, shares_snapshots
 from fundledger.domain.methods import BY_CODE, grouping_key
-from fundledger.domain.money import Money, divide_round_half_up
+from fundledger.domain.money import EXACT, Money, divide_round_half_up
 from fundledger.domain.period import Period
 from fundledger.domain.rates import ConversionFactors, FixedRate, in_minor_units
 from fundledger.domain.rates import convert_minor as convert_minor_python
@@ -175,12 +176,19 @@ class CampaignSummary:
         months: dict[date, list[DayLine]] = defaultdict(list)
         for line in self.by_day:
             months[line.date.replace(day=1)].append(line)
+        # Decimal sums (exact), one Money a month: a Money per day added would cost a check each.
+        home, reporting = (Money.zero(code) for code in (self.home_currency,
+                                                         self.reporting_currency))  # fmt: skip
+
+        def total(amounts: Iterator[Decimal], start: Money) -> Money:
+            return Money(reduce(EXACT.add, amounts, start.amount), start.currency)
+
         return tuple(
             DayLine(
                 month,
                 sum(line.count for line in lines),
-                sum((line.home for line in lines), Money.zero(self.home_currency)),
-                sum((line.reporting for line in lines), Money.zero(self.reporting_currency)),
+                total((line.home.amount for line in lines), home),
+                total((line.reporting.amount for line in lines), reporting),
             )
             for month, lines in sorted(months.items())
         )

@@ -591,17 +591,26 @@ def _rates(session: Session, campaign: int) -> RatesUsed:
 
 def _donors(session: Session, campaign: int) -> DonorTally:
     merges = merges_in_force()
-    donor = func.coalesce(merges.c.into_donor_id, SummaryDonor.donor_id)
-    per_donor = (
-        select(donor.label("donor"), func.sum(SummaryDonor.gifts).label("gifts"),
-               func.sum(SummaryDonor.home_minor).label("home"),
-               func.sum(SummaryDonor.reporting_minor).label("reporting"))
-        .outerjoin(merges, merges.c.merged_donor_id == SummaryDonor.donor_id)
-        .where(SummaryDonor.campaign_id == campaign)
-        .group_by(donor)
-        .subquery()
-    )  # fmt: skip
-    return tally(session, per_donor)
+    if session.scalar(select(exists(select(merges.c.id)))):
+        donor: Any = func.coalesce(merges.c.into_donor_id, SummaryDonor.donor_id)
+        per_donor = (
+            select(donor.label("donor"), func.sum(SummaryDonor.gifts).label("gifts"),
+                   func.sum(SummaryDonor.home_minor).label("home"),
+                   func.sum(SummaryDonor.reporting_minor).label("reporting"))
+            .outerjoin(merges, merges.c.merged_donor_id == SummaryDonor.donor_id)
+            .where(SummaryDonor.campaign_id == campaign)
+            .group_by(donor)
+        )  # fmt: skip
+        return tally(session, per_donor.subquery())
+    # No merge: each donor's row holds their sums already, nothing to join or group, and their
+    # count is the rows' (50k donors: 10 ms where the one query with its window took 33).
+    of_campaign = SummaryDonor.campaign_id == campaign
+    rows = select(
+        SummaryDonor.donor_id.label("donor"), SummaryDonor.gifts.label("gifts"),
+        SummaryDonor.home_minor.label("home"), SummaryDonor.reporting_minor.label("reporting"),
+    ).where(of_campaign)  # fmt: skip
+    count = session.scalar(select(func.count()).select_from(SummaryDonor).where(of_campaign))
+    return tally(session, rows.subquery(), int(count or 0))
 
 
 def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: list[int]

@@ -195,7 +195,7 @@ def test_donor_edit_merge_and_unmerge_are_recorded_and_shown(
     words = text(client.get("/donors/1").get_data(as_text=True))
     assert "Donor #1: changed phone, language, ID number." in words
     assert "web:dana · revision" in words
-    assert "Phone: — → 050-1234567" in words
+    assert "Phone: — → 050-1234567" in words  # (← in Hebrew and Arabic)
     assert "called us" in words
     # Merging #3 into #1: both donors with their gift counts, nothing written yet.
     before = counts(ledger)

@@ -202,6 +202,13 @@ def test_donor_edit_merge_and_unmerge_are_recorded_and_shown(
     status, html = post(client, "/donors/3/merge", token, into="1", reason="")
     assert status == 422
     assert "reason for a merge" in html
+    status, html = post(client, "/donors/3/merge", token, into="Dana", reason="same person")
+    assert status == 422
+    assert "Give the number of the donor to merge into" in html
+    status, html = post(client, "/donors/3/merge", token, into="999", reason="same person")
+    assert status == 422
+    assert "There is no donor #999" in html
+    assert counts(ledger) == before
     status, html = post(client, "/donors/3/merge", token, into="#1", reason="same person")
     assert status == 200, html
     words = text(html)

@@ -12,7 +12,7 @@ from fundledger.domain.access import Role
 from tests.web.conftest import SignIn
 from tests.web.pages_ledger import ESCAPED, SCRIPT, fill, give, text
 
-GIFT_ROW = re.compile(r'<td class="num" dir="ltr">#(\d+)</td>')
+GIFT_ROW = re.compile(r'<td class="num" dir="ltr"><a href="/gifts/\d+">#(\d+)</a></td>')
 
 
 @pytest.fixture

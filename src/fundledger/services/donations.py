@@ -180,10 +180,14 @@ def reverse_donation(
     donation_id: int,
     reason: str,
     locale: str | None = None,
+    actor: Actor | None = None,
 ) -> DonationEntry:
     """Append the exact negation of a gift. Both then drop out of every count and total. A
     gift that had a receipt gets a credit receipt cancelling it, in the same transaction,
-    in `locale` if given (else see receipts.issue_credit_receipt)."""
+    in `locale` if given (else see receipts.issue_credit_receipt). `actor`: as for
+    `record_donation`."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "reverse a gift")
     reason = required_text("the reason for a reversal (--reason)", reason, Donation.note)
     # Locked, as receipts lock it: its receipt, if one is being issued, is then seen below.
     original = session.get(Donation, donation_id, with_for_update=True)
@@ -235,6 +239,48 @@ def reverse_donation(
     issue_credit_receipt(session, context, reversal, locale)
     campaign = session.get_one(Campaign, original.campaign_id)
     return _entry(reversal, campaign.slug, _donor_as_recorded(session, original.donor_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """What `reverse_with_totals` recorded: the reversal, the credit receipt it needed (if
+    the gift had a receipt), and the campaign's totals before and after (as `Correction`)."""
+
+    reversal: DonationEntry
+    credit: ReceiptDocument | None
+    before: CampaignTotals | None
+    after: CampaignTotals | None
+    totals_problem: str | None = None
+
+
+def reverse_with_totals(
+    session: Session,
+    context: CommandContext,
+    *,
+    donation_id: int,
+    reason: str,
+    locale: str | None = None,
+    actor: Actor | None = None,
+) -> Reversal:
+    """`reverse_donation`, with what it does to the campaign's totals: for a confirmation
+    that shows them (run it in a transaction rolled back) and for the answer after."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "reverse a gift")
+    gift = session.get(Donation, donation_id)
+    if gift is None:
+        raise FundledgerError(f"no donation #{donation_id}")
+    slug = session.get_one(Campaign, gift.campaign_id).slug
+    before = _totals(session, context, slug)
+    entry = reverse_donation(session, context, donation_id=donation_id, reason=reason,
+                             locale=locale, actor=actor)  # fmt: skip
+    after = _totals(session, context, slug)
+    return Reversal(
+        reversal=entry,
+        credit=credit_receipt_of(session, entry.id),
+        before=None if isinstance(before, str) else before,
+        after=None if isinstance(after, str) else after,
+        totals_problem=_totals_problem(before, after),
+    )
 
 
 def list_donations(session: Session, campaign_slug: str) -> list[DonationEntry]:
@@ -296,13 +342,16 @@ def correct_donation(
     note: str | None = None,
     anonymous: bool | None = None,
     locale: str | None = None,
+    actor: Actor | None = None,
 ) -> Correction:
     """Reverse gift `donation_id` (with its credit receipt if it had a receipt, as
     `reverse_donation`) and record it again as it should have been, in one transaction: under
     the same reference (a platform's export finds it again), linked to the gift it corrects
     (donation_correction). What is not given is kept from the gift. A correction may itself be
     corrected, or reversed. Refused: a gift reversed already, a reversal, a correction that
-    changes nothing."""
+    changes nothing. `actor`: as for `record_donation`."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "correct a gift")
     reason = required_text("the reason for a correction (--reason)", reason,
                            DonationCorrection.reason)  # fmt: skip
     original = session.get(Donation, donation_id, with_for_update=True)
@@ -393,9 +442,7 @@ def correct_donation(
         reason=reason,
     )
     after = _totals(session, context, campaign.slug)
-    problem = None
-    if isinstance(before, str) or isinstance(after, str):
-        problem = before if isinstance(before, str) else str(after)
+    problem = _totals_problem(before, after)
     return Correction(
         original=was,
         reversal=reversal,
@@ -514,3 +561,10 @@ def _totals(session: Session, context: CommandContext, slug: str) -> CampaignTot
     except FundledgerError as error:
         return str(error)
     return CampaignTotals(summary.donation_count, summary.total_home, summary.total_reporting)
+
+
+def _totals_problem(before: CampaignTotals | str, after: CampaignTotals | str) -> str | None:
+    """Why totals before and after cannot both be had (`_totals`), or None."""
+    if isinstance(before, str):
+        return before
+    return after if isinstance(after, str) else None

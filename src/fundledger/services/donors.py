@@ -19,6 +19,7 @@ from fundledger.adapters.db.queries import (
     effective_donor,
     merges_in_force,
 )
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.donors import (
     email_key,
     israeli_id,
@@ -199,10 +200,19 @@ def _donor(session: Session, donor_id: int) -> Row[Any]:
 
 
 def merge_donors(
-    session: Session, context: CommandContext, *, merged_id: int, into_id: int, reason: str
+    session: Session,
+    context: CommandContext,
+    *,
+    merged_id: int,
+    into_id: int,
+    reason: str,
+    actor: Actor | None = None,
 ) -> DonorMerge:
     """Record that donor `merged_id` is the same person as `into_id`. Nothing is rewritten:
-    reports count the gifts of both as one donor's until the merge is undone."""
+    reports count the gifts of both as one donor's until the merge is undone. `actor`: the
+    signed-in user a web request acts for (None: whoever runs the command)."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "merge donors")
     reason = required_text("the reason for a merge (--reason)", reason, DonorMerge.reason)
     if merged_id == into_id:
         raise FundledgerError(f"donor #{merged_id} cannot be merged into itself")
@@ -254,9 +264,17 @@ def merge_donors(
 
 
 def undo_merge(
-    session: Session, context: CommandContext, *, merge_id: int, reason: str
+    session: Session,
+    context: CommandContext,
+    *,
+    merge_id: int,
+    reason: str,
+    actor: Actor | None = None,
 ) -> DonorMerge:
-    """Undo a merge by appending its reversal; the donors count apart again."""
+    """Undo a merge by appending its reversal; the donors count apart again. `actor`: as for
+    `merge_donors`."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "undo a donor merge")
     reason = required_text("the reason for undoing a merge (--reason)", reason, DonorMerge.reason)
     merge = session.get(DonorMerge, merge_id)
     if merge is None or merge.into_donor_id is None:
@@ -463,6 +481,21 @@ def edit_donor(
     record_audit(session, context, "donor.edit", entity="donor", entity_id=donor_id,
                  details={**told, "revision": revision.id}, reason=reason)  # fmt: skip
     return DonorEdit(donor_id, revision.id, changes)
+
+
+def edit_donor_as(
+    actor: Actor,
+    session: Session,
+    context: CommandContext,
+    *,
+    donor_id: int,
+    reason: str,
+    **given: str | None,
+) -> DonorEdit:
+    """`edit_donor` for the signed-in user a web request acts for, who needs the treasurer
+    role (contact details and ID numbers are for those who keep the books)."""
+    require(actor, Role.TREASURER, "edit a donor's details")
+    return edit_donor(session, context, donor_id=donor_id, reason=reason, **given)
 
 
 def _edited(field: str, value: str) -> str | None:

@@ -48,12 +48,17 @@ def command_context(session: Session, actor: str | None = None) -> CommandContex
 
 
 def run(
-    work: Callable[[Session, CommandContext], T], *, write: bool = False, actor: str | None = None
+    work: Callable[[Session, CommandContext], T],
+    *,
+    write: bool = False,
+    actor: str | None = None,
+    commit: bool = True,
 ) -> T:
     """`work` in one transaction on the ledger, with the request's CommandContext (`actor`:
     who acts when nobody is signed in yet, as at sign-in): committed if it returns (a write),
-    rolled back if it raises; the session is closed either way."""
-    with transaction(engine(), write=write) as session:
+    rolled back if it raises; the session is closed either way. `commit=False`: rolled back
+    even when it returns (a preview of a write, as the CLI's dry runs)."""
+    with transaction(engine(), write=write, commit=commit) as session:
         require_current_schema(session.connection())
         return work(session, command_context(session, actor))
 

@@ -4,13 +4,20 @@ decide (services/browse.py): a viewer never learns who gave an anonymous gift.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import PermissionDenied
+from fundledger.domain.access import PermissionDenied, Role
 from fundledger.domain.errors import FundledgerError
 from fundledger.reports.i18n import Reader
 from fundledger.services.browse import NoSuchDonor, donor_page, find_donors
+from fundledger.services.context import CommandContext
+from fundledger.services.donors import donor_details
+from fundledger.services.histories import donor_merges
 from fundledger.services.statements import statement_for
 from fundledger.web import db
 from fundledger.web.i18n import gettext as _
@@ -53,14 +60,41 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/<int:donor_id>")
 def donor(donor_id: int) -> ResponseReturnValue:
+    return donor_with_forms(donor_id, MultiDict(), None, None, 200)
+
+
+def donor_with_forms(
+    donor_id: int,
+    form: MultiDict[str, str],
+    problem: str | None,
+    failed: str | None,
+    status: int,
+) -> ResponseReturnValue:
+    """The donor's page; for those who keep the books also the history of their details and
+    merges, and the forms that change them (web/donor_changes.py): `form`, `problem` and
+    `failed` ("edit", "merge" or "unmerge"), a form sent back with what was wrong in it."""
     actor, page = db.current_actor(), page_number()
+
+    def work(session: Session, context: CommandContext) -> tuple[Any, ...]:
+        shown = donor_page(session, context, actor, donor_id, page=page)
+        keeper = actor.sees_contact_details
+        return (shown, context.settings.home_currency,
+                donor_details(session, donor_id) if keeper else None,
+                donor_merges(session, actor, donor_id))  # fmt: skip
+
     try:
-        shown, home = db.run(lambda session, context: (
-            donor_page(session, context, actor, donor_id, page=page),
-            context.settings.home_currency))  # fmt: skip
+        shown, home, details, merges = db.run(work)
     except NoSuchDonor:
         abort(404)
-    return render("donor.html", donor=shown, home_currency=home)
+    return render("donor.html", status, donor=shown, home_currency=home, details=details,
+                  merges=merges, may_change=actor.may(Role.TREASURER), form=form,
+                  problem=problem, failed=failed, detail_names=_detail_names())  # fmt: skip
+
+
+def _detail_names() -> dict[str, str]:
+    """A donor's details as the history names them, in the page's language."""
+    return {"name": _("Name"), "email": _("E-mail"), "address": _("Address"),
+            "phone": _("Phone"), "language": _("Language"), "tax_id": _("ID number")}  # fmt: skip
 
 
 @bp.route("/<int:donor_id>/statement/<int:year>.pdf")

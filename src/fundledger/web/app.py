@@ -18,7 +18,19 @@ from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, tra
 from fundledger.services.read_cache import ReadCache
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import current_settings, organisation_name
-from fundledger.web import audit, auth, campaigns, db, donors, errors, gifts, home, rates, receipts
+from fundledger.web import (
+    audit,
+    auth,
+    campaigns,
+    db,
+    donors,
+    errors,
+    gift_entry,
+    gifts,
+    home,
+    rates,
+    receipts,
+)
 from fundledger.web.i18n import LANGUAGES, direction, gettext, language, ngettext
 from fundledger.web.nav import navigation
 from fundledger.web.secret import secret_key as stored_secret_key
@@ -87,6 +99,7 @@ def create_app(
     app.register_blueprint(home.bp)
     for pages in (campaigns, donors, gifts, rates, receipts, audit):
         app.register_blueprint(pages.bp)
+    app.register_blueprint(gift_entry.bp)  # entering gifts: the form's page, batches
     limit_sign_in(app)
     errors.init_errors(app)
     app.context_processor(_page_globals)

@@ -205,8 +205,8 @@ def test_a_batch_is_saved_only_when_its_count_and_total_agree(
     answer = client.post(BATCH, data=batch_form(client, "3", "1350", *bad, save="1"))
     text = answer.get_data(as_text=True)
     assert answer.status_code == 422
-    assert "Row 2: reference &#39;ref-1&#39; is already donation #1" in text
-    assert '<fieldset class="row bad" id="row-2">' in text
+    assert "Row 2: <bdi>reference &#39;ref-1&#39; is already donation #1" in text
+    assert '<fieldset class="row refused" id="row-2">' in text
     assert counts(ledger_engine) == before
     unreadable = (CHEQUES[0], {**CHEQUES[1], "currency": "XYZ"})
     text = client.post(BATCH, data=batch_form(client, "2", "350", *unreadable, check="1")
@@ -214,9 +214,11 @@ def test_a_batch_is_saved_only_when_its_count_and_total_agree(
     assert "Row 2:" in text
     assert "XYZ" in text
     # Checked: they agree, still nothing written; then saved, in one go.
-    text = client.post(BATCH, data=batch_form(client, "3", "1,350.00", *CHEQUES, check="1")
+    # (A fourth row, in shekels and of today, needs no rate to count; checked only.)
+    today = {"amount": "20", "date": today_in_israel().isoformat()}
+    text = client.post(BATCH, data=batch_form(client, "4", "1370", *CHEQUES, today, check="1")
                        ).get_data(as_text=True)  # fmt: skip
-    assert "The rows agree with the stated count (3) and total (₪1,350.00)" in text
+    assert "The rows agree with the stated count (4) and total (₪1,370.00)" in text
     assert counts(ledger_engine) == before
     with Session(ledger_engine) as session:
         last_event = session.scalar(select(func.max(AuditEvent.id)))

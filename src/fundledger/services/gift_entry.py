@@ -226,7 +226,13 @@ def batch_totals(
         amount = _row_amount(number, row, home)
         try:
             check_gift(row.on, amount)
-            value = convert_amount(session, context, amount, row.on).home
+            # A gift in the home currency is its own value: it needs no rate (nor the
+            # reporting currency's, which convert_amount would ask for too).
+            value = (
+                amount
+                if amount.currency == home
+                else convert_amount(session, context, amount, row.on).home
+            )
         except RateNotInForce as error:
             problem, fix = missing_rate(error.pair, error.on, error.latest)
             raise BatchRowRefused(number, f"{problem}; add it first: {fix}") from error

@@ -335,8 +335,9 @@ def batch_sent(slug: str) -> ResponseReturnValue:
             error.stated_count, error.stated_total),
             totals=BatchTotals(error.count, error.total))  # fmt: skip
     except BatchRowRefused as error:
-        message = _("Row {row}: {problem}", row=error.row, problem=error.problem)
-        return _batch_page(campaign, shown, home, error=message, status=422, bad_row=error.row)
+        # The row's number and its problem apart: the page isolates the problem's words.
+        return _batch_page(campaign, shown, home, error=error.problem, status=422,
+                           bad_row=error.row)  # fmt: skip
     except FundledgerError as error:
         return _batch_page(campaign, shown, home, error=str(error), status=422)
     refresh(db.engine(), db.command_context)

@@ -110,7 +110,7 @@ def test_the_preview_explains_a_missing_rate_and_names_likely_duplicates(
     sign_in: SignIn, ledger_engine: Engine
 ) -> None:
     sample_ledger(ledger_engine)
-    rates(ledger_engine, "2025-07-02 EUR ILS 3.9500 BOI")
+    rates(ledger_engine, "2025-07-02 EUR ILS 3.9500 BOI", "2025-07-02 EUR GBP 0.8600 BOI")
     client = sign_in(Role.TREASURER)
     token = csrf_token(client, NEW)
     before = counts(ledger_engine)
@@ -139,6 +139,12 @@ def test_the_preview_explains_a_missing_rate_and_names_likely_duplicates(
     assert "1 EUR = 3.95" in text
     assert "1 USD = 3.4" in text
     assert re.search(r'id="preview-home">₪39\.50<', text)
+    # A pound gift: converted by the cross rate via the euro (3.95 / 0.86), its legs named.
+    text = preview(currency="GBP")
+    assert "1 GBP = 4.593" in text
+    assert "a cross rate via EUR:" in text
+    assert "EUR/GBP 0.86" in text
+    assert re.search(r'id="preview-home">₪45\.93<', text)
     assert counts(ledger_engine) == before
 
 

@@ -130,6 +130,11 @@ def test_the_preview_explains_a_missing_rate_and_names_likely_duplicates(
     # Dana Levi gave by name alone: the gift goes to her, said so.
     assert re.search(r"goes to donor <a href=\"/donors/\d+\">#\d+ <bdi>Dana Levi</bdi>", text)
     assert "Found by the name alone" in text
+    # A part of a name: a new donor, and the donors it may mean listed (as the suggestions
+    # would, for a browser without scripts).
+    text = preview(donor="Levi")
+    assert "A new donor will be created." in text
+    assert re.search(r'id="similar-donors">\s*<li><a href="/donors/\d+">#\d+ <bdi>Dana Levi<', text)
     # The same name with an e-mail of its own: a new donor, and Dana Levi a likely duplicate.
     text = preview(currency="EUR", donor="dana  levi", email="dana@example.org")
     assert "A new donor will be created." in text

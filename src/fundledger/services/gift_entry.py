@@ -9,7 +9,7 @@ Nothing here writes but `record_batch`, and that only through `record_donation`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import Donation, Donor
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import past_date_problem
-from fundledger.domain.donors import email_key, name_key, normalize_name
+from fundledger.domain.donors import email_key, loose_name, name_key, normalize_name
 from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.domain.rates import RateInForce
 from fundledger.services.batches import missing_rate
+from fundledger.services.browse import find_donors
 from fundledger.services.campaigns import CampaignInfo, campaign_info, campaign_names, get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import Conversion, convert_amount
@@ -62,6 +63,9 @@ class DonorOutlook:
     new: bool
     by_name: bool
     likely: tuple[KnownDonor, ...]
+    # Donors whose name holds the name typed (a part of it, any case or spacing), when a new
+    # donor would be made: what the form's suggestions show, for a browser without scripts.
+    similar: tuple[KnownDonor, ...] = ()
 
     @property
     def no_donor(self) -> bool:
@@ -121,8 +125,14 @@ def preview_gift(
         if reference and reference.strip()
         else None
     )
-    return GiftPreview(amount, on, conversion, missing,
-                       donor_outlook(session, donor_name, donor_email), taken)  # fmt: skip
+    outlook = donor_outlook(session, donor_name, donor_email)
+    if outlook.new and donor_name and loose_name(donor_name):
+        named = {known.id for known in outlook.likely}
+        found = find_donors(session, actor, donor_name, per_page=MOST_LIKELY)
+        outlook = replace(outlook, similar=tuple(
+            KnownDonor(hit.id, hit.name, hit.email) for hit in found.items
+            if hit.id not in named and hit.merged_into is None))  # fmt: skip
+    return GiftPreview(amount, on, conversion, missing, outlook, taken)
 
 
 def donor_outlook(session: Session, name: str | None, email: str | None) -> DonorOutlook:

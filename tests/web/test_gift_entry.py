@@ -58,6 +58,7 @@ def test_the_form_previews_then_saves_and_comes_back(
     assert value_of(page, "date") == today_in_israel().isoformat()
     assert value_of(page, "currency") == "ILS"
     assert value_of(page, "method") == ""
+    assert '<option value="Bank transfer">' in page  # the known methods, by name
     assert 'src="/static/gift-entry.js"' in page
     before, total_before = counts(ledger_engine), total_home(ledger_url)
     gift = {"csrf_token": csrf_token(client, NEW), "date": "2025-07-02", "amount": "123.45",
@@ -144,6 +145,14 @@ def test_the_preview_explains_a_missing_rate_and_names_likely_duplicates(
     assert "1 EUR = 3.95" in text
     assert "1 USD = 3.4" in text
     assert re.search(r'id="preview-home">₪39\.50<', text)
+    # The e-mail of a donor named otherwise: the gift goes to them, and that is said.
+    client.post(f"{PAGE}/donations", data={"csrf_token": token, "date": "2025-07-02",
+                                           "amount": "5", "donor": "Dana Cohen",
+                                           "email": "dana.c@example.org"})  # fmt: skip
+    before = counts(ledger_engine)
+    text = preview(donor="Someone Else", email="DANA.C@example.org")
+    assert re.search(r"goes to donor <a href=\"/donors/\d+\">#\d+ <bdi>Dana Cohen</bdi>", text)
+    assert "Likely duplicate:</strong> the name typed is not the name of this e-mail" in text
     # A pound gift: converted by the cross rate via the euro (3.95 / 0.86), its legs named.
     text = preview(currency="GBP")
     assert "1 GBP = 4.593" in text

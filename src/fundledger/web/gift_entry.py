@@ -86,7 +86,8 @@ def form_values(form: MultiDict[str, str], home: str, day: str | None = None) ->
 
 
 def method_choices() -> list[tuple[str, str]]:
-    """(code, name in the page's language) of each known method, for the field's list."""
+    """(code, name in the page's language) of each known method, for the field's list (a name
+    in any language is stored as its code, as `donation add --method` takes it)."""
     here = language()
     return [(method.code, method.name(here)) for method in METHODS]
 

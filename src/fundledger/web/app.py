@@ -27,6 +27,7 @@ from fundledger.web import (
     donors,
     errors,
     gift,
+    gift_entry,
     gifts,
     home,
     rates,
@@ -100,6 +101,7 @@ def create_app(
     app.register_blueprint(home.bp)
     for pages in (campaigns, donors, gifts, rates, receipts, audit):
         app.register_blueprint(pages.bp)
+    app.register_blueprint(gift_entry.bp)  # entering gifts: the form's page, batches
     for pages in (gift, donor_changes):  # correcting gifts and donors
         app.register_blueprint(pages.bp)
     limit_sign_in(app)

@@ -7,40 +7,35 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import Actor, PermissionDenied, Role
+from fundledger.domain.access import Actor, Role
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import Money, currency_in_use
 from fundledger.domain.period import Period
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.summary_csv import write_summary_csv
 from fundledger.reports.summary_json import summary_json
-from fundledger.services.browse import GiftLine, Page, campaign_gifts, gift_lines
+from fundledger.services.browse import GiftLine, Page, campaign_gifts
 from fundledger.services.campaign_report import CampaignReport, campaign_report
 from fundledger.services.campaigns import NoSuchCampaign
 from fundledger.services.context import CommandContext
 from fundledger.services.dashboard import Dashboard, dashboard
-from fundledger.services.donations import record_donation
-from fundledger.services.summary_store import refresh
-from fundledger.web import db
+from fundledger.web import db, gift_entry
+from fundledger.web.gift_entry import form_values, method_choices
 from fundledger.web.i18n import gettext as _
 from fundledger.web.i18n import language
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-# The fields of the gift form, named as `donation add`'s options.
-GIFT_FIELDS = ("date", "amount", "currency", "donor", "email", "method", "reference", "note")
 
 
 class BadQuery(FundledgerError):
@@ -174,9 +169,10 @@ def _campaign_page(
         downloads=query.arguments(),
         query_error=query_error,
         may_record=actor.may(Role.TREASURER),
-        form=form,
-        form_error=form_error,
-        today=today_in_israel().isoformat(),
+        # The gift form, with its defaults (web/gift_entry.py).
+        gift=form_values(form, summary.home_currency) if actor.may(Role.TREASURER) else None,
+        gift_error=form_error,
+        methods=method_choices(),
     ), status
 
 
@@ -294,77 +290,7 @@ def _attachment(data: bytes, mimetype: str, name: str) -> Response:
 
 @bp.route("/<slug>/donations", methods=["POST"])
 def record(slug: str) -> ResponseReturnValue:
-    """`donation add SLUG` from the campaign page's form: the treasurer role is required by
-    the service (a viewer's forged POST gets 403, nothing written)."""
-    form = request.form
-    actor = db.current_actor()
-    try:
-        on = _gift_date(form.get("date", ""))
-        amount = _gift_amount(form.get("amount", ""), form.get("currency", ""))
-
-        def work(session: Session, context: CommandContext) -> GiftLine:
-            entry = record_donation(
-                session, context, campaign_slug=slug, on=on, amount=amount(context),
-                donor_name=_given(form, "donor"), donor_email=_given(form, "email"),
-                anonymous=form.get("anonymous") is not None, method=_given(form, "method"),
-                reference=_given(form, "reference"), note=_given(form, "note"), actor=actor,
-            )  # fmt: skip
-            # The gift as the lists show it: its value in the home currency at its date's rate.
-            return gift_lines(session, context, actor, [entry.id])[0]
-
-        line = db.run(work, write=True)
-    except NoSuchCampaign:
-        abort(404)
-    except PermissionDenied:
-        raise  # 403 (errors.py): not a mistake in the form
-    except FundledgerError as error:
-        return _campaign_page(slug, MultiDict(form), str(error), 422)
-    # The stored summaries take the new gift now, in a transaction of their own (as a report
-    # of the CLI brings them up to date first): else the dashboard and every report after it
-    # would read all the gifts instead, seconds on a million. Never waiting for a writer.
-    refresh(db.engine(), db.command_context)
-    flash(_recorded(line))
-    # To the top of the page, where the notice is (the form's action asks for the form, so
-    # that a mistake shows beside it; a redirect without a fragment would keep that one).
-    return redirect(url_for("campaigns.page", slug=slug, _anchor="main"), 303)
-
-
-def _given(form: MultiDict[str, str], name: str) -> str | None:
-    return form.get(name, "").strip() or None
-
-
-def _gift_date(text: str) -> date:
-    if not text.strip():
-        raise BadQuery(_("Give the gift's date."))
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadQuery(_("The gift's date is not a date: write it as YYYY-MM-DD (2025-07-31)."
-                         )) from None  # fmt: skip
-
-
-def _gift_amount(amount: str, currency: str) -> Callable[[CommandContext], Money]:
-    """The amount, checked now; its currency (the home currency unless given) when the
-    ledger's settings are at hand."""
-    if not amount.strip():
-        raise BadQuery(_("Give the gift's amount, e.g. 250 or 99.50."))
-
-    def money(context: CommandContext) -> Money:
-        code = currency_in_use(currency.strip().upper() or context.settings.home_currency)
-        return Money.parse(amount.strip(), code)
-
-    return money
-
-
-def _recorded(line: GiftLine) -> str:
-    reader = Reader.for_locale(language())
-    if line.home is None:
-        return _("Recorded gift #{id}: {amount} on {date}. It has no rate yet: its value "
-                 "counts once a rate of its date is stored.", id=line.id,
-                 amount=reader.money(line.amount), date=reader.date(line.date))  # fmt: skip
-    if line.home.currency == line.amount.currency:
-        return _("Recorded gift #{id}: {amount} on {date}.", id=line.id,
-                 amount=reader.money(line.amount), date=reader.date(line.date))  # fmt: skip
-    return _("Recorded gift #{id}: {amount} on {date}, worth {home} at that date's rate.",
-             id=line.id, amount=reader.money(line.amount), date=reader.date(line.date),
-             home=reader.money(line.home))  # fmt: skip
+    """`donation add SLUG` from the gift form (web/gift_entry.py has it, with its preview and
+    "save and add another"): the treasurer role is required by the service (a viewer's forged
+    POST gets 403, nothing written)."""
+    return gift_entry.record(slug)

@@ -19,6 +19,7 @@ from fundledger.services.read_cache import ReadCache
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import current_settings, organisation_name
 from fundledger.web import audit, auth, campaigns, db, donors, errors, gifts, home, rates, receipts
+from fundledger.web import settings as settings_pages
 from fundledger.web.i18n import LANGUAGES, direction, gettext, language, ngettext
 from fundledger.web.nav import navigation
 from fundledger.web.secret import secret_key as stored_secret_key
@@ -85,7 +86,7 @@ def create_app(
     protect_forms(app)
     auth.init_auth(app)
     app.register_blueprint(home.bp)
-    for pages in (campaigns, donors, gifts, rates, receipts, audit):
+    for pages in (campaigns, donors, gifts, rates, receipts, audit, settings_pages):
         app.register_blueprint(pages.bp)
     limit_sign_in(app)
     errors.init_errors(app)

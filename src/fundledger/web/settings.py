@@ -43,6 +43,7 @@ MEANINGS = {
     "web.idle_minutes": N_("Minutes without a request after which a web session ends (default 30)"),
     "web.secure_cookies": N_("on: the session cookie is sent over HTTPS only (default off)"),
 }
+ORDER = {key: place for place, key in enumerate(MEANINGS)}
 # Read once when the web server starts (app.py): a change takes effect at its restart.
 AT_RESTART = frozenset({"web.idle_minutes", "web.secure_cookies"})
 
@@ -54,7 +55,10 @@ def index() -> ResponseReturnValue:
 
 def _page(status: int = 200, **values: object) -> ResponseReturnValue:
     actor = db.current_actor()
-    shown = db.run(lambda session, _: settings_shown(session, actor))
+    # In the order the meanings are declared (the organisation's details first, the web's
+    # last), not by key as `settings show` lists them: the related settings stay together.
+    shown = sorted(db.run(lambda session, _: settings_shown(session, actor)),
+                   key=lambda each: ORDER.get(each.key, len(ORDER)))  # fmt: skip
     return render("settings.html", status, settings=shown, meanings=MEANINGS,
                   at_restart=AT_RESTART, logo_most=LARGEST_LOGO_BYTES // 1024,
                   **values)  # fmt: skip

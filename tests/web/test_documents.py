@@ -174,3 +174,17 @@ def test_only_a_treasurer_issues_and_every_write_needs_its_token(
     assert treasurer.post("/receipts/issue", data={"donation": "3"}).status_code == 400
     assert treasurer.post("/receipts/batch", data={"campaign": "b"}).status_code == 400
     assert counts(ledger) == before
+    # The button issues the receipt and leads back to the donor's page, where it shows.
+    button = re.search(r'<form class="inline"(.*?)</form>', page)
+    assert button is not None
+    fields = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', button.group(1)))
+    assert fields["next"] == "/donors/2"
+    issued = treasurer.post("/receipts/issue", data=fields)
+    assert issued.status_code == 303
+    assert issued.headers["Location"] == "/donors/2"
+    again = treasurer.get("/donors/2").get_data(as_text=True)
+    assert f"Issued receipt R-{YEAR}-00001 for gift #3" in text(again)
+    assert 'aria-label="Issue the receipt of gift #3"' not in again
+    # Never away from this site.
+    fields["donation"], fields["next"] = "4", "//evil.example/"
+    assert treasurer.post("/receipts/issue", data=fields).headers["Location"] == "/"

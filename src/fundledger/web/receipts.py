@@ -51,6 +51,7 @@ from fundledger.services.receipts import (
 )
 from fundledger.services.summary_store import refresh
 from fundledger.web import db
+from fundledger.web.auth import safe_next
 from fundledger.web.i18n import gettext as _
 from fundledger.web.i18n import language
 from fundledger.web.listing import (
@@ -130,6 +131,11 @@ def issue() -> ResponseReturnValue:
             language=Formats(Reader.for_locale(language())).language_name(document.locale),
         )
     )
+    # Back to the list whose button it was (a donor's gifts), where the receipt now shows;
+    # from the receipts page's form, to the new receipt in the list.
+    back = form.get("next")
+    if back:
+        return redirect(safe_next(back), 303)
     return redirect(url_for("receipts.index", number=str(document.number)), 303)
 
 

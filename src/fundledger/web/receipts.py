@@ -49,7 +49,6 @@ from fundledger.services.receipts import (
     issue_receipt,
     plan_unreceipted,
 )
-from fundledger.services.summary_store import refresh
 from fundledger.web import db
 from fundledger.web.auth import safe_next
 from fundledger.web.i18n import gettext as _
@@ -167,8 +166,6 @@ def batch() -> ResponseReturnValue:
         stopped = None
     except BatchStopped as error:
         done, stopped = BatchOfReceipts(error.issued, (), plan.without_donor), str(error)
-    if done.issued:
-        refresh(db.engine(), db.command_context)  # as after any write of the ledger
     return render("receipt_batch.html", campaigns=campaigns, form=form, error=stopped,
                   done=done, remaining=remaining, most=BATCH_MOST)  # fmt: skip
 

@@ -161,6 +161,8 @@ def test_only_a_treasurer_issues_and_every_write_needs_its_token(
     assert viewer.post("/receipts/batch", data={"campaign": "b", "csrf_token": token}
                        ).status_code == 403  # fmt: skip
     assert viewer.get("/receipts/batch").status_code == 403
+    assert viewer.post("/receipts/issue", data={"donation": "x", "csrf_token": token}
+                       ).status_code == 403  # fmt: skip
     assert viewer.get("/receipts/receipts.zip?year=2025").status_code == 403
     # A viewer sees no button to issue a receipt beside a gift; a treasurer does.
     assert "Issue receipt" not in viewer.get("/gifts").get_data(as_text=True)

@@ -146,6 +146,10 @@ def test_a_viewer_may_not_write_rates_and_a_form_needs_its_token(
         ).status_code
         == 403
     )
+    # A mistyped forged request is refused for who sends it, not for what it holds.
+    for path, data in (("/rates", {"date": "July", "rate": "x"}),
+                       ("/rates/import", {"file": upload(BAD_FILE, "r.csv")})):  # fmt: skip
+        assert viewer.post(path, data={**data, "csrf_token": token}).status_code == 403
     assert viewer.post("/rates", data={"date": "2025-07-20", "base": "EUR", "quote": "ILS",
                                        "rate": "3.9"}).status_code == 400  # fmt: skip
     assert counts(ledger) == before

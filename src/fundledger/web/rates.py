@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from fundledger.adapters.rate_files import FORMATS, RateFormat, read_rate_file
-from fundledger.domain.access import PermissionDenied
+from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
@@ -59,6 +59,9 @@ def _page(status: int = 200, **values: object) -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     """`rates add DATE BASE QUOTE RATE [--source] [--supersede] [--confirm]`."""
     actor, form = db.current_actor(), request.form
+    # Before the form is read too (the service asks again): a viewer's request gets 403,
+    # never a message about what it typed.
+    require(actor, Role.TREASURER, "record exchange rates")
     try:
         on = _date(form.get("date", ""))
         typed = Rate(on, currency_in_use(form.get("base", "")), currency_in_use(
@@ -89,6 +92,7 @@ def add() -> ResponseReturnValue:
 def import_file() -> ResponseReturnValue:
     """`rates import FILE [--format] [--source] [--supersede] [--confirm]`, the file uploaded."""
     actor, form = db.current_actor(), request.form
+    require(actor, Role.TREASURER, "record exchange rates")  # before the upload is read
     upload = request.files.get("file")
     chosen = form.get("format") or "auto"
     if upload is None or not upload.filename:

@@ -102,6 +102,9 @@ def issue() -> ResponseReturnValue:
     """`receipt issue DONATION_ID [--locale]`: from the issue form of the receipts page, or
     the button beside a gift without a receipt."""
     actor, form = db.current_actor(), request.form
+    # Asked before the form is read too (the service asks again): a viewer's mistyped request
+    # gets 403, never the receipts page with the mistake.
+    require(actor, Role.TREASURER, "issue a receipt")
     text = form.get("donation", "").strip().lstrip("#")
     locale = form.get("locale") or None
     problem = None

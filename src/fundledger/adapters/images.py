@@ -66,10 +66,16 @@ def load_logo(path: str) -> Logo:
     except (OSError, RuntimeError) as error:  # RuntimeError: ~user with no such user
         raise FundledgerError(f"cannot read {file}: {getattr(error, 'strerror', None) or error}"
                               ) from None  # fmt: skip
+    return logo_from_bytes(data, str(file))
+
+
+def logo_from_bytes(data: bytes, name: str) -> Logo:
+    """The logo in `data` (a file's bytes, as read or uploaded), checked as `load_logo` checks
+    a file: by its content (never its name), its size, and decoded once whole."""
     if len(data) > LARGEST_LOGO_BYTES:
-        raise FundledgerError(f"{file} is larger than {LARGEST_LOGO_BYTES // 1024} KiB, the "
+        raise FundledgerError(f"{name} is larger than {LARGEST_LOGO_BYTES // 1024} KiB, the "
                               "most a logo may be (save it smaller)")  # fmt: skip
-    return _decodable(read_logo(data, str(file)), str(file))
+    return _decodable(read_logo(data, name), name)
 
 
 def read_logo(data: bytes, name: str) -> Logo:

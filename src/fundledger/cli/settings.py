@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_rows, emit_table, excel_option
-from fundledger.services.settings import SETTINGS, current_settings, set_setting, shown_value
+from fundledger.services.settings import SETTINGS, set_setting, settings_shown, shown_value
 
 SETTING_KEY = click.Choice(sorted(SETTINGS))
 
@@ -58,12 +58,8 @@ def show(ledger: Ledger, output_format: str) -> None:
     Example:
       fundledger settings show --format json
     """
-    values = ledger.run(lambda session, _: current_settings(session))
-    rows = [
-        {"key": key, "value": shown_value(key, values[key]) if key in values else None,
-         "meaning": SETTINGS[key].meaning}
-        for key in sorted(SETTINGS)
-    ]  # fmt: skip
+    shown = ledger.run(lambda session, _: settings_shown(session))
+    rows = [{"key": each.key, "value": each.value, "meaning": each.meaning} for each in shown]
     emit_rows(
         output_format,
         rows,

@@ -26,6 +26,7 @@ from fundledger.adapters.db.chain import with_chain_hashes
 from fundledger.adapters.db.locks import hold_until_commit
 from fundledger.adapters.db.models import ExchangeRate
 from fundledger.adapters.rate_files.common import RateRow
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
@@ -266,6 +267,7 @@ def import_rates(
     skipped: Mapping[str, int] | None = None,
     action: str = "rates.import",
     progress: Callable[[int], None] | None = None,
+    actor: Actor | None = None,
 ) -> RateImport:
     """Append the rates of a file (or one typed rate) in the caller's transaction.
 
@@ -275,8 +277,11 @@ def import_rates(
     named, unless `supersede`: then it is appended as a correction, with an audit event. A
     rate five times or a fifth of its neighbours' is refused unless `confirm`
     (`check_plausible`). `skipped`: rates the file held in currencies no longer in use.
-    `progress` is told each time a number of rows has been checked or written.
+    `progress` is told each time a number of rows has been checked or written. `actor`: the
+    signed-in user a web request acts for, who needs the treasurer role (None: the terminal).
     """
+    if actor is not None:
+        require(actor, Role.TREASURER, "record exchange rates")
     _serialize_rate_writers(session)
     unique = _unique_rows(rows, origin)
     if not unique:
@@ -554,6 +559,7 @@ def add_rate(
     *,
     supersede: bool = False,
     confirm: bool = False,
+    actor: Actor | None = None,
 ) -> RateImport:
     """One rate typed by a treasurer: an import of one row."""
     return import_rates(
@@ -564,4 +570,5 @@ def add_rate(
         supersede=supersede,
         confirm=confirm,
         action="rate.add",
+        actor=actor,
     )

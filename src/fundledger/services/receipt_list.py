@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import Donation, Receipt
 from fundledger.adapters.images import Logo
 from fundledger.domain.access import Actor, Role, require
+from fundledger.domain.errors import FundledgerError
 from fundledger.services.browse import PER_PAGE, Page, check_page
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.receipts import (
@@ -58,6 +60,18 @@ def receipt_page(
     names its donor, also for an anonymous gift, and may carry an e-mail and ID number."""
     require(actor, Role.TREASURER, "read the receipts issued")
     check_page(page, per_page)
+    conditions = _matching(session, wanted)
+    total = int(session.scalar(select(func.count()).select_from(Receipt).where(*conditions)) or 0)
+    contents = session.scalars(
+        select(Receipt.content).where(*conditions)
+        .order_by(Receipt.year.desc(), Receipt.series, Receipt.number.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )  # fmt: skip
+    documents = tuple(ReceiptDocument.from_json(content) for content in contents)
+    return Page(documents, page, per_page, total)
+
+
+def _matching(session: Session, wanted: ReceiptFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if wanted.year is not None:
         conditions.append(Receipt.year == wanted.year)
@@ -67,14 +81,7 @@ def receipt_page(
             select(Donation.id).where(Donation.campaign_id == campaign_id)))  # fmt: skip
     if wanted.number is not None:
         conditions.append(_numbered(wanted.number.strip()))
-    total = int(session.scalar(select(func.count()).select_from(Receipt).where(*conditions)) or 0)
-    contents = session.scalars(
-        select(Receipt.content).where(*conditions)
-        .order_by(Receipt.year.desc(), Receipt.series, Receipt.number.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    )  # fmt: skip
-    documents = tuple(ReceiptDocument.from_json(content) for content in contents)
-    return Page(documents, page, per_page, total)
+    return conditions
 
 
 def _numbered(text: str) -> ColumnElement[bool]:
@@ -95,3 +102,32 @@ def receipt_copy(
     document = find_receipt(session, number)
     logo = logos_of(session, [document]).get(document.logo) if document.logo else None
     return document, logo
+
+
+def receipt_copies(
+    session: Session,
+    actor: Actor,
+    wanted: ReceiptFilter | Sequence[ReceiptNumber],
+    *,
+    most: int,
+) -> tuple[list[ReceiptDocument], dict[str, Logo]]:
+    """The receipts a filter matches (or those numbered), by series, year and number, with
+    the logos they were issued with: to print again as copies, many at once (the web's zip).
+    At most `most` (drawing each takes time): more is refused, saying how to narrow it."""
+    require(actor, Role.TREASURER, "print receipts")
+    if isinstance(wanted, ReceiptFilter):
+        conditions = _matching(session, wanted)
+        found = session.scalar(select(func.count()).select_from(Receipt).where(*conditions)) or 0
+        if found > most:
+            raise FundledgerError(f"{found} receipts match, and one download holds at most "
+                                  f"{most}: choose a year, a campaign or a number")  # fmt: skip
+        contents = session.scalars(select(Receipt.content).where(*conditions).order_by(
+            Receipt.series, Receipt.year, Receipt.number))  # fmt: skip
+        documents = [ReceiptDocument.from_json(content) for content in contents]
+    else:
+        if len(wanted) > most:
+            raise FundledgerError(f"{len(wanted)} receipts asked for, and one download holds at "
+                                  f"most {most}")  # fmt: skip
+        documents = [find_receipt(session, number) for number in sorted(
+            set(wanted), key=lambda n: (n.series, n.year, n.number))]  # fmt: skip
+    return documents, logos_of(session, documents)

@@ -27,9 +27,11 @@ from fundledger.adapters.db.models import Donation, Receipt, ReceiptCounter
 from fundledger.adapters.db.queries import current_donors, gift_reference, merges_in_force
 from fundledger.adapters.db.upsert import upsert_into
 from fundledger.adapters.images import Logo
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError, RateNotInForce
 from fundledger.domain.money import Money
+from fundledger.domain.period import Period
 from fundledger.domain.rates import RateInForce, convert_minor, in_minor_units
 from fundledger.services.batches import GiftRefused, SkippedGift, skipped_for
 from fundledger.services.campaigns import get_campaign
@@ -186,9 +188,16 @@ class IssueOptions:
 
 
 def issue_receipt(
-    session: Session, context: CommandContext, donation_id: int, options: IssueOptions
+    session: Session,
+    context: CommandContext,
+    donation_id: int,
+    options: IssueOptions,
+    actor: Actor | None = None,
 ) -> ReceiptDocument:
-    """The receipt of one gift, numbered and recorded."""
+    """The receipt of one gift, numbered and recorded. `actor`: the signed-in user a web
+    request acts for, who needs the treasurer role (None: the terminal)."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "issue a receipt")
     # Locked, as `reverse_donation` locks it: a gift is never reversed while its receipt is
     # being issued (on PostgreSQL each would miss the other's uncommitted row). The checks
     # come after the lock, so they see whatever was committed while waiting for it.
@@ -275,12 +284,20 @@ class ReceiptBatchPlan:
 
 
 def plan_unreceipted(
-    session: Session, context: CommandContext, campaign_slug: str, options: IssueOptions
+    session: Session,
+    context: CommandContext,
+    campaign_slug: str,
+    options: IssueOptions,
+    actor: Actor | None = None,
+    period: Period | None = None,
 ) -> ReceiptBatchPlan:
     """The gifts of a campaign without a receipt, for `issue_each`. What would stop every
     receipt (the organisation's name unset, a lapsed Section 46 approval, a receipt date
     before the series' latest, a report number meant for one gift) is refused here, before
-    the first one."""
+    the first one. `actor`: as in `issue_receipt` (a web request's user, a treasurer);
+    `period`: only the gifts dated in it (the web's batch form)."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "issue receipts")
     _refuse_tax_report(options)
     campaign = get_campaign(session, campaign_slug)
     settings = current_settings(session)
@@ -288,10 +305,11 @@ def plan_unreceipted(
     _organisation(settings, report_locale(settings, options.locale), issued_on)
     _refuse_earlier_than_series(session, settings.get("receipt.prefix", DEFAULT_PREFIX), issued_on)
     current = current_donors()
+    dated = () if period is None else (Donation.donation_date.between(period.start, period.end),)
     rows = session.execute(
         select(Donation.id, Donation.donation_date, Donation.donor_id, current.c.name)
         .outerjoin(current, current.c.id == Donation.donor_id)
-        .where(Donation.campaign_id == campaign.id, *_unreceipted())
+        .where(Donation.campaign_id == campaign.id, *_unreceipted(), *dated)
         .order_by(Donation.donation_date, Donation.id)
     ).all()
     named = tuple(Unreceipted(gift, on, name) for gift, on, donor, name in rows if donor)
@@ -304,6 +322,7 @@ def issue_each(
     options: IssueOptions,
     deliver: Callable[[Session, ReceiptDocument], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    actor: Actor | None = None,
 ) -> BatchOfReceipts:
     """A receipt for each gift of `plan`, in its order, each in its own transaction (`run`):
     a gift that cannot be receipted (no rate in force on its date, a name the font cannot
@@ -311,7 +330,10 @@ def issue_each(
     so the numbers issued stay without gaps. `deliver` runs inside each receipt's transaction
     (to write its PDF); a GiftRefused from it skips that gift. Any other error stops the
     batch (BatchStopped once receipts were issued, naming them). A gift receipted or
-    reversed since the plan (by another treasurer) is passed over."""
+    reversed since the plan (by another treasurer) is passed over. `actor`: as in
+    `issue_receipt`, checked before the first receipt."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "issue receipts")
     _refuse_tax_report(options)
     issued: list[ReceiptDocument] = []
     skipped: list[SkippedGift] = []

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Setting
-from fundledger.adapters.images import Logo, load_logo
+from fundledger.adapters.images import Logo, load_logo, logo_from_bytes
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
@@ -186,10 +187,17 @@ SETTINGS = {
 
 
 def set_setting(
-    session: Session, context: CommandContext, key: str, value: str | None
+    session: Session,
+    context: CommandContext,
+    key: str,
+    value: str | None,
+    actor: Actor | None = None,
 ) -> str | None:
     """Give `key` a new value (None clears it), checked by its declaration; returns the value
-    as stored."""
+    as stored. `actor`: the signed-in user a web request acts for, who needs the admin role
+    (None: the terminal, whose user holds the ledger and acts as an admin)."""
+    if actor is not None:
+        require(actor, Role.ADMIN, "change a setting")
     declared = SETTINGS.get(key)
     if declared is None:
         raise FundledgerError(
@@ -201,6 +209,23 @@ def set_setting(
     checked = declared.check(value) if value is not None else None
     if declared.allowed is not None:
         declared.allowed(session, checked)
+    return _store(session, context, key, checked)
+
+
+def set_logo(
+    session: Session, context: CommandContext, data: bytes, name: str, actor: Actor | None = None
+) -> str:
+    """The organisation's logo from a file's bytes (the web's upload), checked as the
+    organisation.logo setting checks a file (`load_logo`): PNG or JPEG by content, its size,
+    the whole picture decodable. `actor` as in `set_setting` (an admin)."""
+    if actor is not None:
+        require(actor, Role.ADMIN, "change a setting")
+    stored = logo_from_bytes(data, name).to_text()
+    _store(session, context, "organisation.logo", stored)
+    return stored
+
+
+def _store(session: Session, context: CommandContext, key: str, checked: str | None) -> str | None:
     session.add(Setting(key=key, value=checked, recorded_at=now(), recorded_by=context.actor))
     session.flush()
     shown = shown_value(key, checked) if checked is not None else None
@@ -271,3 +296,23 @@ def ledger_settings(settings: dict[str, str]) -> LedgerSettings:
     if "rates.max_age_days" in settings:
         ruled = replace(ruled, max_rate_age_days=int(settings["rates.max_age_days"]))
     return ruled
+
+
+@dataclass(frozen=True, slots=True)
+class SettingShown:
+    """A setting as `settings show` lists it: its key, value as a person reads it (None:
+    unset) and what it means."""
+
+    key: str
+    value: str | None
+    meaning: str
+
+
+def settings_shown(session: Session, actor: Actor | None = None) -> list[SettingShown]:
+    """Every setting, by key, as `settings show` lists them. `actor` as in `set_setting`: the
+    settings page is an admin's (it offers every change)."""
+    if actor is not None:
+        require(actor, Role.ADMIN, "manage the settings")
+    values = current_settings(session)
+    return [SettingShown(key, shown_value(key, values[key]) if key in values else None,
+                         SETTINGS[key].meaning) for key in sorted(SETTINGS)]  # fmt: skip

@@ -33,6 +33,7 @@ from fundledger.web import (
     rates,
     receipts,
 )
+from fundledger.web import settings as settings_pages
 from fundledger.web.i18n import LANGUAGES, direction, gettext, language, ngettext
 from fundledger.web.nav import navigation
 from fundledger.web.secret import secret_key as stored_secret_key
@@ -99,7 +100,7 @@ def create_app(
     protect_forms(app)
     auth.init_auth(app)
     app.register_blueprint(home.bp)
-    for pages in (campaigns, donors, gifts, rates, receipts, audit):
+    for pages in (campaigns, donors, gifts, rates, receipts, audit, settings_pages):
         app.register_blueprint(pages.bp)
     app.register_blueprint(gift_entry.bp)  # entering gifts: the form's page, batches
     for pages in (gift, donor_changes):  # correcting gifts and donors

@@ -27,6 +27,7 @@ NAVIGATION = (
     NavItem("rates.index", N_("Rates")),
     NavItem("receipts.index", N_("Receipts"), Role.TREASURER),
     NavItem("audit.index", N_("Audit"), Role.TREASURER),
+    NavItem("settings.index", N_("Settings"), Role.ADMIN),
 )
 
 

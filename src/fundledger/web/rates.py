@@ -1,21 +1,166 @@
 """The rates page: every pair with its latest rate (value, date, source), and the gaps (gifts
-without a rate in force), each with the command that mends it."""
+without a rate in force), each with the command that mends it.
+
+For treasurers, the two writes of `fundledger rates`: add one rate (`rates add`) and import a
+rate file (`rates import`: Bank of Israel, ECB or plain CSV, by content as the CLI detects
+it), each through the same service in one transaction: a file with one bad line writes
+nothing and the page names the line. Rates change gifts' values, so the stored summaries are
+brought up to date after either."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask.typing import ResponseReturnValue
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Literal, cast
 
+from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+from werkzeug.utils import secure_filename
+
+from fundledger.adapters.rate_files import FORMATS, RateFormat, read_rate_file
+from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.dates import today_in_israel
+from fundledger.domain.errors import FundledgerError
+from fundledger.domain.money import currency_in_use
+from fundledger.domain.rates import Rate, rate_from_text
+from fundledger.reports.i18n import Reader
+from fundledger.services.context import CommandContext
+from fundledger.services.rate_import import MANUAL_SOURCE, RateImport, add_rate, import_rates
 from fundledger.services.rate_overview import rate_overview
+from fundledger.services.summary_store import refresh
 from fundledger.web import db
+from fundledger.web.i18n import gettext as _
+from fundledger.web.i18n import language, ngettext
 from fundledger.web.listing import render
 
 bp = Blueprint("rates", __name__, url_prefix="/rates")
+# The ECB's whole history since 1999 is about 2 MB unpacked (a few hundred KB zipped), a Bank
+# of Israel download far less: 16 MB holds any real rate file and keeps a mistaken upload (a
+# video, a backup) from filling the server's memory.
+RATE_FILE_MOST = 16 * 1024 * 1024
 
 
 @bp.route("")
 def index() -> ResponseReturnValue:
+    return _page()
+
+
+def _page(status: int = 200, **values: object) -> ResponseReturnValue:
     today = today_in_israel()
     overview = db.run(lambda session, context: rate_overview(session, context, today=today))
-    return render("rates.html", overview=overview)
+    values.setdefault("form", {})
+    return render("rates.html", status, overview=overview, formats=FORMATS,
+                  manual=MANUAL_SOURCE, **values)  # fmt: skip
+
+
+@bp.route("", methods=["POST"])
+def add() -> ResponseReturnValue:
+    """`rates add DATE BASE QUOTE RATE [--source] [--supersede] [--confirm]`."""
+    actor, form = db.current_actor(), request.form
+    # Before the form is read too (the service asks again): a viewer's request gets 403,
+    # never a message about what it typed.
+    require(actor, Role.TREASURER, "record exchange rates")
+    try:
+        on = _date(form.get("date", ""))
+        typed = Rate(on, currency_in_use(form.get("base", "")), currency_in_use(
+            form.get("quote", "")), rate_from_text(form.get("rate", "")),
+            form.get("source", "").strip() or MANUAL_SOURCE)  # fmt: skip
+        result = db.run(lambda session, context: add_rate(
+            session, context, typed, supersede=form.get("supersede") is not None,
+            confirm=form.get("confirm") is not None, actor=actor), write=True)  # fmt: skip
+    except PermissionDenied:
+        raise
+    except FundledgerError as error:  # not a date, a currency, a rate; a contradiction
+        return _page(422, add_error=str(error), form=form)
+    refresh(db.engine(), db.command_context)  # gifts of its dates are now valued
+    reader = Reader.for_locale(language())
+    shown = _("1 {base} = {rate} {quote} on {date} ({source})", base=typed.base,
+              rate=reader.rate(typed.value), quote=typed.quote, date=reader.date(typed.rate_date),
+              source=typed.source)  # fmt: skip
+    if result.corrections:
+        flash(_("Recorded {rate}, correcting the value stored before.", rate=shown))
+    elif result.new:
+        flash(_("Recorded {rate}.", rate=shown))
+    else:
+        flash(_("Already recorded: {rate}; nothing added.", rate=shown))
+    return redirect(url_for("rates.index", _anchor="main"), 303)
+
+
+@bp.route("/import", methods=["POST"])
+def import_file() -> ResponseReturnValue:
+    """`rates import FILE [--format] [--source] [--supersede] [--confirm]`, the file uploaded."""
+    actor, form = db.current_actor(), request.form
+    require(actor, Role.TREASURER, "record exchange rates")  # before the upload is read
+    upload = request.files.get("file")
+    chosen = form.get("format") or "auto"
+    if upload is None or not upload.filename:
+        return _page(422, import_error=_("Choose the rate file to import."), form=form)
+    if chosen != "auto" and chosen not in FORMATS:
+        return _page(422, import_error=_("Choose the file's format from the list."), form=form)
+    data = upload.stream.read(RATE_FILE_MOST + 1)
+    if len(data) > RATE_FILE_MOST:
+        return _page(413, form=form, import_error=_(
+            "The file is larger than {most} MB, more than any rate file: check that it is the "
+            "right file, or import it with `fundledger rates import` at the server.",
+            most=RATE_FILE_MOST // (1024 * 1024)))  # fmt: skip
+    # The readers take a path and tell a zip (the ECB's) by its name: the upload is saved
+    # under its own name in a private folder, removed at once.
+    name = secure_filename(upload.filename) or "rates.csv"
+    source = form.get("source", "").strip() or None
+    try:
+        with tempfile.TemporaryDirectory(prefix="fundledger-web-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            # Read and checked before the transaction, as the CLI does: a SQLite ledger's
+            # write lock is held only while rows are written.
+            with read_rate_file(path, cast(RateFormat | Literal["auto"], chosen), source) as (
+                detected, rows):  # fmt: skip
+                parsed = list(rows)
+                skipped = rows.skipped
+
+            def work(session: Session, context: CommandContext) -> RateImport:
+                return import_rates(session, context, parsed, origin=f"{name} ({detected})",
+                                    supersede=form.get("supersede") is not None,
+                                    confirm=form.get("confirm") is not None, skipped=skipped,
+                                    actor=actor)  # fmt: skip
+
+            result = db.run(work, write=True)
+    except PermissionDenied:
+        raise
+    except FundledgerError as error:  # a bad line (named), a contradiction, an empty file
+        return _page(422, import_error=str(error), form=form)
+    refresh(db.engine(), db.command_context)
+    flash(_imported(name, result))
+    return redirect(url_for("rates.index", _anchor="main"), 303)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise FundledgerError(
+            _(
+                "The rate's date: {value} is not a date; write it as "
+                "2025-07-03 (year, month, day).",
+                value=text,
+            )
+        ) from None
+
+
+def _imported(name: str, result: RateImport) -> str:
+    reader = Reader.for_locale(language())
+    text = _("Imported {file}: {new} new, {present} already present.", file=name,
+             new=reader.number(result.new), present=reader.number(result.present))  # fmt: skip
+    if result.corrections:
+        text += " " + ngettext("{n} rate corrects the value stored before.",
+                               "{n} rates correct the values stored before.",
+                               len(result.corrections))  # fmt: skip
+    if result.skipped:
+        count = sum(number for _code, number in result.skipped)
+        text += " " + ngettext(
+            "{n} rate skipped (currencies no longer in use: {codes}).",
+            "{n} rates skipped (currencies no longer in use: {codes}).", count,
+            codes=", ".join(code for code, _number in result.skipped))  # fmt: skip
+    return text

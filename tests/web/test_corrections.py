@@ -252,6 +252,13 @@ def test_a_viewer_or_a_form_without_its_token_writes_nothing(
         "/donors/3/merge": {"reason": "forged", "into": "1"},
         "/donors/2/unmerge": {"reason": "forged"},
     }
+    # A viewer's forged form that cannot even be read is refused for the role too (403), not
+    # sent back with what is wrong in it.
+    unreadable = {
+        "/gifts/3/correct": {"reason": "forged", "date": "3 July", "anonymous": "maybe"},
+        "/donors/3/merge": {"reason": "forged", "into": "someone"},
+        "/campaigns/a/donations": {"date": "yesterday", "amount": "lots"},
+    }
     treasurer = sign_in(Role.TREASURER, "dana")
     before = counts(ledger)
     for path, fields in writes.items():
@@ -265,7 +272,32 @@ def test_a_viewer_or_a_form_without_its_token_writes_nothing(
         for confirm in ({}, {"confirm": "1"}):
             status, _ = post(viewer, path, token, **fields, **confirm)
             assert status == 403, path
+    for path, fields in unreadable.items():
+        for extra in ({}, {"preview": "1"}):
+            status, _ = post(viewer, path, token, **fields, **extra)
+            assert status == 403, path
     assert counts(ledger) == before
     # The viewer's pages offer none of the controls.
     assert '<form class="gift"' not in viewer.get("/gifts/1").get_data(as_text=True)
     assert 'id="edit-name"' not in viewer.get("/donors/1").get_data(as_text=True)
+
+
+def test_a_viewer_is_not_led_from_an_anonymous_gift_to_its_named_self(
+    sign_in: SignIn, ledger: Engine, client: FlaskClient
+) -> None:
+    """A correction that makes a named gift anonymous: the treasurer sees both gifts linked;
+    a viewer sees neither link (the named one would name the giver of the anonymous one)."""
+    treasurer = sign_in(Role.TREASURER, "dana")
+    token = csrf_token(treasurer, "/gifts/4")
+    answer = treasurer.post("/gifts/4/correct", data={
+        "csrf_token": token, "anonymous": "anonymous", "reason": "asked to be anonymous",
+        "confirm": "1"})  # fmt: skip
+    assert answer.status_code == 303
+    new = int(answer.headers["Location"].rsplit("/", 1)[1])
+    assert "Corrects #4" in text(treasurer.get(f"/gifts/{new}").get_data(as_text=True))
+    treasurer.post("/logout", data={"csrf_token": csrf_token(treasurer, "/gifts")})
+    viewer = sign_in(Role.VIEWER, "vera")
+    for path in (f"/gifts/{new}", "/gifts/4"):
+        page = text(viewer.get(path).get_data(as_text=True))
+        assert "Corrects #" not in page, path
+        assert "Corrected by #" not in page, path

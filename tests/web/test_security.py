@@ -219,6 +219,24 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, sign_i
     assert HEADERS["Referrer-Policy"] in ("same-origin", "no-referrer")
 
 
+def test_nothing_but_the_public_files_may_be_cached(client: FlaskClient, sign_in: SignIn) -> None:
+    """Pages and downloads (a summary's JSON, a donor search's) name donors: never kept by a
+    cache; the stylesheet and fonts are everyone's."""
+    sign_in(Role.TREASURER)
+    for path in ("/", "/donors/suggest?q=da", "/no/such/page"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    for path in ("/static/fundledger.css", "/fonts/DejaVuSans.ttf"):
+        assert client.get(path).headers.get("Cache-Control") != "no-store", path
+
+
+def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(client: FlaskClient) -> None:
+    """17 MB at most (a rate file's 16 and its form), for anyone, signed in or not: the form
+    is not parsed (nor spooled) to find the CSRF token of an 18 MB body."""
+    answer = client.post("/login", data={"username": "x", "password": "y" * (18 << 20)})
+    assert answer.status_code == 413
+    assert "larger than the server takes" in answer.get_data(as_text=True)
+
+
 def test_pages_have_no_inline_script_or_style(client: FlaskClient, sign_in: SignIn) -> None:
     """The CSP forbids them: a page that used them would break in the browser."""
     sign_in(Role.VIEWER)

@@ -8,6 +8,7 @@ from waitress.server import create_server
 from fundledger.cli.common import Ledger
 from fundledger.cli.signals import Interrupted
 from fundledger.web import create_app
+from fundledger.web.security import MOST_REQUEST_BYTES
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -39,7 +40,8 @@ def serve(ledger: Ledger, host: str, port: int, threads: int) -> None:
             "run `fundledger settings set web.secure_cookies on`",
             err=True,
         )
-    server = create_server(app, host=host, port=port, threads=threads, ident="fundledger")
+    server = create_server(app, host=host, port=port, threads=threads, ident="fundledger",
+                           max_request_body_size=MOST_REQUEST_BYTES)  # fmt: skip
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"fundledger: serving {ledger.display_url} at http://{shown}:{port}/ "
                "(Ctrl-C stops)")  # fmt: skip

@@ -81,6 +81,14 @@ def gift_details(
         .outerjoin(corrected, corrected.corrects_id == Donation.id)
         .where(Donation.id == gift_id)
     ).one()  # fmt: skip
+    corrects: int | None = own.corrects_id if own is not None else None
+    corrected_by: int | None = later
+    linked = [other for other in (corrects, corrected_by) if other is not None]
+    if not keeper and (gift.anonymous or any(session.get_one(Donation, other).anonymous
+                                             for other in linked)):  # fmt: skip
+        # A correction may make a named gift anonymous (or the other way round): shown to a
+        # viewer, the link between the two would name the giver of the anonymous one.
+        corrects = corrected_by = None
     history = (
         tuple(audit_trail(session, since=None, kind="donation", row_id=gift_id, actor=actor))
         if keeper
@@ -93,8 +101,8 @@ def gift_details(
         note=None if hidden else gift.note,
         recorded_at=gift.recorded_at,
         recorded_by=gift.recorded_by if keeper else None,
-        corrects=own.corrects_id if own is not None else None,
-        corrected_by=later,
+        corrects=corrects,
+        corrected_by=corrected_by,
         correction_reason=own.reason if own is not None and not hidden else None,
         history=history,
     )

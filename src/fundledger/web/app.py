@@ -38,6 +38,7 @@ from fundledger.web.i18n import LANGUAGES, direction, gettext, language, ngettex
 from fundledger.web.nav import navigation
 from fundledger.web.secret import secret_key as stored_secret_key
 from fundledger.web.security import (
+    MOST_REQUEST_BYTES,
     SIGN_IN_LIMIT_PER_ADDRESS,
     SIGN_IN_LIMIT_PER_USER,
     limit_sign_in,
@@ -87,6 +88,7 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
         # An error is a page, even under test: never a traceback to the browser.
         PROPAGATE_EXCEPTIONS=False,
+        MAX_CONTENT_LENGTH=MOST_REQUEST_BYTES,
         FUNDLEDGER_IDLE_MINUTES=idle,
         FUNDLEDGER_SIGN_IN_LIMIT_PER_USER=SIGN_IN_LIMIT_PER_USER,
         FUNDLEDGER_SIGN_IN_LIMIT_PER_ADDRESS=SIGN_IN_LIMIT_PER_ADDRESS,

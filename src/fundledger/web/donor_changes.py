@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import PermissionDenied
+from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.browse import NoSuchDonor
 from fundledger.services.context import CommandContext
@@ -62,6 +62,7 @@ def edit(donor_id: int) -> ResponseReturnValue:
     differs is recorded."""
     form = request.form
     actor = db.current_actor()
+    require(actor, Role.TREASURER, "edit a donor")  # before the form: a viewer gets 403
     given = {field: form.get(field, "") for field in EDITABLE if field in form}
 
     def work(session: Session, context: CommandContext) -> DonorEdit:
@@ -84,6 +85,7 @@ def merge(donor_id: int) -> ResponseReturnValue:
     """`donor merge DONOR INTO --reason ...`: this donor's gifts count as donor INTO's."""
     form = request.form
     actor = db.current_actor()
+    require(actor, Role.TREASURER, "merge donors")  # before the form: a viewer gets 403
     text = form.get("into", "").strip().lstrip("#")
     if not text.isdigit() or not 1 <= int(text) <= LARGEST_ID:
         return donor_with_forms(donor_id, MultiDict(form), _(
@@ -116,6 +118,7 @@ def unmerge(donor_id: int) -> ResponseReturnValue:
     """`donor unmerge MERGE --reason ...` for the merge this donor is in now."""
     form = request.form
     actor = db.current_actor()
+    require(actor, Role.TREASURER, "undo a donor merge")  # before the form: a viewer gets 403
 
     def work(session: Session, context: CommandContext) -> Merging:
         _require_donor(session, donor_id)

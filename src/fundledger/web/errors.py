@@ -20,6 +20,8 @@ def _messages() -> dict[int, tuple[str, str]]:
         404: (_("Not found"), _("There is no such page. Check the address, or start again from "
                                 "the dashboard.")),
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        413: (_("Too large"), _("What was sent is larger than the server takes (16 MB for a "
+                                "file). Send a smaller file.")),
         429: (_("Too many attempts"), _("Too many sign-in attempts. Wait a quarter of an hour "
                                         "and try again.")),
         500: (_("Something went wrong"), _("The server could not finish this request; it has "

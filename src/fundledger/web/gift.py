@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import PermissionDenied, Role
+from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import METHODS
 from fundledger.reports.i18n import LOCALES
@@ -89,6 +89,7 @@ def reverse(gift_id: int) -> ResponseReturnValue:
     """`donation reverse ID --reason [--locale]`: a preview, then with `confirm` the record."""
     form = request.form
     actor = db.current_actor()
+    require(actor, Role.TREASURER, "reverse a gift")  # before the form: a viewer gets 403
     reason, locale = form.get("reason", ""), _locale(form)
 
     def work(session: Session, context: CommandContext) -> Reversal:
@@ -116,6 +117,7 @@ def correct(gift_id: int) -> ResponseReturnValue:
     what is left empty is kept as the gift has it."""
     form = request.form
     actor = db.current_actor()
+    require(actor, Role.TREASURER, "correct a gift")  # before the form: a viewer gets 403
     try:
         on = _date(form.get("date", ""))
         anonymous = ANONYMITY[form.get("anonymous", "")]

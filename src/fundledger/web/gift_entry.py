@@ -129,6 +129,7 @@ def record(slug: str) -> ResponseReturnValue:
     brings the form back for the next gift, with the same date."""
     form = request.form
     actor = db.current_actor()
+    require(actor, Role.TREASURER, "record a gift")  # before the form: a viewer gets 403
     try:
         on = gift_date(form.get("date", ""))
         amount = gift_amount(form.get("amount", ""), form.get("currency", ""))

@@ -27,14 +27,20 @@ HEADERS = {
 # Failed sign-ins allowed per name (whoever tries it) and per address (whatever name), before
 # the answer is 429 for the rest of the window: enough for typos, far too few to guess.
 SIGN_IN_LIMIT_PER_USER = "5 per 15 minutes"
+# The most a request may send: the largest upload (a rate file, 16 MB) and its form. Flask
+# refuses more with 413 before anything reads the form; `serve` tells waitress the same, so a
+# larger body is refused before it is spooled to disk, signed in or not.
+MOST_REQUEST_BYTES = 17 * 1024 * 1024
+PUBLIC_FILES = frozenset({"static", "fonts"})  # endpoints of files that hold no one's data
 SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 
 
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if response.mimetype == "text/html":
-        # Pages show donors' names: no shared cache keeps them.
+    if request.endpoint not in PUBLIC_FILES:
+        # Pages and downloads show donors' names (a zip of receipts, their ID numbers too):
+        # no cache keeps them. The stylesheet, script and fonts are the same for everyone.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -12,7 +12,14 @@ from flask.typing import ResponseReturnValue
 from fundledger.adapters.images import LARGEST_LOGO_BYTES
 from fundledger.domain.access import PermissionDenied
 from fundledger.domain.errors import FundledgerError
-from fundledger.services.settings import SETTINGS, set_logo, set_setting, settings_shown
+from fundledger.services.settings import (
+    RULE_KEYS,
+    SETTINGS,
+    set_logo,
+    set_setting,
+    settings_shown,
+)
+from fundledger.services.summary_store import refresh
 from fundledger.web import db
 from fundledger.web.i18n import N_
 from fundledger.web.i18n import gettext as _
@@ -44,8 +51,10 @@ MEANINGS = {
     "web.secure_cookies": N_("on: the session cookie is sent over HTTPS only (default off)"),
 }
 ORDER = {key: place for place, key in enumerate(MEANINGS)}
-# Read once when the web server starts (app.py): a change takes effect at its restart.
-AT_RESTART = frozenset({"web.idle_minutes", "web.secure_cookies"})
+# Read once when the web server starts (app.py): a change takes effect at its restart. (The
+# organisation's names: in the pages' header; documents read them afresh.)
+AT_RESTART = frozenset({"web.idle_minutes", "web.secure_cookies", "organisation.name.en",
+                        "organisation.name.he", "organisation.name.ar"})  # fmt: skip
 
 
 @bp.route("")
@@ -79,6 +88,10 @@ def change() -> ResponseReturnValue:
         raise
     except FundledgerError as error:  # the value refused by the setting's check
         return _page(422, error_key=key, error=str(error), typed=form.get("value", ""))
+    if key in RULE_KEYS:
+        # The stored summaries were derived under the old rule: derived again now, in a
+        # transaction of their own, not by the next page that reads them (seconds on 1M).
+        refresh(db.engine(), db.command_context)
     if value is None:
         flash(_("Cleared {key}.", key=key))
     else:

@@ -34,10 +34,13 @@
         if (field.value.trim() === wanted) { fill(found.donors); }
       }).catch(function () { fill([]); });
     }
-    field.addEventListener("input", function () {
+    field.addEventListener("input", function (event) {
       clearTimeout(timer);
       timer = setTimeout(ask, WAIT_MS);
-      // A name picked from the list: their e-mail with it, when it is known and one only.
+      // A name picked from the list (not typed: a new donor may share an existing one's
+      // name): their e-mail with it, when it is known and one only. A pick replaces the text
+      // ("insertReplacementText"); browsers that do not say how came by a plain Event.
+      if (event.inputType && event.inputType !== "insertReplacementText") { return; }
       var picked = shown.filter(function (donor) { return donor.name === field.value; });
       if (email && !email.value && picked.length === 1 && picked[0].email) {
         email.value = picked[0].email;

@@ -5,6 +5,7 @@ a credit receipt when a receipted gift is reversed; nothing issued when anything
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,12 @@ def database_kind() -> str:
 
 @pytest.fixture
 def receipting(ledger: Shell) -> Shell:
+    setup = replace(ledger, in_process=True)  # the setting up in this process (conftest.py)
     for key, value in SETTINGS.items():
-        ledger.run("settings", "set", key, value)
+        setup.run("settings", "set", key, value)
     for amount, currency, donor in (("100", "USD", "Dana Levi"), ("250", "ILS", "שירה כהן"),
                                     ("180", "ILS", "سمير حداد")):  # fmt: skip
-        ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
+        setup.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
                    "--amount", amount, "--currency", currency, "--donor", donor,
                    "--method", "card")  # fmt: skip
     return ledger

@@ -311,3 +311,72 @@ def test_stored_summaries_of_another_derivation_are_built_again(
         assert not _stored_used(session)
     assert _refresh(ledger)
     _both_ways(ledger)
+
+
+def _factor_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        table = SummaryFactor.__table__
+        return [tuple(row) for row in connection.execute(
+            select(table).order_by(table.c.day, table.c.currency))]  # fmt: skip
+
+
+def test_a_few_new_gifts_read_only_their_dates_factors_and_agree_with_a_rebuild(
+    ledger: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gift or two recorded reads the stored factors of their dates only; the largest gift
+    of a date stays the largest stored (a smaller new gift does not lower it), and every
+    factor row is what building the summaries afresh gives; a reversal and a corrected rate
+    after them read every factor again, and still agree."""
+    _gifts(ledger, 200, seed=21)
+    assert _refresh(ledger)
+    factors = len(_factor_rows(ledger))
+    read: list[int] = []
+    eager = summary_store._Store._stored_factors
+
+    def counted(store: summary_store._Store, *where: object) -> object:
+        found = eager(store, *where)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(summary_store._Store, "_stored_factors", counted)
+    day = FIRST + timedelta(days=5)
+    with transaction(ledger) as session:
+        largest = session.scalar(select(SummaryFactor.largest_minor).where(
+            SummaryFactor.day == day, SummaryFactor.currency == "ILS"))  # fmt: skip
+    assert largest is not None
+    assert largest > 1
+    ids = [run(ledger, lambda s, c, minor=minor: record_donation(
+        s, c, campaign_slug="north", on=day, amount=Money.from_minor(minor, "ILS"),
+        donor_name="Lazy Reader").id) for minor in (1, largest + 1)]  # fmt: skip
+    assert _refresh(ledger)
+    assert read
+    assert sum(read) < factors / 4, (read, factors)
+    _both_ways(ledger)
+    incremental = _factor_rows(ledger)
+    with transaction(ledger) as session:
+        assert session.scalar(select(SummaryFactor.largest_minor).where(
+            SummaryFactor.day == day, SummaryFactor.currency == "ILS")) == largest + 1  # fmt: skip
+
+    with transaction(ledger, write=True) as session:
+        session.execute(delete(SummaryState))
+    assert _refresh(ledger)
+    assert _factor_rows(ledger) == incremental
+
+    read.clear()
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=ids[1], reason="typo"))
+    rate = Rate(day, "USD", "ILS", Decimal("3.3333"), "BOI")
+    run(ledger, lambda s, c: add_rate(s, c, rate, supersede=True))
+    run(ledger, lambda s, c: record_donation(
+        s, c, campaign_slug="south", on=day, amount=Money.from_minor(5_000, "USD")))  # fmt: skip
+    assert _refresh(ledger)
+    assert factors <= max(read)  # every factor, for the reversal and the rate
+    _both_ways(ledger)
+    kept = _factor_rows(ledger)
+    with transaction(ledger, write=True) as session:
+        session.execute(delete(SummaryState))
+    assert _refresh(ledger)
+    rebuilt = _factor_rows(ledger)
+    # A reversed largest gift leaves its date's largest as it was: a bound, never too low.
+    assert [row[:2] + row[3:] for row in rebuilt] == [row[:2] + row[3:] for row in kept]
+    assert all(int(str(ours[2])) >= int(str(theirs[2]))
+               for ours, theirs in zip(kept, rebuilt, strict=True))  # fmt: skip

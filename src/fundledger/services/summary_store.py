@@ -21,7 +21,7 @@ report the time to rebuild them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
@@ -98,6 +98,8 @@ CELL_KEYS = ["campaign_id", "day", "currency", "method", "band"]
 CELL_SUMS = ["gifts", "anonymous", "amount_minor", "home_minor", "reporting_minor"]
 DONOR_KEYS = ["campaign_id", "donor_id"]
 DONOR_SUMS = ["gifts", "home_minor", "reporting_minor"]
+# New gifts of more dates and currencies than this read every stored factor at once.
+FEW_FACTORS = 64
 BULK_ROWS = 50_000  # rows added at once from which indexes are built after, not kept up
 _DELTA = "fundledger_summary_delta"
 _VALUES = "fundledger_summary_values"
@@ -277,19 +279,47 @@ class _Store:
         self.context = context
         self.bounds = bounds
         self.included = included
-        self.stored = {} if self.scratch else self._stored_factors()
+        # summary_factor's rows, by date and currency: every one when a step needs them all
+        # (reversals, changed rates), else only those of the new gifts' dates (a gift recorded
+        # on a ledger of 2,190 factors: 100 ms less).
+        self._stored: dict[GiftKey, tuple[int, Factor]] = {}
+        self._all_stored = self.scratch  # a scratch store starts from no factors
         # the largest gift of a date, where new gifts raise it
         self.largest: dict[GiftKey, int] = {}
         self.took_out = False
         self.bulk = False  # whether indexes were built again after many rows
 
-    def _stored_factors(self) -> dict[GiftKey, tuple[int, Factor]]:
-        rows = self.session.execute(select(SummaryFactor)).scalars()
+    @property
+    def stored(self) -> dict[GiftKey, tuple[int, Factor]]:
+        """Every stored factor, with the largest gift of its date and currency."""
+        if not self._all_stored:
+            self._stored = self._stored_factors()
+            self._all_stored = True
+        return self._stored
+
+    def stored_of(self, keys: Collection[GiftKey]) -> dict[GiftKey, tuple[int, Factor]]:
+        """The stored factors of these dates and currencies (those there are)."""
+        if not self._all_stored:
+            if len(keys) > FEW_FACTORS:
+                return self.stored
+            days = {day for day, _ in keys}
+            self._stored.update(self._stored_factors(SummaryFactor.day.in_(days)))
+        return {key: self._stored[key] for key in keys if key in self._stored}
+
+    def _stored_factors(self, *where: ColumnElement[bool]) -> dict[GiftKey, tuple[int, Factor]]:
+        columns = (
+            SummaryFactor.day,
+            SummaryFactor.currency,
+            SummaryFactor.largest_minor,
+            SummaryFactor.home_numerator,
+            SummaryFactor.home_denominator,
+            SummaryFactor.reporting_numerator,
+            SummaryFactor.reporting_denominator,
+        )
         return {
-            (row.day, row.currency): (row.largest_minor, _stored_factor(
-                row.home_numerator, row.home_denominator, row.reporting_numerator,
-                row.reporting_denominator))
-            for row in rows
+            (day, currency): (largest, _stored_factor(*fraction))
+            for day, currency, largest, *fraction in self.session.execute(
+                select(*columns).where(*where))
         }  # fmt: skip
 
     def take_out_reversed(self, latest: int) -> None:
@@ -353,8 +383,9 @@ class _Store:
         ).require_complete()  # fmt: skip
         self._apply(found, new_gifts, +1)
         self.found.update(found)
+        stored = self.stored_of([(day, currency) for day, currency, _, _ in groups])
         for day, currency, _, largest in groups:
-            before = self.stored.get((day, currency))
+            before = stored.get((day, currency))
             self.largest[(day, currency)] = max(int(largest), before[0] if before else 0)
         self._store_factors(found)
 
@@ -362,10 +393,11 @@ class _Store:
         """The factors of these dates and currencies, with the rates behind them."""
         if self.scratch:
             return
+        stored = self.stored_of(list(factors))
         rows = [
             {"day": day, "currency": currency,
              "largest_minor": self.largest.get((day, currency),
-                                               self.stored.get((day, currency), (0,))[0]),
+                                               stored.get((day, currency), (0,))[0]),
              **_factor_values(factor)}
             for (day, currency), factor in factors.items()
         ]  # fmt: skip

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +57,13 @@ def _upload(client: FlaskClient, data: bytes, name: str = "gifts.csv", **fields:
     return client.post("/imports", data=form, content_type="multipart/form-data")
 
 
+def _chosen(page: str) -> list[str]:
+    """The field each column's select has chosen on the map page, in the file's order."""
+    selects = re.findall(r'<select id="c-\d+" name="column-\d+">(.*?)</select>', page, re.S)
+    return [re.search(r'<option value="([a-z_]+)" selected>', one).group(1)  # type: ignore[union-attr]
+            for one in selects]  # fmt: skip
+
+
 def _token(location: str) -> str:
     found = re.search(r"/imports/([A-Za-z0-9_-]+)", location)
     assert found is not None, location
@@ -80,13 +89,15 @@ def test_the_whole_flow(
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "uploads").stat().st_mode) == 0o700
     page = client.get(answer.location).get_data(as_text=True)
-    assert '<option value="date" selected>' in page  # "Date" read as date by its name
-    assert '<option value="currency" selected>' in page
+    # By their names: "Date", "Currency", "Method"; "Sum", "Name" ... are no field's names.
+    assert _chosen(page) == ["date", "ignore", "currency", "ignore", "ignore", "method",
+                             "ignore", "ignore"]  # fmt: skip
     # Two columns read as one field: the form back, nothing started.
     form = {**MAPPING, "column-1": "date", "csrf_token": csrf_token(client, answer.location)}
     refused = client.post(f"/imports/{token}/map", data=form)
     assert refused.status_code == 422
     assert "Two columns are read as date" in refused.get_data(as_text=True)
+    assert _chosen(refused.get_data(as_text=True))[:2] == ["date", "date"]  # as sent
     assert not runner.held
     # The mapping saved as a profile, and the dry run queued: its page refreshes itself.
     form = {**MAPPING, "profile_name": "web-sheet", "profile_reason": "the office's sheet",
@@ -102,6 +113,8 @@ def test_the_whole_flow(
     preview = client.get(checking.location).get_data(as_text=True)
     assert "1 problem: nothing can be imported" in preview
     assert "gifts.csv:5: amount:" in preview  # the line and the field
+    shown = preview[preview.index('id="first-rows"') :]
+    assert shown.index("Noa Cohen") < shown.index("Omar Haddad") < shown.index("&#39;lots&#39;")
     assert "Import 0 gifts" not in preview
     assert "/confirm" not in preview
     assert "web-sheet" in cli(ledger_url, "import", "profile", "list")
@@ -112,7 +125,7 @@ def test_the_whole_flow(
     answer = _upload(client, good, **{"from": token})
     token = _token(answer.location)
     page = client.get(answer.location).get_data(as_text=True)
-    assert '<option value="ignore" selected>' in page  # the ignored column, as chosen
+    assert _chosen(page) == list(MAPPING.values())  # the mapping chosen for the file it fixes
     form = {**MAPPING, "csrf_token": csrf_token(client, answer.location)}
     client.post(f"/imports/{token}/map", data=form)
     runner.run_all()
@@ -176,6 +189,12 @@ def test_a_platform_export_and_what_is_refused(
     client: FlaskClient, sign_in: SignIn, runner: HeldRunner, tmp_path: Path
 ) -> None:
     sign_in(Role.TREASURER)
+    # An upload abandoned two days ago goes at the next upload; yesterday's stays.
+    (tmp_path / "uploads").mkdir(mode=0o700)
+    for name, days in (("old", 2), ("recent", 0.5)):
+        (tmp_path / "uploads" / name).mkdir()
+        when = time.time() - days * 86400
+        os.utime(tmp_path / "uploads" / name, (when, when))
     # Not a CSV (a binary file), and a file that is not utf-8: the form back saying so.
     binary = _upload(client, b"PK\x03\x04\x00\x00binary", "sheet.xlsx")
     assert binary.status_code == 422
@@ -184,7 +203,7 @@ def test_a_platform_export_and_what_is_refused(
     unreadable = _upload(client, hebrew)
     assert unreadable.status_code == 422
     assert "not readable as utf-8" in unreadable.get_data(as_text=True)
-    assert list((tmp_path / "uploads").iterdir()) == []  # nothing kept of either
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == ["recent"]  # none of either
     # PayPal's export by its built-in profile: no map step, the dry run at once.
     export = (SAMPLES / "paypal-activity.csv").read_bytes()
     answer = _upload(client, export, "Download.CSV", profile="paypal")

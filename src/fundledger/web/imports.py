@@ -384,6 +384,18 @@ def _job(engine: Engine, place: Path, meta: dict[str, Any], actor: Actor, comman
         return CommandContext(command=command, actor=db.ACTOR_PREFIX + actor.name,
                               settings=rules)  # fmt: skip
 
+    def shown_rows() -> list[dict[str, Any]]:
+        """The first rows as read, for a dry run's page (refused or not): read apart, after
+        the dry run's transaction, so that a row it refuses is shown with its problem."""
+        if not dry_run:
+            return []
+        try:
+            with transaction(engine) as session:
+                return _rows(first_rows(session, context_of(session), path, import_request,
+                                        PREVIEW_ROWS))  # fmt: skip
+        except FundledgerError:  # the file's header itself is refused: the refusal says why
+            return []
+
     def run() -> None:
         running = {**state, "state": "running"}
         write_json(job_file, running)
@@ -392,19 +404,16 @@ def _job(engine: Engine, place: Path, meta: dict[str, Any], actor: Actor, comman
         try:
             with transaction(engine, write=True, commit=not dry_run) as session:
                 require_current_schema(session.connection())
-                context = context_of(session)
-                outcome = run_import(session, context, meta.get("campaign"), path,
+                outcome = run_import(session, context_of(session), meta.get("campaign"), path,
                                      import_request, progress=progress, actor=actor)  # fmt: skip
-                shown = first_rows(session, context, path, import_request, PREVIEW_ROWS) \
-                    if dry_run else []  # fmt: skip
-            result = {"state": "done", **_outcome(outcome), "rows_shown": _rows(shown)}
+            result = {"state": "done", **_outcome(outcome), "rows_shown": shown_rows()}
             if not dry_run:
                 if outcome.summary.imported or outcome.reversed:
                     refresh(engine, context_of)  # the stored summaries count the new gifts
                 path.unlink(missing_ok=True)  # imported: the file is no longer needed
         except DonationImportRefused as refused:
             result = {"state": "refused", "problems": refused.problems[:PROBLEMS_SHOWN],
-                      "problems_total": refused.total}  # fmt: skip
+                      "problems_total": refused.total, "rows_shown": shown_rows()}  # fmt: skip
         except PermissionDenied as error:
             result = {"state": "failed", "error": str(error)}
         except FundledgerError as error:  # no such campaign, no campaign column ...

@@ -207,6 +207,10 @@ def test_a_platform_export_and_what_is_refused(
     # PayPal's export by its built-in profile: no map step, the dry run at once.
     export = (SAMPLES / "paypal-activity.csv").read_bytes()
     answer = _upload(client, export, "Download.CSV", profile="paypal")
+    # A job whose file has not moved for long was lost with its process: said so.
+    job = tmp_path / "uploads" / _token(answer.location) / "job.json"
+    os.utime(job, (time.time() - 3600, time.time() - 3600))
+    assert "stopped with the server process" in client.get(answer.location).get_data(as_text=True)
     runner.run_all()
     preview = client.get(answer.location).get_data(as_text=True)
     assert "Import 5 gifts" in preview

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -86,6 +87,9 @@ DOING = "import gifts"
 ENCODINGS = ("utf-8", "cp1255", "cp1256", "iso-8859-8", "cp1252")
 IGNORE = "ignore"
 PREVIEW_ROWS = 10
+# A running job writes its progress once a batch (10,000 rows, well under a minute) and a
+# queued one waits for those before it: a job file this old belongs to a job that was lost.
+STALE_AFTER_SECONDS = 15 * 60
 PROBLEMS_SHOWN = 500  # a file refused whole may have a problem a line: the first are enough
 # The fields a column may be read as, named in the page's language.
 FIELD_LABELS = {
@@ -467,13 +471,26 @@ def _rows(rows: list[DonationRow | RowProblem]) -> list[dict[str, Any]]:
     return shown
 
 
+def _job_state(place: Path) -> dict[str, Any] | None:
+    """The job's file; a job that has not written it for STALE_AFTER_SECONDS was lost with
+    its server process (a restart): said so, as its transaction wrote nothing."""
+    job = read_json(place / JOB_FILE)
+    if job is None or job["state"] not in ("queued", "running"):
+        return job
+    if time.time() - (place / JOB_FILE).stat().st_mtime > STALE_AFTER_SECONDS:
+        return {**job, "state": "failed", "error": _(
+            "This job stopped with the server process that ran it (a restart?); nothing was "
+            "recorded. Upload the file again.")}  # fmt: skip
+    return job
+
+
 @bp.get("/<token>")
 def status(token: str) -> ResponseReturnValue:
     """The job's progress while it runs (the page refreshes itself), then the preview (a dry
     run) or the result (an import)."""
     actor = _treasurer()
     place, meta = _upload(token, actor)
-    job = read_json(place / JOB_FILE)
+    job = _job_state(place)
     if job is None:
         return redirect(url_for("imports.mapping", token=token), 303)
     if job["state"] in ("queued", "running"):
@@ -491,7 +508,7 @@ def progress(token: str) -> ResponseReturnValue:
     """The job's state for the progress page's script: done and total lines."""
     actor = _treasurer()
     place, _meta = _upload(token, actor)
-    job = read_json(place / JOB_FILE) or {"state": "none", "done": 0, "total": 0}
+    job = _job_state(place) or {"state": "none", "done": 0, "total": 0}
     return jsonify(state=job["state"], done=job["done"], total=job["total"])
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,9 +30,9 @@ from typing import Any, cast
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from werkzeug.utils import secure_filename
 
 from fundledger.adapters.db.engine import transaction
 from fundledger.adapters.donation_cells import DateFormat
@@ -87,6 +88,7 @@ DOING = "import gifts"
 ENCODINGS = ("utf-8", "cp1255", "cp1256", "iso-8859-8", "cp1252")
 IGNORE = "ignore"
 PREVIEW_ROWS = 10
+LONGEST_NAME = 60  # characters kept of an upload's name, its end: at most 240 bytes
 # A running job writes its progress once a batch (10,000 rows, well under a minute) and a
 # queued one waits for those before it: a job file this old belongs to a job that was lost.
 STALE_AFTER_SECONDS = 15 * 60
@@ -107,6 +109,12 @@ def init_imports(app: Any, database_url: str) -> None:
     folder = app.config.get("FUNDLEDGER_IMPORT_DIR") or default_folder(database_url)
     app.extensions["fundledger_uploads"] = Uploads(Path(folder))
     app.extensions[RUNNER] = app.config.get("FUNDLEDGER_IMPORT_RUNNER") or ThreadRunner()
+
+
+def file_name(name: str) -> Markup:
+    """A file's name inside a sentence: isolated, in the direction of its first letter (as
+    the treasurer's own system shows it), so that its digits and ".csv" stay with it."""
+    return Markup("<bdi>%s</bdi>") % name
 
 
 def _uploads() -> Uploads:
@@ -175,7 +183,7 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
     if date_format and date_format not in DATE_FORMATS:
         return _choices_page(422, error=_("Choose how the file writes dates from the list."),
                              form=form)  # fmt: skip
-    name = secure_filename(file.filename) or "donations.csv"
+    name = _file_name(file.filename)
     try:
         campaign, profile = db.run(lambda s, _c: _chosen(s, form.get("campaign", ""),
                                                          profile_name))  # fmt: skip
@@ -205,6 +213,16 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
     if meta["platform"]:  # a platform's reader knows its columns: straight to the dry run
         return _start(token, place, meta, actor, dry_run=True)
     return redirect(url_for("imports.mapping", token=token), 303)
+
+
+def _file_name(sent: str) -> str:
+    """The upload's name as the treasurer knows it ("תרומות יולי.csv"; werkzeug's
+    secure_filename would leave "csv"), safe as the name of a file in its own folder: no
+    folders, control characters or leading dots, at most LONGEST_NAME characters."""
+    name = sent.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = name.strip().lstrip(".").strip()[-LONGEST_NAME:]
+    return name or "donations.csv"
 
 
 def _chosen(session: Session, slug: str, profile: str) -> tuple[str | None, ImportProfile | None]:
@@ -270,6 +288,7 @@ def _mapping_page(
         profile = db.run(lambda s, _c: get_profile(s, meta["profile"]))
     values.setdefault("form", {})
     return render("imports/map.html", status, token=token, meta=meta, fields=FIELDS,
+                  file_name=file_name,
                   field_labels=FIELD_LABELS,
                   ignore=IGNORE, columns=columns or _prefilled(meta, profile),
                   profile=profile, **values)  # fmt: skip
@@ -494,8 +513,9 @@ def status(token: str) -> ResponseReturnValue:
     if job is None:
         return redirect(url_for("imports.mapping", token=token), 303)
     if job["state"] in ("queued", "running"):
-        return render("imports/progress.html", token=token, meta=meta, job=job)
-    return render("imports/outcome.html", token=token, meta=meta, job=job,
+        return render("imports/progress.html", token=token, meta=meta, job=job,
+                      file_name=file_name)  # fmt: skip
+    return render("imports/outcome.html", token=token, meta=meta, job=job, file_name=file_name,
                   field_labels=FIELD_LABELS, parse_moment=datetime.fromisoformat,
                   parse_day=date.fromisoformat,
                   money=lambda amount, currency: Money(Decimal(amount), currency),

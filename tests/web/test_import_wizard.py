@@ -199,6 +199,10 @@ def test_a_platform_export_and_what_is_refused(
     binary = _upload(client, b"PK\x03\x04\x00\x00binary", "sheet.xlsx")
     assert binary.status_code == 422
     assert "not a text file" in binary.get_data(as_text=True)
+    # Over the server's limit: refused before it is read, saying what to do instead.
+    huge = _upload(client, b"date,amount\n" + b"2025-07-01,1\n" * (17 * 1024 * 1024 // 13))
+    assert huge.status_code == 413
+    assert "Split it into smaller files" in huge.get_data(as_text=True)
     hebrew = "תאריך,סכום\n2025-07-01,100\n".encode("cp1255")
     unreadable = _upload(client, hebrew)
     assert unreadable.status_code == 422

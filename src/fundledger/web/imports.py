@@ -28,11 +28,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from fundledger.adapters.db.engine import transaction
 from fundledger.adapters.donation_cells import DateFormat
@@ -79,6 +89,7 @@ from fundledger.web.import_jobs import (
     write_json,
 )
 from fundledger.web.listing import render
+from fundledger.web.security import MOST_REQUEST_BYTES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -151,6 +162,17 @@ def _choices_page(status: int = 200, **values: Any) -> ResponseReturnValue:
     values.setdefault("form", {})
     return render("imports/new.html", status, campaigns=campaigns, profiles=profiles,
                   encodings=ENCODINGS, date_formats=DATE_FORMATS, **values)  # fmt: skip
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A file over the server's limit, refused before it is read (security.py): what to do
+    with it, rather than the general message."""
+    most = (MOST_REQUEST_BYTES - 1024 * 1024) // (1024 * 1024)  # the form's share aside
+    return render_template("error.html", status=413, title=_("Too large"), text=_(
+        "The file is larger than {most} MB, more than the browser may send. Split it into "
+        "smaller files (each with the header line), or import it at the server with "
+        "`fundledger import donations`.", most=most)), 413  # fmt: skip
 
 
 @bp.get("/new")

@@ -51,6 +51,7 @@ bench: $(STAMP) peers
 	cd benchmarks && ../$(BIN)/python peers.py
 	$(BIN)/python benchmarks/search_and_list.py
 	$(BIN)/python benchmarks/web_pages.py
+	$(BIN)/python benchmarks/web_import.py
 
 # The tools benchmarks/peers.py measures beside fundledger (never needed by make test); the
 # project's own pinned versions stay as they are.

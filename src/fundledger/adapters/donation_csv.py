@@ -616,6 +616,24 @@ class DonationFile:
         # strict: an unclosed quote is an error, not the rest of the file inside one cell
         return csv.reader(text, delimiter=delimiter, strict=True)
 
+    def header(self) -> list[str]:
+        """The file's header line, cell by cell as written (the import wizard maps them), or
+        DonationFileError saying why it cannot be read in this encoding."""
+        with self._open() as binary:
+            try:
+                cells = next(self._reader(binary), [])
+            except UnicodeDecodeError:
+                raise DonationFileError(
+                    f"{self.name}: not readable as {self.encoding_name} (choose the encoding "
+                    "it was saved in: cp1255 for Hebrew Excel, else utf-8)"
+                ) from None
+            except csv.Error as error:
+                raise DonationFileError(f"{self.name}:1: {_csv_problem(error)}") from None
+        header = [cell.strip().lstrip("\ufeff") for cell in cells]
+        if not any(header):
+            raise DonationFileError(f"{self.name} is empty: it needs a header line and donations")
+        return header
+
     def header_fields(self) -> set[str]:
         """The fields the file's header gives (read from its first line alone)."""
         with self._open() as binary:

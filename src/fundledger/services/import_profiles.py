@@ -25,7 +25,7 @@ from fundledger.adapters.db.models import Donation
 from fundledger.adapters.db.models import ImportProfile as SavedProfile
 from fundledger.adapters.db.queries import gifts_under_reference
 from fundledger.adapters.donation_cells import DateFormat
-from fundledger.adapters.donation_csv import DonationFile, RowProblem
+from fundledger.adapters.donation_csv import DonationFile, DonationRow, RowProblem
 from fundledger.adapters.import_profiles import (
     BUILTIN,
     ImportProfile,
@@ -34,6 +34,7 @@ from fundledger.adapters.import_profiles import (
     profile_name,
 )
 from fundledger.adapters.platforms import Refund, TranslatedFile, Translation, translate
+from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.money import Money, format_money, minor_unit_digits
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donation_import import (
@@ -75,9 +76,17 @@ def get_profile(session: Session, name: str) -> ImportProfile:
 
 
 def save_profile(
-    session: Session, context: CommandContext, profile: ImportProfile, reason: str | None = None
+    session: Session,
+    context: CommandContext,
+    profile: ImportProfile,
+    reason: str | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> bool:
-    """Saves `profile` (a revision when one of its name exists); True when it replaced one."""
+    """Saves `profile` (a revision when one of its name exists); True when it replaced one.
+    `actor`: the signed-in user a web request acts for (None: whoever runs the command)."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "save an import profile")
     earlier = saved_profiles(session).get(profile.name)
     if earlier is not None and earlier.to_json() == profile.to_json():
         return True
@@ -159,9 +168,13 @@ def run_import(
     request: ImportRequest,
     *,
     progress: Callable[[int], None] | None = None,
+    actor: Actor | None = None,
 ) -> ImportOutcome:
     """Imports `path` as `request` says (see the module's docstring); raises
-    DonationImportRefused with every problem found, and then nothing is written."""
+    DonationImportRefused with every problem found, and then nothing is written. `actor`: the
+    signed-in user a web request (or its job) acts for, who needs the treasurer role."""
+    if actor is not None:
+        require(actor, Role.TREASURER, "import gifts")
     profile = _effective(session, request)
     if profile.platform is not None:
         return _platform_import(session, context, campaign_slug, path, request, profile, progress)
@@ -181,6 +194,39 @@ def run_import(
     if dates is not None and dates.format != date_format:
         dates = None  # proves nothing, or the rows would have been refused
     return ImportOutcome(summary, profile.name or None, dates=dates)
+
+
+def first_rows(
+    session: Session, context: CommandContext, path: Path, request: ImportRequest, count: int = 10
+) -> list[DonationRow | RowProblem]:
+    """The file's first `count` rows as `run_import` reads them with `request` (a platform's
+    export: its gifts, as its reader translates them), in line order: the rows as they will be
+    recorded, or the problem of each line that cannot be. Reads the file, writes nothing."""
+    profile = _effective(session, request)
+    with tempfile.TemporaryDirectory(prefix="fundledger-import-") as folder:
+        source: DonationFile
+        if profile.platform is not None:
+            translation = translate(
+                profile.platform, path, Path(folder), request.encoding, profile.date_format
+            )
+            source = TranslatedFile(translation, path.name, anonymous=request.anonymous,
+                                    home_currency=context.settings.home_currency)  # fmt: skip
+        else:
+            source = DonationFile(
+                path, home_currency=context.settings.home_currency, encoding=request.encoding,
+                date_format=profile.date_format or "ISO", mapping=profile.mapping,
+                currency=profile.currency, anonymous=request.anonymous,
+            )  # fmt: skip
+            source.ignore = frozenset(profile.ignore)
+        batches = source.batches(count)
+        try:
+            batch = next(batches, None)
+        finally:
+            batches.close()
+    if batch is None:
+        return []
+    shown: list[DonationRow | RowProblem] = [*batch.rows(), *batch.problems]
+    return sorted(shown, key=lambda row: row.line)[:count]
 
 
 _FORMAT_FAILURE = re.compile(r": date: .* is not a date as (ISO|DMY|MDY) \(")

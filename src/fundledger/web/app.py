@@ -30,6 +30,7 @@ from fundledger.web import (
     gift_entry,
     gifts,
     home,
+    imports,
     rates,
     receipts,
 )
@@ -107,6 +108,8 @@ def create_app(
     app.register_blueprint(gift_entry.bp)  # entering gifts: the form's page, batches
     for pages in (gift, donor_changes):  # correcting gifts and donors
         app.register_blueprint(pages.bp)
+    imports.init_imports(app, url)  # the import wizard: its uploads' folder, its job runner
+    app.register_blueprint(imports.bp)
     limit_sign_in(app)
     errors.init_errors(app)
     app.context_processor(_page_globals)

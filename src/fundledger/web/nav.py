@@ -25,6 +25,7 @@ NAVIGATION = (
     NavItem("donors.index", N_("Donors")),
     NavItem("gifts.index", N_("Gifts")),
     NavItem("rates.index", N_("Rates")),
+    NavItem("imports.new", N_("Import"), Role.TREASURER),
     NavItem("receipts.index", N_("Receipts"), Role.TREASURER),
     NavItem("audit.index", N_("Audit"), Role.TREASURER),
     NavItem("settings.index", N_("Settings"), Role.ADMIN),

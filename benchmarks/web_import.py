@@ -1,0 +1,206 @@
+"""The import wizard against the command line (issue #24): the same file of
+FUNDLEDGER_BENCH_IMPORT_ROWS donations (default 100,000; made as benchmarks/import_donations.py
+makes its file) imported into a fresh SQLite ledger (and PostgreSQL when
+FUNDLEDGER_BENCH_POSTGRES_URL names a database the benchmark may empty) two ways:
+
+- the CLI: `fundledger import donations bench FILE`, timed whole (the process's start too);
+- the wizard: a treasurer signed in over HTTP to `fundledger serve` on a fresh ledger of the
+  same kind, timed from sending the upload to reading the result page: upload -> the map page
+  -> the mapping posted (the dry run starts) -> its progress polled (progress.json, every
+  POLL_SECONDS, as the page's script does) -> the check page -> confirm (the import starts)
+  -> polled -> the result page. The dry run is a whole pass over the file the CLI does not
+  make (`--dry-run` is another command), so the wizard reads the file twice.
+
+Prints both, and their ratio (target: the wizard within 1.5x of the CLI); writes its section
+of benchmarks/RESULTS.md (FUNDLEDGER_BENCH_RESULTS to write elsewhere); exits 1 when the
+wizard failed (not when it is merely slow)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import import_donations
+import peers
+from import_ecb_history import FUNDLEDGER, reset_postgres, timed
+from web_pages import CSRF_FIELD, HOST, BenchFailure, Client, serving
+
+ROWS = int(os.environ.get("FUNDLEDGER_BENCH_IMPORT_ROWS", "100000"))
+TARGET_RATIO = 1.5
+POLL_SECONDS = 0.1
+JOB_TIMEOUT = 600.0
+USER, ROLE = "treasurer", "treasurer"
+PASSWORD = "bench password, long enough"  # noqa: S105 (a throw-away ledger's only user)
+SECTION = "## The import wizard"
+TOKEN = re.compile(r"/imports/([A-Za-z0-9_-]+)")
+
+
+def upload(client: Client, path: Path, token: str) -> http.client.HTTPResponse:
+    """POST /imports with the file as a browser sends it (multipart/form-data)."""
+    boundary = uuid.uuid4().hex
+    fields = {"csrf_token": token, "campaign": "bench", "encoding": "utf-8",
+              "date_format": "", "profile": ""}  # fmt: skip
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+             .encode() for name, value in fields.items()]  # fmt: skip
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                 f'filename="{path.name}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+                 + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode())  # fmt: skip
+    connection = http.client.HTTPConnection(HOST, client.port, timeout=JOB_TIMEOUT)
+    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    connection.request("POST", "/imports", b"".join(parts), {
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookies,
+        "Accept-Language": "en"})  # fmt: skip
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def wait_for_job(client: Client, token: str) -> None:
+    deadline = time.monotonic() + JOB_TIMEOUT
+    while time.monotonic() < deadline:
+        answer = client.request("GET", f"/imports/{token}/progress.json")
+        if answer.status != 200:
+            raise BenchFailure(f"progress.json answered {answer.status}")
+        if json.loads(answer.body)["state"] not in ("queued", "running"):
+            return
+        time.sleep(POLL_SECONDS)
+    raise BenchFailure(f"the import job did not end within {JOB_TIMEOUT:.0f} s")
+
+
+def through_the_wizard(env: dict[str, str], path: Path) -> float:
+    """Seconds from the upload to the result page, on the ledger `env` names."""
+    subprocess.run([FUNDLEDGER, "user", "add", USER, "--role", ROLE, "--language", "en",
+                    "--password-stdin"], input=f"{PASSWORD}\n", text=True, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    with serving(env) as port:
+        client = Client(port)
+        sign_in(client)
+        form = client.request("GET", "/imports/new")
+        found = CSRF_FIELD.search(form.body)
+        if form.status != 200 or found is None:
+            raise BenchFailure(f"GET /imports/new answered {form.status}")
+        started = time.perf_counter()
+        sent = upload(client, path, found.group(1))
+        location = sent.headers.get("Location", "")
+        if sent.status != 303 or not TOKEN.search(location):
+            raise BenchFailure(f"the upload answered {sent.status}, not 303 to the map page")
+        token = TOKEN.search(location).group(1)  # type: ignore[union-attr]
+        mapping = client.request("GET", f"/imports/{token}/map")
+        columns = re.findall(r'name="(column-\d+)">.*?<option value="([a-z_]+)" selected>',
+                             mapping.body, re.S)  # fmt: skip
+        csrf = CSRF_FIELD.search(mapping.body)
+        if mapping.status != 200 or csrf is None or len(columns) != 7:
+            raise BenchFailure(
+                f"the map page answered {mapping.status} with {len(columns)} columns"
+            )
+        checked = client.request("POST", f"/imports/{token}/map",
+                                 {**dict(columns), "csrf_token": csrf.group(1)})  # fmt: skip
+        if checked.status != 303:
+            raise BenchFailure(f"posting the mapping answered {checked.status}")
+        wait_for_job(client, token)
+        check = client.request("GET", f"/imports/{token}")
+        csrf = CSRF_FIELD.search(check.body)
+        if f"Import {ROWS:,} gifts" not in check.body or csrf is None:
+            raise BenchFailure("the check page offers no import of every row")
+        confirmed = client.request("POST", f"/imports/{token}/confirm",
+                                   {"csrf_token": csrf.group(1)})  # fmt: skip
+        if confirmed.status != 303:
+            raise BenchFailure(f"confirming answered {confirmed.status}")
+        wait_for_job(client, token)
+        result = client.request("GET", f"/imports/{token}")
+        elapsed = time.perf_counter() - started
+        client.close()
+    if "Gifts added" not in result.body or f"{ROWS:,}</dd>" not in result.body:
+        raise BenchFailure("the result page does not show every row imported")
+    return elapsed
+
+
+def sign_in(client: Client) -> None:
+    """As the treasurer (web_pages.Client.sign_in signs its viewer in)."""
+    page = client.request("GET", "/login")
+    found = CSRF_FIELD.search(page.body)
+    if found is None:
+        raise BenchFailure("GET /login without a CSRF token")
+    answer = client.request("POST", "/login", {"username": USER, "password": PASSWORD,
+                                                "csrf_token": found.group(1)})  # fmt: skip
+    if answer.status != 303:
+        raise BenchFailure(f"signing in as {USER} answered {answer.status}")
+
+
+def fresh(url: str) -> dict[str, str]:
+    env = {**os.environ, "FUNDLEDGER_DB": url}
+    for command in (["init"], ["campaign", "add", "bench", "--name", "Benchmark"]):
+        timed([FUNDLEDGER, *command], env)
+    return env
+
+
+def main() -> None:
+    import_donations.ROWS = ROWS  # its file, this many rows
+    rows: list[str] = []
+    failures: list[str] = []
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "donations.csv"
+        import_donations.write_file(path)
+        size = path.stat().st_size / (1 << 20)
+        targets: list[tuple[str, Callable[[str], str]]] = [
+            ("SQLite", lambda which: f"sqlite:///{folder}/{which}.db")]  # fmt: skip
+        postgres = os.environ.get("FUNDLEDGER_BENCH_POSTGRES_URL")
+        if postgres:
+
+            def emptied(_which: str) -> str:
+                reset_postgres(postgres)
+                return postgres
+
+            targets.append(("PostgreSQL", emptied))
+        for label, ledger in targets:
+            env = fresh(ledger("cli"))
+            cli, _peak = timed([FUNDLEDGER, "import", "donations", "bench", str(path)], env)
+            print(f"{label}: the CLI imported {ROWS:,} rows in {cli:.2f} s", file=sys.stderr)
+            try:
+                wizard = through_the_wizard(fresh(ledger("web")), path)
+            except BenchFailure as error:
+                failures.append(f"{label}: {error}")
+                continue
+            ratio = wizard / cli
+            print(f"{label}: the wizard in {wizard:.2f} s, {ratio:.2f}x", file=sys.stderr)
+            rows.append(f"| {label} | {cli:.2f} s | {wizard:.2f} s | {ratio:.2f}x | "
+                        f"{'yes' if ratio <= TARGET_RATIO else '**no**'} |")  # fmt: skip
+    section = "\n".join([
+        SECTION, "",
+        f"Made by `make bench` (benchmarks/web_import.py): a file of {ROWS:,} donations "
+        f"({size:.1f} MiB) imported into a fresh ledger by `fundledger import donations` "
+        "(timed whole, the process's start too) and through the import wizard of `fundledger "
+        "serve` (a treasurer over HTTP on 127.0.0.1, timed from sending the upload to reading "
+        f"the result page, the job's progress polled every {POLL_SECONDS} s): upload, map, "
+        "the dry run (a whole pass over the file that the CLI does not make), confirm, the "
+        f"import. {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; load average (1 min) as the measuring began: "
+        f"{load:.1f}.", "",
+        "| database | CLI | wizard | wizard / CLI | within 1.5x |",
+        "|---|---|---|---|---|",
+        *rows, "",
+        *(f"Failed: {line}" for line in failures),
+    ]).rstrip() + "\n"  # fmt: skip
+    print(section)
+    results = peers.RESULTS
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    text = re.sub(rf"\n{re.escape(SECTION)}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
+    results.write_text(f"{text}\n\n{section}" if text else section, encoding="utf-8")
+    if failures:
+        raise SystemExit("\n".join(f"web_import: {line}" for line in failures))
+
+
+if __name__ == "__main__":
+    main()

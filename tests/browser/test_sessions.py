@@ -1,7 +1,9 @@
 """Issue #24's sessions in a real browser (Debian's Chromium), on SQLite and PostgreSQL.
 
 A treasurer's: three gifts entered with "save and add another" (one in dollars, one anonymous,
-one from a new donor) move the campaign's total by exactly their sum; a gift corrected and
+one from a new donor) move the campaign's total by exactly their sum; Stripe's export through
+the import wizard, refused for a bad line, fixed, imported, then uploaded again to no effect; a
+gift corrected and
 another reversed through their confirmations; the campaign's receipts issued in bulk and
 downloaded as a zip; then in Arabic, a receipt issued for عبد الله that prints his name whole.
 Every figure is compared with the CLI's JSON. A viewer's: no write control on any page, and
@@ -46,6 +48,7 @@ from tests.pdf_helpers import text_of
 from tests.web.conftest import PASSWORD, SECRET, add
 
 SLUG = "dont-look-away"
+SAMPLES = Path(__file__).parents[2] / "samples"  # the exports the README tour imports
 OTHER = "winter-appeal"
 USD_ILS = Decimal("3.7000")
 ABDALLAH = "عبد الله"
@@ -74,6 +77,8 @@ def ledger(live_server: LiveServer) -> LiveServer:
     عبد الله in the second; a treasurer `dana` and a viewer `vic`."""
     engine = live_server.engine
     rates(engine, "2025-06-01 USD ILS 3.7000")
+    for day in ("07-01", "07-08", "07-15", "07-22"):  # the Stripe export's gifts are of July
+        rates(engine, f"2025-{day} USD ILS 3.3820", f"2025-{day} EUR ILS 3.8880")
     campaign(engine)
     run(engine, lambda s, c: add_campaign(s, c, slug=OTHER, name="Winter Appeal"))
     for key, value in (("organisation.name.en", "Peace Coalition"),
@@ -102,6 +107,15 @@ def enter(page: Page, amount: str, *, currency: str = "", donor: str = "", email
     page.get_by_role("button", name="Save and add another").click()
     expect(page.get_by_role("status")).to_contain_text("Recorded gift #")
     expect(page.get_by_label("Date", exact=True)).to_have_value("2025-06-05")
+
+
+def upload(page: Page, server: LiveServer, file: Path) -> None:
+    """A platform export through the wizard's first step, to its dry run's page."""
+    page.goto(f"{server.url}/imports/new?campaign={SLUG}")
+    page.get_by_label("File (CSV)").set_input_files(file)
+    page.get_by_label("Profile").select_option("stripe")
+    page.get_by_role("button", name="Upload and continue").click()
+    expect(page.locator("#counts, #problems, #earlier").first).to_be_visible()
 
 
 def test_a_treasurers_session_from_entry_to_receipts_in_arabic(
@@ -142,6 +156,36 @@ def test_a_treasurers_session_from_entry_to_receipts_in_arabic(
     assert new["Hidden Friend"]["anonymous"] is True
     assert (new["Noa Cohen"]["amount"], new["Noa Cohen"]["currency"]) == ("100.00", "USD")
     assert new["Yosef Haddad"]["email"] == "yosef@example.org"
+
+    # Stripe's export through the wizard: a bad line refused with its line, fixed, imported;
+    # the same file again adds nothing.
+    export = (SAMPLES / "stripe-payments.csv").read_text(encoding="utf-8")
+    broken = tmp_path / "unified_payments.csv"
+    broken.write_text(export.replace(",1200.00,0.00,ils,", ",12OO.00,0.00,ils,"), "utf-8")
+    upload(page, ledger, broken)
+    expect(page.locator("#problems")).to_have_text(
+        "unified_payments.csv:4: Amount: '12OO.00' is not an amount"
+    )
+    assert report(ledger_url) == after
+    fixed = tmp_path / "unified_payments-fixed.csv"
+    fixed.write_text(export, "utf-8")
+    upload(page, ledger, fixed)
+    expect(page.locator("#counts")).to_contain_text("New gifts")
+    page.get_by_role("button", name=re.compile(r"^Import \d+ gifts?$")).click()
+    expect(page.locator("#counts")).to_contain_text("Gifts added")
+    imported = report(ledger_url)
+    added = int(shown(page.locator("#counts dd").first.inner_text()))
+    assert added > 0
+    refunded = int(shown(page.locator('#counts dt:has-text("Refunds") + dd').inner_text()))
+    # A refunded charge is recorded and reversed at once: it leaves the campaign's count.
+    assert imported["donation_count"] - after["donation_count"] == added - refunded
+    assert page.request.get(f"{ledger.url}/campaigns/{SLUG}/summary.json").json() == imported
+    page.get_by_role("link", name=re.compile(f"{SLUG}")).first.click()
+    expect(page.locator("main")).to_contain_text("Sarah Miller")
+    upload(page, ledger, fixed)
+    expect(page.locator("#earlier")).to_contain_text("imported before")
+    assert report(ledger_url) == imported
+    after = imported
 
     # Correct gift #2 (40 → 45 USD), reverse gift #1; each shown before it is recorded.
     page.goto(f"{ledger.url}/gifts/2")
@@ -222,7 +266,7 @@ def write_routes(url: str) -> list[str]:
     app = create_app(url, secret_key=SECRET)
     try:
         values = {"slug": SLUG, "gift_id": "2", "donor_id": "1", "series": "R", "year": "2025",
-                  "number": "00001"}  # fmt: skip
+                  "number": "00001", "token": "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"}  # fmt: skip
         routes = []
         for rule in app.url_map.iter_rules():
             if "POST" not in (rule.methods or ()) or rule.rule in NOT_WRITES:
@@ -250,7 +294,7 @@ def test_a_viewer_sees_no_write_control_and_every_forged_write_is_refused(
     # The writes of the issue, at the least: each found in the application, none forgotten.
     for expected in (f"/campaigns/{SLUG}/donations", "/gifts/2/reverse", "/gifts/2/correct",
                      "/donors/1/edit", "/donors/1/merge", "/receipts/issue", "/receipts/batch",
-                     "/rates", "/rates/import", "/settings"):  # fmt: skip
+                     "/rates", "/rates/import", "/settings", "/imports"):  # fmt: skip
         assert expected in routes, (expected, routes)
     before = written(ledger.engine)
     plausible = {"csrf_token": token, "date": "2025-06-05", "amount": "100", "currency": "ILS",

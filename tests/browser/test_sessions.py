@@ -3,9 +3,9 @@
 A treasurer's: three gifts entered with "save and add another" (one in dollars, one anonymous,
 one from a new donor) move the campaign's total by exactly their sum; Stripe's export through
 the import wizard, refused for a bad line, fixed, imported, then uploaded again to no effect; a
-gift corrected and
-another reversed through their confirmations; the campaign's receipts issued in bulk and
-downloaded as a zip; then in Arabic, a receipt issued for عبد الله that prints his name whole.
+gift corrected and another reversed through their confirmations; the campaign's receipts issued
+in bulk and downloaded as a zip; then in Arabic, a receipt issued for عبد الله that prints his
+name whole.
 Every figure is compared with the CLI's JSON. A viewer's: no write control on any page, and
 every write route of the application answers 403 to a forged request that carries the
 viewer's valid session and CSRF token, with nothing written. And a gift entered with the

@@ -33,3 +33,27 @@ class RateNotInForce(FundledgerError):
 
 class InvalidRate(FundledgerError):
     """A rate that is not a positive exact decimal with at most 10 decimal places."""
+
+
+# The classes below let a page say a common refusal in its reader's language (web/messages.py)
+# while the CLI prints the message as it is.
+
+
+class AmountNotPositive(FundledgerError):
+    """A gift of zero or less (a cancellation is a reversal, not a negative gift)."""
+
+
+class DateNotPossible(FundledgerError):
+    """A date that cannot be a gift's or a rate's: after today in Israel, or before 1900."""
+
+    def __init__(self, message: str, *, day: date) -> None:
+        super().__init__(message)
+        self.day = day
+
+
+class TextRequired(FundledgerError):
+    """A required text (a reason, a name) left empty; `label` names it as the CLI does."""
+
+    def __init__(self, message: str, *, label: str) -> None:
+        super().__init__(message)
+        self.label = label

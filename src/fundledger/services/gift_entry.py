@@ -19,7 +19,12 @@ from fundledger.adapters.db.models import Donation, Donor
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.donors import email_key, loose_name, name_key, normalize_name
-from fundledger.domain.errors import FundledgerError, RateNotInForce
+from fundledger.domain.errors import (
+    AmountNotPositive,
+    DateNotPossible,
+    FundledgerError,
+    RateNotInForce,
+)
 from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.domain.rates import RateInForce
 from fundledger.services.batches import missing_rate
@@ -90,10 +95,11 @@ def check_gift(on: date, amount: Money) -> None:
     """What `record_donation` refuses of a gift's date and amount, refused before anything is
     looked up (same words)."""
     if amount.amount <= 0:
-        raise FundledgerError(f"a donation must be a positive amount, not {format_money(amount)}")
+        raise AmountNotPositive(f"a donation must be a positive amount, not "
+                                f"{format_money(amount)}")  # fmt: skip
     currency_in_use(amount.currency)
     if problem := past_date_problem(on, "gift"):
-        raise FundledgerError(f"the gift's date (--date): {problem}")
+        raise DateNotPossible(f"the gift's date (--date): {problem}", day=on)
 
 
 def preview_gift(

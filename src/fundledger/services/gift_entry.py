@@ -85,6 +85,7 @@ class GiftPreview:
     missing: tuple[str, str] | None  # (what is missing, the command that adds it)
     donor: DonorOutlook
     reference_taken: int | None  # the gift that already has this reference
+    gap: RateNotInForce | None = None  # why there is no conversion, for a page to say it
 
     @property
     def rates(self) -> tuple[RateInForce, ...]:
@@ -122,10 +123,11 @@ def preview_gift(
     check_gift(on, amount)
     conversion: Conversion | None = None
     missing: tuple[str, str] | None = None
+    gap: RateNotInForce | None = None
     try:
         conversion = convert_amount(session, context, amount, on)
     except RateNotInForce as error:
-        missing = missing_rate(error.pair, error.on, error.latest)
+        missing, gap = missing_rate(error.pair, error.on, error.latest), error
     taken = (
         session.scalar(select(Donation.id).where(Donation.reference == reference.strip()))
         if reference and reference.strip()
@@ -138,7 +140,7 @@ def preview_gift(
         outlook = replace(outlook, similar=tuple(
             KnownDonor(hit.id, hit.name, hit.email) for hit in found.items
             if hit.id not in named and hit.merged_into is None))  # fmt: skip
-    return GiftPreview(amount, on, conversion, missing, outlook, taken)
+    return GiftPreview(amount, on, conversion, missing, outlook, taken, gap)
 
 
 def donor_outlook(session: Session, name: str | None, email: str | None) -> DonorOutlook:

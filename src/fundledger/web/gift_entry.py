@@ -42,7 +42,7 @@ from fundledger.web import db
 from fundledger.web.i18n import gettext as _
 from fundledger.web.i18n import language
 from fundledger.web.listing import render
-from fundledger.web.messages import service_message
+from fundledger.web.messages import rate_gap, service_message
 
 bp = Blueprint("entry", __name__)
 # The fields of the gift form, named as `donation add`'s options.
@@ -118,6 +118,8 @@ def _gift_page(
         methods=method_choices(),
         error=error,
         preview=preview,
+        # Said in the page's language: an English sentence among Hebrew words reads scrambled.
+        gap=rate_gap(preview.gap) if preview is not None and preview.gap is not None else None,
         home=home,
         reporting=reporting,
         reader=Reader.for_locale(language()),

@@ -35,6 +35,17 @@ def service_message(error: FundledgerError) -> str:
     return str(error)
 
 
+def rate_gap(error: RateNotInForce) -> str:
+    """Which rate is missing, as a gift's preview says it (it then says what to do)."""
+    reader = Reader.for_locale(language())
+    if error.latest is not None:
+        return _("No {pair} rate is in force on {date} (the latest is of {latest})",
+                 pair=error.pair, date=reader.date(error.on),
+                 latest=reader.date(error.latest))  # fmt: skip
+    return _("No {pair} rate is known on or before {date}", pair=error.pair,
+             date=reader.date(error.on))  # fmt: skip
+
+
 def _no_rate(error: RateNotInForce, reader: Reader) -> str:
     if error.latest is not None:
         return _("No {pair} exchange rate is in force on {date}: the latest known, of "

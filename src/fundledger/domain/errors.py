@@ -14,7 +14,12 @@ class InvalidAmount(FundledgerError):
 
 
 class UnknownCurrency(FundledgerError):
-    """A code that is not an ISO 4217 currency."""
+    """A code that is not an ISO 4217 currency; `code`, as typed, when it is no code at all
+    (not one of an old currency, or of a unit that is not money: those messages name the fix)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class CurrencyMismatch(TypeError):

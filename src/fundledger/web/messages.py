@@ -79,9 +79,9 @@ _SAID: tuple[tuple[type[Any], Callable[[Any, Reader], str | None]], ...] = (
     (InvalidAmount, lambda error, reader: _(
         "The amount is not a number as it is written: write it like 250 or 250.50, with no "
         "currency sign.")),
-    (UnknownCurrency, lambda error, reader: _(
-        "The currency is not one in use: give its three-letter code, such as ILS, USD or "
-        "EUR.")),
+    (UnknownCurrency, lambda error, reader: None if error.code is None else _(
+        "{code} is not a currency code: give the currency's three-letter code, such as ILS, "
+        "USD or EUR.", code=error.code)),
     (DateNotPossible, _date),
     (TextRequired, _required),
 )  # fmt: skip

@@ -1,5 +1,7 @@
 """`make demo`: screenshots of the web interface on the sample ledger, each page in English,
-Hebrew and Arabic, for the README (reports/examples/web/PAGE-LANGUAGE.png).
+Hebrew and Arabic, for the README (reports/examples/web/PAGE-LANGUAGE.png): the read pages, and
+the write pages with a form filled in and its preview shown. A preview writes nothing (its
+transaction is rolled back), so the sample ledger stays as `fundledger.demo` built it.
 
 The pages are served by waitress in a thread on a free port of 127.0.0.1 and shot by Playwright
 driving Debian's Chromium (/usr/bin/chromium; Playwright downloads no browser here). Without
@@ -14,7 +16,7 @@ import secrets
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,8 @@ from typing import TYPE_CHECKING
 from fundledger.adapters.db.engine import make_engine, transaction
 from fundledger.demo import DEMO_PASSWORD, DEMO_USERS, FEATURED_DONOR_EMAIL, SLUG
 from fundledger.reports.i18n import LOCALES
-from fundledger.services.donors import donor_with_email
+from fundledger.services.donations import list_donations
+from fundledger.services.donors import donor_with_email, list_donors
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -42,6 +45,21 @@ class Shot:
     name: str  # the file's name before -LANGUAGE.png
     path: str
     phone: bool = False  # also at 360 px wide (NAME-phone-LANGUAGE.png)
+    # What a person does on the page before it is shot: fills a form and sends it (to a
+    # preview: nothing is recorded). The page it leads to is the one shot.
+    act: Callable[[Page], None] | None = None
+    # The shot starts just above this element (a form low on a long page), not at the top.
+    focus: str | None = None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What the write pages are shown with: a gift of the sample ledger that still counts,
+    the featured donor and another to merge them into (for the merge's confirmation)."""
+
+    gift_id: int | None
+    donor_id: int | None
+    other_donor_id: int | None
 
 
 def shots(donor_id: int | None) -> list[Shot]:
@@ -58,6 +76,89 @@ def shots(donor_id: int | None) -> list[Shot]:
     if donor_id is not None:
         pages.insert(4, Shot("donor", f"/donors/{donor_id}"))
     return pages
+
+
+def write_shots(sample: Sample) -> list[Shot]:
+    """The write pages (the treasurer's and the admin's), each with a form filled in and, where
+    it has one, its preview or confirmation: what is recorded is seen before it is."""
+    pages = [
+        Shot("gift-form", f"/campaigns/{SLUG}/donations/new", phone=True, act=_gift_preview),
+        Shot("batch", f"/campaigns/{SLUG}/batch", act=_batch_checked),
+        Shot("receipt-batch", "/receipts/batch"),
+        Shot("settings", "/settings"),
+        # The import wizard's pages come here (upload, mapping, dry run, result).
+    ]
+    if sample.gift_id is not None:
+        gift = f"/gifts/{sample.gift_id}"
+        pages[2:2] = [
+            Shot("gift", gift),
+            Shot("gift-reverse", gift, act=_reverse_preview),
+            Shot("gift-correct", gift, act=_correct_preview),
+        ]
+    if sample.donor_id is not None:
+        donor = f"/donors/{sample.donor_id}"
+        pages.append(Shot("donor-edit", donor, focus="#edit-heading"))
+        if sample.other_donor_id is not None:
+            pages.append(Shot("donor-merge", donor, act=_merge_preview(sample.other_donor_id)))
+    return pages
+
+
+def _gift_preview(page: Page) -> None:
+    page.fill("#gift-date", "2025-06-24")  # within the campaign and its rates (not today)
+    page.fill("#gift-amount", "180")
+    page.fill("#gift-currency", "USD")
+    page.fill("#gift-donor", "Maya Haddad")
+    page.fill("#gift-email", "maya.haddad@example.org")
+    page.fill("#gift-reference", "PAYPAL-7731")
+    page.click("button[name=preview]")
+
+
+def _batch_checked(page: Page) -> None:
+    page.fill("#batch-count", "3")
+    page.fill("#batch-total", "950")
+    page.fill("#batch-date", "2025-06-26")
+    page.fill("#batch-method", "cheque")
+    for row, (amount, donor) in enumerate(
+        (("250", "Yael Mizrahi"), ("500", "جمعية الأمل"), ("200", "Omar Saleh")), start=1
+    ):
+        page.fill(f"#amount-{row}", amount)
+        page.fill(f"#donor-{row}", donor)
+    page.click("button[name=check]")
+
+
+def _reverse_preview(page: Page) -> None:
+    page.fill("#reverse-reason", "card charge-back")
+    page.click("section[aria-labelledby=reverse-heading] button[type=submit]")
+
+
+def _correct_preview(page: Page) -> None:
+    page.fill("#correct-amount", "45")
+    page.fill("#correct-reason", "the bank credited 45.00")
+    page.click("section[aria-labelledby=correct-heading] button[type=submit]")
+
+
+def _merge_preview(into: int) -> Callable[[Page], None]:
+    def merge(page: Page) -> None:
+        page.fill("#merge-into", str(into))
+        page.fill("#merge-reason", "the same person: one gave by e-mail, one by name")
+        page.click("section[aria-labelledby=merge-heading] button[type=submit]")
+
+    return merge
+
+
+def sample_of(database_url: str) -> Sample:
+    """The sample ledger's gift, donor and other donor the write pages are shown with."""
+    engine = make_engine(database_url)
+    with transaction(engine) as session:
+        donor = donor_with_email(session, FEATURED_DONOR_EMAIL)
+        # A named gift in dollars that still counts: its page shows the rate used.
+        gift = next((entry.id for entry in list_donations(session, SLUG)
+                     if entry.donor and not entry.anonymous and entry.amount.currency == "USD"
+                     and entry.reverses is None and entry.reversed_by is None), None)  # fmt: skip
+        other = next((listed.id for listed in list_donors(session)
+                      if donor is None or listed.id != donor.id), None)  # fmt: skip
+    engine.dispose()
+    return Sample(gift, donor.id if donor is not None else None, other)
 
 
 def missing() -> str | None:
@@ -103,15 +204,26 @@ def sign_in(page: Page, url: str) -> None:
     page.wait_for_url(url + "/")
 
 
-def shoot(page: Page, url: str, target: Path) -> str | None:
-    """A screenshot of the page at `url` into `target`; None, or why there is none."""
+def shoot(page: Page, url: str, target: Path, shot: Shot | None = None) -> str | None:
+    """A screenshot of the page at `url` (after `shot.act`, the page it leads to) into
+    `target`; None, or why there is none."""
     answer = page.goto(url)
+    if answer is not None and answer.status == 200 and shot is not None and shot.act:
+        with page.expect_navigation() as sent:
+            shot.act(page)
+        answer = sent.value
     if answer is None or answer.status != 200:
         return f"{answer.status if answer else 'no answer'} for {url}"
-    height = min(TALLEST, int(page.evaluate("document.documentElement.scrollHeight")))
+    top = 0
+    if shot is not None and shot.focus:
+        top = max(0, int(page.evaluate(
+            "(selector) => document.querySelector(selector).getBoundingClientRect().top "
+            "+ window.scrollY - 16", shot.focus)))  # fmt: skip
+    bottom = int(page.evaluate("document.documentElement.scrollHeight"))
+    height = min(TALLEST, bottom - top)
     width = int(page.viewport_size["width"]) if page.viewport_size else DESKTOP["width"]
     page.screenshot(path=target, full_page=True,
-                    clip={"x": 0, "y": 0, "width": width, "height": height})  # fmt: skip
+                    clip={"x": 0, "y": top, "width": width, "height": height})  # fmt: skip
     small(target)
     return None
 
@@ -141,11 +253,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     database_url = f"sqlite:///{arguments.db}"
-    engine = make_engine(database_url)
-    with transaction(engine) as session:
-        donor = donor_with_email(session, FEATURED_DONOR_EMAIL)
-        donor_id = donor.id if donor is not None else None
-    engine.dispose()
+    sample = sample_of(database_url)
     arguments.out.mkdir(parents=True, exist_ok=True)
     made, problems = 0, []
     with serving(database_url) as url, sync_playwright() as playwright:
@@ -162,12 +270,13 @@ def main() -> int:
                         shoot(page, url + in_language("/login", language), target)
                         made += 1
                     sign_in(page, url)
-                    for shot in shots(donor_id):
+                    for shot in shots(sample.donor_id) + write_shots(sample):
                         if phone and not shot.phone:
                             continue
                         suffix = "-phone" if phone else ""
                         target = arguments.out / f"{shot.name}{suffix}-{language}.png"
-                        problem = shoot(page, url + in_language(shot.path, language), target)
+                        problem = shoot(page, url + in_language(shot.path, language), target,
+                                        shot)  # fmt: skip
                         if problem:
                             problems.append(f"{shot.name} ({language}): {problem}")
                         else:

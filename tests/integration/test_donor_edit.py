@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from fundledger.adapters.db.models import AuditEvent
+from fundledger.domain.access import Actor, PermissionDenied, Role
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.services.donations import record_donation
@@ -19,6 +20,8 @@ from fundledger.services.integrity import check_ledger
 from fundledger.services.receipts import IssueOptions, find_receipt, issue_receipt
 from fundledger.services.settings import set_setting
 from tests.ledger_helpers import campaign, gift, rates, run
+
+KEEPER = Actor("dana", Role.TREASURER)
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def test_an_edit_is_a_revision_with_its_history_and_reasons(ledger: Engine) -> N
     assert done.changes["name"] == ("Dana Levi", "Dana Levi-Cohen")
     assert done.changes["language"] == (None, "he")
     edit(ledger, 1, "new address", email="dana@example.net", phone="")
-    shown = run(ledger, lambda s, c: donor_details(s, 1))
+    shown = run(ledger, lambda s, c: donor_details(s, 1, actor=KEEPER))
     assert (shown.name, shown.email, shown.address, shown.phone, shown.tax_id, shown.language) == (
         "Dana Levi-Cohen",
         "dana@example.net",
@@ -85,6 +88,10 @@ def test_an_edit_is_a_revision_with_its_history_and_reasons(ledger: Engine) -> N
         "phone": ("050-1234567", None),
     }
     assert (shown.gifts, shown.totals) == (1, (Money.parse("100", "ILS"),))
+    # A viewer (a web user reading reports) gets none of it from the service itself.
+    viewer = Actor("board", Role.VIEWER)
+    with pytest.raises(PermissionDenied, match="board is a viewer; to see a donor's contact"):
+        run(ledger, lambda s, c: donor_details(s, 1, actor=viewer))
     # A gift with the new e-mail is theirs; the audit trail masks the identity number.
     assert add(ledger, "5", name="Dana", email="DANA@example.net").donor == "Dana Levi"
     with ledger.connect() as connection:
@@ -106,7 +113,7 @@ def test_a_receipt_issued_before_an_edit_keeps_the_name_it_printed(ledger: Engin
     second = run(ledger, lambda s, c: issue_receipt(s, c, 2, IssueOptions("en", date(2025, 8, 2))))
     assert run(ledger, lambda s, c: find_receipt(s, first.number)).donor == "Dana Levi"
     assert second.donor == "Dana Levi-Cohen"
-    shown = run(ledger, lambda s, c: donor_details(s, 1))
+    shown = run(ledger, lambda s, c: donor_details(s, 1, actor=KEEPER))
     assert [receipt.number for receipt in shown.receipts] == ["R-2025-00001", "R-2025-00002"]
 
 
@@ -153,7 +160,7 @@ def test_a_merged_donors_edit_is_refused_naming_the_donor_to_edit(ledger: Engine
         r"details their documents print: edit #1 \(`fundledger donor edit 1",
     ):
         edit(ledger, 2, phone="050")
-    shown = run(ledger, lambda s, c: donor_details(s, 1))
+    shown = run(ledger, lambda s, c: donor_details(s, 1, actor=KEEPER))
     assert (shown.merged_from, shown.gifts) == (((2, 1),), 2)
 
 

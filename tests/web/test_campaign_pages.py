@@ -295,11 +295,11 @@ def test_an_anonymous_gift_from_the_form(sign_in: SignIn, ledger_engine: Engine)
 
 
 @pytest.mark.parametrize(("fields", "message"), [
-    ({"amount": "-5"}, "a donation must be a positive amount"),
+    ({"amount": "-5"}, "A gift must be more than zero"),  # the page's words (web/messages.py)
     ({"amount": "lots"}, "amount"),
     ({"amount": ""}, "Give the gift&#39;s amount"),
     ({"date": "4 July"}, "The gift&#39;s date is not a date"),
-    ({"currency": "XYZ"}, "XYZ"),
+    ({"currency": "XYZ"}, "XYZ is not a currency code"),
     ({"reference": "ref-1"}, "already donation #1"),
 ])  # fmt: skip
 def test_bad_input_gets_the_form_back(

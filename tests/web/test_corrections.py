@@ -95,7 +95,7 @@ def test_a_reversal_is_previewed_then_recorded_with_the_cli_totals(
     status, html = post(client, "/gifts/1/reverse", token, reason="  ")
     assert status == 422
     assert "Nothing was recorded" in html
-    assert "reason for a reversal" in html
+    assert "Give the reason: it is kept with the change" in html  # the page's words, not --reason
     assert counts(ledger) == before
     # The preview: what the totals become, and the credit receipt to come; nothing written.
     status, html = post(client, "/gifts/1/reverse", token, reason="card charge-back")
@@ -132,6 +132,29 @@ def test_a_reversal_is_previewed_then_recorded_with_the_cli_totals(
     assert counts(ledger) == done
 
 
+def test_common_refusals_read_in_the_pages_language(sign_in: SignIn, ledger: Engine) -> None:
+    client = sign_in(Role.TREASURER)
+    assert client.get("/receipts?lang=he").status_code == 200
+    token = csrf_token(client, "/receipts")
+    before = counts(ledger)
+    # Gift #5 is in euros, with no EUR rate: its receipt cannot state its value in shekels.
+    status, html = post(client, "/receipts/issue", token, donation="5")
+    assert status == 422
+    assert "לא ידוע שער חליפין EUR/ILS ב־20 ביולי 2025 או לפניו" in text(html), text(html)
+    status, html = post(client, "/gifts/1/correct", token, amount="0", reason="טעות הקלדה")
+    assert status == 422
+    assert "תרומה חייבת להיות גדולה מאפס" in text(html)
+    status, html = post(client, "/gifts/1/reverse", token, reason=" ")
+    assert status == 422
+    assert "כתבו את הסיבה" in text(html)
+    # Any other refusal keeps the service's own (English) words, which name the fix.
+    status, html = post(client, "/gifts/1/correct", token, amount="100", currency="USD",
+                        reason="x")  # fmt: skip
+    assert status == 422
+    assert "nothing to correct: donation #1 already has what was given" in text(html)
+    assert counts(ledger) == before
+
+
 def test_a_correction_keeps_the_reference_and_matches_the_cli(
     sign_in: SignIn, ledger: Engine, ledger_url: str
 ) -> None:
@@ -141,7 +164,7 @@ def test_a_correction_keeps_the_reference_and_matches_the_cli(
     fields = {"amount": "180", "note": "by phone", "reason": "typed 200 for 180"}
     status, html = post(client, "/gifts/3/correct", token, **{**fields, "reason": ""})
     assert status == 422
-    assert "reason for a correction" in html
+    assert "Give the reason" in html
     status, html = post(client, "/gifts/3/correct", token, date="3 July", reason="x")
     assert status == 422
     assert "YYYY-MM-DD" in html
@@ -185,7 +208,7 @@ def test_donor_edit_merge_and_unmerge_are_recorded_and_shown(
     assert 'value="123456789"' in html  # the form comes back as typed
     status, html = post(client, "/donors/1/edit", token, **details, tax_id="", reason="")
     assert status == 422
-    assert "reason for an edit" in html
+    assert "Give the reason" in html
     assert counts(ledger) == before
     assert 'id="edit-name"' in page
     status, _ = post(client, "/donors/1/edit", token, **{
@@ -201,7 +224,7 @@ def test_donor_edit_merge_and_unmerge_are_recorded_and_shown(
     before = counts(ledger)
     status, html = post(client, "/donors/3/merge", token, into="1", reason="")
     assert status == 422
-    assert "reason for a merge" in html
+    assert "Give the reason" in html
     status, html = post(client, "/donors/3/merge", token, into="Dana", reason="same person")
     assert status == 422
     assert "Give the number of the donor to merge into" in html

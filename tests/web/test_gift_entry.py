@@ -126,6 +126,7 @@ def test_the_preview_explains_a_missing_rate_and_names_likely_duplicates(
     # No USD rate before July: said, with the command that adds one.
     text = preview(date="2025-06-15", currency="USD", donor="Dana Levi")
     assert "No rate in force:" in text
+    assert "No USD/ILS rate is known on or before June\xa015,\xa02025" in text  # unbroken
     assert "fundledger rates add 2025-06-15 USD ILS RATE" in text
     assert 'href="/rates"' in text
     # Dana Levi gave by name alone: the gift goes to her, said so.

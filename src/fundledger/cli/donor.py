@@ -16,6 +16,7 @@ from fundledger.cli.common import (
     emit_table,
     excel_option,
 )
+from fundledger.cli.user import terminal_actor
 from fundledger.domain.dates import ISRAEL
 from fundledger.domain.money import format_money
 from fundledger.domain.text import printable
@@ -221,7 +222,8 @@ def show(ledger: Ledger, donor_id: int, output_format: str) -> None:
       fundledger donor show 12
       fundledger donor show 12 --format json > donor-12.json
     """
-    details = ledger.run(lambda session, _: donor_details(session, donor_id))
+    details = ledger.run(lambda session, context: donor_details(
+        session, donor_id, actor=terminal_actor(context)))  # fmt: skip
     if output_format == "json":
         emit_json(_details_json(details))
         return

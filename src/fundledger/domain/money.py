@@ -45,7 +45,8 @@ def check_currency(code: str) -> str:
         raise TypeError(f"currency must be a str, not {type(code).__name__}")
     upper = code.strip().upper()
     if upper not in known_currencies():
-        raise UnknownCurrency(f"unknown currency code {code!r}: use an ISO 4217 code such as ILS")
+        raise UnknownCurrency(f"unknown currency code {code!r}: use an ISO 4217 code such as ILS",
+                              code=code)  # fmt: skip
     return upper
 
 
@@ -99,7 +100,8 @@ def currency_in_use(text: str) -> str:
         instead = f"use {successor}" if successor else "use the currency in use today"
         raise UnknownCurrency(f"{cleaned!r} is a currency no longer in use: {instead}")
     raise UnknownCurrency(
-        f"unknown currency code {cleaned!r}: use an ISO 4217 code such as ILS, USD or EUR"
+        f"unknown currency code {cleaned!r}: use an ISO 4217 code such as ILS, USD or EUR",
+        code=cleaned,
     )
 
 

@@ -13,7 +13,7 @@ from fundledger.adapters.db.models import Campaign, Donation, DonationCorrection
 from fundledger.adapters.db.queries import current_donors
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import past_date_problem
-from fundledger.domain.errors import FundledgerError
+from fundledger.domain.errors import AmountNotPositive, DateNotPossible, FundledgerError
 from fundledger.domain.methods import method_code, stored_method
 from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.services.campaigns import get_campaign
@@ -101,13 +101,13 @@ def record_donation(
     if actor is not None:
         require(actor, Role.TREASURER, "record a gift")
     if amount.amount <= 0:
-        raise FundledgerError(
+        raise AmountNotPositive(
             f"a donation must be a positive amount, not {format_money(amount)}; "
             "to correct a gift, reverse it with `fundledger donation reverse ID --reason ...`"
         )
     currency_in_use(amount.currency)
     if problem := past_date_problem(on, "gift"):
-        raise FundledgerError(f"the gift's date (--date): {problem}")
+        raise DateNotPossible(f"the gift's date (--date): {problem}", day=on)
     campaign = get_campaign(session, campaign_slug)
     reference = bounded_text("reference", reference, Donation.reference)
     # A known method is stored as its code ("Credit Card" as card), any other as given.
@@ -261,24 +261,26 @@ def reverse_with_totals(
     reason: str,
     locale: str | None = None,
     actor: Actor | None = None,
+    totals: bool = True,
 ) -> Reversal:
     """`reverse_donation`, with what it does to the campaign's totals: for a confirmation
-    that shows them (run it in a transaction rolled back) and for the answer after."""
-    if actor is not None:
-        require(actor, Role.TREASURER, "reverse a gift")
+    that shows them (run it in a transaction rolled back). `totals=False` (the confirmed
+    write) leaves them out: they are summed from every gift of the campaign, twice, which
+    takes seconds on a large ledger."""
     gift = session.get(Donation, donation_id)
     if gift is None:
         raise FundledgerError(f"no donation #{donation_id}")
     slug = session.get_one(Campaign, gift.campaign_id).slug
-    before = _totals(session, context, slug)
+    before = _totals(session, context, slug) if totals else None
+    # The actor's role is checked there, before anything is written.
     entry = reverse_donation(session, context, donation_id=donation_id, reason=reason,
                              locale=locale, actor=actor)  # fmt: skip
-    after = _totals(session, context, slug)
+    after = _totals(session, context, slug) if totals else None
     return Reversal(
         reversal=entry,
         credit=credit_receipt_of(session, entry.id),
-        before=None if isinstance(before, str) else before,
-        after=None if isinstance(after, str) else after,
+        before=before if isinstance(before, CampaignTotals) else None,
+        after=after if isinstance(after, CampaignTotals) else None,
         totals_problem=_totals_problem(before, after),
     )
 
@@ -343,13 +345,16 @@ def correct_donation(
     anonymous: bool | None = None,
     locale: str | None = None,
     actor: Actor | None = None,
+    totals: bool = True,
 ) -> Correction:
     """Reverse gift `donation_id` (with its credit receipt if it had a receipt, as
     `reverse_donation`) and record it again as it should have been, in one transaction: under
     the same reference (a platform's export finds it again), linked to the gift it corrects
     (donation_correction). What is not given is kept from the gift. A correction may itself be
     corrected, or reversed. Refused: a gift reversed already, a reversal, a correction that
-    changes nothing. `actor`: as for `record_donation`."""
+    changes nothing. `actor`: as for `record_donation`. `totals=False` leaves the campaign's
+    totals before and after out (a confirmed write after a preview that showed them: each is
+    summed from every gift of the campaign)."""
     if actor is not None:
         require(actor, Role.TREASURER, "correct a gift")
     reason = required_text("the reason for a correction (--reason)", reason,
@@ -392,7 +397,7 @@ def correct_donation(
             "what differs (--date, --amount, --currency, --donor, --email, --method, --note, "
             "--anonymous/--named)"
         )
-    before = _totals(session, context, campaign.slug)
+    before = _totals(session, context, campaign.slug) if totals else None
     reversal = reverse_donation(session, context, donation_id=donation_id,
                                 reason=f"corrected: {reason}", locale=locale)  # fmt: skip
     corrected = Donation(
@@ -441,7 +446,7 @@ def correct_donation(
         },
         reason=reason,
     )
-    after = _totals(session, context, campaign.slug)
+    after = _totals(session, context, campaign.slug) if totals else None
     problem = _totals_problem(before, after)
     return Correction(
         original=was,
@@ -449,8 +454,8 @@ def correct_donation(
         corrected=_entry(corrected, campaign.slug, fields.donor, None, correction),
         changes=changes,
         credit=credit_receipt_of(session, reversal.id),
-        before=None if isinstance(before, str) else before,
-        after=None if isinstance(after, str) else after,
+        before=before if isinstance(before, CampaignTotals) else None,
+        after=after if isinstance(after, CampaignTotals) else None,
         totals_problem=problem,
         matched_by_name=fields.matched_by_name,
     )
@@ -492,12 +497,12 @@ def _corrected_fields(
         else Money.from_minor(original.amount_minor, new_currency)
     )
     if money.amount <= 0:
-        raise FundledgerError(f"a gift must be a positive amount, not {format_money(money)} "
+        raise AmountNotPositive(f"a gift must be a positive amount, not {format_money(money)} "
                               "(--amount); to cancel it, `fundledger donation reverse "
                               f"{original.id} --reason ...`")  # fmt: skip
     day = on if on is not None else original.donation_date
     if on is not None and (problem := past_date_problem(on, "gift")):
-        raise FundledgerError(f"the gift's date (--date): {problem}")
+        raise DateNotPossible(f"the gift's date (--date): {problem}", day=on)
     new_method = (
         stored_method(bounded_text("method", method, Donation.method))
         if method is not None
@@ -563,8 +568,11 @@ def _totals(session: Session, context: CommandContext, slug: str) -> CampaignTot
     return CampaignTotals(summary.donation_count, summary.total_home, summary.total_reporting)
 
 
-def _totals_problem(before: CampaignTotals | str, after: CampaignTotals | str) -> str | None:
-    """Why totals before and after cannot both be had (`_totals`), or None."""
+def _totals_problem(
+    before: CampaignTotals | str | None, after: CampaignTotals | str | None
+) -> str | None:
+    """Why totals before and after cannot both be had (`_totals`), or None (also when they
+    were not asked for: None)."""
     if isinstance(before, str):
         return before
     return after if isinstance(after, str) else None

@@ -586,7 +586,11 @@ class DonorDetails:
     history: tuple[DonorRevisionLine, ...]
 
 
-def donor_details(session: Session, donor_id: int) -> DonorDetails:
+def donor_details(session: Session, donor_id: int, *, actor: Actor) -> DonorDetails:
+    """Donor `donor_id` whole, for `actor`, who needs the treasurer role: the details hold
+    contact details and ID numbers, and their history holds the earlier ones (a viewer reads
+    a donor's page through services/browse.py, which leaves them out)."""
+    require(actor, Role.TREASURER, "see a donor's contact details and ID number")
     donor = _donor(session, donor_id)
     recorded = session.get_one(Donor, donor_id)
     merge = _merge_in_force(session, donor_id)

@@ -19,7 +19,12 @@ from fundledger.adapters.db.models import Donation, Donor
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import past_date_problem
 from fundledger.domain.donors import email_key, loose_name, name_key, normalize_name
-from fundledger.domain.errors import FundledgerError, RateNotInForce
+from fundledger.domain.errors import (
+    AmountNotPositive,
+    DateNotPossible,
+    FundledgerError,
+    RateNotInForce,
+)
 from fundledger.domain.money import Money, currency_in_use, format_money
 from fundledger.domain.rates import RateInForce
 from fundledger.services.batches import missing_rate
@@ -80,6 +85,7 @@ class GiftPreview:
     missing: tuple[str, str] | None  # (what is missing, the command that adds it)
     donor: DonorOutlook
     reference_taken: int | None  # the gift that already has this reference
+    gap: RateNotInForce | None = None  # why there is no conversion, for a page to say it
 
     @property
     def rates(self) -> tuple[RateInForce, ...]:
@@ -90,10 +96,11 @@ def check_gift(on: date, amount: Money) -> None:
     """What `record_donation` refuses of a gift's date and amount, refused before anything is
     looked up (same words)."""
     if amount.amount <= 0:
-        raise FundledgerError(f"a donation must be a positive amount, not {format_money(amount)}")
+        raise AmountNotPositive(f"a donation must be a positive amount, not "
+                                f"{format_money(amount)}")  # fmt: skip
     currency_in_use(amount.currency)
     if problem := past_date_problem(on, "gift"):
-        raise FundledgerError(f"the gift's date (--date): {problem}")
+        raise DateNotPossible(f"the gift's date (--date): {problem}", day=on)
 
 
 def preview_gift(
@@ -116,10 +123,11 @@ def preview_gift(
     check_gift(on, amount)
     conversion: Conversion | None = None
     missing: tuple[str, str] | None = None
+    gap: RateNotInForce | None = None
     try:
         conversion = convert_amount(session, context, amount, on)
     except RateNotInForce as error:
-        missing = missing_rate(error.pair, error.on, error.latest)
+        missing, gap = missing_rate(error.pair, error.on, error.latest), error
     taken = (
         session.scalar(select(Donation.id).where(Donation.reference == reference.strip()))
         if reference and reference.strip()
@@ -132,7 +140,7 @@ def preview_gift(
         outlook = replace(outlook, similar=tuple(
             KnownDonor(hit.id, hit.name, hit.email) for hit in found.items
             if hit.id not in named and hit.merged_into is None))  # fmt: skip
-    return GiftPreview(amount, on, conversion, missing, outlook, taken)
+    return GiftPreview(amount, on, conversion, missing, outlook, taken, gap)
 
 
 def donor_outlook(session: Session, name: str | None, email: str | None) -> DonorOutlook:

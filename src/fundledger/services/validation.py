@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Text
 
-from fundledger.domain.errors import FundledgerError
+from fundledger.domain.errors import FundledgerError, TextRequired
 from fundledger.domain.text import control_problem
 
 
@@ -23,7 +23,7 @@ def bounded_text(
     text = (value or "").strip() or None
     if text is None:
         if required:
-            raise FundledgerError(f"{label} must not be empty")
+            raise TextRequired(f"{label} must not be empty", label=label)
         return None
     problem = control_problem(text, multiline=isinstance(column.type, Text))
     if problem:

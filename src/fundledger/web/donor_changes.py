@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -30,6 +30,7 @@ from fundledger.services.donors import (
 )
 from fundledger.services.summary_store import refresh
 from fundledger.web import db
+from fundledger.web.confirm import carried, confirmed, preview_or_record
 from fundledger.web.donors import donor_with_forms
 from fundledger.web.i18n import gettext as _
 from fundledger.web.listing import render
@@ -95,18 +96,19 @@ def merge(donor_id: int) -> ResponseReturnValue:
 
     def work(session: Session, context: CommandContext) -> Merging:
         _require_donor(session, donor_id)
-        pair = Pair(donor_details(session, donor_id), _other(session, into_id))
+        pair = Pair(donor_details(session, donor_id, actor=actor),
+                    _other(session, into_id))  # fmt: skip
         made = merge_donors(session, context, merged_id=donor_id, into_id=into_id,
                             reason=form.get("reason", ""), actor=actor)  # fmt: skip
         return Merging(made.id, pair)
 
-    confirmed = form.get("confirm") is not None
-    outcome = _write(donor_id, "merge", work, confirmed=confirmed)
+    confirming = confirmed()
+    outcome = _write(donor_id, "merge", work, confirmed=confirming)
     if not isinstance(outcome, Merging):
         return outcome  # the page with the form sent back
-    if not confirmed:
+    if not confirming:
         return render("donor_confirm.html", action="merge", pair=outcome.pair,
-                      donor_id=donor_id, fields=_carried(form))  # fmt: skip
+                      donor_id=donor_id, fields=carried(form))  # fmt: skip
     refresh(db.engine(), db.command_context)
     flash(_("Donor #{merged} merged into #{into} (merge #{merge}): their gifts count as one "
             "donor's.", merged=donor_id, into=into_id, merge=outcome.merge_id))  # fmt: skip
@@ -122,23 +124,23 @@ def unmerge(donor_id: int) -> ResponseReturnValue:
 
     def work(session: Session, context: CommandContext) -> Merging:
         _require_donor(session, donor_id)
-        merged = donor_details(session, donor_id)
+        merged = donor_details(session, donor_id, actor=actor)
         if merged.merge_id is None or merged.merged_into is None:
             raise FundledgerError(_("Donor #{donor} is not merged into another donor: nothing "
                                     "to undo.", donor=donor_id))  # fmt: skip
-        pair = Pair(merged, donor_details(session, merged.merged_into))
+        pair = Pair(merged, donor_details(session, merged.merged_into, actor=actor))
         undo_merge(session, context, merge_id=merged.merge_id, reason=form.get("reason", ""),
                    actor=actor)  # fmt: skip
         return Merging(merged.merge_id, pair)
 
-    confirmed = form.get("confirm") is not None
-    outcome = _write(donor_id, "unmerge", work, confirmed=confirmed)
+    confirming = confirmed()
+    outcome = _write(donor_id, "unmerge", work, confirmed=confirming)
     if not isinstance(outcome, Merging):
         return outcome  # the page with the form sent back
     pair = outcome.pair
-    if not confirmed:
+    if not confirming:
         return render("donor_confirm.html", action="unmerge", pair=pair, donor_id=donor_id,
-                      fields=_carried(form))  # fmt: skip
+                      fields=carried(form))  # fmt: skip
     refresh(db.engine(), db.command_context)
     flash(_("Merge #{merge} undone: donors #{merged} and #{into} count apart again.",
             merge=pair.merged.merge_id, merged=donor_id, into=pair.into.id))  # fmt: skip
@@ -152,22 +154,20 @@ def _write(
     *,
     confirmed: bool,
 ) -> T | ResponseReturnValue:
-    """`work` recorded, or previewed (rolled back) unless `confirmed`; a mistake in the form
-    is the donor's page with the form and the service's message (422, nothing written)."""
-    try:
-        return db.run(work, write=True, commit=confirmed)
-    except NoSuchDonor:
-        abort(404)
-    except PermissionDenied:
-        raise  # 403 (errors.py): not a mistake in the form
-    except FundledgerError as error:
-        return donor_with_forms(donor_id, MultiDict(request.form), str(error), action, 422)
+    """`work` recorded, or previewed unless `confirmed` (web/confirm.py); a mistake in the
+    form is the donor's page with the form and the message beside the `action`'s form."""
+    return preview_or_record(
+        work, confirmed=confirmed, missing=NoSuchDonor,
+        sent_back=lambda form, message: donor_with_forms(donor_id, form, message, action, 422),
+    )  # fmt: skip
 
 
 def _require_donor(session: Session, donor_id: int) -> None:
     """404 for a donor who is not in the ledger (the service would say so as a mistake)."""
     try:
-        donor_details(session, donor_id)
+        donor_details(session, donor_id, actor=db.current_actor())
+    except PermissionDenied:
+        raise
     except FundledgerError:
         raise NoSuchDonor(f"no donor #{donor_id}") from None
 
@@ -175,13 +175,9 @@ def _require_donor(session: Session, donor_id: int) -> None:
 def _other(session: Session, donor_id: int) -> DonorDetails:
     """The other donor of a merge: one that is not there is a mistake in the form."""
     try:
-        return donor_details(session, donor_id)
+        return donor_details(session, donor_id, actor=db.current_actor())
+    except PermissionDenied:
+        raise
     except FundledgerError:
         raise FundledgerError(_("There is no donor #{donor}: check the number on their page.",
                                 donor=donor_id)) from None  # fmt: skip
-
-
-def _carried(form: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """The form's fields as sent, for the confirmation to send again (its own CSRF token)."""
-    return [(name, value) for name, value in form.items(multi=True)
-            if name not in ("csrf_token", "confirm")]  # fmt: skip

@@ -79,7 +79,7 @@ def donor_with_forms(
         shown = donor_page(session, context, actor, donor_id, page=page)
         keeper = actor.sees_contact_details
         return (shown, context.settings.home_currency,
-                donor_details(session, donor_id) if keeper else None,
+                donor_details(session, donor_id, actor=actor) if keeper else None,
                 donor_merges(session, actor, donor_id))  # fmt: skip
 
     try:

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import PermissionDenied, Role, require
+from fundledger.domain.access import Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.methods import METHODS
 from fundledger.reports.i18n import LOCALES
@@ -33,6 +33,7 @@ from fundledger.web import db
 # The trail's details as the audit page shows them (the chain's bookkeeping left out).
 from fundledger.web.audit import ShownEvent
 from fundledger.web.audit import _details as event_details
+from fundledger.web.confirm import carried, confirmed, preview_or_record
 from fundledger.web.i18n import gettext as _
 from fundledger.web.listing import render
 
@@ -90,19 +91,21 @@ def reverse(gift_id: int) -> ResponseReturnValue:
     form = request.form
     actor = db.current_actor()
     require(actor, Role.TREASURER, "reverse a gift")  # before the form: a viewer gets 403
-    reason, locale = form.get("reason", ""), _locale(form)
+    reason, locale, confirming = form.get("reason", ""), _locale(form), confirmed()
 
     def work(session: Session, context: CommandContext) -> Reversal:
         require_gift(session, gift_id)  # 404, not a mistake in the form
+        # The totals before and after are the preview's: the confirmed write skips them.
         return reverse_with_totals(session, context, donation_id=gift_id, reason=reason,
-                                   locale=locale, actor=actor)  # fmt: skip
+                                   locale=locale, actor=actor,
+                                   totals=not confirming)  # fmt: skip
 
-    outcome = _write(gift_id, "reverse", work)
+    outcome = _write(gift_id, "reverse", work, confirming)
     if not isinstance(outcome, Reversal):
         return outcome
-    if form.get("confirm") is None:
+    if not confirming:
         return render("gift_confirm.html", action="reverse", gift_id=gift_id, outcome=outcome,
-                      changes=[], fields=_carried(form))  # fmt: skip
+                      changes=[], fields=carried(form))  # fmt: skip
     refresh(db.engine(), db.command_context)
     flash(_("Gift #{gift} reversed by #{reversal}.", gift=gift_id, reversal=outcome.reversal.id))
     if outcome.credit is not None:
@@ -125,6 +128,8 @@ def correct(gift_id: int) -> ResponseReturnValue:
         message = str(error) if isinstance(error, BadForm) else _("Choose from the list.")
         return _gift_page(gift_id, MultiDict(form), message, "correct", 422)
 
+    confirming = confirmed()
+
     def given(name: str) -> str | None:
         return form.get(name, "").strip() or None
 
@@ -135,14 +140,15 @@ def correct(gift_id: int) -> ResponseReturnValue:
             amount=given("amount"), currency=(given("currency") or "").upper() or None,
             donor_name=given("donor"), donor_email=given("email"), method=given("method"),
             note=given("note"), anonymous=anonymous, locale=_locale(form), actor=actor,
+            totals=not confirming,  # the preview's, as for a reversal
         )  # fmt: skip
 
-    outcome = _write(gift_id, "correct", work)
+    outcome = _write(gift_id, "correct", work, confirming)
     if not isinstance(outcome, Correction):
         return outcome
-    if form.get("confirm") is None:
+    if not confirming:
         return render("gift_confirm.html", action="correct", gift_id=gift_id, outcome=outcome,
-                      changes=_shown_changes(outcome), fields=_carried(form))  # fmt: skip
+                      changes=_shown_changes(outcome), fields=carried(form))  # fmt: skip
     refresh(db.engine(), db.command_context)
     flash(_("Gift #{gift} corrected: reversed by #{reversal}, recorded again as #{new}.",
             gift=gift_id, reversal=outcome.reversal.id, new=outcome.corrected.id))  # fmt: skip
@@ -154,19 +160,17 @@ def correct(gift_id: int) -> ResponseReturnValue:
 
 
 def _write(
-    gift_id: int, action: str, work: Callable[[Session, CommandContext], T]
+    gift_id: int,
+    action: str,
+    work: Callable[[Session, CommandContext], T],
+    confirming: bool,
 ) -> T | ResponseReturnValue:
-    """`work` previewed (rolled back) or, with `confirm`, recorded; a mistake in the form
-    is the gift's page with the form and the service's message (422, nothing written)."""
-    confirmed = request.form.get("confirm") is not None
-    try:
-        return db.run(work, write=True, commit=confirmed)
-    except NoSuchGift:
-        abort(404)
-    except PermissionDenied:
-        raise  # 403 (errors.py): not a mistake in the form
-    except FundledgerError as error:
-        return _gift_page(gift_id, MultiDict(request.form), str(error), action, 422)
+    """`work` previewed or recorded (web/confirm.py); a mistake in the form is the gift's
+    page with the form and the message beside the `action`'s form."""
+    return preview_or_record(
+        work, confirmed=confirming, missing=NoSuchGift,
+        sent_back=lambda form, message: _gift_page(gift_id, form, message, action, 422),
+    )  # fmt: skip
 
 
 def _date(text: str) -> date | None:
@@ -184,12 +188,6 @@ def _locale(form: MultiDict[str, str]) -> str | None:
     donor's, else the receipt's)."""
     chosen = form.get("locale", "")
     return chosen if chosen in LOCALES else None
-
-
-def _carried(form: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """The form's fields as sent, for the confirmation to send again (its own CSRF token)."""
-    return [(name, value) for name, value in form.items(multi=True)
-            if name not in ("csrf_token", "confirm")]  # fmt: skip
 
 
 def _shown_changes(outcome: Correction) -> list[tuple[str, str, str]]:

@@ -42,6 +42,7 @@ from fundledger.web import db
 from fundledger.web.i18n import gettext as _
 from fundledger.web.i18n import language
 from fundledger.web.listing import render
+from fundledger.web.messages import rate_gap, service_message
 
 bp = Blueprint("entry", __name__)
 # The fields of the gift form, named as `donation add`'s options.
@@ -117,6 +118,8 @@ def _gift_page(
         methods=method_choices(),
         error=error,
         preview=preview,
+        # Said in the page's language: an English sentence among Hebrew words reads scrambled.
+        gap=rate_gap(preview.gap) if preview is not None and preview.gap is not None else None,
         home=home,
         reporting=reporting,
         reader=Reader.for_locale(language()),
@@ -156,7 +159,7 @@ def record(slug: str) -> ResponseReturnValue:
     except PermissionDenied:
         raise  # 403 (errors.py): not a mistake in the form
     except FundledgerError as error:
-        return _gift_page(slug, MultiDict(form), error=str(error), status=422)
+        return _gift_page(slug, MultiDict(form), error=service_message(error), status=422)
     # The stored summaries take the new gift now, in a transaction of their own (as a report
     # of the CLI brings them up to date first): else the dashboard and every report after it
     # would read all the gifts instead, seconds on a million. Never waiting for a writer.
@@ -338,10 +341,12 @@ def batch_sent(slug: str) -> ResponseReturnValue:
             totals=BatchTotals(error.count, error.total))  # fmt: skip
     except BatchRowRefused as error:
         # The row's number and its problem apart: the page isolates the problem's words.
-        return _batch_page(campaign, shown, home, error=error.problem, status=422,
+        cause = error.__cause__
+        problem = service_message(cause) if isinstance(cause, FundledgerError) else error.problem
+        return _batch_page(campaign, shown, home, error=problem, status=422,
                            bad_row=error.row)  # fmt: skip
     except FundledgerError as error:
-        return _batch_page(campaign, shown, home, error=str(error), status=422)
+        return _batch_page(campaign, shown, home, error=service_message(error), status=422)
     refresh(db.engine(), db.command_context)
     if shown.method.strip():
         session[LAST_METHOD] = shown.method.strip()

@@ -34,6 +34,7 @@ from fundledger.web import db
 from fundledger.web.i18n import gettext as _
 from fundledger.web.i18n import language, ngettext
 from fundledger.web.listing import render
+from fundledger.web.messages import service_message
 
 bp = Blueprint("rates", __name__, url_prefix="/rates")
 # The ECB's whole history since 1999 is about 2 MB unpacked (a few hundred KB zipped), a Bank
@@ -73,7 +74,7 @@ def add() -> ResponseReturnValue:
     except PermissionDenied:
         raise
     except FundledgerError as error:  # not a date, a currency, a rate; a contradiction
-        return _page(422, add_error=str(error), form=form)
+        return _page(422, add_error=service_message(error), form=form)
     refresh(db.engine(), db.command_context)  # gifts of its dates are now valued
     reader = Reader.for_locale(language())
     shown = _("1 {base} = {rate} {quote} on {date} ({source})", base=typed.base,

@@ -64,6 +64,7 @@ from fundledger.web.listing import (
     text_field,
     whole_field,
 )
+from fundledger.web.messages import service_message
 
 T = TypeVar("T")
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
@@ -119,7 +120,7 @@ def issue() -> ResponseReturnValue:
         except PermissionDenied:
             raise
         except FundledgerError as error:  # no such gift, reversed, receipted, no rate, ...
-            problem = str(error)
+            problem = service_message(error)
     if problem is not None:
         campaigns = db.run(lambda session, _: _campaigns(session))
         return render("receipts.html", 422, found=None, campaigns=campaigns, error=None,

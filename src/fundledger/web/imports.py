@@ -205,7 +205,7 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
     if date_format and date_format not in DATE_FORMATS:
         return _choices_page(422, error=_("Choose how the file writes dates from the list."),
                              form=form)  # fmt: skip
-    name = _file_name(file.filename)
+    name = _kept_name(file.filename)
     try:
         campaign, profile = db.run(lambda s, _c: _chosen(s, form.get("campaign", ""),
                                                          profile_name))  # fmt: skip
@@ -237,7 +237,7 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
     return redirect(url_for("imports.mapping", token=token), 303)
 
 
-def _file_name(sent: str) -> str:
+def _kept_name(sent: str) -> str:
     """The upload's name as the treasurer knows it ("תרומות יולי.csv"; werkzeug's
     secure_filename would leave "csv"), safe as the name of a file in its own folder: no
     folders, control characters or leading dots, at most LONGEST_NAME characters."""
@@ -559,7 +559,9 @@ def confirm(token: str) -> ResponseReturnValue:
     actor = _treasurer()
     place, meta = _upload(token, actor)
     job = read_json(place / JOB_FILE)
-    # Only a clean dry run leads here; a second press of the button starts nothing more.
-    if job is None or job["kind"] != "dry-run" or job["state"] != "done" or job.get("earlier"):
+    # Only a clean dry run with something to add leads here; a second press of the button
+    # starts nothing more.
+    if (job is None or job["kind"] != "dry-run" or job["state"] != "done" or job.get("earlier")
+            or not (job.get("imported") or job.get("reversed"))):  # fmt: skip
         return redirect(url_for("imports.status", token=token), 303)
     return _start(token, place, meta, actor, dry_run=False)

@@ -116,7 +116,8 @@ def test_the_whole_flow(
     assert 'http-equiv="refresh"' in waiting
     assert "Waiting to start" in waiting
     assert client.get("/campaigns").status_code == 200  # other pages answer meanwhile
-    assert client.get(f"/imports/{token}/progress.json").get_json()["state"] == "queued"
+    progress = client.get(f"/imports/{token}/progress.json").get_json()
+    assert progress == {"state": "queued", "done": 0, "total": 4, "text": "0 of 4 lines read."}
     runner.run_all()
     preview = client.get(checking.location).get_data(as_text=True)
     assert "1 problem: nothing can be imported" in preview

@@ -58,6 +58,7 @@ from fundledger.adapters.import_profiles import DATE_FORMATS, ImportProfile, par
 from fundledger.domain.access import Actor, PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money, currency_in_use
+from fundledger.reports.i18n import Reader
 from fundledger.services.campaigns import list_campaigns
 from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import DonationImportRefused
@@ -74,7 +75,7 @@ from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 from fundledger.services.summary_store import refresh
 from fundledger.web import db
-from fundledger.web.i18n import N_
+from fundledger.web.i18n import N_, language
 from fundledger.web.i18n import gettext as _
 from fundledger.web.import_jobs import (
     JOB_FILE,
@@ -551,7 +552,10 @@ def progress(token: str) -> ResponseReturnValue:
     actor = _treasurer()
     place, _meta = _upload(token, actor)
     job = _job_state(place) or {"state": "none", "done": 0, "total": 0}
-    return jsonify(state=job["state"], done=job["done"], total=job["total"])
+    reader = Reader.for_locale(language())
+    text = _("%(done)s of %(total)s lines read.") % {"done": reader.number(job["done"]),
+                                                       "total": reader.number(job["total"])}  # fmt: skip
+    return jsonify(state=job["state"], done=job["done"], total=job["total"], text=text)
 
 
 @bp.post("/<token>/confirm")

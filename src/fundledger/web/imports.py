@@ -553,8 +553,8 @@ def progress(token: str) -> ResponseReturnValue:
     place, _meta = _upload(token, actor)
     job = _job_state(place) or {"state": "none", "done": 0, "total": 0}
     reader = Reader.for_locale(language())
-    text = _("%(done)s of %(total)s lines read.") % {"done": reader.number(job["done"]),
-                                                       "total": reader.number(job["total"])}  # fmt: skip
+    counts = {"done": reader.number(job["done"]), "total": reader.number(job["total"])}
+    text = _("%(done)s of %(total)s lines read.") % counts  # the page's own message
     return jsonify(state=job["state"], done=job["done"], total=job["total"], text=text)
 
 

@@ -20,9 +20,12 @@ from sqlalchemy import Engine, func, select
 
 from fundledger.adapters.db.engine import make_engine
 from fundledger.adapters.db.models import Donation
-from fundledger.domain.access import Role
+from fundledger.adapters.import_profiles import ImportProfile
+from fundledger.domain.access import Actor, PermissionDenied, Role
+from fundledger.services.import_profiles import ImportRequest, run_import, save_profile
 from fundledger.web import create_app
 from fundledger.web.import_jobs import HeldRunner
+from tests.ledger_helpers import campaign, run
 from tests.web.conftest import PASSWORD, SECRET, SignIn, add, csrf_token
 from tests.web.sample import SLUG, cli, sample_ledger
 
@@ -272,3 +275,25 @@ def test_a_viewer_and_a_forged_form(
     missing = treasurer.post(f"/imports/{kept}/map", data=MAPPING)
     assert missing.status_code == 400
     assert not runner.held
+
+
+def test_the_services_ask_for_the_treasurer_role(ledger_engine: Engine, tmp_path: Path) -> None:
+    """The writes' own check, beside the pages' (which ask first): a viewer's import or
+    profile is refused by the service, nothing written."""
+    campaign(ledger_engine)
+    file = tmp_path / "gifts.csv"
+    file.write_text("date,amount\n2025-07-01,10\n", encoding="utf-8")
+    viewer = Actor("omar", Role.VIEWER)
+    with pytest.raises(PermissionDenied, match="to import gifts needs the treasurer role"):
+        run(ledger_engine, lambda s, c: run_import(s, c, SLUG, file, ImportRequest(),
+                                                   actor=viewer))  # fmt: skip
+    with pytest.raises(PermissionDenied, match="to save an import profile needs the treasurer"):
+        run(ledger_engine, lambda s, c: save_profile(s, c, ImportProfile("mine", {"sum": "amount"}),
+                                                     "ours", actor=viewer))  # fmt: skip
+    treasurer = Actor("tami", Role.TREASURER)
+    run(ledger_engine, lambda s, c: save_profile(s, c, ImportProfile("mine", {"sum": "amount"}),
+                                                 "ours", actor=treasurer))  # fmt: skip
+    outcome = run(ledger_engine, lambda s, c: run_import(s, c, SLUG, file, ImportRequest(),
+                                                         actor=treasurer))  # fmt: skip
+    assert outcome.summary.imported == 1
+    assert _gifts(ledger_engine) == 1

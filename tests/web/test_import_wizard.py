@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import stat
 import time
 from collections.abc import Iterator
@@ -15,12 +16,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
-from fundledger.domain.access import Role
+from fundledger.adapters.db.engine import make_engine
+from fundledger.adapters.db.models import Donation
+from fundledger.adapters.import_profiles import ImportProfile
+from fundledger.domain.access import Actor, PermissionDenied, Role
+from fundledger.services.import_profiles import ImportRequest, run_import, save_profile
 from fundledger.web import create_app
 from fundledger.web.import_jobs import HeldRunner
-from tests.web.conftest import SECRET, SignIn, csrf_token
+from tests.ledger_helpers import campaign, run
+from tests.web.conftest import PASSWORD, SECRET, SignIn, add, csrf_token
 from tests.web.sample import SLUG, cli, sample_ledger
 
 SAMPLES = Path(__file__).parents[2] / "samples"
@@ -64,6 +70,11 @@ def _chosen(page: str) -> list[str]:
             for one in selects]  # fmt: skip
 
 
+def _gifts(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(Donation)) or 0)
+
+
 def _token(location: str) -> str:
     found = re.search(r"/imports/([A-Za-z0-9_-]+)", location)
     assert found is not None, location
@@ -77,7 +88,7 @@ MAPPING = {"column-0": "date", "column-1": "amount", "column-2": "currency", "co
 
 def test_the_whole_flow(
     client: FlaskClient, sign_in: SignIn, runner: HeldRunner, ledger_url: str, tmp_path: Path,
-    ledger_engine: Engine,
+    ledger_engine: Engine, sqlite_template: Path,
 ) -> None:  # fmt: skip
     sign_in(Role.TREASURER, "dana")
     # A file with one bad line: uploaded, kept privately, mapped (prefilled from its names).
@@ -108,7 +119,8 @@ def test_the_whole_flow(
     assert 'http-equiv="refresh"' in waiting
     assert "Waiting to start" in waiting
     assert client.get("/campaigns").status_code == 200  # other pages answer meanwhile
-    assert client.get(f"/imports/{token}/progress.json").get_json()["state"] == "queued"
+    progress = client.get(f"/imports/{token}/progress.json").get_json()
+    assert progress == {"state": "queued", "done": 0, "total": 4, "text": "0 of 4 lines read."}
     runner.run_all()
     preview = client.get(checking.location).get_data(as_text=True)
     assert "1 problem: nothing can be imported" in preview
@@ -139,7 +151,7 @@ def test_the_whole_flow(
     assert "omar@example.org" in rows
     assert "₪180.00" in preview  # the total it would add in shekels
     assert "Import 3 gifts" in preview
-    before = cli(ledger_url, "report", "campaign", SLUG, "--format", "json")  # nothing yet
+    assert _gifts(ledger_engine) == 4  # the sample's: the dry runs wrote nothing
     # Confirmed: the import job, then the result with its link to the gifts.
     done = client.post(f"/imports/{token}/confirm",
                        data={"csrf_token": csrf_token(client, f"/imports/{token}")})  # fmt: skip
@@ -152,10 +164,8 @@ def test_the_whole_flow(
     assert not (tmp_path / "uploads" / token / "file" / "gifts.csv").exists()  # removed
     # The same file through the CLI into a twin ledger: the same campaign totals.
     twin = tmp_path / "twin.db"
+    shutil.copyfile(sqlite_template, twin)
     twin_url = f"sqlite:///{twin}"
-    cli(twin_url, "init")
-    from fundledger.adapters.db.engine import make_engine
-
     twin_engine = make_engine(twin_url)
     sample_ledger(twin_engine)
     twin_engine.dispose()
@@ -166,9 +176,8 @@ def test_the_whole_flow(
         "Internal code")  # fmt: skip
     ours = json.loads(cli(ledger_url, "report", "campaign", SLUG, "--format", "json"))
     theirs = json.loads(cli(twin_url, "report", "campaign", SLUG, "--format", "json"))
-    figures = ("donation_count", "donor_count", "total_ils", "total_usd", "by_currency")
-    assert {key: ours[key] for key in figures} == {key: theirs[key] for key in figures}
-    assert ours["donation_count"] == json.loads(before)["donation_count"] + 3
+    assert ours == theirs  # every figure of the report, donors and rates too
+    assert _gifts(ledger_engine) == 4 + 3
     # Uploaded once more: imported before, by whom, nothing added, no confirm button.
     answer = _upload(client, good)
     token = _token(answer.location)
@@ -182,7 +191,16 @@ def test_the_whole_flow(
     assert client.post(f"/imports/{token}/confirm", data={
         "csrf_token": csrf_token(client, f"/imports/{token}")}).status_code == 303  # fmt: skip
     assert not runner.held
-    assert json.loads(cli(ledger_url, "report", "campaign", SLUG, "--format", "json")) == ours
+    # Saved again by a spreadsheet (other bytes, the same rows): all present, nothing to add.
+    answer = _upload(client, good + b"\n")
+    token = _token(answer.location)
+    client.post(f"/imports/{token}/map",
+                data={**MAPPING, "csrf_token": csrf_token(client, answer.location)})  # fmt: skip
+    runner.run_all()
+    present = client.get(f"/imports/{token}").get_data(as_text=True)
+    assert re.search(r"Already in the ledger \(not added again\)</dt><dd>3</dd>", present)
+    assert "/confirm" not in present
+    assert _gifts(ledger_engine) == 4 + 3
 
 
 def test_a_platform_export_and_what_is_refused(
@@ -234,7 +252,6 @@ def test_a_viewer_and_a_forged_form(
     treasurer = app.test_client()
     token = csrf_token(treasurer, "/login")
     from fundledger.adapters.db.engine import make_engine
-    from tests.web.conftest import PASSWORD, add
 
     engine = make_engine(ledger_url)
     add(engine, "tami", Role.TREASURER)
@@ -257,3 +274,25 @@ def test_a_viewer_and_a_forged_form(
     missing = treasurer.post(f"/imports/{kept}/map", data=MAPPING)
     assert missing.status_code == 400
     assert not runner.held
+
+
+def test_the_services_ask_for_the_treasurer_role(ledger_engine: Engine, tmp_path: Path) -> None:
+    """The writes' own check, beside the pages' (which ask first): a viewer's import or
+    profile is refused by the service, nothing written."""
+    campaign(ledger_engine)
+    file = tmp_path / "gifts.csv"
+    file.write_text("date,amount\n2025-07-01,10\n", encoding="utf-8")
+    viewer = Actor("omar", Role.VIEWER)
+    with pytest.raises(PermissionDenied, match="to import gifts needs the treasurer role"):
+        run(ledger_engine, lambda s, c: run_import(s, c, SLUG, file, ImportRequest(),
+                                                   actor=viewer))  # fmt: skip
+    with pytest.raises(PermissionDenied, match="to save an import profile needs the treasurer"):
+        run(ledger_engine, lambda s, c: save_profile(s, c, ImportProfile("mine", {"sum": "amount"}),
+                                                     "ours", actor=viewer))  # fmt: skip
+    treasurer = Actor("tami", Role.TREASURER)
+    run(ledger_engine, lambda s, c: save_profile(s, c, ImportProfile("mine", {"sum": "amount"}),
+                                                 "ours", actor=treasurer))  # fmt: skip
+    outcome = run(ledger_engine, lambda s, c: run_import(s, c, SLUG, file, ImportRequest(),
+                                                         actor=treasurer))  # fmt: skip
+    assert outcome.summary.imported == 1
+    assert _gifts(ledger_engine) == 1

@@ -92,13 +92,6 @@ class HeldRunner:
             self.run_next()
 
 
-class InlineRunner:
-    """Each job run at once, in the request that submits it (tests that need no waiting)."""
-
-    def submit(self, job: Job) -> None:
-        job()
-
-
 def default_folder(database_url: str) -> Path:
     """The uploads' folder of the ledger at `database_url` for this system user: the same
     for every process of the server on this machine."""

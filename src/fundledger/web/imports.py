@@ -58,6 +58,7 @@ from fundledger.adapters.import_profiles import DATE_FORMATS, ImportProfile, par
 from fundledger.domain.access import Actor, PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money, currency_in_use
+from fundledger.reports.i18n import Reader
 from fundledger.services.campaigns import list_campaigns
 from fundledger.services.context import CommandContext
 from fundledger.services.donation_import import DonationImportRefused
@@ -74,7 +75,7 @@ from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 from fundledger.services.summary_store import refresh
 from fundledger.web import db
-from fundledger.web.i18n import N_
+from fundledger.web.i18n import N_, language
 from fundledger.web.i18n import gettext as _
 from fundledger.web.import_jobs import (
     JOB_FILE,
@@ -205,7 +206,7 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
     if date_format and date_format not in DATE_FORMATS:
         return _choices_page(422, error=_("Choose how the file writes dates from the list."),
                              form=form)  # fmt: skip
-    name = _file_name(file.filename)
+    name = _kept_name(file.filename)
     try:
         campaign, profile = db.run(lambda s, _c: _chosen(s, form.get("campaign", ""),
                                                          profile_name))  # fmt: skip
@@ -237,7 +238,7 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
     return redirect(url_for("imports.mapping", token=token), 303)
 
 
-def _file_name(sent: str) -> str:
+def _kept_name(sent: str) -> str:
     """The upload's name as the treasurer knows it ("תרומות יולי.csv"; werkzeug's
     secure_filename would leave "csv"), safe as the name of a file in its own folder: no
     folders, control characters or leading dots, at most LONGEST_NAME characters."""
@@ -551,7 +552,10 @@ def progress(token: str) -> ResponseReturnValue:
     actor = _treasurer()
     place, _meta = _upload(token, actor)
     job = _job_state(place) or {"state": "none", "done": 0, "total": 0}
-    return jsonify(state=job["state"], done=job["done"], total=job["total"])
+    reader = Reader.for_locale(language())
+    counts = {"done": reader.number(job["done"]), "total": reader.number(job["total"])}
+    text = _("%(done)s of %(total)s lines read.") % counts  # the page's own message
+    return jsonify(state=job["state"], done=job["done"], total=job["total"], text=text)
 
 
 @bp.post("/<token>/confirm")
@@ -559,7 +563,9 @@ def confirm(token: str) -> ResponseReturnValue:
     actor = _treasurer()
     place, meta = _upload(token, actor)
     job = read_json(place / JOB_FILE)
-    # Only a clean dry run leads here; a second press of the button starts nothing more.
-    if job is None or job["kind"] != "dry-run" or job["state"] != "done" or job.get("earlier"):
+    # Only a clean dry run with something to add leads here; a second press of the button
+    # starts nothing more.
+    if (job is None or job["kind"] != "dry-run" or job["state"] != "done" or job.get("earlier")
+            or not (job.get("imported") or job.get("reversed"))):  # fmt: skip
         return redirect(url_for("imports.status", token=token), 303)
     return _start(token, place, meta, actor, dry_run=False)

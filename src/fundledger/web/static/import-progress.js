@@ -17,6 +17,7 @@
         }
         bar.max = job.total;
         bar.value = job.done;
+        if (job.state === "running") { status.textContent = job.text; }
         window.setTimeout(poll, 400);
       })
       .catch(function () { /* the page's own refresh takes over */ });

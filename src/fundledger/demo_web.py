@@ -15,6 +15,7 @@ import argparse
 import secrets
 import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,7 +79,7 @@ def shots(donor_id: int | None) -> list[Shot]:
     return pages
 
 
-def write_shots(sample: Sample) -> list[Shot]:
+def write_shots(sample: Sample, upload: Path) -> list[Shot]:
     """The write pages (the treasurer's and the admin's), each with a form filled in and, where
     it has one, its preview or confirmation: what is recorded is seen before it is."""
     pages = [
@@ -86,7 +87,10 @@ def write_shots(sample: Sample) -> list[Shot]:
         Shot("batch", f"/campaigns/{SLUG}/batch", act=_batch_checked),
         Shot("receipt-batch", "/receipts/batch"),
         Shot("settings", "/settings"),
-        # The import wizard's pages come here (upload, mapping, dry run, result).
+        # The import wizard: its form, a file's columns to map, the check (a dry run).
+        Shot("import-upload", f"/imports/new?campaign={SLUG}"),
+        Shot("import-map", f"/imports/new?campaign={SLUG}", act=_uploaded(upload)),
+        Shot("import-check", f"/imports/new?campaign={SLUG}", act=_checked(upload)),
     ]
     if sample.gift_id is not None:
         gift = f"/gifts/{sample.gift_id}"
@@ -101,6 +105,35 @@ def write_shots(sample: Sample) -> list[Shot]:
         if sample.other_donor_id is not None:
             pages.append(Shot("donor-merge", donor, act=_merge_preview(sample.other_donor_id)))
     return pages
+
+
+# A spreadsheet a treasurer keeps, its columns named as they like: the wizard's example.
+IMPORT_SAMPLE = (
+    "Date,Sum,Currency,Name,E-mail,Reference,Volunteer\n"
+    "2025-06-22,360.00,ILS,רונית אברהם,ronit@example.org,SHEET-101,Tamar\n"
+    "2025-06-23,100.00,USD,Karim Mansour,karim@example.org,SHEET-102,Tamar\n"
+    "2025-06-24,250.00,ILS,سلمى عودة,,SHEET-103,Adi\n"
+)
+
+
+def _uploaded(upload: Path) -> Callable[[Page], None]:
+    def choose(page: Page) -> None:
+        page.set_input_files("#f-file", upload)
+        page.click("main form button[type=submit]")
+
+    return choose
+
+
+def _checked(upload: Path) -> Callable[[Page], None]:
+    def check(page: Page) -> None:
+        _uploaded(upload)(page)
+        page.wait_for_url("**/map")
+        page.get_by_label("Sum", exact=True).select_option("amount")
+        page.get_by_label("Name", exact=True).select_option("donor")
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("#counts, #problems")  # the progress page gives way to it
+
+    return check
 
 
 def _gift_preview(page: Page) -> None:
@@ -255,6 +288,9 @@ def main() -> int:
     database_url = f"sqlite:///{arguments.db}"
     sample = sample_of(database_url)
     arguments.out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="fundledger-demo-"))
+    upload = scratch / "volunteers-sheet.csv"  # the name the wizard's pages show
+    upload.write_text(IMPORT_SAMPLE, encoding="utf-8")
     made, problems = 0, []
     with serving(database_url) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
@@ -270,7 +306,7 @@ def main() -> int:
                         shoot(page, url + in_language("/login", language), target)
                         made += 1
                     sign_in(page, url)
-                    for shot in shots(sample.donor_id) + write_shots(sample):
+                    for shot in shots(sample.donor_id) + write_shots(sample, upload):
                         if phone and not shot.phone:
                             continue
                         suffix = "-phone" if phone else ""
@@ -284,6 +320,7 @@ def main() -> int:
                     page.close()
         finally:
             browser.close()
+            shutil.rmtree(scratch, ignore_errors=True)
     print(f"Web screenshots: {made} in {arguments.out}/")
     for problem in problems:
         print(f"  not shot: {problem}", file=sys.stderr)

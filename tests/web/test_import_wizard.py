@@ -100,9 +100,10 @@ def test_the_whole_flow(
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "uploads").stat().st_mode) == 0o700
     page = client.get(answer.location).get_data(as_text=True)
-    # By their names: "Date", "Currency", "Method"; "Sum", "Name" ... are no field's names.
-    assert _chosen(page) == ["date", "ignore", "currency", "ignore", "ignore", "method",
-                             "ignore", "ignore"]  # fmt: skip
+    # By their names: "Date", "Currency", "Method"; "Sum", "Name", "Mail", "Ref" guessed (the
+    # page shows each guess); "Internal code" left unread.
+    assert _chosen(page) == ["date", "amount", "currency", "donor", "email", "method",
+                             "reference", "ignore"]  # fmt: skip
     # Two columns read as one field: the form back, nothing started.
     form = {**MAPPING, "column-1": "date", "csrf_token": csrf_token(client, answer.location)}
     refused = client.post(f"/imports/{token}/map", data=form)

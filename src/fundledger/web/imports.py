@@ -280,12 +280,34 @@ def _discard(place: Path) -> None:
 # Step 2: the mapping.
 
 
+# The wizard's guesses for headers a spreadsheet often has, in en/he/ar: only offered on the
+# map page, where the treasurer sees and may change each (the CLI reads a column by its own
+# name, or as --map says).
+SUGGESTED = {
+    **dict.fromkeys(("gift date", "donation date", "תאריך", "תאריך תרומה", "التاريخ", "تاريخ"),
+                    "date"),
+    **dict.fromkeys(("sum", "total", "amount paid", "סכום", "סכום התרומה", "المبلغ", "مبلغ"),
+                    "amount"),
+    **dict.fromkeys(("מטבע", "العملة"), "currency"),
+    **dict.fromkeys(("name", "full name", "donor name", "שם", "שם מלא", "שם התורם", "الاسم",
+                     "اسم المتبرع"), "donor"),
+    **dict.fromkeys(("e-mail", "mail", "email address", "e-mail address", 'דוא"ל', "דוא״ל",
+                     "אימייל", "מייל", "البريد الإلكتروني", "بريد إلكتروني"), "email"),
+    **dict.fromkeys(("payment method", "אמצעי תשלום", "طريقة الدفع"), "method"),
+    **dict.fromkeys(("ref", "reference number", "transaction id", "אסמכתא", "מספר אסמכתא",
+                     "المرجع", "رقم المرجع"), "reference"),
+    **dict.fromkeys(("notes", "comment", "הערה", "הערות", "ملاحظة", "ملاحظات"), "note"),
+}  # fmt: skip
+
+
 def _prefilled(meta: Mapping[str, Any], profile: ImportProfile | None) -> list[str]:
-    """Each header column's field: as chosen before, else the profile's, else its name's."""
+    """Each header column's field: as chosen before, else the profile's, else its name's, else
+    a guess from it (SUGGESTED) that no other column takes."""
     if meta.get("columns"):
         return list(meta["columns"])
-    chosen = []
-    for column in meta["header"]:
+    chosen: list[str] = []
+    guessed: dict[int, str] = {}
+    for index, column in enumerate(meta["header"]):
         key = column.lower()
         if profile is not None and key in profile.mapping:
             chosen.append(profile.mapping[key])
@@ -293,8 +315,15 @@ def _prefilled(meta: Mapping[str, Any], profile: ImportProfile | None) -> list[s
             chosen.append(IGNORE)
         elif key in FIELDS:
             chosen.append(key)
+        elif key in HEADER_ALIASES:
+            chosen.append(HEADER_ALIASES[key])
         else:
-            chosen.append(HEADER_ALIASES.get(key, IGNORE))
+            chosen.append(IGNORE)
+            if key in SUGGESTED:
+                guessed[index] = SUGGESTED[key]
+    for index, field in guessed.items():
+        if field not in chosen:  # a column of the field's own name (or a guess before) wins
+            chosen[index] = field
     return chosen
 
 

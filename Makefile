@@ -32,8 +32,8 @@ serve: $(STAMP)
 # as root they are installed from Debian; otherwise what is missing is named and its tests skip).
 # PostgreSQL tests use FUNDLEDGER_TEST_POSTGRES_URL when it is set; otherwise a throw-away
 # server is started with .ci/start-postgres if PostgreSQL is installed. The source is compiled
-# first: where PYTHONDONTWRITEBYTECODE is set (as on the CI machine) each of the suite's ~1,000
-# `fundledger` processes would otherwise compile it again (0.2 s of its 1 s start-up).
+# first: where PYTHONDONTWRITEBYTECODE is set (as on the CI machine) each of the hundreds of
+# `fundledger` processes the tests start would otherwise compile it again (a quarter of each).
 test: tools $(STAMP)
 	@if [ -z "$$FUNDLEDGER_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export FUNDLEDGER_TEST_POSTGRES_URL=$$(.ci/start-postgres) || exit 1; \

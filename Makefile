@@ -31,11 +31,14 @@ serve: $(STAMP)
 # Runs the whole suite. First the programs it needs beyond Python's wheels (.ci/install-tools:
 # as root they are installed from Debian; otherwise what is missing is named and its tests skip).
 # PostgreSQL tests use FUNDLEDGER_TEST_POSTGRES_URL when it is set; otherwise a throw-away
-# server is started with .ci/start-postgres if PostgreSQL is installed.
+# server is started with .ci/start-postgres if PostgreSQL is installed. The source is compiled
+# first: where PYTHONDONTWRITEBYTECODE is set (as on the CI machine) each of the hundreds of
+# `fundledger` processes the tests start would otherwise compile it again (a quarter of each).
 test: tools $(STAMP)
 	@if [ -z "$$FUNDLEDGER_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export FUNDLEDGER_TEST_POSTGRES_URL=$$(.ci/start-postgres) || exit 1; \
 	fi; \
+	$(BIN)/python -m compileall -q src migrations && \
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 	$(BIN)/ruff check src tests migrations benchmarks
 	$(BIN)/ruff format --check src tests migrations benchmarks

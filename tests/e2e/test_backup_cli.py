@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,9 @@ def test_a_backup_taken_during_an_import_holds_all_of_it_or_none(
     shell: Shell, other_empty_url: str
 ) -> None:
     ledger = with_campaign(shell)
-    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "100",
-               "--currency", "USD", "--donor", "Dana Levi")  # fmt: skip
+    replace(ledger, in_process=True).run(
+        "donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "100",
+        "--currency", "USD", "--donor", "Dana Levi")  # fmt: skip
     path = gifts_file(ledger.folder)
     importing = subprocess.Popen(
         [str(FUNDLEDGER), "import", "donations", "dont-look-away", str(path)],
@@ -90,8 +92,9 @@ def test_a_restored_copy_reports_the_same_and_nothing_is_overwritten(
     shell: Shell, other_empty_url: str
 ) -> None:
     ledger = with_campaign(shell)
-    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "250",
-               "--donor", "שירה כהן")  # fmt: skip
+    replace(ledger, in_process=True).run(
+        "donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "250",
+        "--donor", "שירה כהן")  # fmt: skip
     backup = "copy.db" if ledger.database_url.startswith("sqlite") else "copy.dump"
     ledger.run("backup", backup)
     assert ledger.fails("backup", backup) == (f"Error: {backup} exists already: a backup never "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select, text
@@ -65,7 +66,9 @@ def test_the_must_show_figures(ledger: Shell) -> None:
 
 
 def test_headline_at_a_fixed_rate(ledger: Shell) -> None:
-    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "800000")
+    replace(ledger, in_process=True).run(
+        "donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "800000"
+    )
     data = report(ledger, "--fixed-rate", "1 ILS = 0.2911 USD")
     assert data["total_ils"] == "800000.00"
     assert data["fixed_rate"] == {
@@ -76,7 +79,9 @@ def test_headline_at_a_fixed_rate(ledger: Shell) -> None:
 
 
 def test_a_reversal_restores_the_totals_and_cannot_be_repeated(ledger: Shell) -> None:
-    ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150")
+    replace(ledger, in_process=True).run(
+        "donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "150"
+    )
     before = report(ledger)
     added = ledger.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
                        "--amount", "99.99", "--currency", "USD", "--donor", "Typo")  # fmt: skip

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -182,9 +183,11 @@ def test_every_output_path_refuses_the_ledger_devices_and_folders_before_any_wor
 def test_the_examples_of_the_issue_refuse_and_change_nothing(shell: Shell) -> None:
     """As reported: `-o` at the ledger exited 0 and the ledger was JSON; `receipt issue -o`
     at the ledger committed the receipt, then replaced the ledger with the PDF."""
-    ledger = setup_receipts(shell)
-    ledger.run("donation", "add", SLUG, "--date", "2025-07-03", "--amount", "100",
-               "--donor", "Dana Levi")  # fmt: skip
+    # Set up in this process (the commands below, under test, run as the installed command).
+    setup = setup_receipts(replace(shell, in_process=True))
+    setup.run("donation", "add", SLUG, "--date", "2025-07-03", "--amount", "100",
+              "--donor", "Dana Levi")  # fmt: skip
+    ledger = shell
     (ledger.folder / "device").symlink_to("/dev/null")
     own = sqlite_file(ledger)
     target = str(own) if own is not None else "device"

@@ -39,7 +39,7 @@ from pathlib import Path
 import import_donations
 import peers
 from import_ecb_history import FUNDLEDGER, reset_postgres, timed
-from web_pages import CSRF_FIELD, HOST, BenchFailure, Client, ms, serving
+from web_pages import CSRF_FIELD, HOST, PASSWORD, BenchFailure, Client, ms, serving
 
 ROWS = int(os.environ.get("FUNDLEDGER_BENCH_IMPORT_ROWS", "100000"))
 TARGET_RATIO = 1.5
@@ -49,7 +49,6 @@ POLL_SECONDS = 0.4  # as static/import-progress.js polls
 OTHER_EVERY_SECONDS = 0.25
 JOB_TIMEOUT = 600.0
 USER, ROLE = "treasurer", "treasurer"
-PASSWORD = "bench password, long enough"  # noqa: S105 (a throw-away ledger's only user)
 SECTION = "## The import wizard"
 TOKEN = re.compile(r"/imports/([A-Za-z0-9_-]+)")
 
@@ -97,7 +96,7 @@ def through_the_wizard(
                    capture_output=True)  # fmt: skip
     with serving(env) as port:
         client = Client(port)
-        sign_in(client)
+        client.sign_in(USER)
         form = client.request("GET", "/imports/new")
         found = CSRF_FIELD.search(form.body)
         if form.status != 200 or found is None:
@@ -154,15 +153,21 @@ def meanwhile(port: int, another_user: bool) -> Iterator[list[float]]:
         yield []
         return
     other = Client(port)
-    sign_in(other)
+    other.sign_in(USER)
     times: list[float] = []
+    failures: list[str] = []  # a thread's exception would be lost: kept, raised after it
     done = threading.Event()
 
     def browse() -> None:
         while not done.wait(OTHER_EVERY_SECONDS):
-            answer = other.request("GET", "/")
+            try:
+                answer = other.request("GET", "/")
+            except (OSError, http.client.HTTPException) as error:
+                failures.append(f"the dashboard did not answer during the import: {error!r}")
+                return
             if answer.status != 200:
-                raise BenchFailure(f"the dashboard answered {answer.status} during the import")
+                failures.append(f"the dashboard answered {answer.status} during the import")
+                return
             times.append(answer.wall_ms)
 
     thread = threading.Thread(target=browse, daemon=True)
@@ -173,18 +178,8 @@ def meanwhile(port: int, another_user: bool) -> Iterator[list[float]]:
         done.set()
         thread.join()
         other.close()
-
-
-def sign_in(client: Client) -> None:
-    """As the treasurer (web_pages.Client.sign_in signs its viewer in)."""
-    page = client.request("GET", "/login")
-    found = CSRF_FIELD.search(page.body)
-    if found is None:
-        raise BenchFailure("GET /login without a CSRF token")
-    answer = client.request("POST", "/login", {"username": USER, "password": PASSWORD,
-                                                "csrf_token": found.group(1)})  # fmt: skip
-    if answer.status != 303:
-        raise BenchFailure(f"signing in as {USER} answered {answer.status}")
+    if failures:
+        raise BenchFailure(failures[0])
 
 
 def fresh(url: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,18 +35,20 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 class LiveServer:
     url: str
     engine: Engine
+    uploads: Path  # the import wizard's private folder
 
 
 @pytest.fixture
-def live_server(ledger_url: str, ledger_engine: Engine) -> Iterator[LiveServer]:
+def live_server(ledger_url: str, ledger_engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
     require_tool("chromium")  # before starting anything a skipped test would not use
-    app = create_app(ledger_url, secret_key=SECRET)
+    uploads = tmp_path / "uploads"
+    app = create_app(ledger_url, secret_key=SECRET, config={"FUNDLEDGER_IMPORT_DIR": str(uploads)})
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     port = server.effective_port  # type: ignore[union-attr]  # a single TCP server
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", ledger_engine)
+        yield LiveServer(f"http://127.0.0.1:{port}", ledger_engine, uploads)
     finally:
         server.close()
         thread.join(timeout=10)

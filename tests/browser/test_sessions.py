@@ -32,6 +32,7 @@ from fundledger.adapters.db.models import (
     Donation,
     Donor,
     ExchangeRate,
+    ImportProfile,
     Receipt,
     Setting,
 )
@@ -253,8 +254,8 @@ def written(engine: Engine) -> tuple[int, ...]:
     """Every table a write adds to: a refused request must leave each count as it was."""
     with Session(engine) as session:
         return tuple(int(session.scalar(select(func.count()).select_from(model)) or 0)
-                     for model in (AuditEvent, Donation, Donor, ExchangeRate, Receipt,
-                                   Setting))  # fmt: skip
+                     for model in (AuditEvent, Donation, Donor, ExchangeRate, ImportProfile,
+                                   Receipt, Setting))  # fmt: skip
 
 
 # Routes any signed-in user may post to (their own session), and routes that are not writes.
@@ -301,7 +302,8 @@ def test_a_viewer_sees_no_write_control_and_every_forged_write_is_refused(
                  "donor": "Forged", "reason": "forged", "confirm": "1", "campaign": SLUG,
                  "donation": "1", "into": "2", "key": "organisation.name.en", "value": "X",
                  "rate": "3.9", "base": "USD", "quote": "ILS", "rows": "1", "count": "1",
-                 "total": "100"}  # fmt: skip
+                 "total": "100", "profile_name": "forged", "profile_reason": "forged",
+                 "column-0": "date", "column-1": "amount"}  # fmt: skip
     for path in routes:
         answer = page.request.post(ledger.url + path, form=plausible,
                                    headers={"Referer": ledger.url + "/"})  # fmt: skip
@@ -313,6 +315,8 @@ def test_a_viewer_sees_no_write_control_and_every_forged_write_is_refused(
         )  # fmt: skip
         assert upload.status == 403, (path, upload.status)
     assert written(ledger.engine) == before
+    # Nor was any upload kept: the wizard asks for the role before it reads the file.
+    assert not ledger.uploads.exists() or not any(ledger.uploads.iterdir())
 
 
 def test_a_gift_entered_with_the_keyboard_alone(

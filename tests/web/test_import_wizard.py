@@ -297,3 +297,51 @@ def test_the_services_ask_for_the_treasurer_role(ledger_engine: Engine, tmp_path
                                                          actor=treasurer))  # fmt: skip
     assert outcome.summary.imported == 1
     assert _gifts(ledger_engine) == 1
+
+
+def test_one_job_at_a_time_per_upload_and_a_private_folder(
+    client: FlaskClient, sign_in: SignIn, runner: HeldRunner, ledger_engine: Engine,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    sign_in(Role.TREASURER)
+    good = (HEADER + "\n".join(ROWS) + "\n").encode()
+    token = _token(_upload(client, good).location)
+    form = {**MAPPING, "csrf_token": csrf_token(client, f"/imports/{token}/map")}
+    client.post(f"/imports/{token}/map", data=form)
+    # While its check waits, the mapping sent again (another tab) starts nothing more.
+    again = client.post(f"/imports/{token}/map", data=form)
+    assert (again.status_code, again.location) == (303, f"/imports/{token}")
+    assert len(runner.held) == 1
+    runner.run_all()
+    # A double click on "import": one import.
+    confirm = {"csrf_token": csrf_token(client, f"/imports/{token}")}
+    for _ in range(2):
+        assert client.post(f"/imports/{token}/confirm", data=confirm).status_code == 303
+    assert len(runner.held) == 1
+    runner.run_all()
+    assert _gifts(ledger_engine) == 4 + len(ROWS)
+    assert "Gifts added" in client.get(f"/imports/{token}").get_data(as_text=True)
+    # Imported: neither a new mapping nor a confirm starts anything, and the result stays.
+    client.post(f"/imports/{token}/map", data=form)
+    client.post(f"/imports/{token}/confirm", data=confirm)
+    assert runner.held == []
+    assert "Gifts added" in client.get(f"/imports/{token}").get_data(as_text=True)
+
+    # A check that waited behind others past the time its page calls it lost does not run.
+    other = (HEADER + ROWS[0].replace("w-1", "w-9") + "\n").encode()
+    late = _token(_upload(client, other).location)
+    mapped = {**MAPPING, "csrf_token": csrf_token(client, f"/imports/{late}/map")}
+    client.post(f"/imports/{late}/map", data=mapped)
+    job_file = tmp_path / "uploads" / late / "job.json"
+    job = json.loads(job_file.read_text(encoding="utf-8"))
+    job_file.write_text(json.dumps({**job, "queued_at": time.time() - 3600}), encoding="utf-8")
+    runner.run_all()
+    assert json.loads(job_file.read_text(encoding="utf-8"))["state"] == "failed"
+    assert "waited too long" in client.get(f"/imports/{late}").get_data(as_text=True)
+
+    # A folder another could read (or one made by another user) keeps nothing.
+    (tmp_path / "uploads").chmod(0o755)
+    refused = _upload(client, good)
+    assert refused.status_code == 500
+    assert "is not a private folder of this server" in refused.get_data(as_text=True)
+    assert len(list((tmp_path / "uploads").iterdir())) == 2  # the two uploads above only

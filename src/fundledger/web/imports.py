@@ -19,14 +19,14 @@ service asks again for the writes (the import, saving a profile).
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import time
 import unicodedata
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -40,20 +40,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fundledger.adapters.db.engine import transaction
-from fundledger.adapters.donation_cells import DateFormat
 from fundledger.adapters.donation_csv import (
-    CONTENT_REFERENCE,
     FIELDS,
     DonationFile,
-    DonationRow,
-    RowProblem,
 )
-from fundledger.adapters.donor_columns import HEADER_ALIASES
 from fundledger.adapters.import_profiles import DATE_FORMATS, ImportProfile, parse_profile
 from fundledger.domain.access import Actor, PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
@@ -61,34 +54,29 @@ from fundledger.domain.money import Money, currency_in_use
 from fundledger.reports.i18n import Reader
 from fundledger.services.campaigns import list_campaigns
 from fundledger.services.context import CommandContext
-from fundledger.services.donation_import import DonationImportRefused
 from fundledger.services.import_profiles import (
-    ImportOutcome,
-    ImportRequest,
-    first_rows,
     get_profile,
     list_profiles,
-    run_import,
     save_profile,
 )
-from fundledger.services.schema import require_current_schema
-from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
-from fundledger.services.summary_store import refresh
 from fundledger.web import db
-from fundledger.web.i18n import N_, language
 from fundledger.web.i18n import gettext as _
+from fundledger.web.i18n import language
 from fundledger.web.import_jobs import (
     JOB_FILE,
     META_FILE,
-    Progress,
     Runner,
     ThreadRunner,
     Uploads,
+    UploadsFolderError,
     data_path,
     default_folder,
+    locked,
     read_json,
     write_json,
 )
+from fundledger.web.import_mapping import FIELD_LABELS, IGNORE, checked_mapping, prefilled
+from fundledger.web.import_work import ImportJob, importable, job_state
 from fundledger.web.listing import render
 from fundledger.web.security import MOST_REQUEST_BYTES
 
@@ -98,21 +86,7 @@ RUNNER = "fundledger_import_runner"
 DOING = "import gifts"
 # The encodings offered: what Israeli and Arab treasurers' spreadsheets save CSV files in.
 ENCODINGS = ("utf-8", "cp1255", "cp1256", "iso-8859-8", "cp1252")
-IGNORE = "ignore"
-PREVIEW_ROWS = 10
 LONGEST_NAME = 60  # characters kept of an upload's name, its end: at most 240 bytes
-# A running job writes its progress once a batch (10,000 rows, well under a minute) and a
-# queued one waits for those before it: a job file this old belongs to a job that was lost.
-STALE_AFTER_SECONDS = 15 * 60
-PROBLEMS_SHOWN = 500  # a file refused whole may have a problem a line: the first are enough
-# The fields a column may be read as, named in the page's language.
-FIELD_LABELS = {
-    "date": N_("Date"), "amount": N_("Amount"), "currency": N_("Currency"), "donor": N_("Donor"),
-    "email": N_("E-mail"), "method": N_("Method"), "reference": N_("Reference"),
-    "note": N_("Note"), "anonymous": N_("Anonymous"), "campaign": N_("Campaign"),
-    "language": N_("Language"), "tax_id": N_("ID number"), "address": N_("Address"),
-    "phone": N_("Phone"), "refund": N_("Refund"),
-}  # fmt: skip
 
 
 def init_imports(app: Any, database_url: str) -> None:
@@ -216,7 +190,11 @@ def upload() -> ResponseReturnValue:  # noqa: PLR0911 (each refusal returns the 
                             "encoding": encoding, "date_format": date_format,
                             "profile": profile.name if profile else "",
                             "platform": bool(profile and profile.platform)}  # fmt: skip
-    token = _uploads().create(file.stream, name, meta)
+    try:
+        token = _uploads().create(file.stream, name, meta)
+    except UploadsFolderError as error:  # the server's set-up: said to whoever can mend it
+        log.error("%s", error)
+        return _choices_page(500, error=str(error), form=form)
     place = _uploads().folder / token
     try:
         header = _read_header(data_path(place, name), name, encoding)
@@ -280,53 +258,6 @@ def _discard(place: Path) -> None:
 # Step 2: the mapping.
 
 
-# The wizard's guesses for headers a spreadsheet often has, in en/he/ar: only offered on the
-# map page, where the treasurer sees and may change each (the CLI reads a column by its own
-# name, or as --map says).
-SUGGESTED = {
-    **dict.fromkeys(("gift date", "donation date", "תאריך", "תאריך תרומה", "التاريخ", "تاريخ"),
-                    "date"),
-    **dict.fromkeys(("sum", "total", "amount paid", "סכום", "סכום התרומה", "المبلغ", "مبلغ"),
-                    "amount"),
-    **dict.fromkeys(("מטבע", "العملة"), "currency"),
-    **dict.fromkeys(("name", "full name", "donor name", "שם", "שם מלא", "שם התורם", "الاسم",
-                     "اسم المتبرع"), "donor"),
-    **dict.fromkeys(("e-mail", "mail", "email address", "e-mail address", 'דוא"ל', "דוא״ל",
-                     "אימייל", "מייל", "البريد الإلكتروني", "بريد إلكتروني"), "email"),
-    **dict.fromkeys(("payment method", "אמצעי תשלום", "طريقة الدفع"), "method"),
-    **dict.fromkeys(("ref", "reference number", "transaction id", "אסמכתא", "מספר אסמכתא",
-                     "المرجع", "رقم المرجع"), "reference"),
-    **dict.fromkeys(("notes", "comment", "הערה", "הערות", "ملاحظة", "ملاحظات"), "note"),
-}  # fmt: skip
-
-
-def _prefilled(meta: Mapping[str, Any], profile: ImportProfile | None) -> list[str]:
-    """Each header column's field: as chosen before, else the profile's, else its name's, else
-    a guess from it (SUGGESTED) that no other column takes."""
-    if meta.get("columns"):
-        return list(meta["columns"])
-    chosen: list[str] = []
-    guessed: dict[int, str] = {}
-    for index, column in enumerate(meta["header"]):
-        key = column.lower()
-        if profile is not None and key in profile.mapping:
-            chosen.append(profile.mapping[key])
-        elif profile is not None and key in profile.ignore:
-            chosen.append(IGNORE)
-        elif key in FIELDS:
-            chosen.append(key)
-        elif key in HEADER_ALIASES:
-            chosen.append(HEADER_ALIASES[key])
-        else:
-            chosen.append(IGNORE)
-            if key in SUGGESTED:
-                guessed[index] = SUGGESTED[key]
-    for index, field in guessed.items():
-        if field not in chosen:  # a column of the field's own name (or a guess before) wins
-            chosen[index] = field
-    return chosen
-
-
 def _mapping_page(
     token: str,
     meta: dict[str, Any],
@@ -342,7 +273,7 @@ def _mapping_page(
     return render("imports/map.html", status, token=token, meta=meta, fields=FIELDS,
                   file_name=file_name,
                   field_labels=FIELD_LABELS,
-                  ignore=IGNORE, columns=columns or _prefilled(meta, profile),
+                  ignore=IGNORE, columns=columns or prefilled(meta, profile),
                   profile=profile, **values)  # fmt: skip
 
 
@@ -358,12 +289,26 @@ def mapping(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/map")
 def map_columns(token: str) -> ResponseReturnValue:
     actor = _treasurer()
-    place, meta = _upload(token, actor)
+    place, _meta = _upload(token, actor)
+    with locked(place):  # a second tab or a double click waits, then finds the job started
+        _place, meta = _upload(token, actor)  # as it is now, under the lock
+        if _busy_or_imported(place):  # a job of it runs, or it was imported: nothing to change
+            return redirect(url_for("imports.status", token=token), 303)
+        return _map_columns(token, place, meta, actor)
+
+
+def _busy_or_imported(place: Path) -> bool:
+    job = job_state(place)
+    return job is not None and (job["state"] in ("queued", "running") or job["kind"] == "import")
+
+
+def _map_columns(token: str, place: Path, meta: dict[str, Any], actor: Actor
+                 ) -> ResponseReturnValue:  # fmt: skip
     form = request.form
     header: list[str] = meta["header"]
     columns = [form.get(f"column-{index}", IGNORE) for index in range(len(header))]
     try:
-        mapping, ignored = _checked_mapping(header, columns)
+        mapping, ignored = checked_mapping(header, columns)
         currency = form.get("currency", "").strip()
         currency = currency_in_use(currency) if currency else ""
     except FundledgerError as error:
@@ -387,172 +332,19 @@ def map_columns(token: str) -> ResponseReturnValue:
     return _start(token, place, meta, actor, dry_run=True)
 
 
-def _checked_mapping(header: list[str], columns: list[str]) -> tuple[dict[str, str], list[str]]:
-    """{column (lower case): field} and the columns ignored, or the first mistake."""
-    mapping: dict[str, str] = {}
-    ignored: list[str] = []
-    taken: dict[str, str] = {}
-    for column, field in zip(header, columns, strict=True):
-        key = column.lower()
-        if field == IGNORE:
-            if key in FIELDS:  # the reader takes a column by its name: it cannot go unread
-                raise FundledgerError(_(
-                    "The column {column} is read as {field} by its name; to leave it unread, "
-                    "rename it in the file.", column=column, field=key))  # fmt: skip
-            if key:
-                ignored.append(key)
-            continue
-        if field not in FIELDS:
-            raise FundledgerError(_("Choose a field from the list for the column {column}.",
-                                    column=column))  # fmt: skip
-        if field in taken:
-            raise FundledgerError(_("Two columns are read as {field}: {first} and {second}; "
-                                    "choose one.", field=field, first=taken[field],
-                                    second=column))  # fmt: skip
-        taken[field] = column
-        mapping[key] = field
-    missing = [field for field in ("date", "amount") if field not in taken]
-    if missing:
-        raise FundledgerError(_("Choose the column read as {field}.", field=missing[0]))
-    return mapping, ignored
-
-
 # Steps 3 and 4: the jobs, their progress, the preview and the result.
-
-
-def _request(meta: Mapping[str, Any]) -> ImportRequest:
-    date_format = cast(DateFormat | None, meta.get("date_format") or None)
-    if meta.get("platform"):
-        return ImportRequest(encoding=meta["encoding"], date_format=date_format,
-                             profile=meta["profile"])  # fmt: skip
-    return ImportRequest(encoding=meta["encoding"], date_format=date_format,
-                         mapping=dict(meta.get("mapping") or {}),
-                         ignore=tuple(meta.get("ignore") or ()),
-                         currency=meta.get("currency") or None,
-                         # The profile's date format when none is chosen; its columns are
-                         # those of the map step.
-                         profile=meta.get("profile") or None)  # fmt: skip
 
 
 def _start(token: str, place: Path, meta: dict[str, Any], actor: Actor, *,
            dry_run: bool) -> ResponseReturnValue:  # fmt: skip
-    state = {"kind": "dry-run" if dry_run else "import", "state": "queued", "done": 0,
+    state = {"id": secrets.token_hex(8), "kind": "dry-run" if dry_run else "import",
+             "state": "queued", "queued_at": time.time(), "done": 0,
              "total": max(int(meta.get("lines", 1)) - 1, 1)}  # fmt: skip
     write_json(place / JOB_FILE, state)
     engine = db.engine()
     command = f"web {request.method} {request.path}"
-    job = _job(engine, place, meta, actor, command, state, dry_run=dry_run)
-    _runner().submit(job)
+    _runner().submit(ImportJob(engine, place, meta, actor, command, state, dry_run=dry_run).run)
     return redirect(url_for("imports.status", token=token), 303)
-
-
-def _job(engine: Engine, place: Path, meta: dict[str, Any], actor: Actor, command: str,
-         state: dict[str, Any], *, dry_run: bool) -> Any:  # fmt: skip
-    """The dry run or the import of the upload at `place`, as a function of no arguments for
-    the runner: its own transaction, its progress and outcome in the job's file."""
-    # Kept under the name it was uploaded with: the audit trail and the messages name it so.
-    path, job_file = data_path(place, meta["name"]), place / JOB_FILE
-    import_request = _request(meta)
-
-    def context_of(session: Session) -> CommandContext:
-        rules = ledger_settings(current_settings(session, RULE_KEYS))
-        return CommandContext(command=command, actor=db.ACTOR_PREFIX + actor.name,
-                              settings=rules)  # fmt: skip
-
-    def shown_rows() -> list[dict[str, Any]]:
-        """The first rows as read, for a dry run's page (refused or not): read apart, after
-        the dry run's transaction, so that a row it refuses is shown with its problem."""
-        if not dry_run:
-            return []
-        try:
-            with transaction(engine) as session:
-                return _rows(first_rows(session, context_of(session), path, import_request,
-                                        PREVIEW_ROWS))  # fmt: skip
-        except FundledgerError:  # the file's header itself is refused: the refusal says why
-            return []
-
-    def run() -> None:
-        running = {**state, "state": "running"}
-        write_json(job_file, running)
-        progress = Progress(job_file, running)
-        result: dict[str, Any]
-        try:
-            with transaction(engine, write=True, commit=not dry_run) as session:
-                require_current_schema(session.connection())
-                outcome = run_import(session, context_of(session), meta.get("campaign"), path,
-                                     import_request, progress=progress, actor=actor)  # fmt: skip
-            result = {"state": "done", **_outcome(outcome), "rows_shown": shown_rows()}
-            if not dry_run:
-                if outcome.summary.imported or outcome.reversed:
-                    refresh(engine, context_of)  # the stored summaries count the new gifts
-                path.unlink(missing_ok=True)  # imported: the file is no longer needed
-        except DonationImportRefused as refused:
-            result = {"state": "refused", "problems": refused.problems[:PROBLEMS_SHOWN],
-                      "problems_total": refused.total, "rows_shown": shown_rows()}  # fmt: skip
-        except PermissionDenied as error:
-            result = {"state": "failed", "error": str(error)}
-        except FundledgerError as error:  # no such campaign, no campaign column ...
-            result = {"state": "failed", "error": str(error)}
-        except Exception as error:  # the database failed: rolled back, nothing written
-            log.exception("import job of %s failed", meta["name"])
-            result = {"state": "failed", "error": f"{type(error).__name__}: {error}"[:500],
-                      "crashed": True}  # fmt: skip
-        write_json(job_file, {**state, "done": state["total"], **result})
-
-    return run
-
-
-def _outcome(outcome: ImportOutcome) -> dict[str, Any]:
-    summary = outcome.summary
-    earlier = summary.earlier
-    return {
-        "ignored_columns": summary.ignored_columns,
-        "earlier": None if earlier is None else {
-            "event_id": earlier.event_id, "occurred_at": earlier.occurred_at.isoformat(),
-            "actor": earlier.actor, "imported": earlier.imported, "campaign": earlier.campaign,
-        },
-        "rows": summary.rows,
-        "imported": summary.imported,
-        "present": summary.present,
-        "present_by_content": summary.present_by_content,
-        "corrected": summary.corrected,
-        "new_donors": summary.new_donors,
-        "totals": [[str(money.amount), money.currency, count] for money, count in summary.totals()],
-        "by_campaign": dict(sorted(summary.by_campaign.items())),
-        "possible_duplicates": [list(group) for group in summary.possible_duplicates[:50]],
-        "unknown_methods": dict(summary.unknown_methods),
-        "reversed": sum(1 for each in outcome.reversed if each.reversal_id is not None),
-        "others": dict(outcome.others),
-        "dates": outcome.dates.describe() if outcome.dates is not None else None,
-    }  # fmt: skip
-
-
-def _rows(rows: list[DonationRow | RowProblem]) -> list[dict[str, Any]]:
-    shown: list[dict[str, Any]] = []
-    for row in rows:
-        if isinstance(row, RowProblem):
-            shown.append({"line": row.line, "field": row.field, "problem": row.message})
-            continue
-        money = Money.from_minor(row.amount_minor, row.currency)
-        reference = "" if row.reference.startswith(CONTENT_REFERENCE) else row.reference
-        shown.append({"line": row.line, "date": row.day.isoformat(), "amount": str(money.amount),
-                      "currency": row.currency, "donor": row.donor or "", "email": row.email or "",
-                      "method": row.method or "", "reference": reference,
-                      "anonymous": row.anonymous})  # fmt: skip
-    return shown
-
-
-def _job_state(place: Path) -> dict[str, Any] | None:
-    """The job's file; a job that has not written it for STALE_AFTER_SECONDS was lost with
-    its server process (a restart): said so, as its transaction wrote nothing."""
-    job = read_json(place / JOB_FILE)
-    if job is None or job["state"] not in ("queued", "running"):
-        return job
-    if time.time() - (place / JOB_FILE).stat().st_mtime > STALE_AFTER_SECONDS:
-        return {**job, "state": "failed", "error": _(
-            "This job stopped with the server process that ran it (a restart?); nothing was "
-            "recorded. Upload the file again.")}  # fmt: skip
-    return job
 
 
 @bp.get("/<token>")
@@ -561,7 +353,7 @@ def status(token: str) -> ResponseReturnValue:
     run) or the result (an import)."""
     actor = _treasurer()
     place, meta = _upload(token, actor)
-    job = _job_state(place)
+    job = job_state(place)
     if job is None:
         return redirect(url_for("imports.mapping", token=token), 303)
     if job["state"] in ("queued", "running"):
@@ -569,7 +361,7 @@ def status(token: str) -> ResponseReturnValue:
                       file_name=file_name)  # fmt: skip
     return render("imports/outcome.html", token=token, meta=meta, job=job, file_name=file_name,
                   field_labels=FIELD_LABELS, parse_moment=datetime.fromisoformat,
-                  parse_day=date.fromisoformat,
+                  parse_day=date.fromisoformat, importable=importable(job),
                   money=lambda amount, currency: Money(Decimal(amount), currency),
                   totals=[(Money(Decimal(amount), currency), count)
                           for amount, currency, count in job.get("totals", [])])  # fmt: skip
@@ -580,7 +372,7 @@ def progress(token: str) -> ResponseReturnValue:
     """The job's state for the progress page's script: done and total lines."""
     actor = _treasurer()
     place, _meta = _upload(token, actor)
-    job = _job_state(place) or {"state": "none", "done": 0, "total": 0}
+    job = job_state(place) or {"state": "none", "done": 0, "total": 0}
     reader = Reader.for_locale(language())
     counts = {"done": reader.number(job["done"]), "total": reader.number(job["total"])}
     text = _("%(done)s of %(total)s lines read.") % counts  # the page's own message
@@ -590,11 +382,12 @@ def progress(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/confirm")
 def confirm(token: str) -> ResponseReturnValue:
     actor = _treasurer()
-    place, meta = _upload(token, actor)
-    job = read_json(place / JOB_FILE)
-    # Only a clean dry run with something to add leads here; a second press of the button
-    # starts nothing more.
-    if (job is None or job["kind"] != "dry-run" or job["state"] != "done" or job.get("earlier")
-            or not (job.get("imported") or job.get("reversed"))):  # fmt: skip
-        return redirect(url_for("imports.status", token=token), 303)
-    return _start(token, place, meta, actor, dry_run=False)
+    place, _meta = _upload(token, actor)
+    with locked(place):  # a second press of the button waits, then finds the import begun
+        _place, meta = _upload(token, actor)
+        job = read_json(place / JOB_FILE)
+        # Only a clean dry run with something to add leads here, of the mapping as it is
+        # (a new mapping starts a new dry run, under this lock too).
+        if job is None or job["kind"] != "dry-run" or job["state"] != "done" or not importable(job):
+            return redirect(url_for("imports.status", token=token), 303)
+        return _start(token, place, meta, actor, dry_run=False)

@@ -1,6 +1,6 @@
 // The import's progress page without waiting for its refresh: the bar and the count follow
 // the job's progress (a JSON route), and the page reloads once the job is done. Without
-// JavaScript the page's own refresh (every second) does the same.
+// JavaScript the page's own refresh (every second, in <noscript>) does the same.
 (function () {
   "use strict";
   var status = document.getElementById("import-progress");
@@ -18,9 +18,9 @@
         bar.max = job.total;
         bar.value = job.done;
         if (job.state === "running") { status.textContent = job.text; }
-        window.setTimeout(poll, 400);
+        window.setTimeout(poll, 700);
       })
-      .catch(function () { /* the page's own refresh takes over */ });
+      .catch(function () { window.setTimeout(function () { window.location.reload(); }, 2000); });
   }
   window.setTimeout(poll, 400);
 })();

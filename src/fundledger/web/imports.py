@@ -5,10 +5,10 @@
 2. map (/imports/<token>/map): each header column read as a field or ignored, prefilled from
    the profile or the header's names; the mapping may be saved as a profile (`import profile
    add`, audited);
-3. preview (/imports/<token>): the dry run, as `--dry-run` (the import in a transaction that
-   is rolled back): the first rows as read, every problem with its line and field, the
-   columns not read, what is already present, the totals it would add; a file imported
-   before says when and by whom;
+3. preview (/imports/<token>): the dry run, as `--dry-run` (the import's check, which writes
+   nothing, in a transaction that is rolled back all the same): the first rows as read,
+   every problem with its line and field, the columns not read, what is already present,
+   the totals it would add; a file imported before says when and by whom;
 4. confirm (POST /imports/<token>/confirm): the import, then the result.
 
 The dry run and the import are jobs off the request thread (import_jobs.py); their pages
@@ -480,7 +480,8 @@ def _job(engine: Engine, place: Path, meta: dict[str, Any], actor: Actor, comman
             with transaction(engine, write=True, commit=not dry_run) as session:
                 require_current_schema(session.connection())
                 outcome = run_import(session, context_of(session), meta.get("campaign"), path,
-                                     import_request, progress=progress, actor=actor)  # fmt: skip
+                                     import_request, progress=progress, actor=actor,
+                                     check=dry_run)  # fmt: skip
             result = {"state": "done", **_outcome(outcome), "rows_shown": shown_rows()}
             if not dry_run:
                 if outcome.summary.imported or outcome.reversed:

@@ -259,12 +259,22 @@ def test_repeated_rows_and_donors_then_present_new_and_corrected(
         ("Held Donor", "ar", ("en", "he"))]  # fmt: skip
     assert mixed.possible_duplicates == [fresh.possible_duplicates[0]]  # Dana-Cohen is new
 
-    # Refused: a line of a late batch clashes with a gift held, another is bad; every
-    # problem reported, by the check as by the import.
-    clash = [*ROWS[:25], ["2025-07-09", "999", "ILS", "X", "", "card", "R-07", "", ""],
-             ["2025-07-09", "ten", "ILS", "Y", "", "card", "R-99", "", ""]]  # fmt: skip
+    # Refused: a line of a late batch clashes with a gift held, another is bad, and one gives
+    # a donor by an e-mail too long to name them (which PostgreSQL's donor table would refuse
+    # mid-import); every problem reported, by the check as by the import.
+    long_email = "a" * 190 + "@example.org"
+    clash = [*ROWS[12:25], ["2025-07-09", "999", "ILS", "X", "", "card", "R-07", "", ""],
+             ["2025-07-09", "ten", "ILS", "Y", "", "card", "R-99", "", ""],
+             ["2025-07-09", "5", "ILS", "", long_email, "card", "R-98", "", ""],
+             ["2025-07-09", "6", "ILS", "Long", long_email, "card", "R-97", "", ""]]  # fmt: skip
     refused = same(ledger, SLUG, _write(tmp_path / "clash.csv", clash))
-    assert refused[:2] == ("refused", 2)
+    assert refused[:2] == ("refused", 3)
+    assert [problem.split(" #")[0].split(" (")[0] for problem in refused[2]] == [
+        "clash.csv:15: reference: 'R-07' is already donation",
+        "clash.csv:16: amount: 'ten' is not an amount",
+        "clash.csv:17: email: 202 characters and no donor name: a donor known by e-mail alone "
+        "is named by it, at most 200 characters; give the donor's name",
+    ]
 
 
 def test_references_of_fundledger_s_own_forms_are_imported_to_be_told(

@@ -717,7 +717,15 @@ class DonationFile:
         if email:
             if not _EMAIL.fullmatch(email):
                 return RowProblem(line, "email", f"{email!r} is not an e-mail address")
-            if len(self._known_emails) < MEMO_ENTRIES:
+            # A donor given by e-mail alone is named by it, and a name is shorter than an
+            # e-mail may be (PostgreSQL would refuse the donor, SQLite keep an over-long name).
+            if len(email) > LIMITS["donor"]:
+                if not donor:
+                    return RowProblem(line, "email", (
+                        f"{len(email)} characters and no donor name: a donor known by e-mail "
+                        f"alone is named by it, at most {LIMITS['donor']} characters; give "
+                        "the donor's name"))  # fmt: skip
+            elif len(self._known_emails) < MEMO_ENTRIES:  # a long one is checked every time
                 self._known_emails.add(email)
         flag = flag.lower()
         if flag in FALSE_WORDS:

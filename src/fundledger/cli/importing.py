@@ -165,7 +165,8 @@ def donations(
 
     def work(session: Session, context: CommandContext) -> ImportOutcome:
         with progress(lines, f"Importing {file.name}", worth_from=LINES_WORTH_A_BAR) as bar:
-            return run_import(session, context, slug, file, request, progress=bar.advance_to)
+            return run_import(session, context, slug, file, request, progress=bar.advance_to,
+                              check=dry_run)  # fmt: skip
 
     try:
         outcome = ledger.run(work, write=True, commit=not dry_run)

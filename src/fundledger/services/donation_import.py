@@ -7,6 +7,16 @@ is rolled back. Donations are written with the database's fastest bulk path (exe
 SQLite, COPY on PostgreSQL: adapters/db/bulk.py), never the ORM, which is ten times slower
 for this. A large file is read and checked by a child process (`InChildProcess`) while this
 one writes.
+
+A check (`ImportCheck`: `import --dry-run`, the web wizard's check step) does all of that but
+the writes: the donors the import would add get, in memory, the ids they would take, and
+later rows find them as the import's own would; the gifts are counted, not written, and no
+details or audit event are recorded. Nothing else the import decides depends on what it
+wrote itself: a file's references are unique within it (the reader refuses a repeated one,
+and content references count their occurrences), so no row can find an earlier row's gift
+in the ledger, except where the file gives references of the forms fundledger makes itself
+("gift:...", "row:..."). There the check stops (`CheckNotExact`) and the caller runs the
+import itself, rolled back.
 """
 
 from __future__ import annotations
@@ -27,7 +37,12 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.bulk import DonationWriter, one_of
 from fundledger.adapters.db.chain import canonical, chained_columns, extend
-from fundledger.adapters.db.import_bulk import donor_ids_by, insert_donors, stored_gift_rows
+from fundledger.adapters.db.import_bulk import (
+    donor_ids_by,
+    insert_donors,
+    next_id,
+    stored_gift_rows,
+)
 from fundledger.adapters.db.models import (
     AuditEvent,
     Campaign,
@@ -39,6 +54,7 @@ from fundledger.adapters.db.models import (
 from fundledger.adapters.db.queries import current_donors, has_reference_starting
 from fundledger.adapters.donation_csv import (
     BATCH_ROWS,
+    CONTENT_REFERENCE,
     LEGACY_REFERENCE,
     DonationBatch,
     DonationFile,
@@ -51,7 +67,12 @@ from fundledger.domain.money import Money, format_money
 from fundledger.domain.text import counted
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
-from fundledger.services.donor_details import KeptDetail, OfferedDetails, adopt_details
+from fundledger.services.donor_details import (
+    KeptDetail,
+    OfferedDetails,
+    UnwrittenDonor,
+    adopt_details,
+)
 
 T = TypeVar("T")
 # A larger file is read and checked by a child process while this one writes: the child's
@@ -70,6 +91,25 @@ class DonationImportRefused(FundledgerError):
 
 
 IMPORT_ACTION = "donations.import"
+# References of the forms fundledger gives rows itself: given by a file, one could be that of
+# another row of the same file, which a check cannot see without writing (the module's doc).
+MADE_REFERENCES = (CONTENT_REFERENCE, LEGACY_REFERENCE)
+
+
+class CheckNotExact(Exception):
+    """A check met a file whose outcome it cannot tell without writing (the module's doc):
+    the caller runs the import itself in a transaction it rolls back."""
+
+
+@dataclass
+class ImportCheck:
+    """Asks `import_donations` to check the file as the import would, writing nothing. Filled
+    in by it: the id the gift of each `watched` reference would take (a platform's refunds
+    name gifts of the same file), and the id the next gift after the import's would take."""
+
+    watched: frozenset[str] = frozenset()
+    gift_ids: dict[str, int] = field(default_factory=dict)
+    next_gift_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +179,13 @@ class _DonorDirectory:
     """Donor ids by matching key (`matching_keys`), grown by the import. A ledger of up to
     LOAD_ALL_DONORS donors is read whole at the start (one query); a larger one as needed."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, checking: bool = False) -> None:
         self.session = session
         self.ids: dict[str, int | None] = {"": None}
         self.created: list[int] = []
+        # A check's new donors, by the ids they would take, kept here instead of written.
+        self.checking = checking
+        self.unwritten: dict[int, UnwrittenDonor] = {}
         count = session.scalar(select(func.count()).select_from(Donor)) or 0
         self.complete = count <= LOAD_ALL_DONORS
         if self.complete:
@@ -210,7 +253,18 @@ class _DonorDirectory:
 
     def _create(self, batch: DonationBatch, rows: list[int], keys: list[str]) -> None:
         """New donors, one for each of these rows (each the first of its key), each with its
-        chain hash (adapters/db/chain.py), as the ORM's inserts get theirs."""
+        chain hash (adapters/db/chain.py), as the ORM's inserts get theirs; in a check, only
+        the ids they would take (in the same order: `insert_donors`), and what the summary
+        says of them."""
+        if self.checking:
+            first = self.created[-1] + 1 if self.created else next_id(self.session, "donor")
+            new_ids = list(range(first, first + len(rows)))
+            for donor_id, row in zip(new_ids, rows, strict=True):
+                name, email = batch.donors[row] or batch.emails[row], batch.emails[row] or None
+                self.unwritten[donor_id] = UnwrittenDonor(donor_id, name, email, loose_name(name))
+            self.ids.update(zip(keys, new_ids, strict=True))
+            self.created.extend(new_ids)
+            return
         created_at = now()
         table = Donor.metadata.tables["donor"]
         # Each donor's chained fields, in the table's order; a new donor has no tax_id yet.
@@ -233,6 +287,38 @@ class _DonorDirectory:
         self.created.extend(new_ids)
 
 
+class _CountingWriter:
+    """A check's stand-in for DonationWriter: the ids the gifts would take, counted."""
+
+    def __init__(self, session: Session, check: ImportCheck) -> None:
+        self.check = check
+        check.next_gift_id = next_id(session, "donation")
+
+    def write(
+        self, batch: DonationBatch, donor_ids: list[int | None], campaign_ids: list[int]
+    ) -> None:
+        check = self.check
+        if check.watched:  # the rows take their ids in the file's order (DonationWriter)
+            check.gift_ids.update(
+                (reference, check.next_gift_id + offset)
+                for offset, reference in enumerate(batch.references)
+                if reference in check.watched
+            )
+        check.next_gift_id += len(batch)
+
+    def finish(self) -> None:
+        pass
+
+
+def _gives_made_references(batch: DonationBatch) -> bool:
+    """Whether the file gives one of these rows a reference of a form fundledger makes."""
+    return any(
+        reference.startswith(MADE_REFERENCES)
+        for reference, by_content in zip(batch.references, batch.by_content, strict=True)
+        if not by_content
+    )
+
+
 def _batches(items: list[T], size: int = 5_000) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -246,11 +332,14 @@ def import_donations(
     *,
     progress: Callable[[int], None] | None = None,
     again: bool = False,
+    check: ImportCheck | None = None,
 ) -> ImportSummary:
     """Import every row of `source`, or raise DonationImportRefused. A row goes to the
     campaign its `campaign` column names, else to `campaign_slug`. A file whose bytes were
     imported before adds nothing, whatever its mapping now, unless `again`: its rows are
-    then checked against the ledger one by one, as any other file's."""
+    then checked against the ledger one by one, as any other file's. With `check`, the same
+    summary or refusal, and nothing written (the module's doc); CheckNotExact for a file it
+    cannot answer for so."""
     # The header, read here even when a child process reads the rows: it names the columns
     # left unread, and refuses a file that leaves its currency or donors unsaid.
     header = source.header_fields()
@@ -270,9 +359,12 @@ def import_donations(
         if not again and (earlier := earlier_import(session, source.sha256)) is not None:
             return ImportSummary(source.name, source.ignored_columns, earlier)
         summary = ImportSummary(source.name, source.ignored_columns)
-        donors = _DonorDirectory(session)
+        donors = _DonorDirectory(session, checking=check is not None)
         problems: list[RowProblem] = []
-        writer = DonationWriter(session.connection(), now(), context.actor)
+        writer: DonationWriter | _CountingWriter = (
+            DonationWriter(session.connection(), now(), context.actor) if check is None
+            else _CountingWriter(session, check)
+        )  # fmt: skip
         # A ledger without donations can hold none of the file's references: no need to look.
         ledger_was_empty = session.scalar(select(Donation.id).limit(1)) is None
         # The details (language, ID number ...) the file gives each donor, in the order of
@@ -285,6 +377,8 @@ def import_donations(
             problems.extend(batch.problems)
             placed, unplaced = campaigns.place(batch)
             problems.extend(unplaced)
+            if check is not None and _gives_made_references(placed):
+                raise CheckNotExact(source.name)
             fresh, clashes, corrected = (
                 (placed, [], 0) if ledger_was_empty else _split_known(session, campaigns, placed)
             )
@@ -305,9 +399,26 @@ def import_donations(
         raise DonationImportRefused(source.name, shown, len(problems))
     writer.finish()
     summary.new_donors = len(donors.created)
-    summary.possible_duplicates = _possible_duplicates(session, donors.created)
-    told = {**_give_details(session, context, source, summary, offered),
+    summary.possible_duplicates = _possible_duplicates(
+        session, donors.created, donors.unwritten, donors.held_up_to
+    )
+    told = {**_give_details(session, context, source, summary, offered, donors.unwritten,
+                            write=check is None),
             **_note_matches(session, summary, donors)}  # fmt: skip
+    if check is None:  # the audit event says what was written: a check wrote nothing
+        _record_import(session, context, source, summary, campaigns, told)
+    return summary
+
+
+def _record_import(
+    session: Session,
+    context: CommandContext,
+    source: DonationFile,
+    summary: ImportSummary,
+    campaigns: _CampaignDirectory,
+    told: dict[str, Any],
+) -> None:
+    """The import's audit event, one per campaign its gifts went to."""
     for slug, imported in sorted(summary.by_campaign.items()):
         details: dict[str, Any] = {
             "file": source.name,
@@ -326,7 +437,6 @@ def import_donations(
             details["imported_from_file"] = summary.imported
         record_audit(session, context, IMPORT_ACTION, entity="campaign",
                      entity_id=campaigns.by_slug[slug].id, details=details)  # fmt: skip
-    return summary
 
 
 def _note_matches(
@@ -347,13 +457,16 @@ def _give_details(
     source: DonationFile,
     summary: ImportSummary,
     offered: OfferedDetails,
+    unwritten: dict[int, UnwrittenDonor],
+    *,
+    write: bool,
 ) -> dict[str, Any]:
     """The details the file offered its donors, given (donor_details.adopt_details) and noted
     in the summary; what the import's audit event says of them (counts: the trail names no
-    identity number)."""
+    identity number). Unless `write`, only noted: a check's new donors are `unwritten`."""
     if not offered:
         return {}
-    taken = adopt_details(session, context, offered, source.name)
+    taken = adopt_details(session, context, offered, source.name, unwritten, write=write)
     summary.languages_set = taken.languages
     summary.languages_kept = [kept for kept in taken.kept if kept.field == "language"]
     summary.details_set = Counter({name: count for name, count in taken.fields.items()
@@ -366,7 +479,7 @@ def _give_details(
     if summary.details_set or summary.details_kept:
         told["donor_details"] = {"set": dict(sorted(summary.details_set.items())),
                                  "kept": len(summary.details_kept)}  # fmt: skip
-    if not summary.by_campaign and taken.fields:
+    if write and not summary.by_campaign and taken.fields:
         # No gift, yet revisions: an event of their own, found again as this file's import.
         record_audit(session, context, IMPORT_ACTION, details={
             "file": source.name, "sha256": source.sha256, "rows": summary.rows, "imported": 0,
@@ -576,18 +689,39 @@ def _names(session: Session, donor_ids: list[int]) -> dict[int, str]:
     ).all())  # fmt: skip
 
 
-def _possible_duplicates(session: Session, created: list[int]) -> list[tuple[str, ...]]:
-    """Groups of donors, one of them new, whose names match loosely: listed, never merged."""
+def _possible_duplicates(
+    session: Session, created: list[int], unwritten: dict[int, UnwrittenDonor], held_up_to: int
+) -> list[tuple[str, ...]]:
+    """Groups of donors, one of them new, whose names match loosely: listed, never merged.
+    A check's new donors are `unwritten`: matched with the ledger's by their keys, and among
+    themselves (they come after the ledger's, by the ids they would take)."""
     groups: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
-    for batch in _batches(created):
-        new_keys = select(Donor.loose_key).where(Donor.id.in_(batch))
-        for donor_id, key, name, email in session.execute(
-            select(Donor.id, Donor.loose_key, Donor.name, Donor.email)
-            .where(Donor.loose_key.in_(new_keys))
-            .order_by(Donor.id)
-        ):
-            if (donor_id, name, email) not in groups[key]:
-                groups[key].append((donor_id, name, email))
+    found: Iterable[Any]
+    if unwritten:
+        # The ledger's donors of the new donors' keys (none to look for in an empty ledger).
+        keys = sorted({donor.loose_key for donor in unwritten.values()}) if held_up_to else []
+        found = [
+            *(row for batch in _batches(keys) for row in session.execute(
+                select(Donor.id, Donor.loose_key, Donor.name, Donor.email)
+                .where(Donor.loose_key.in_(batch))
+                .order_by(Donor.id)
+            )),
+            *((donor.id, donor.loose_key, donor.name, donor.email)
+              for donor in sorted(unwritten.values())),
+        ]  # fmt: skip
+    else:
+        found = (
+            row
+            for batch in _batches(created)
+            for row in session.execute(
+                select(Donor.id, Donor.loose_key, Donor.name, Donor.email)
+                .where(Donor.loose_key.in_(select(Donor.loose_key).where(Donor.id.in_(batch))))
+                .order_by(Donor.id)
+            )
+        )
+    for donor_id, key, name, email in found:
+        if (donor_id, name, email) not in groups[key]:
+            groups[key].append((donor_id, name, email))
     return sorted(
         tuple(f"{name} <{email}>" if email else name for _, name, email in members)
         for members in groups.values()

@@ -173,6 +173,9 @@ def record_donation(
                    matched_by_name=match is not None and match.by_name)  # fmt: skip
 
 
+REVERSAL_REASON = "the reason for a reversal (--reason)"
+
+
 def reverse_donation(
     session: Session,
     context: CommandContext,
@@ -188,7 +191,7 @@ def reverse_donation(
     `record_donation`."""
     if actor is not None:
         require(actor, Role.TREASURER, "reverse a gift")
-    reason = required_text("the reason for a reversal (--reason)", reason, Donation.note)
+    reason = required_text(REVERSAL_REASON, reason, Donation.note)
     # Locked, as receipts lock it: its receipt, if one is being issued, is then seen below.
     original = session.get(Donation, donation_id, with_for_update=True)
     if original is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -40,6 +41,20 @@ class KeptDetail:
     field: str  # language, tax_id, address or phone
     theirs: str
     offered: tuple[str, ...]
+
+
+class UnwrittenDonor(NamedTuple):
+    """A donor a check of an import would add (services/donation_import.py), by the id it
+    would take: as the ledger would hold it, with no details of its own yet."""
+
+    id: int
+    name: str
+    email: str | None
+    loose_key: str
+    tax_id: None = None
+    address: None = None
+    phone: None = None
+    language: None = None
 
 
 @dataclass
@@ -99,14 +114,24 @@ def revision_reason(fields: list[str], file_name: str) -> str:
 
 
 def adopt_details(
-    session: Session, context: CommandContext, offered: OfferedDetails, file_name: str
+    session: Session,
+    context: CommandContext,
+    offered: OfferedDetails,
+    file_name: str,
+    unwritten: dict[int, UnwrittenDonor] | None = None,
+    *,
+    write: bool = True,
 ) -> TakenDetails:
     """Gives each donor the details they lack from those `offered` (the first of each), as
-    one revision of their details; notes who keeps another they have.
+    one revision of their details; notes who keeps another they have. Unless `write`, only
+    says what would be given (a check of an import), to its donors in the ledger and to those
+    it would add, `unwritten`.
 
     The revisions are written in bulk (an import may bring 50,000 new donors) and record no
     audit event of their own: the caller's event, recorded after them, covers them."""
-    session.flush()  # pending rows first: the revisions' chain follows them
+    unwritten = unwritten or {}
+    if write:
+        session.flush()  # pending rows first: the revisions' chain follows them
     current = current_donors()
     taken = TakenDetails()
     recorded_at = now()
@@ -116,9 +141,11 @@ def adopt_details(
     for start in range(0, len(ids), _BATCH):
         wanted = ids[start : start + _BATCH]
         rows = []
-        for donor in session.execute(
+        donors: list[Any] = list(session.execute(
             select(current).where(current.c.id.in_(wanted)).order_by(current.c.id)
-        ):
+        ))  # fmt: skip
+        donors.extend(unwritten[donor_id] for donor_id in wanted if donor_id in unwritten)
+        for donor in donors:
             changes: dict[str, str] = {}
             for name, values in offered.by_donor[donor.id].items():
                 theirs = getattr(donor, name) or values[0]
@@ -131,8 +158,9 @@ def adopt_details(
                 taken.fields.update(changes.keys())
                 if "language" in changes:
                     taken.languages[changes["language"]] += 1
-                reason = revision_reason(list(changes), file_name)
-                rows.append(_revised(donor, context, reason, recorded_at, **changes))
+                if write:
+                    reason = revision_reason(list(changes), file_name)
+                    rows.append(_revised(donor, context, reason, recorded_at, **changes))
         if rows:
             session.execute(insert(table), with_chain_hashes(connection, table, rows))
     taken.kept.sort(key=lambda kept: (kept.donor_id, DETAIL_FIELDS.index(kept.field)))

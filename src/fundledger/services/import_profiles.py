@@ -5,6 +5,9 @@ takes the command's options and perhaps a profile, reads a platform's export thr
 reader (adapters/platforms), imports the gifts (donation_import.import_donations), reverses
 the gifts the export's refunds name, and says how the file's dates were read (or, when they
 fail in the format given, which format the file proves, once).
+
+With `check` (a dry run) it says the same and writes nothing: import_donations checks the
+file (ImportCheck), and the refunds are matched to the gifts they would reverse.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.money import Money, format_money, minor_unit_digits
 from fundledger.services.context import CommandContext, now, record_audit
 from fundledger.services.donation_import import (
+    CheckNotExact,
     DonationImportRefused,
+    ImportCheck,
     ImportSummary,
     import_donations,
 )
-from fundledger.services.donations import reverse_donation
-from fundledger.services.validation import bounded_text
+from fundledger.services.donations import REVERSAL_REASON, reverse_donation
+from fundledger.services.validation import bounded_text, required_text
 
 
 def saved_profiles(session: Session) -> dict[str, ImportProfile]:
@@ -169,15 +174,39 @@ def run_import(
     *,
     progress: Callable[[int], None] | None = None,
     actor: Actor | None = None,
+    check: bool = False,
 ) -> ImportOutcome:
     """Imports `path` as `request` says (see the module's docstring); raises
     DonationImportRefused with every problem found, and then nothing is written. `actor`: the
-    signed-in user a web request (or its job) acts for, who needs the treasurer role."""
+    signed-in user a web request (or its job) acts for, who needs the treasurer role.
+
+    `check`: the same outcome, or refusal, without writing (a dry run). The caller rolls the
+    transaction back all the same: a file the check cannot answer for without writing
+    (CheckNotExact) is imported in it instead."""
     if actor is not None:
         require(actor, Role.TREASURER, "import gifts")
+    if check:
+        try:
+            return _run(session, context, campaign_slug, path, request, progress, ImportCheck())
+        except CheckNotExact:
+            pass
+    return _run(session, context, campaign_slug, path, request, progress, None)
+
+
+def _run(
+    session: Session,
+    context: CommandContext,
+    campaign_slug: str | None,
+    path: Path,
+    request: ImportRequest,
+    progress: Callable[[int], None] | None,
+    check: ImportCheck | None,
+) -> ImportOutcome:
     profile = _effective(session, request)
     if profile.platform is not None:
-        return _platform_import(session, context, campaign_slug, path, request, profile, progress)
+        return _platform_import(
+            session, context, campaign_slug, path, request, profile, progress, check
+        )
     date_format: DateFormat = profile.date_format or "ISO"
     source = DonationFile(
         path, home_currency=context.settings.home_currency, encoding=request.encoding,
@@ -187,7 +216,7 @@ def run_import(
     source.ignore = frozenset(profile.ignore)
     try:
         summary = import_donations(session, context, campaign_slug, source, progress=progress,
-                                   again=request.again)  # fmt: skip
+                                   again=request.again, check=check)  # fmt: skip
     except DonationImportRefused as refused:
         raise _dates_told_once(refused, source, date_format) from None
     dates = file_evidence(source) if date_format != "ISO" and summary.earlier is None else None
@@ -268,6 +297,7 @@ def _platform_import(
     request: ImportRequest,
     profile: ImportProfile,
     progress: Callable[[int], None] | None,
+    check: ImportCheck | None,
 ) -> ImportOutcome:
     assert profile.platform is not None
     with tempfile.TemporaryDirectory(prefix="fundledger-import-") as folder:
@@ -280,17 +310,23 @@ def _platform_import(
             anonymous=request.anonymous,
         )  # fmt: skip
         told = [problem.describe(path.name) for problem in problems]
+        if check is not None:  # the ids of the gifts the refunds name, should the file add them
+            check.watched = frozenset(refund.gift_reference for refund in translation.refunds)
         try:
             summary = import_donations(session, context, campaign_slug, source,
-                                       progress=progress, again=request.again)  # fmt: skip
+                                       progress=progress, again=request.again,
+                                       check=check)  # fmt: skip
         except DonationImportRefused as refused:
             every = sorted(refused.problems + told, key=_line_of)
             raise DonationImportRefused(path.name, every, refused.total + len(told)) from None
         if told:
             raise DonationImportRefused(path.name, told, len(told))
-        reversed_ = [
-            _reverse(session, context, refund, path.name) for refund in translation.refunds
-        ]
+        if check is None:
+            reversed_ = [
+                _reverse(session, context, refund, path.name) for refund in translation.refunds
+            ]
+        else:
+            reversed_ = _would_reverse(session, translation.refunds, path.name, check)
     dates = translation.dates if translation.dates and translation.dates.format else None
     return ImportOutcome(summary, profile.name, profile.platform, translation.others, reversed_,
                          dates)  # fmt: skip
@@ -305,13 +341,16 @@ def _minor(amount: Decimal, currency: str) -> int:
     return int(amount.scaleb(minor_unit_digits(currency)))
 
 
-def _ledger_gift(session: Session, reference: str) -> tuple[Donation | None, bool]:
+def _ledger_gift(
+    session: Session, reference: str, reversed_since: frozenset[int] = frozenset()
+) -> tuple[Donation | None, bool]:
     """The gift the ledger holds under `reference` (the latest not reversed, else the latest:
-    a corrected gift's correction), and whether it was reversed."""
+    a corrected gift's correction), and whether it was reversed (or is among `reversed_since`,
+    those a check would have reversed)."""
     gifts = gifts_under_reference(session, reference)
     if not gifts:
         return None, False
-    reversed_ids = set(session.scalars(
+    reversed_ids = reversed_since | set(session.scalars(
         select(Donation.reverses_id).where(Donation.reverses_id.in_([g.id for g in gifts]))
     ))  # fmt: skip
     standing = [gift for gift in gifts if gift.id not in reversed_ids]
@@ -365,7 +404,39 @@ def _reverse(
     if was_reversed or gift.amount_minor != _minor(refund.amount, refund.currency):
         return ReversedRefund(refund.line, refund.reference, gift.id, None, amount)
     reversal = reverse_donation(
-        session, context, donation_id=gift.id,
-        reason=f"refunded on {refund.platform}: {refund.reference} ({name} line {refund.line})",
-    )  # fmt: skip
+        session, context, donation_id=gift.id, reason=_refund_reason(refund, name)
+    )
     return ReversedRefund(refund.line, refund.reference, gift.id, reversal.id, amount)
+
+
+def _refund_reason(refund: Refund, name: str) -> str:
+    return f"refunded on {refund.platform}: {refund.reference} ({name} line {refund.line})"
+
+
+def _would_reverse(
+    session: Session, refunds: list[Refund], name: str, check: ImportCheck
+) -> list[ReversedRefund]:
+    """What `_reverse` would do for each refund after the import `check` made, writing
+    nothing: a refund of a gift of the same file names the id the gift would take, and one
+    reversal is counted before the next refund of the same gift is seen."""
+    done: list[ReversedRefund] = []
+    reversed_now: set[int] = set()
+    for refund in refunds:
+        amount = Money(refund.amount, refund.currency)
+        gift, was_reversed = _ledger_gift(session, refund.gift_reference, frozenset(reversed_now))
+        if gift is not None:
+            gift_id, amount_minor = gift.id, gift.amount_minor
+        else:
+            gift_id = check.gift_ids[refund.gift_reference]  # `_refund_problems`: in the file
+            was_reversed = gift_id in reversed_now
+            # The file's gift, whose amount and currency the refund's matched.
+            amount_minor = _minor(refund.amount, refund.currency)
+        if was_reversed or amount_minor != _minor(refund.amount, refund.currency):
+            done.append(ReversedRefund(refund.line, refund.reference, gift_id, None, amount))
+            continue
+        required_text(REVERSAL_REASON, _refund_reason(refund, name), Donation.note)
+        reversed_now.add(gift_id)
+        done.append(ReversedRefund(refund.line, refund.reference, gift_id, check.next_gift_id,
+                                   amount))  # fmt: skip
+        check.next_gift_id += 1
+    return done

@@ -102,7 +102,7 @@ class ImportJob:
                 outcome = run_import(session, self.context_of(session), self.meta.get("campaign"),
                                      self.path, import_request(self.meta),
                                      progress=Progress(self.job_file, running),
-                                     actor=self.actor)  # fmt: skip
+                                     actor=self.actor, check=self.dry_run)  # fmt: skip
             result = {"state": "done", **_outcome(outcome)}
         except DonationImportRefused as refused:
             result = {"state": "refused", "problems": refused.problems[:PROBLEMS_SHOWN],

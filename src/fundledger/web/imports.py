@@ -5,10 +5,10 @@
 2. map (/imports/<token>/map): each header column read as a field or ignored, prefilled from
    the profile or the header's names; the mapping may be saved as a profile (`import profile
    add`, audited);
-3. preview (/imports/<token>): the dry run, as `--dry-run` (the import in a transaction that
-   is rolled back): the first rows as read, every problem with its line and field, the
-   columns not read, what is already present, the totals it would add; a file imported
-   before says when and by whom;
+3. preview (/imports/<token>): the dry run, as `--dry-run` (the import's check, which writes
+   nothing, in a transaction that is rolled back all the same): the first rows as read,
+   every problem with its line and field, the columns not read, what is already present,
+   the totals it would add; a file imported before says when and by whom;
 4. confirm (POST /imports/<token>/confirm): the import, then the result.
 
 The dry run and the import are jobs off the request thread (import_jobs.py); their pages

@@ -111,3 +111,20 @@ def stored_gift_rows(session: Session, references: list[str]) -> list[tuple[Any,
         (*found[:2], date.fromisoformat(found[2]), *found[3:5], bool(found[5]), *found[6:])
         for found in cursor.fetchall()
     ]
+
+
+def next_id(session: Session, table: str) -> int:
+    """The id the next row of `table` would take, read without taking it (a check of an
+    import names the ids its gifts and donors would take). On SQLite one past the largest
+    (an INTEGER PRIMARY KEY without AUTOINCREMENT); on PostgreSQL the next value of the
+    column's sequence, which a rolled-back transaction leaves advanced, so it can be past
+    the largest id."""
+    if is_sqlite(session.connection()):
+        largest = session.scalar(text(f"SELECT max(id) FROM {table}"))  # noqa: S608 (ours)
+        return int(largest or 0) + 1
+    sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"),
+                              {"table": table})  # fmt: skip
+    last, called = session.execute(
+        text(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608 (PostgreSQL's name)
+    ).one()
+    return int(last) + 1 if called else int(last)

@@ -92,6 +92,15 @@ def generate() -> Data:
     return Data(rates, gifts)
 
 
+def write_section(heading: str, section: str) -> None:
+    """`section` (starting with its `heading`, "## ...") into RESULTS: in place of its earlier
+    self, wherever that was (peers.py writes the file whole), else last. The other benchmarks
+    of `make bench` each keep a section of their own there."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    text = re.sub(rf"\n{re.escape(heading)}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
+    RESULTS.write_text(f"{text}\n\n{section}" if text else section, encoding="utf-8")
+
+
 def slug(campaign: int) -> str:
     return f"campaign-{campaign + 1:02d}"
 

@@ -15,7 +15,6 @@ it. Target: under 0.2 s inside the command for each."""
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -160,11 +159,7 @@ def main() -> None:
         *rows, "",
     ])  # fmt: skip
     print(section)
-    results = peers.RESULTS
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    # This section replaces its earlier self, wherever peers.py left it; else it comes last.
-    text = re.sub(rf"\n{re.escape(SECTION)}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
-    results.write_text(f"{text}\n\n{section}", encoding="utf-8")
+    peers.write_section(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -263,10 +263,7 @@ def main() -> None:
         *(f"Failed: {line}" for line in failures),
     ]).rstrip() + "\n"  # fmt: skip
     print(section)
-    results = peers.RESULTS
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    text = re.sub(rf"\n{re.escape(SECTION)}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
-    results.write_text(f"{text}\n\n{section}" if text else section, encoding="utf-8")
+    peers.write_section(SECTION, section)
     if failures:
         raise SystemExit("\n".join(f"web_import: {line}" for line in failures))
 

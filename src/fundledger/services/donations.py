@@ -270,12 +270,14 @@ def reverse_with_totals(
     that shows them (run it in a transaction rolled back). `totals=False` (the confirmed
     write) leaves them out: they are summed from every gift of the campaign, twice, which
     takes seconds on a large ledger."""
+    if totals and actor is not None:  # before the sums: a viewer's preview costs nothing
+        require(actor, Role.TREASURER, "reverse a gift")
     gift = session.get(Donation, donation_id)
     if gift is None:
         raise FundledgerError(f"no donation #{donation_id}")
     slug = session.get_one(Campaign, gift.campaign_id).slug
     before = _totals(session, context, slug) if totals else None
-    # The actor's role is checked there, before anything is written.
+    # The actor's role is checked there too, before anything is written.
     entry = reverse_donation(session, context, donation_id=donation_id, reason=reason,
                              locale=locale, actor=actor)  # fmt: skip
     after = _totals(session, context, slug) if totals else None

@@ -208,12 +208,7 @@ def _run(
             session, context, campaign_slug, path, request, profile, progress, check
         )
     date_format: DateFormat = profile.date_format or "ISO"
-    source = DonationFile(
-        path, home_currency=context.settings.home_currency, encoding=request.encoding,
-        date_format=date_format, mapping=profile.mapping, currency=profile.currency,
-        anonymous=request.anonymous,
-    )  # fmt: skip
-    source.ignore = frozenset(profile.ignore)
+    source = _file_source(context, path, request, profile)
     try:
         summary = import_donations(session, context, campaign_slug, source, progress=progress,
                                    again=request.again, check=check)  # fmt: skip
@@ -223,6 +218,27 @@ def _run(
     if dates is not None and dates.format != date_format:
         dates = None  # proves nothing, or the rows would have been refused
     return ImportOutcome(summary, profile.name or None, dates=dates)
+
+
+def _file_source(
+    context: CommandContext, path: Path, request: ImportRequest, profile: ImportProfile
+) -> DonationFile:
+    """The file as the import reads it: `request`'s options over `profile`'s (`_effective`)."""
+    source = DonationFile(
+        path, home_currency=context.settings.home_currency, encoding=request.encoding,
+        date_format=profile.date_format or "ISO", mapping=profile.mapping,
+        currency=profile.currency, anonymous=request.anonymous,
+    )  # fmt: skip
+    source.ignore = frozenset(profile.ignore)
+    return source
+
+
+def _translated_source(
+    context: CommandContext, translation: Translation, path: Path, request: ImportRequest
+) -> TranslatedFile:
+    """A platform's export as the import reads it: its gifts, as its reader translated them."""
+    return TranslatedFile(translation, path.name, home_currency=context.settings.home_currency,
+                          anonymous=request.anonymous)  # fmt: skip
 
 
 def first_rows(
@@ -238,15 +254,9 @@ def first_rows(
             translation = translate(
                 profile.platform, path, Path(folder), request.encoding, profile.date_format
             )
-            source = TranslatedFile(translation, path.name, anonymous=request.anonymous,
-                                    home_currency=context.settings.home_currency)  # fmt: skip
+            source = _translated_source(context, translation, path, request)
         else:
-            source = DonationFile(
-                path, home_currency=context.settings.home_currency, encoding=request.encoding,
-                date_format=profile.date_format or "ISO", mapping=profile.mapping,
-                currency=profile.currency, anonymous=request.anonymous,
-            )  # fmt: skip
-            source.ignore = frozenset(profile.ignore)
+            source = _file_source(context, path, request, profile)
         batches = source.batches(count)
         try:
             batch = next(batches, None)
@@ -305,10 +315,7 @@ def _platform_import(
             profile.platform, path, Path(folder), request.encoding, profile.date_format
         )
         problems = translation.problems + _refund_problems(session, translation)
-        source = TranslatedFile(
-            translation, path.name, home_currency=context.settings.home_currency,
-            anonymous=request.anonymous,
-        )  # fmt: skip
+        source = _translated_source(context, translation, path, request)
         told = [problem.describe(path.name) for problem in problems]
         if check is not None:  # the ids of the gifts the refunds name, should the file add them
             check.watched = frozenset(refund.gift_reference for refund in translation.refunds)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
@@ -284,6 +285,7 @@ class _Store:
         # on a ledger of 2,190 factors: 100 ms less).
         self._stored: dict[GiftKey, tuple[int, Factor]] = {}
         self._all_stored = self.scratch  # a scratch store starts from no factors
+        self._days_read: set[date] = set()
         # the largest gift of a date, where new gifts raise it
         self.largest: dict[GiftKey, int] = {}
         self.took_out = False
@@ -302,8 +304,10 @@ class _Store:
         if not self._all_stored:
             if len(keys) > FEW_FACTORS:
                 return self.stored
-            days = {day for day, _ in keys}
-            self._stored.update(self._stored_factors(SummaryFactor.day.in_(days)))
+            days = {day for day, _ in keys} - self._days_read
+            if days:  # read once: the new gifts' step, then the storing of their factors
+                self._stored.update(self._stored_factors(SummaryFactor.day.in_(days)))
+                self._days_read |= days
         return {key: self._stored[key] for key in keys if key in self._stored}
 
     def _stored_factors(self, *where: ColumnElement[bool]) -> dict[GiftKey, tuple[int, Factor]]:

@@ -57,7 +57,7 @@ def index() -> ResponseReturnValue:
         raise
     except FundledgerError as error:  # a row that was never there; dates the wrong way round
         return render("audit.html", 400, events=None, found=None, kinds=KINDS, error=str(error))
-    events = [ShownEvent(event, _details(event)) for event in found.items]
+    events = [ShownEvent(event, event_details(event)) for event in found.items]
     return render("audit.html", events=events, found=found, kinds=KINDS, error=None)
 
 
@@ -75,7 +75,7 @@ def _filter() -> AuditFilter:
     )  # fmt: skip
 
 
-def _details(event: AuditEntry) -> str:
+def event_details(event: AuditEntry) -> str:
     # Which chain rows the event covers is for `check`, not for a person reading the trail.
     shown = {key: value for key, value in event.details.items()
              if key not in (CHAIN_HEADS, CHAIN_FROM)}  # fmt: skip

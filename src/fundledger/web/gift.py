@@ -31,8 +31,7 @@ from fundledger.services.summary_store import refresh
 from fundledger.web import db
 
 # The trail's details as the audit page shows them (the chain's bookkeeping left out).
-from fundledger.web.audit import ShownEvent
-from fundledger.web.audit import _details as event_details
+from fundledger.web.audit import ShownEvent, event_details
 from fundledger.web.confirm import carried, confirmed, preview_or_record
 from fundledger.web.i18n import gettext as _
 from fundledger.web.listing import render

@@ -1,4 +1,4 @@
-"""fundledger rates add|import|show|list|gaps"""
+"""fundledger rates add|import|fetch|show|list|gaps"""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any, Literal, cast
 import click
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.http_client import Downloader
 from fundledger.adapters.rate_files import FORMATS, RateFormat, count_lines, read_rate_file
+from fundledger.adapters.rate_sources import PUBLISHERS
 from fundledger.cli.common import (
     ISO_DATE,
     OUTPUT_FORMATS,
@@ -18,13 +20,14 @@ from fundledger.cli.common import (
     emit_table,
     excel_option,
 )
-from fundledger.cli.progress import LINES_WORTH_A_BAR, progress
+from fundledger.cli.progress import LINES_WORTH_A_BAR, progress, shown_on_terminal
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import currency_in_use
 from fundledger.domain.rates import Rate, format_rate, rate_from_text
 from fundledger.domain.text import printable
 from fundledger.services.context import CommandContext
-from fundledger.services.conversion import rate_gaps
+from fundledger.services.conversion import Gap, rate_gaps
+from fundledger.services.rate_fetch import SeriesRequest, fetch_command, fetch_rates
 from fundledger.services.rate_import import (
     MANUAL_SOURCE,
     RateImport,
@@ -105,8 +108,8 @@ def add(
     type=click.Choice(["auto", *FORMATS]),
     default="auto",
     show_default=True,
-    help="boi: Bank of Israel SDMX CSV; ecb: eurofxref(-hist).csv or its zip; "
-    "csv: date,base,quote,rate[,source].",
+    help="boi: Bank of Israel SDMX CSV; ecb: eurofxref(-hist).csv or its zip, or the ECB "
+    "data API's csvdata; csv: date,base,quote,rate[,source].",
 )
 @click.option("--source", help="Name the source of every rate (default: BOI, ECB, or the file's).")
 @click.option(
@@ -165,6 +168,82 @@ def import_(
 
     result = ledger.run(work, write=True)
     click.echo(printable(f"{result.describe()}."))
+
+
+@rates.command("fetch")
+@click.option(
+    "--source",
+    type=click.Choice(sorted(PUBLISHERS)),
+    help="boi: the Bank of Israel's representative rates; ecb: the ECB's euro reference "
+    "rates. Default: boi for a pair with ILS, else ecb.",
+)
+@click.option(
+    "--pair",
+    "pairs",
+    multiple=True,
+    callback=lambda ctx, param, values: [_pair(ctx, param, value) for value in values],
+    help="A pair to fetch, BASE/QUOTE (e.g. USD/ILS); repeat for more. Default: the pairs "
+    "the gifts need (each gift currency and the reporting currency to the home currency).",
+)
+@click.option(
+    "--from",
+    "first",
+    type=ISO_DATE,
+    help="First day. Default: the day after the "
+    "latest rate stored from that source (none: a week before the first gift).",
+)
+@click.option("--to", "last", type=ISO_DATE, help="Last day. Default: today.")
+@click.option(
+    "--supersede",
+    is_flag=True,
+    help="Record published values that differ from stored ones as corrections instead of refusing.",
+)
+@click.option("--confirm", is_flag=True, help=CONFIRM_HELP)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=30,
+    show_default=True,
+    help="Seconds to wait for a connection, and for each part of an answer.",
+)
+@click.pass_obj
+def fetch(
+    ledger: Ledger,
+    source: str | None,
+    pairs: list[tuple[str, str]],
+    first: date | None,
+    last: date | None,
+    supersede: bool,
+    confirm: bool,
+    timeout: float,
+) -> None:
+    """Download published rates and record them, as `rates import` records a file.
+
+    Asks the Bank of Israel (its SDMX service) or the ECB (its data API) over HTTPS, with
+    the proxies of HTTPS_PROXY/NO_PROXY; a failed request is tried three times in all.
+    Everything is downloaded before anything is written: a failure records nothing. Run it
+    again: it asks only for the days after the latest rate stored, and a period asked again
+    adds nothing. The addresses are the settings rates.boi.url and rates.ecb.url.
+
+    \b
+    Example:
+      fundledger rates fetch
+      fundledger rates fetch --pair USD/ILS --pair EUR/ILS --from 2024-01-01
+      fundledger rates fetch --source ecb --pair EUR/USD --to 2026-06-30
+    """
+    ledger.engine()  # a wrong --db fails now, not after the downloads
+
+    def announce(request: SeriesRequest) -> None:
+        if shown_on_terminal():
+            period = f"{request.first.isoformat()} to {request.last.isoformat()}"
+            click.echo(f"Asking {request.publisher.name} for {request.pair}, {period}…", err=True)
+
+    with Downloader(timeout=timeout) as downloader:
+        outcome = fetch_rates(ledger.run, downloader, source=source, pairs=pairs, first=first,
+                              last=last, supersede=supersede, confirm=confirm,
+                              announce=announce)  # fmt: skip
+    for line in outcome.lines():
+        click.echo(printable(f"{line}."))
 
 
 @rates.command("show")
@@ -278,14 +357,19 @@ def list_(
 @excel_option
 @click.pass_obj
 def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
-    """List the dates whose gifts no rate in force can convert yet, and the pair each needs.
+    """List the dates whose gifts no rate in force can convert yet, and the pair each needs,
+    with the `rates fetch` that fills them where the Bank of Israel or the ECB publishes them.
 
     \b
     Example:
       fundledger rates gaps --campaign dont-look-away
     """
 
-    found = ledger.run(lambda session, context: rate_gaps(session, context, slug))
+    def work(session: Session, context: CommandContext) -> tuple[tuple[Gap, ...], str | None]:
+        found = rate_gaps(session, context, slug)
+        return found, fetch_command(found, context)
+
+    found, fetch_hint = ledger.run(work)
     rows = [
         {
             "date": gap.on.isoformat(),
@@ -315,5 +399,7 @@ def gaps(ledger: Ledger, slug: str | None, output_format: str) -> None:
             ["DATE", "GIFTS IN", "COUNT", "NEEDS", "LATEST RATE"],
             right_aligned=[2],
         )
+        if fetch_hint:
+            click.echo(f"Fetch the missing rates from the Bank of Israel or the ECB: {fetch_hint}")
 
     emit_rows(output_format, rows, ("date", "currency", "gifts", "needs", "latest_rate"), table)

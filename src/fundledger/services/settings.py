@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Setting
 from fundledger.adapters.images import Logo, load_logo, logo_from_bytes
+from fundledger.adapters.rate_sources import BOI_URL, ECB_URL
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import iso_date
 from fundledger.domain.errors import FundledgerError
@@ -135,6 +137,23 @@ def _not_the_home_currency(session: Session, value: str | None) -> None:
                               "second currency reports show beside it")  # fmt: skip
 
 
+def _rates_url(value: str) -> str:
+    """An address `rates fetch` may download from: HTTPS, or plain HTTP to this machine only
+    (a test server or a local mirror): rates over plain HTTP from elsewhere could be changed on
+    the way."""
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise FundledgerError(f"{value!r} is not a web address: write it as https://host/path")
+    if parts.query or parts.fragment:
+        raise FundledgerError(f"{value!r}: give the address without ?query or #part (the "
+                              "series and dates are added to it)")  # fmt: skip
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        raise FundledgerError(f"{value!r}: plain http:// is taken for this machine only "
+                              "(localhost); rates from elsewhere come over https://")  # fmt: skip
+    return text.rstrip("/")
+
+
 def _logo(value: str) -> str:
     return load_logo(value).to_text()
 
@@ -178,6 +197,10 @@ SETTINGS = {
                    _currency, _not_the_home_currency),
         SettingKey("rates.max_age_days",
                    "how many days a rate stays in force after its date (default 7)", _rate_age),
+        SettingKey("rates.boi.url", "where `rates fetch` asks the Bank of Israel (default "
+                   f"{BOI_URL})", _rates_url),
+        SettingKey("rates.ecb.url", f"where `rates fetch` asks the ECB (default {ECB_URL})",
+                   _rates_url),
         SettingKey("web.idle_minutes", "minutes without a request after which a web session "
                    "ends (default 30)", _minutes),
         SettingKey("web.secure_cookies", "on: the session cookie is sent over HTTPS only (turn "

@@ -1,5 +1,6 @@
-"""Readers of published exchange-rate files: Bank of Israel SDMX CSV, ECB reference rates,
-and the plain `date,base,quote,rate[,source]` CSV. `read_rate_file` picks the reader."""
+"""Readers of published exchange-rate files: Bank of Israel SDMX CSV, ECB reference rates
+(the eurofxref files, or the data API's SDMX csvdata), and the plain
+`date,base,quote,rate[,source]` CSV. `read_rate_file` picks the reader."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from fundledger.adapters.rate_files.common import (
     shown,
 )
 from fundledger.adapters.rate_files.ecb import ECB_SOURCE, is_ecb_header, read_ecb_rates
+from fundledger.adapters.rate_files.ecb_sdmx import is_ecb_sdmx_header, read_ecb_sdmx_rates
 from fundledger.adapters.rate_files.plain_csv import is_plain_header, read_plain_rates
 
 RateFormat = Literal["boi", "ecb", "csv"]
@@ -52,13 +54,13 @@ def detect_format(header_line: str, name: str) -> RateFormat:
         return "csv"
     if is_boi_header(fields):
         return "boi"
-    if is_ecb_header(fields):
+    if is_ecb_header(fields) or is_ecb_sdmx_header(fields):
         return "ecb"
     separator = next((mark for mark in ";\t|" if mark in header_line and len(fields) == 1), None)
     hint = f"; its fields seem separated by {separator!r}: save it with commas" if separator else ""
     raise RateFileError(
         f"{name}: cannot tell the format from line 1 ({shown(header_line[:200])}){hint}; "
-        "expected a Bank of Israel SDMX CSV, an ECB eurofxref file, or "
+        "expected a Bank of Israel SDMX CSV, an ECB eurofxref or SDMX csvdata file, or "
         "date,base,quote,rate[,source] (or say which with --format)"
     )
 
@@ -80,6 +82,8 @@ def read_rate_file(
         # `source` overrides the publisher's name; a plain CSV falls back to its own column.
         if chosen == "boi":
             rows = read_boi_rates(lines, name=name, source=source or BOI_SOURCE)
+        elif chosen == "ecb" and is_ecb_sdmx_header(header_fields(header, name)):
+            rows = read_ecb_sdmx_rates(lines, name=name, source=source or ECB_SOURCE)
         elif chosen == "ecb":
             rows = read_ecb_rates(lines, name=name, source=source or ECB_SOURCE, skipped=skipped)
         else:

@@ -8,7 +8,6 @@ worth OBS_VALUE / 10^UNIT_MULT of the counter currency. Trailing zeros are dropp
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -35,8 +34,6 @@ REQUIRED_COLUMNS = (
     "OBS_VALUE",
 )
 MISSING = {"", "NaN", "NA", "N/A"}
-MAX_UNIT_MULT = 6  # quotes per up to a million units
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def is_boi_header(fields: list[str]) -> bool:
@@ -75,7 +72,7 @@ def read_boi_rates(
         day = check.rate_date(field["TIME_PERIOD"], line, "TIME_PERIOD")
         base = check.currency(field["BASE_CURRENCY"], line, "BASE_CURRENCY")
         quote = check.currency(field["COUNTER_CURRENCY"], line, "COUNTER_CURRENCY")
-        unit_mult = _unit_mult(field["UNIT_MULT"], check, line)
+        unit_mult = check.unit_mult(field["UNIT_MULT"], line)
         quoted = check.value(field["OBS_VALUE"], line, "OBS_VALUE")
         try:
             per_unit = EXACT.divide(quoted, Decimal(10) ** unit_mult)
@@ -85,16 +82,3 @@ def read_boi_rates(
                 f"{name}: line {line} ({shown(field['SERIES_CODE'])}): {error}"
             ) from None
         yield RateRow(line, rate)
-
-
-def _unit_mult(text: str, check: FieldChecks, line: int) -> int:
-    """The power of ten the value is quoted per (0: per unit; 2: per 100, as for JPY)."""
-    if not text:
-        return 0
-    if not _WHOLE_NUMBER.fullmatch(text):  # int() would also take "1_0" or Arabic digits
-        raise check.error(line, "UNIT_MULT", f"{shown(text)} is not a whole number")
-    # int() refuses text over 4,300 digits; nothing that long is in range anyway.
-    unit_mult = int(text) if len(text) <= 3 else MAX_UNIT_MULT + 1
-    if not 0 <= unit_mult <= MAX_UNIT_MULT:
-        raise check.error(line, "UNIT_MULT", f"{shown(text)} is outside 0-{MAX_UNIT_MULT}")
-    return unit_mult

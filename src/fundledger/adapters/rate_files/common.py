@@ -4,6 +4,7 @@ checks every format makes of a date and a currency code."""
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 import zlib
 from collections import Counter
@@ -26,6 +27,8 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _SHOWN = 40
 # No currency code, alias or sign is longer than this ('ש"ח' is 3).
 _LONGEST_CODE = 8
+MAX_UNIT_MULT = 6  # quotes per up to a million units
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class RateFileError(FundledgerError):
@@ -149,6 +152,19 @@ class FieldChecks:
             except FundledgerError as error:
                 raise self.error(line, column, error) from None
         return code
+
+    def unit_mult(self, text: str, line: int, column: str = "UNIT_MULT") -> int:
+        """The power of ten an SDMX value is quoted per (0: per unit; 2: per 100, as the Bank
+        of Israel quotes JPY); empty is 0."""
+        if not text:
+            return 0
+        if not _WHOLE_NUMBER.fullmatch(text):  # int() would also take "1_0" or Arabic digits
+            raise self.error(line, column, f"{shown(text)} is not a whole number")
+        # int() refuses text over 4,300 digits; nothing that long is in range anyway.
+        unit_mult = int(text) if len(text) <= 3 else MAX_UNIT_MULT + 1
+        if not 0 <= unit_mult <= MAX_UNIT_MULT:
+            raise self.error(line, column, f"{shown(text)} is outside 0-{MAX_UNIT_MULT}")
+        return unit_mult
 
     def value(self, text: str, line: int, column: str) -> Decimal:
         """A rate exactly as written: positive, at most 10 decimals, no exponent."""

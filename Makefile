@@ -51,6 +51,7 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/import_donations.py
 	$(BIN)/python benchmarks/report_campaign.py
 	$(BIN)/python benchmarks/issue_receipts.py
+	cd benchmarks && ../$(BIN)/python rates_fetch.py
 	cd benchmarks && ../$(BIN)/python peers.py
 	$(BIN)/python benchmarks/search_and_list.py
 	$(BIN)/python benchmarks/web_pages.py

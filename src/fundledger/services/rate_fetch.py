@@ -119,14 +119,20 @@ class FetchOutcome:
         return shown
 
 
-def fetch_command(gaps: Sequence[Gap], context: CommandContext) -> str | None:
-    """The `rates fetch` that would fill `gaps` (from far enough before the earliest that its
-    rate is in force on it), when the Bank of Israel or the ECB publishes a pair they lack."""
+def gaps_fetch_start(gaps: Sequence[Gap], context: CommandContext) -> date | None:
+    """Where a fetch that fills `gaps` starts: far enough before the earliest that a rate
+    published then is in force on it; None when neither the Bank of Israel nor the ECB
+    publishes a pair they lack."""
     fetchable = [gap.on for gap in gaps if default_publisher(*gap.pair.split("/", 1)) is not None]
     if not fetchable:
         return None
-    start = min(fetchable) - timedelta(days=context.settings.max_rate_age_days)
-    return f"fundledger rates fetch --from {start.isoformat()}"
+    return min(fetchable) - timedelta(days=context.settings.max_rate_age_days)
+
+
+def fetch_command(gaps: Sequence[Gap], context: CommandContext) -> str | None:
+    """The `rates fetch` that would fill `gaps`, if one can."""
+    start = gaps_fetch_start(gaps, context)
+    return f"fundledger rates fetch --from {start.isoformat()}" if start else None
 
 
 def needed_pairs(session: Session, context: CommandContext) -> list[tuple[str, str]]:

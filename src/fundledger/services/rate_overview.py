@@ -16,6 +16,7 @@ from fundledger.services.batches import missing_rate
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import Gap
 from fundledger.services.dashboard import ledger_gaps
+from fundledger.services.rate_fetch import gaps_fetch_start
 from fundledger.services.rates import list_rates
 
 
@@ -44,6 +45,7 @@ class RateOverview:
     max_rate_age_days: int
     gaps: tuple[GapFix, ...]  # by date
     gap_gifts: int
+    fetch_from: date | None  # where `rates fetch` would start to fill the gaps
 
 
 def rate_overview(session: Session, context: CommandContext, *, today: date) -> RateOverview:
@@ -67,4 +69,5 @@ def rate_overview(session: Session, context: CommandContext, *, today: date) -> 
         max_rate_age_days=context.settings.max_rate_age_days,
         gaps=tuple(GapFix(gap, missing_rate(gap.pair, gap.on, gap.latest)[1]) for gap in gaps),
         gap_gifts=sum(gap.gifts for gap in gaps),
+        fetch_from=gaps_fetch_start(gaps, context),
     )

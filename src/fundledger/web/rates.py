@@ -1,11 +1,12 @@
 """The rates page: every pair with its latest rate (value, date, source), and the gaps (gifts
 without a rate in force), each with the command that mends it.
 
-For treasurers, the two writes of `fundledger rates`: add one rate (`rates add`) and import a
-rate file (`rates import`: Bank of Israel, ECB or plain CSV, by content as the CLI detects
-it), each through the same service in one transaction: a file with one bad line writes
-nothing and the page names the line. Rates change gifts' values, so the stored summaries are
-brought up to date after either."""
+For treasurers, the writes of `fundledger rates`: fetch the published rates (`rates fetch`:
+the Bank of Israel's, or the ECB's), add one rate (`rates add`) and import a rate file
+(`rates import`: Bank of Israel, ECB or plain CSV, by content as the CLI detects it), each
+through the same service in one transaction: a file with one bad line, or a download that
+fails, writes nothing and the page says why. Rates change gifts' values, so the stored
+summaries are brought up to date after each."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from fundledger.adapters.http_client import Downloader, Retrying
 from fundledger.adapters.rate_files import FORMATS, RateFormat, read_rate_file
+from fundledger.adapters.rate_sources import PUBLISHERS
 from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.dates import today_in_israel
 from fundledger.domain.errors import FundledgerError
@@ -27,6 +30,7 @@ from fundledger.domain.money import currency_in_use
 from fundledger.domain.rates import Rate, rate_from_text
 from fundledger.reports.i18n import Reader
 from fundledger.services.context import CommandContext
+from fundledger.services.rate_fetch import FetchOutcome, fetch_rates
 from fundledger.services.rate_import import MANUAL_SOURCE, RateImport, add_rate, import_rates
 from fundledger.services.rate_overview import rate_overview
 from fundledger.services.summary_store import refresh
@@ -41,6 +45,10 @@ bp = Blueprint("rates", __name__, url_prefix="/rates")
 # of Israel download far less: 16 MB holds any real rate file and keeps a mistaken upload (a
 # video, a backup) from filling the server's memory.
 RATE_FILE_MOST = 16 * 1024 * 1024
+# A page waits for its answer: a fetch gives up sooner than the CLI's (30 s, three tries), so
+# a service that does not answer costs the treasurer about half a minute, not minutes.
+FETCH_TIMEOUT_SECONDS = 10.0
+FETCH_RETRYING = Retrying(attempts=2, first_wait=1.0, longest_wait=5.0)
 
 
 @bp.route("")
@@ -53,7 +61,7 @@ def _page(status: int = 200, **values: object) -> ResponseReturnValue:
     overview = db.run(lambda session, context: rate_overview(session, context, today=today))
     values.setdefault("form", {})
     return render("rates.html", status, overview=overview, formats=FORMATS,
-                  manual=MANUAL_SOURCE, **values)  # fmt: skip
+                  manual=MANUAL_SOURCE, publishers=sorted(PUBLISHERS), **values)  # fmt: skip
 
 
 @bp.route("", methods=["POST"])
@@ -135,6 +143,68 @@ def import_file() -> ResponseReturnValue:
     refresh(db.engine(), db.command_context)
     flash(_imported(name, result))
     return redirect(url_for("rates.index", _anchor="main"), 303)
+
+
+@bp.route("/fetch", methods=["POST"])
+def fetch() -> ResponseReturnValue:
+    """`rates fetch [--source] [--from] [--supersede]`: the pairs the gifts need, downloaded
+    while the treasurer waits (no transaction is open meanwhile), then recorded at once."""
+    actor, form = db.current_actor(), request.form
+    require(actor, Role.TREASURER, "record exchange rates")
+    source = form.get("source") or None
+    if source is not None and source not in PUBLISHERS:
+        return _page(422, form=form, fetch_error=_("Choose who publishes the rates from the list."))
+    try:
+        first = _date(form["from"]) if form.get("from", "").strip() else None
+        with Downloader(timeout=FETCH_TIMEOUT_SECONDS, retrying=FETCH_RETRYING) as downloader:
+            supersede = form.get("supersede") is not None
+            outcome = fetch_rates(db.run, downloader, source=source, first=first,
+                                  supersede=supersede, actor=actor)  # fmt: skip
+    except PermissionDenied:
+        raise
+    except FundledgerError as error:  # a download that failed, a contradiction, a bad date
+        return _page(422, form=form, fetch_error=service_message(error),
+                     fetch_failed=_("Nothing was recorded."))  # fmt: skip
+    if outcome.imports:
+        refresh(db.engine(), db.command_context)
+    flash(_fetched(outcome))
+    return redirect(url_for("rates.index", _anchor="main"), 303)
+
+
+def _fetched(outcome: FetchOutcome) -> str:
+    reader = Reader.for_locale(language())
+    names = {"boi": _("Bank of Israel"), "ecb": _("European Central Bank")}
+    parts = []
+    for item in outcome.fetched:
+        request = item.request
+        if item.rows:
+            latest = max(row.rate.rate_date for row in item.rows)
+            parts.append(ngettext(
+                "{pair} from the {publisher}: {n} rate, the latest of {date}.",
+                "{pair} from the {publisher}: {n} rates, the latest of {date}.", len(item.rows),
+                pair=request.pair, publisher=names[request.publisher.code],
+                date=reader.date(latest)))  # fmt: skip
+        else:
+            parts.append(_("{pair} from the {publisher}: nothing published since {date}.",
+                           pair=request.pair, publisher=names[request.publisher.code],
+                           date=reader.date(request.first)))  # fmt: skip
+    for done in outcome.plan.up_to_date:
+        parts.append(_("{pair} from the {publisher}: up to date (the latest rate is of {date}).",
+                       pair=done.pair, publisher=names[done.publisher.code],
+                       date=reader.date(done.latest)))  # fmt: skip
+    new = sum(result.new for result in outcome.imports)
+    present = sum(result.present for result in outcome.imports)
+    corrected = sum(len(result.corrections) for result in outcome.imports)
+    if outcome.imports:
+        parts.append(_("Recorded: {new} new, {present} already present.",
+                       new=reader.number(new), present=reader.number(present)))  # fmt: skip
+    else:
+        parts.append(_("Nothing new to record."))
+    if corrected:
+        parts.append(ngettext("{n} rate corrects the value stored before.",
+                              "{n} rates correct the values stored before.",
+                              corrected))  # fmt: skip
+    return " ".join(parts)
 
 
 def _date(text: str) -> date:

@@ -45,7 +45,7 @@ def test_a_treasurer_fetches_the_rates_the_gifts_lack_and_a_rerun_adds_nothing(
     gaps = ledger.run("rates", "gaps").stdout
     assert (
         "Fetch the missing rates from the Bank of Israel or the ECB: fundledger rates "
-        "fetch --from 2026-10-19" in gaps
+        "fetch --pair EUR/ILS --pair USD/ILS --from 2026-10-19" in gaps
     )
 
     fetched = ledger.run("rates", "fetch", "--to", "2026-10-30")
@@ -79,8 +79,8 @@ def test_a_failure_is_one_line_and_writes_nothing(ledger: Shell, served: Publish
 def test_usage_errors_name_the_option(quick_ledger: Shell) -> None:
     later = (today_in_israel() + timedelta(days=2)).isoformat()
     assert "is after today" in quick_ledger.fails("rates", "fetch", "--to", later)
-    assert "--from 2026-10-02 is after --to 2026-10-01" in quick_ledger.fails(
-        "rates", "fetch", "--from", "2026-10-02", "--to", "2026-10-01")  # fmt: skip
+    backwards = quick_ledger.fails("rates", "fetch", "--from", "2026-10-02", "--to", "2026-10-01")
+    assert "the first day asked for, 2026-10-02, is after the last, 2026-10-01" in backwards
     usage = quick_ledger.run("rates", "fetch", "--pair", "USD-ILS", expect=2).stderr
     assert "write it BASE/QUOTE" in usage
     assert "http:// is taken for this machine only" in quick_ledger.fails(

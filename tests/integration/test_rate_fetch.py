@@ -22,9 +22,9 @@ from fundledger.adapters.db.models import AuditEvent, ExchangeRate
 from fundledger.adapters.http_client import Downloader, FetchError, Retrying
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext
-from fundledger.services.rate_fetch import FetchOutcome, fetch_rates
+from fundledger.services.rate_fetch import FetchOutcome, fetch_rates, plan_fetch
 from fundledger.services.rates import rate_in_force
-from fundledger.services.settings import set_setting
+from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings, set_setting
 from tests.ledger_helpers import CONTEXT, campaign, gift, run
 from tests.rate_publishers import (
     Publishers,
@@ -93,7 +93,7 @@ def published(series: dict[date, str], first: date, last: date) -> dict[date, De
     return {day: Decimal(value) for day, value in series.items() if first <= day <= last}
 
 
-def test_a_first_fetch_records_the_pairs_the_gifts_need_from_a_week_before_the_first_gift(
+def test_a_first_fetch_records_the_pairs_the_gifts_need_from_a_week_before_their_first_gift(
     ledger_engine: Engine, publishers: Publishers
 ) -> None:
     campaign(ledger_engine)
@@ -103,19 +103,21 @@ def test_a_first_fetch_records_the_pairs_the_gifts_need_from_a_week_before_the_f
 
     outcome = fetch(ledger_engine)
 
-    first = date(2026, 8, 30)
+    # EUR/ILS from a week before the first EUR gift; USD/ILS, which values every gift in the
+    # reporting currency, from a week before the first gift.
+    first, first_eur = date(2026, 8, 30), date(2026, 9, 7)
     assert asked(publishers) == [
-        (series, {"startperiod": [first.isoformat()], "endperiod": ["2026-10-30"],
+        (series, {"startperiod": [start.isoformat()], "endperiod": ["2026-10-30"],
                   "format": ["csv"]})
-        for series in ("RER_EUR_ILS", "RER_USD_ILS")
+        for series, start in (("RER_EUR_ILS", first_eur), ("RER_USD_ILS", first))
     ]  # fmt: skip
     usd = published(publishers.boi["USD"], first, LAST_PUBLISHED)
-    eur = published(publishers.boi["EUR"], first, LAST_PUBLISHED)
+    eur = published(publishers.boi["EUR"], first_eur, LAST_PUBLISHED)
     assert stored(ledger_engine, "USD", "ILS") == usd
     assert stored(ledger_engine, "EUR", "ILS") == eur
     host = urlsplit(publishers.boi_url).netloc
     assert outcome.lines() == [
-        f"EUR/ILS from the Bank of Israel, 2026-08-30 to 2026-10-30: {len(eur)} rates, the "
+        f"EUR/ILS from the Bank of Israel, 2026-09-07 to 2026-10-30: {len(eur)} rates, the "
         "latest of 2026-10-30",
         f"USD/ILS from the Bank of Israel, 2026-08-30 to 2026-10-30: {len(usd)} rates, the "
         "latest of 2026-10-30",
@@ -235,19 +237,74 @@ def test_the_ecb_is_asked_for_both_legs_and_its_cross_is_the_rate_in_force(
     assert f"EUR/USD {usd}" in in_force.explain()
 
 
-def test_a_period_without_any_rate_is_fine_when_short_and_refused_when_long(
+def test_a_period_without_any_rate_is_fine_when_short_and_named_when_long(
     ledger_engine: Engine, publishers: Publishers
 ) -> None:
     weekend = fetch(ledger_engine, source="ecb", pairs=[("EUR", "USD")],
                     first=date(2026, 10, 24), last=date(2026, 10, 25))  # fmt: skip
     assert weekend.imports == ()
+    assert not weekend.incomplete
     assert weekend.lines() == [
-        "EUR/USD from the ECB, 2026-10-24 to 2026-10-25: none published yet",
+        "EUR/USD from the ECB, 2026-10-24 to 2026-10-25: none published",
         "Nothing new was published; nothing recorded",
     ]
+    # A series the publisher stopped: named, and the other series still recorded.
     publishers.ecb["USD"].clear()
-    with pytest.raises(FundledgerError, match=r"no EUR/USD rate in 31 days .*check rates\.ecb\."):
-        fetch(ledger_engine, source="ecb", pairs=[("EUR", "USD")], first=date(2026, 9, 30))
+    stopped = fetch(ledger_engine, source="ecb", pairs=[("EUR", "USD"), ("EUR", "ILS")],
+                    first=date(2026, 9, 30))  # fmt: skip
+    assert stopped.incomplete
+    assert stopped.lines()[1] == (
+        "EUR/USD from the ECB, 2026-09-30 to 2026-10-30: none published in 31 days, though it "
+        "publishes every business day: has it stopped the series? Check it, or rates.ecb.url; "
+        "nothing of it recorded"
+    )
+    assert stopped.imports[0].new == len(published(publishers.ecb["ILS"], date(2026, 9, 30),
+                                                   LAST_PUBLISHED))  # fmt: skip
+    assert stored(ledger_engine, "EUR", "USD") == {}
+
+
+def test_a_gift_currency_no_publisher_has_is_named_and_the_rest_fetched(
+    ledger_engine: Engine, publishers: Publishers
+) -> None:
+    campaign(ledger_engine)
+    gift(ledger_engine, "2026-10-20 100.00 AED")
+    gift(ledger_engine, "2026-10-21 100.00 JOD")  # the Bank of Israel has it; the ECB not
+
+    outcome = fetch(ledger_engine)
+
+    assert outcome.incomplete
+    assert (
+        "AED/ILS: neither the Bank of Israel nor the ECB publishes it; record its rates "
+        "with `fundledger rates add` or a rate file" in outcome.lines()
+    )
+    assert [series for series, _ in asked(publishers)] == ["RER_JOD_ILS", "RER_USD_ILS"]
+    assert stored(ledger_engine, "USD", "ILS")  # the gifts' reporting values can be had
+    publishers.requests.clear()
+    by_ecb = fetch(ledger_engine, source="ecb", first=date(2026, 10, 26))
+    assert (
+        "JOD/ILS: the ECB does not publish it; record its rates with `fundledger rates "
+        "add` or a rate file" in by_ecb.lines()
+    )
+    with pytest.raises(FundledgerError, match=r"^neither the Bank of Israel nor the ECB "
+                                              r"publishes AED/ILS"):  # fmt: skip
+        fetch(ledger_engine, pairs=[("AED", "ILS")])
+
+
+def test_a_ledger_kept_in_euros_asks_for_its_pairs_to_the_euro(
+    ledger_engine: Engine, publishers: Publishers
+) -> None:
+    run(ledger_engine, lambda s, c: set_setting(s, c, "ledger.home_currency", "EUR"))
+    campaign(ledger_engine)
+    gift(ledger_engine, "2026-10-26 100.00 ILS")
+
+    with transaction(ledger_engine) as session:
+        settings = ledger_settings(current_settings(session, RULE_KEYS))
+        context = CommandContext(command="pytest", actor="tester", settings=settings)
+        plan = plan_fetch(session, context, last=LAST_PUBLISHED)
+
+    # ILS/EUR has the shekel: the Bank of Israel's EUR/ILS, read inverted; USD/EUR the ECB's.
+    assert [(r.publisher.code, r.pair, r.first) for r in plan.requests] == [
+        ("boi", "EUR/ILS", date(2026, 10, 19)), ("ecb", "EUR/USD", date(2026, 10, 19))]  # fmt: skip
 
 
 def _answering(status: int, text: str, content_type: str = "text/csv") -> Response:
@@ -284,6 +341,22 @@ FAILURES = {
             200, boi_csv(boi_from_ecb(_history()), "EUR", date(2026, 10, 1), LAST_PUBLISHED)
         ),
         r"line 2 holds a EUR/ILS rate, not of the series asked for \(RER_USD_ILS\)",
+    ),
+    "an SDMX error": (
+        lambda request: _answering(
+            400,
+            '<?xml version="1.0"?><message:Error xmlns:message="urn:x"><message:ErrorMessage '
+            'code="140"><common:Text xml:lang="en">Syntax error: startperiod</common:Text>'
+            "</message:ErrorMessage></message:Error>",
+            "application/xml",
+        ),
+        r"the service answered with 400 BAD REQUEST with SDMX error 140 \('Syntax error: "
+        r"startperiod'\); check rates\.boi\.url",
+    ),
+    "a 403": (
+        lambda request: _answering(403, "Forbidden", "text/plain"),
+        r"the service refused the request \(403 FORBIDDEN: text/plain: 'Forbidden'\); it may not "
+        r"serve this network",
     ),
     "a row that cannot be read": (
         lambda request: _answering(

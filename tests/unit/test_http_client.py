@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,7 +154,10 @@ def test_retry_after_is_honoured_when_short_and_not_waited_for_when_long(
         Response("down for maintenance", status=503, headers={"Retry-After": "3600"})
     )
     waits.clear()
-    with pytest.raises(FetchError, match="503 SERVICE UNAVAILABLE; the service is busy"):
+    with pytest.raises(
+        FetchError,
+        match="503 SERVICE UNAVAILABLE, asking to be asked again in 3,600 s; the service is busy",
+    ):
         get(httpserver.url_for("/later"), downloader)
     assert waits == []  # an hour is not waited for: it says so at once
 
@@ -173,8 +177,8 @@ def test_an_answer_larger_than_any_rates_request_is_not_read_to_its_end(
         return Response(chunks(), content_type="text/csv")
 
     httpserver.expect_request("/rates").respond_with_handler(endless)
-    with pytest.raises(FetchError, match=r"the answer is larger than 0 MB, more than any rates "
-                                         r"request returns; check rates\.boi\.url"):  # fmt: skip
+    too_large = r"the answer is larger than 1,000 bytes, more than any rates request returns"
+    with pytest.raises(FetchError, match=too_large + r"; check rates\.boi\.url"):
         get(httpserver.url_for("/rates"))
     assert len(sent) < 10_000
 
@@ -194,3 +198,22 @@ def test_a_status_that_is_not_retried_is_returned_for_the_caller_to_read(
     answer = get(httpserver.url_for("/rates"))
     assert (answer.status, answer.ok, answer.text) == (404, False, "No results found.")
     assert len(httpserver.log) == 1
+
+
+def test_a_server_sending_a_little_at_a_time_is_stopped_at_the_budget(
+    httpserver: HTTPServer,
+) -> None:
+    def dripping(request: Request) -> Response:
+        def chunks() -> Iterator[bytes]:
+            for _ in range(20):
+                time.sleep(0.2)  # each wait is well within the timeout
+                yield b"SERIES_CODE\n"
+
+        return Response(chunks(), content_type="text/csv")
+
+    httpserver.expect_request("/rates").respond_with_handler(dripping)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"no complete answer within 1 s for all the downloads "
+                                         r"together; try again later"):  # fmt: skip
+        get(httpserver.url_for("/rates"), Downloader(timeout=2, budget=1))
+    assert time.monotonic() - started < 2.5

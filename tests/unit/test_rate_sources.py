@@ -102,6 +102,10 @@ def test_only_the_daily_reference_rates_are_kept_and_missing_values_skipped() ->
             r"rates\.boi\.url$",
         ),
         (
+            answer("<html><body><h1>404</h1>No data found</body></html>", 404, "text/html"),
+            r"received a web page with 404 OK \(text/html",
+        ),
+        (
             answer("Internal error", status=400, content_type="text/plain"),
             r"the server answered 400 OK \(text/plain: 'Internal error'\); check the setting "
             r"rates\.boi\.url$",
@@ -133,6 +137,12 @@ def test_what_is_not_the_series_asked_for_is_refused_with_what_came(
         answer(BOI_HEADER + "\r\n"),
         answer("No results found.", 404, "text/plain"),
         answer("NoRecordsFound", 404, "text/plain"),
+        answer(
+            '<?xml version="1.0"?><mes:Error xmlns:mes="urn:x"><mes:ErrorMessage code="100">'
+            "<com:Text>No Results Found</com:Text></mes:ErrorMessage></mes:Error>",
+            404,
+            "application/vnd.sdmx.error+xml",
+        ),
     ],
 )
 def test_an_empty_period_reads_as_no_rates(received: Answer) -> None:

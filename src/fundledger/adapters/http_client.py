@@ -82,22 +82,31 @@ class Downloader:
     """One HTTP client for a command's downloads (connections are kept between them).
 
     `timeout`: seconds allowed for connecting, and for each wait for data after it;
+    `budget`: seconds all the downloads may take together, waits included (a server sending
+    a little at a time never trips `timeout`); `longer`: how the reader can allow longer,
+    said when a timeout is the failure (the CLI's --timeout; a web page has none);
     `sleep` waits between attempts (tests pass their own)."""
 
     def __init__(
         self,
         *,
         timeout: float = 30.0,
+        budget: float = 600.0,
         retrying: Retrying = Retrying(),
+        longer: str = "allow longer with --timeout",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.timeout = timeout
+        self.budget = budget
         self.retrying = retrying
+        self.longer = longer
         self._sleep = sleep
         self._stack = ExitStack()
         self._client: httpx.Client | None = None
+        self._deadline = time.monotonic() + budget
 
     def __enter__(self) -> Downloader:
+        self._deadline = time.monotonic() + self.budget
         return self
 
     def __exit__(
@@ -132,19 +141,31 @@ class Downloader:
         attempts = max(1, self.retrying.attempts)
         wait = self.retrying.first_wait
         for attempt in range(1, attempts + 1):
+            self._check_deadline(url, publisher)
             try:
                 return self._try(url, publisher, setting)
             except _Retry as retry:
-                if attempt == attempts or (
-                    retry.wait is not None and retry.wait > self.retrying.longest_wait
-                ):
-                    tries = f", {attempt} attempts" if attempt > 1 else ""
+                tries = f", {attempt} attempts" if attempt > 1 else ""
+                pause = retry.wait if retry.wait is not None else wait
+                if retry.wait is not None and retry.wait > self.retrying.longest_wait:
+                    raise FetchError(
+                        f"{publisher}: {url}: {retry.problem}{tries}, asking to be asked again "
+                        f"in {retry.wait:,.0f} s; {retry.hint}"
+                    ) from None
+                if attempt == attempts or time.monotonic() + pause > self._deadline:
                     raise FetchError(
                         f"{publisher}: {url}: {retry.problem}{tries}; {retry.hint}"
                     ) from None
-                self._sleep(retry.wait if retry.wait is not None else wait)
+                self._sleep(pause)
                 wait *= 2
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_deadline(self, url: str, publisher: str) -> None:
+        if time.monotonic() > self._deadline:
+            raise FetchError(
+                f"{publisher}: {url}: no complete answer within {self.budget:g} s for all the "
+                "downloads together; try again later"
+            )
 
     def _try(self, url: str, publisher: str, setting: str) -> Answer:
         import httpx
@@ -153,14 +174,14 @@ class Downloader:
         try:
             with self._http().stream("GET", url) as response:
                 status = response.status_code
+                _refuse_downgrade(url, str(response.url), publisher)
                 if status in RETRIED_STATUSES:
                     raise _Retry(
                         f"the server answered {status} {response.reason_phrase}",
                         f"the service is busy or down: {later}",
                         _retry_after(response.headers.get("Retry-After")),
                     )
-                _refuse_downgrade(url, str(response.url), publisher)
-                body = _read_at_most(response.iter_bytes(), url, publisher, setting)
+                body = self._read_at_most(response.iter_bytes(), url, publisher, setting)
                 return Answer(
                     url=str(response.url),
                     status=status,
@@ -172,7 +193,7 @@ class Downloader:
             step = "to connect" if isinstance(error, httpx.ConnectTimeout) else "for an answer"
             raise _Retry(
                 f"waited {self.timeout:g} s {step} in vain",
-                f"{later}, or allow longer with --timeout",
+                f"{later}, or {self.longer}" if self.longer else later,
             ) from None
         except httpx.ProxyError as error:
             raise FetchError(
@@ -211,6 +232,29 @@ class Downloader:
                 f"{publisher}: {url}: only http:// and https:// addresses can be fetched; "
                 f"check {setting}"
             ) from None
+        except httpx.TransportError as error:  # a write or close that failed: the network's
+            raise _Retry(f"the request failed ({_reason(error)})", later) from None
+        except httpx.HTTPError as error:  # an answer that cannot be decoded, and the like
+            raise FetchError(
+                f"{publisher}: {url}: the answer cannot be read ({_reason(error)}); {later}, "
+                f"or check {setting}"
+            ) from None
+
+    def _read_at_most(
+        self, chunks: Iterator[bytes], url: str, publisher: str, setting: str
+    ) -> bytes:
+        """The body, refused past MOST_BYTES or the downloads' budget (a server that sends
+        without end, or a byte at a time)."""
+        body = bytearray()
+        for chunk in chunks:
+            body += chunk
+            if len(body) > MOST_BYTES:
+                raise FetchError(
+                    f"{publisher}: {url}: the answer is larger than {_size(MOST_BYTES)}, more "
+                    f"than any rates request returns; check {setting}"
+                )
+            self._check_deadline(url, publisher)
+        return bytes(body)
 
 
 def _user_agent() -> str:
@@ -271,16 +315,8 @@ def _refuse_downgrade(asked: str, answered: str, publisher: str) -> None:
         )
 
 
-def _read_at_most(chunks: Iterator[bytes], url: str, publisher: str, setting: str) -> bytes:
-    body = bytearray()
-    for chunk in chunks:
-        body += chunk
-        if len(body) > MOST_BYTES:
-            raise FetchError(
-                f"{publisher}: {url}: the answer is larger than {MOST_BYTES // 2**20} MB, more "
-                f"than any rates request returns; check {setting}"
-            )
-    return bytes(body)
+def _size(count: int) -> str:
+    return f"{count / 2**20:g} MB" if count >= 2**20 else f"{count:,} bytes"
 
 
 def _decoded(body: bytes, url: str, publisher: str) -> str:

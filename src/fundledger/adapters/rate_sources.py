@@ -30,11 +30,16 @@ from fundledger.domain.errors import FundledgerError
 
 BOI_URL = "https://edge.boi.gov.il/FusionEdgeServer/sdmx/v2/data/dataflow/BOI.STATISTICS/EXR/1.0"
 ECB_URL = "https://data-api.ecb.europa.eu/service/data/EXR"
-# What an SDMX service says when a period holds no observation (the ECB answers 404 "No
-# results found."; SDMX error code 100).
-_NO_RESULTS = re.compile(r"no\s*(results|records|data)\s*(were\s*)?found", re.IGNORECASE)
-_HTML = re.compile(r"\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
+# What an SDMX service says, as plain text, when a period holds no observation: the ECB
+# answers 404 "No results found.".
+_NO_RESULTS = re.compile(r"no\s*(results|records)\s*found\.?", re.IGNORECASE)
+# ... or as an SDMX-ML error message, whose code 100 is "No Results Found".
+_SDMX_ERROR = re.compile(r"<(?:\w+:)?ErrorMessage\b[^>]*\bcode=[\"'](\d+)[\"'][^>]*>(.*?)"
+                         r"</(?:\w+:)?ErrorMessage>", re.IGNORECASE | re.DOTALL)  # fmt: skip
+NO_RESULTS_CODE = "100"
+_HTML = re.compile(r"\s*<(!doctype|html|head|body)\b", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +101,10 @@ class Publisher:
         when it is not what this publisher serves."""
         key = self.series_key(currency)
         where = f"{self.title}: {answer.url}"
-        text = answer.text
-        if not answer.ok:
-            if answer.status == 404 and _NO_RESULTS.search(text):
-                return  # the period holds no rate; the caller says whether that can be
-            raise FundledgerError(
-                f"{where}: the server answered {answer.status} {answer.reason} "
-                f"({_received(answer)}); check the setting {self.setting}"
-            )
-        if _HTML.match(text) or "html" in answer.content_type.lower():
-            raise FundledgerError(
-                f"{where}: received a web page ({_received(answer)}), not the rates' CSV: a "
-                f"network sign-in page or a proxy's message? Check the network, or {self.setting}"
-            )
-        if not text.strip() or _NO_RESULTS.fullmatch(text.strip().rstrip(".")):
+        if not self._holds_rates(answer, where):
             return
-        first_line = text.splitlines()[0]
-        fields = header_fields(first_line, key)
+        text = answer.text
+        fields = header_fields(text.splitlines()[0], key)
         expected = is_boi_header(fields) if self.code == "boi" else is_ecb_sdmx_header(fields)
         if not expected:
             raise FundledgerError(
@@ -134,6 +126,42 @@ class Publisher:
                 yield row
         except RateFileError as error:
             raise FundledgerError(f"{where}: {error}") from None
+
+    def _holds_rates(self, answer: Answer, where: str) -> bool:
+        """Whether `answer` is a table of rates to read: False for the ways the services say
+        a period holds none (the ECB's 404 "No results found.", an SDMX error 100, an empty
+        body); what is neither (a web page, another error) is refused with what came."""
+        text = answer.text
+        status = "" if answer.ok else f" with {answer.status} {answer.reason}"
+        if _HTML.match(text) or "html" in answer.content_type.lower():
+            raise FundledgerError(
+                f"{where}: received a web page{status} ({_received(answer)}), not the rates' "
+                f"CSV: a network sign-in page or a proxy's message? Check the network, or "
+                f"{self.setting}"
+            )
+        error = _SDMX_ERROR.search(text)
+        if error:
+            if error.group(1) == NO_RESULTS_CODE:
+                return False
+            said = " ".join(_TAG.sub(" ", error.group(2)).split())[:200]
+            raise FundledgerError(
+                f"{where}: the service answered{status} with SDMX error {error.group(1)} "
+                f"({said!r}); check {self.setting}"
+            )
+        if answer.status == 404 and _NO_RESULTS.fullmatch(text.strip()):
+            return False
+        if answer.status in (401, 403):
+            raise FundledgerError(
+                f"{where}: the service refused the request ({answer.status} {answer.reason}: "
+                f"{_received(answer)}); it may not serve this network or program now: try "
+                "again later, or download the rates by hand and use `fundledger rates import`"
+            )
+        if not answer.ok:
+            raise FundledgerError(
+                f"{where}: the server answered {answer.status} {answer.reason} "
+                f"({_received(answer)}); check the setting {self.setting}"
+            )
+        return bool(text.strip())  # the ECB answers some empty periods with an empty body
 
 
 def _columns(publisher: Publisher) -> str:

@@ -15,6 +15,7 @@ from fundledger.adapters.rate_sources import PUBLISHERS
 from fundledger.cli.common import (
     ISO_DATE,
     OUTPUT_FORMATS,
+    PARTIAL,
     Ledger,
     emit_rows,
     emit_table,
@@ -189,8 +190,8 @@ def import_(
     "--from",
     "first",
     type=ISO_DATE,
-    help="First day. Default: the day after the "
-    "latest rate stored from that source (none: a week before the first gift).",
+    help="First day. Default: the day after the latest rate stored from that source (none: "
+    "rates.max_age_days before the first gift that needs the pair).",
 )
 @click.option("--to", "last", type=ISO_DATE, help="Last day. Default: today.")
 @click.option(
@@ -223,7 +224,9 @@ def fetch(
     the proxies of HTTPS_PROXY/NO_PROXY; a failed request is tried three times in all.
     Everything is downloaded before anything is written: a failure records nothing. Run it
     again: it asks only for the days after the latest rate stored, and a period asked again
-    adds nothing. The addresses are the settings rates.boi.url and rates.ecb.url.
+    adds nothing. The addresses are the settings rates.boi.url and rates.ecb.url. Exits 3
+    when a pair the gifts need could not be had (not published, or nothing for over a
+    week), after recording the others.
 
     \b
     Example:
@@ -244,6 +247,8 @@ def fetch(
                               announce=announce)  # fmt: skip
     for line in outcome.lines():
         click.echo(printable(f"{line}."))
+    if outcome.incomplete:  # what came is recorded; a pair the gifts need still lacks rates
+        raise SystemExit(PARTIAL)
 
 
 @rates.command("show")

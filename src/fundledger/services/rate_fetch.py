@@ -79,6 +79,9 @@ class UpToDate:
 class FetchPlan:
     requests: tuple[SeriesRequest, ...]
     up_to_date: tuple[UpToDate, ...]
+    # Pairs the gifts need that neither publisher (or not the one asked) publishes.
+    unpublished: tuple[str, ...] = ()
+    publisher_asked: Publisher | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +90,29 @@ class Fetched:
 
     request: SeriesRequest
     rows: tuple[RateRow, ...]
+    today: date
+
+    @property
+    def silent(self) -> bool:
+        """No rate in a period longer than any closure: the series may have been stopped (or
+        the service answers wrong); what the other series brought is still recorded."""
+        request = self.request
+        return not self.rows and (request.last - request.first).days + 1 > QUIET_DAYS
 
     def describe(self) -> str:
         request = self.request
         period = f"{request.first.isoformat()} to {request.last.isoformat()}"
+        where = f"{request.pair} from {request.publisher.name}, {period}"
+        if self.silent:
+            days = (request.last - request.first).days + 1
+            return (f"{where}: none published in {days} days, though it publishes every "
+                    "business day: has it stopped the series? Check it, or "
+                    f"{request.publisher.setting}; nothing of it recorded")  # fmt: skip
         if not self.rows:
-            return f"{request.pair} from {request.publisher.name}, {period}: none published yet"
+            return f"{where}: none published{' yet' if request.last >= self.today else ''}"
         latest = max(row.rate.rate_date for row in self.rows)
         count = f"{len(self.rows)} {'rate' if len(self.rows) == 1 else 'rates'}"
-        return (f"{request.pair} from {request.publisher.name}, {period}: {count}, the latest "
-                f"of {latest.isoformat()}")  # fmt: skip
+        return f"{where}: {count}, the latest of {latest.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +120,12 @@ class FetchOutcome:
     plan: FetchPlan
     fetched: tuple[Fetched, ...]
     imports: tuple[RateImport, ...]  # one per publisher that sent rates
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether a pair the gifts need was left without rates: not published by whom was
+        asked, or silent too long. The CLI exits 3 after saying which."""
+        return bool(self.plan.unpublished) or any(item.silent for item in self.fetched)
 
     def lines(self) -> list[str]:
         """What a person reads: each series, then what each import recorded."""
@@ -113,35 +135,67 @@ class FetchOutcome:
             for done in self.plan.up_to_date
         ]
         shown += [fetched.describe() for fetched in self.fetched]
+        asked = self.plan.publisher_asked
+        who = (f"{asked.name} does not publish it" if asked
+               else "neither the Bank of Israel nor the ECB publishes it")  # fmt: skip
+        shown += [f"{pair}: {who}; record its rates with `fundledger rates add` or a rate file"
+                  for pair in self.plan.unpublished]  # fmt: skip
         shown += [result.describe() for result in self.imports]
         if not self.imports and self.plan.requests:
             shown.append("Nothing new was published; nothing recorded")
         return shown
 
 
+def _gap_pairs(gaps: Sequence[Gap], context: CommandContext) -> dict[tuple[str, str], date]:
+    """The pairs that value the gifts of `gaps` (a gap names the first pair it lacks; its
+    gifts need their currency's pair to the home currency and the reporting currency's), each
+    with its earliest gap, where the Bank of Israel or the ECB publishes them."""
+    home, reporting = context.settings.home_currency, context.settings.reporting_currency
+    pairs: dict[tuple[str, str], date] = {}
+    for gap in gaps:
+        for base in {gap.currency, reporting} - {home}:
+            if default_publisher(base, home) is not None:
+                pairs[(base, home)] = min(pairs.get((base, home), gap.on), gap.on)
+    return pairs
+
+
 def gaps_fetch_start(gaps: Sequence[Gap], context: CommandContext) -> date | None:
     """Where a fetch that fills `gaps` starts: far enough before the earliest that a rate
     published then is in force on it; None when neither the Bank of Israel nor the ECB
     publishes a pair they lack."""
-    fetchable = [gap.on for gap in gaps if default_publisher(*gap.pair.split("/", 1)) is not None]
-    if not fetchable:
+    pairs = _gap_pairs(gaps, context)
+    if not pairs:
         return None
-    return min(fetchable) - timedelta(days=context.settings.max_rate_age_days)
+    return min(pairs.values()) - timedelta(days=context.settings.max_rate_age_days)
 
 
 def fetch_command(gaps: Sequence[Gap], context: CommandContext) -> str | None:
-    """The `rates fetch` that would fill `gaps`, if one can."""
+    """The `rates fetch` that would fill `gaps` (their pairs, from before the earliest), if
+    one can."""
     start = gaps_fetch_start(gaps, context)
-    return f"fundledger rates fetch --from {start.isoformat()}" if start else None
+    if start is None:
+        return None
+    named = "".join(f" --pair {base}/{quote}" for base, quote in sorted(_gap_pairs(gaps, context)))
+    return f"fundledger rates fetch{named} --from {start.isoformat()}"
 
 
-def needed_pairs(session: Session, context: CommandContext) -> list[tuple[str, str]]:
-    """The pairs the ledger's gifts need: each gift currency and the reporting currency, each
-    against the home currency (a gift in EUR needs EUR/ILS; any gift's reporting value, USD/ILS)."""
-    home = context.settings.home_currency
-    used = set(session.scalars(select(Donation.currency).distinct()))
-    used.add(context.settings.reporting_currency)
-    return [(code, home) for code in sorted(used) if code != home]
+def needed_pairs(session: Session, context: CommandContext) -> dict[tuple[str, str], date | None]:
+    """The pairs the ledger's gifts need, each with the date of the first gift that needs it:
+    each gift currency against the home currency (a gift in EUR needs EUR/ILS from the first
+    EUR gift) and the reporting currency against it (every gift's reporting value: from the
+    first gift)."""
+    home, reporting = context.settings.home_currency, context.settings.reporting_currency
+    firsts = dict(
+        session.execute(
+            select(Donation.currency, func.min(Donation.donation_date)).group_by(Donation.currency)
+        ).all()
+    )
+    needed: dict[tuple[str, str], date | None] = {
+        (code, home): on for code, on in firsts.items() if code != home
+    }
+    if reporting != home:
+        needed[(reporting, home)] = min(firsts.values(), default=None)
+    return dict(sorted(needed.items()))
 
 
 def plan_fetch(
@@ -154,34 +208,44 @@ def plan_fetch(
     last: date | None = None,
     today: date | None = None,
 ) -> FetchPlan:
-    """The series to ask for and their periods, as the module's docstring says."""
+    """The series to ask for and their periods, as the module's docstring says. A pair named
+    in `pairs` that cannot be fetched is refused; one the gifts need is listed in the plan's
+    `unpublished`, and the others are fetched."""
     today = today or today_in_israel()
     last = last or today
     if last > today:
-        raise FundledgerError(
-            f"--to {last.isoformat()} is after today ({today.isoformat()}): no rate of it is "
-            "published yet"
-        )
+        raise FundledgerError(f"the last day asked for, {last.isoformat()}, is after today "
+                              f"({today.isoformat()}): no rate of it is published yet")  # fmt: skip
     if first is not None and first > last:
-        raise FundledgerError(f"--from {first.isoformat()} is after --to {last.isoformat()}")
-    wanted: dict[tuple[str, str], Publisher] = {}
-    for base, quote in pairs or needed_pairs(session, context):
+        raise FundledgerError(f"the first day asked for, {first.isoformat()}, is after the last, "
+                              f"{last.isoformat()}")  # fmt: skip
+    earliest_gift = session.scalar(select(func.min(Donation.donation_date)))
+    named = dict.fromkeys(pairs, earliest_gift)
+    # Series: (publisher, currency) -> the first gift that needs it (None: no gift does).
+    wanted: dict[tuple[str, str], date | None] = {}
+    unpublished: list[str] = []
+    for (base, quote), needed_from in (named or needed_pairs(session, context)).items():
         if base == quote:
             raise FundledgerError(f"{base}/{quote} is no pair: name two currencies")
         publisher = PUBLISHERS[source] if source else default_publisher(base, quote)
-        if publisher is None:
-            raise FundledgerError(
-                f"neither the Bank of Israel nor the ECB publishes {base}/{quote}: record its "
-                "rates with `fundledger rates add` or import a rate file"
-            )
+        if publisher is None or (not named and not publisher.publishes(base, quote)):
+            if named:
+                raise FundledgerError(
+                    f"neither the Bank of Israel nor the ECB publishes {base}/{quote}: record "
+                    "its rates with `fundledger rates add` or import a rate file"
+                )
+            unpublished.append(f"{base}/{quote}")
+            continue
         for currency in publisher.series_for(base, quote):
-            wanted.setdefault((publisher.code, currency), publisher)
+            key = (publisher.code, currency)
+            known = [on for on in (wanted.get(key), needed_from) if on is not None]
+            wanted[key] = min(known) if known else None
     urls = _addresses(session)
-    earliest_gift = session.scalar(select(func.min(Donation.donation_date)))
     margin = timedelta(days=context.settings.max_rate_age_days)
     requests: list[SeriesRequest] = []
     done: list[UpToDate] = []
-    for (_, currency), publisher in sorted(wanted.items()):
+    for (code, currency), needed_from in sorted(wanted.items()):
+        publisher = PUBLISHERS[code]
         start = first
         if start is None:
             latest = _latest_stored(session, publisher, currency)
@@ -192,10 +256,11 @@ def plan_fetch(
             if latest is not None:
                 start = latest + timedelta(days=1)
             else:
-                start = (earliest_gift or today) - margin
-        url = publisher.series_url(urls[publisher.code], currency, start, last)
+                start = (needed_from or today) - margin
+        url = publisher.series_url(urls[code], currency, start, last)
         requests.append(SeriesRequest(publisher, currency, start, last, url))
-    return FetchPlan(tuple(requests), tuple(done))
+    asked = PUBLISHERS[source] if source else None
+    return FetchPlan(tuple(requests), tuple(done), tuple(unpublished), asked)
 
 
 def _addresses(session: Session) -> dict[str, str]:
@@ -225,6 +290,7 @@ def download(
     been written: the caller records only when every series came). `announce` is told of
     each request before it is made (progress for a person watching)."""
     fetched = []
+    today = today_in_israel()
     for request in plan.requests:
         if announce is not None:
             announce(request)
@@ -236,14 +302,7 @@ def download(
             # A mirror may serve a whole history whatever the period asked for.
             if request.first <= row.rate.rate_date <= request.last
         )
-        days = (request.last - request.first).days + 1
-        if not rows and days > QUIET_DAYS:
-            raise FundledgerError(
-                f"{publisher.title}: {request.url}: no {request.pair} rate in {days} days "
-                f"({request.first.isoformat()} to {request.last.isoformat()}), though one is "
-                f"published every business day; check {publisher.setting}, or try again later"
-            )
-        fetched.append(Fetched(request, rows))
+        fetched.append(Fetched(request, rows, today))
     return tuple(fetched)
 
 

@@ -45,9 +45,11 @@ bp = Blueprint("rates", __name__, url_prefix="/rates")
 # of Israel download far less: 16 MB holds any real rate file and keeps a mistaken upload (a
 # video, a backup) from filling the server's memory.
 RATE_FILE_MOST = 16 * 1024 * 1024
-# A page waits for its answer: a fetch gives up sooner than the CLI's (30 s, three tries), so
-# a service that does not answer costs the treasurer about half a minute, not minutes.
+# A page waits for its answer: a fetch gives up sooner than the CLI's (30 s, three tries), and
+# all its downloads together stop at 25 s, under the 30-60 s after which proxies in front of a
+# server give up on a request.
 FETCH_TIMEOUT_SECONDS = 10.0
+FETCH_BUDGET_SECONDS = 25.0
 FETCH_RETRYING = Retrying(attempts=2, first_wait=1.0, longest_wait=5.0)
 
 
@@ -156,10 +158,11 @@ def fetch() -> ResponseReturnValue:
         return _page(422, form=form, fetch_error=_("Choose who publishes the rates from the list."))
     try:
         first = _date(form["from"]) if form.get("from", "").strip() else None
-        with Downloader(timeout=FETCH_TIMEOUT_SECONDS, retrying=FETCH_RETRYING) as downloader:
-            supersede = form.get("supersede") is not None
+        with Downloader(timeout=FETCH_TIMEOUT_SECONDS, budget=FETCH_BUDGET_SECONDS,
+                        retrying=FETCH_RETRYING, longer="") as downloader:  # fmt: skip
             outcome = fetch_rates(db.run, downloader, source=source, first=first,
-                                  supersede=supersede, actor=actor)  # fmt: skip
+                                  supersede=form.get("supersede") is not None,
+                                  confirm=form.get("confirm") is not None, actor=actor)  # fmt: skip
     except PermissionDenied:
         raise
     except FundledgerError as error:  # a download that failed, a contradiction, a bad date
@@ -177,7 +180,13 @@ def _fetched(outcome: FetchOutcome) -> str:
     parts = []
     for item in outcome.fetched:
         request = item.request
-        if item.rows:
+        if item.silent:
+            parts.append(_("{pair} from the {publisher}: nothing published from {first} to "
+                           "{last}; has the series stopped?", pair=request.pair,
+                           publisher=names[request.publisher.code],
+                           first=reader.date(request.first),
+                           last=reader.date(request.last)))  # fmt: skip
+        elif item.rows:
             latest = max(row.rate.rate_date for row in item.rows)
             parts.append(ngettext(
                 "{pair} from the {publisher}: {n} rate, the latest of {date}.",
@@ -192,6 +201,9 @@ def _fetched(outcome: FetchOutcome) -> str:
         parts.append(_("{pair} from the {publisher}: up to date (the latest rate is of {date}).",
                        pair=done.pair, publisher=names[done.publisher.code],
                        date=reader.date(done.latest)))  # fmt: skip
+    for pair in outcome.plan.unpublished:
+        parts.append(_("{pair}: not published where it was asked for; add its rates by hand or "
+                       "import a file.", pair=pair))  # fmt: skip
     new = sum(result.new for result in outcome.imports)
     present = sum(result.present for result in outcome.imports)
     corrected = sum(len(result.corrections) for result in outcome.imports)

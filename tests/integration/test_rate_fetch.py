@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -408,8 +409,11 @@ def test_a_503_then_an_answer_is_recorded_after_a_wait(
 def test_a_timeout_is_tried_again_then_reported_and_nothing_is_written(
     ledger_engine: Engine, publishers: Publishers
 ) -> None:
+    answered = threading.Semaphore(0)
+
     def slow(request: Request) -> Response:
-        time.sleep(0.6)
+        time.sleep(0.4)
+        answered.release()
         return publishers.answer(request)
 
     publishers.override = slow
@@ -419,3 +423,6 @@ def test_a_timeout_is_tried_again_then_reported_and_nothing_is_written(
     with pytest.raises(FetchError, match=waited + " with --timeout"):
         fetch(ledger_engine, downloader, pairs=[("USD", "ILS")], first=date(2026, 10, 1))
     assert counts(ledger_engine) == before
+    # The local server answers one request at a time: both are let finish here, or the second
+    # would be answered by the next test's handler.
+    assert all(answered.acquire(timeout=5) for _ in range(2))

@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -203,10 +204,13 @@ def test_a_status_that_is_not_retried_is_returned_for_the_caller_to_read(
 def test_a_server_sending_a_little_at_a_time_is_stopped_at_the_budget(
     httpserver: HTTPServer,
 ) -> None:
+    finished = threading.Event()
+
     def dripping(request: Request) -> Response:
         def chunks() -> Iterator[bytes]:
             for _ in range(20):
-                time.sleep(0.2)  # each wait is well within the timeout
+                if finished.wait(0.2):  # each wait is well within the timeout
+                    return  # the test is over: the server is free for the next one
                 yield b"SERIES_CODE\n"
 
         return Response(chunks(), content_type="text/csv")
@@ -217,3 +221,4 @@ def test_a_server_sending_a_little_at_a_time_is_stopped_at_the_budget(
                                          r"together; try again later"):  # fmt: skip
         get(httpserver.url_for("/rates"), Downloader(timeout=2, budget=1))
     assert time.monotonic() - started < 2.5
+    finished.set()

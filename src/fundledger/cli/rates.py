@@ -241,7 +241,9 @@ def fetch(
             period = f"{request.first.isoformat()} to {request.last.isoformat()}"
             click.echo(f"Asking {request.publisher.name} for {request.pair}, {period}…", err=True)
 
-    with Downloader(timeout=timeout) as downloader:
+    # All the downloads together may take ten of the slowest answers allowed: a server that
+    # sends a little at a time is stopped, a slow line asked for years of rates is not.
+    with Downloader(timeout=timeout, budget=max(600.0, 10 * timeout)) as downloader:
         outcome = fetch_rates(ledger.run, downloader, source=source, pairs=pairs, first=first,
                               last=last, supersede=supersede, confirm=confirm,
                               announce=announce)  # fmt: skip

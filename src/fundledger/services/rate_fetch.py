@@ -11,8 +11,13 @@ Which pairs: those asked for, else those the ledger's gifts need: each gift curr
 reporting currency against the home currency. Which publisher: --source, else the Bank of
 Israel for a pair with ILS, else the ECB. From when: --from, else the day after the latest
 rate of the series stored from that publisher, else (none stored) `max_rate_age_days`
-before the first gift, so that the first gift's rate is in force, or before today in a ledger
-without gifts. Up to when: --to, else today in Israel."""
+before the first gift that needs it, so that its rate is in force, or before today in a
+ledger without gifts. Up to when: --to, else today in Israel.
+
+Not every pair can be had: one the gifts need that the publisher does not publish, or a series
+with no rate for longer than any closure, is named in the outcome (`incomplete`: the CLI
+exits 3) while the others are recorded; a pair named with --pair that nobody publishes is
+refused."""
 
 from __future__ import annotations
 
@@ -37,8 +42,8 @@ from fundledger.services.rate_import import RateImport, import_rates
 from fundledger.services.settings import current_settings
 
 # No publisher is silent this long: both publish every business day, and the longest closure
-# (a weekend after two days of holiday) is five days. An empty answer for a longer period is
-# not "nothing published" but a service answering wrong.
+# (a weekend after two days of holiday) is five days. A series with no rate for longer has been
+# stopped, or the service answers wrong: it is named, not taken as a quiet week.
 QUIET_DAYS = 7
 
 T = TypeVar("T")

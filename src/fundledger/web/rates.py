@@ -149,8 +149,9 @@ def import_file() -> ResponseReturnValue:
 
 @bp.route("/fetch", methods=["POST"])
 def fetch() -> ResponseReturnValue:
-    """`rates fetch [--source] [--from] [--supersede]`: the pairs the gifts need, downloaded
-    while the treasurer waits (no transaction is open meanwhile), then recorded at once."""
+    """`rates fetch [--source] [--from] [--supersede] [--confirm]`: the pairs the gifts need,
+    downloaded while the treasurer waits (no transaction is open meanwhile), then recorded at
+    once."""
     actor, form = db.current_actor(), request.form
     require(actor, Role.TREASURER, "record exchange rates")
     source = form.get("source") or None

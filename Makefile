@@ -52,6 +52,7 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/report_campaign.py
 	$(BIN)/python benchmarks/issue_receipts.py
 	cd benchmarks && ../$(BIN)/python rates_fetch.py
+	cd benchmarks && ../$(BIN)/python startup.py
 	cd benchmarks && ../$(BIN)/python peers.py
 	$(BIN)/python benchmarks/search_and_list.py
 	$(BIN)/python benchmarks/web_pages.py

@@ -13,12 +13,13 @@ from click.testing import CliRunner
 from fundledger.cli import cli
 from fundledger.cli.common import Ledger
 from tests.e2e.shell import FUNDLEDGER, Shell
+from tests.e2e.test_help import subcommands
 
 
 def every_command(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every subcommand's path, groups as well as their leaves."""
     found: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    for name, command in subcommands(group):
         found.append((*prefix, name))
         if isinstance(command, click.Group):
             found.extend(every_command(command, (*prefix, name)))

@@ -11,8 +11,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image as PILImage
-
 from fundledger.domain.errors import FundledgerError
 
 LARGEST_LOGO_BYTES = 256 * 1024  # a logo is drawn a few centimetres wide
@@ -96,6 +94,8 @@ def _decodable(logo: Logo, name: str) -> Logo:
     """The whole picture decoded once, as the PDF will decode it: a file that only begins
     like an image is refused now, not when a receipt is drawn."""
     try:
+        from PIL import Image as PILImage  # 60 ms: only when a logo is decoded
+
         with PILImage.open(io.BytesIO(logo.data)) as picture:
             picture.load()
     except (OSError, ValueError, SyntaxError) as error:  # what Pillow raises for a bad file

@@ -1,52 +1,88 @@
-"""The `fundledger` command. A thin shell: parse, call a service, print; errors in one line."""
+"""The `fundledger` command. A thin shell: parse, call a service, print; errors in one line.
+
+Each subcommand's module is imported when that subcommand runs (or its help is asked for):
+`fundledger --version` and `fundledger --help` import neither SQLAlchemy nor a service, and a
+command imports what it uses, not what every other command uses."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL
-from fundledger.cli.audit import audit
-from fundledger.cli.backup import backup, restore
-from fundledger.cli.campaign import campaign
-from fundledger.cli.check import check
-from fundledger.cli.common import Ledger, describe_database_error
-from fundledger.cli.donation import donation
-from fundledger.cli.donor import donor
-from fundledger.cli.importing import import_group
-from fundledger.cli.init import init
+from fundledger.adapters.db.url import DEFAULT_DATABASE_URL
+from fundledger.cli.ledger import Ledger, describe_database_error
 from fundledger.cli.output import check_streams
-from fundledger.cli.rates import rates
-from fundledger.cli.receipt import receipt
-from fundledger.cli.report import report
-from fundledger.cli.serve import serve
-from fundledger.cli.settings import settings
 from fundledger.cli.signals import Interrupted, Interrupts
-from fundledger.cli.statement import statement
 from fundledger.cli.streams import GuardedStream, OutputLost, guard_streams
-from fundledger.cli.user import user
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
+
+# name: (module, attribute, the line `fundledger --help` shows for it). The line is the
+# command's own short help, written here so that listing the commands imports none of them;
+# tests/e2e/test_help.py checks that each is the command's own.
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("fundledger.cli.audit", "audit",
+              "The audit trail: who did what, when and why, oldest first."),
+    "backup": ("fundledger.cli.backup", "backup",
+               "Write a consistent copy of the ledger to PATH, even while others record gifts."),
+    "campaign": ("fundledger.cli.campaign", "campaign", "Fundraising campaigns."),
+    "check": ("fundledger.cli.check", "check", "Check everything about the ledger that could be "
+              "wrong; exit 1 if anything is."),
+    "donation": ("fundledger.cli.donation", "donation",
+                 "Donations: record, reverse, correct, list."),
+    "donor": ("fundledger.cli.donor", "donor", "Donors, as matched by e-mail or name."),
+    "import": ("fundledger.cli.importing", "import_group", "Bring records in from files."),
+    "init": ("fundledger.cli.init", "init",
+             "Create the ledger, or upgrade its schema to this version."),
+    "rates": ("fundledger.cli.rates", "rates",
+              "Dated exchange rates: 1 BASE = RATE QUOTE on a date."),
+    "receipt": ("fundledger.cli.receipt", "receipt",
+                "Donation receipts: numbered without gaps, one per gift."),
+    "report": ("fundledger.cli.report", "report", "Reports computed from the ledger."),
+    "restore": ("fundledger.cli.backup", "restore", "Restore the backup PATH into the empty "
+                "database given by --db (or FUNDLEDGER_DB)."),
+    "serve": ("fundledger.cli.serve", "serve",
+              "Serve the web interface on the ledger until Ctrl-C."),
+    "settings": ("fundledger.cli.settings", "settings",
+                 "What the ledger's documents say about the organisation."),
+    "statement": ("fundledger.cli.statement", "statement", "A donor's statement of every gift "
+                  "of a year, with receipt numbers and totals."),
+    "user": ("fundledger.cli.user", "user", "The people who sign in to the web interface "
+             "(`fundledger serve`), and their roles."),
+}  # fmt: skip
 
 
 class LedgerGroup(click.Group):
     """Turns user errors and database failures into one line on stderr and exit status 1.
-    The line may quote ledger text: its control characters (a line break too) are escaped."""
+    The line may quote ledger text: its control characters (a line break too) are escaped.
+
+    Its subcommands are loaded when named (SUBCOMMANDS), each given `--db` as it comes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in SUBCOMMANDS:
+            module, attribute, _ = SUBCOMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            _accept_db_everywhere(command)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands with their lines, none of them imported."""
+        rows = [(name, line) for name, (_, _, line) in sorted(SUBCOMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FundledgerError as error:
             raise click.ClickException(printable(str(error))) from None
-        except SQLAlchemyError as error:
-            ledger = ctx.find_object(Ledger)
-            message = (
-                describe_database_error(error, ledger) if ledger else f"database error: {error}"
-            )
-            raise click.ClickException(printable(message)) from None
         except OSError as error:
             # The system refused something no service turned into a message (a file that
             # cannot be read, a full disk): still one line. (Standard output failing is
@@ -54,6 +90,16 @@ class LedgerGroup(click.Group):
             reason = error.strerror or str(error)
             where = f": {error.filename}" if error.filename is not None else ""
             raise click.ClickException(printable(f"{reason}{where}")) from None
+        except Exception as error:
+            from sqlalchemy.exc import SQLAlchemyError  # loaded already by the command
+
+            if not isinstance(error, SQLAlchemyError):
+                raise
+            ledger = ctx.find_object(Ledger)
+            message = (
+                describe_database_error(error, ledger) if ledger else f"database error: {error}"
+            )
+            raise click.ClickException(printable(message)) from None
         finally:
             ledger = ctx.find_object(Ledger)
             if ledger is not None:
@@ -92,13 +138,6 @@ def cli(ctx: click.Context, database_url: str) -> None:
     check_streams(ctx.obj)
 
 
-for command in (
-    init, audit, backup, campaign, check, donation, donor, import_group, rates, receipt, report,
-    restore, serve, settings, statement, user,
-):  # fmt: skip
-    cli.add_command(command)
-
-
 def _db_after_subcommand(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """`--db` given after a subcommand: it comes later on the line than the group's `--db` (or
     FUNDLEDGER_DB), so it wins."""
@@ -110,26 +149,23 @@ def _db_after_subcommand(ctx: click.Context, _param: click.Parameter, value: str
         check_streams(ledger)
 
 
-def _accept_db_everywhere(group: click.Group) -> None:
-    """Give every subcommand, nested groups and their leaves alike, its own `--db`, so that
+def _accept_db_everywhere(command: click.Command) -> None:
+    """Give a subcommand, nested groups and their leaves alike, its own `--db`, so that
     `fundledger report campaign x --db URL` works as `fundledger --db URL report campaign x`.
-    Done over the finished tree, so commands added to any group later get it too."""
-    for command in group.commands.values():
-        if not any(param.name == "database_url_here" for param in command.params):
-            command.params.append(
-                click.Option(
-                    ["--db", "database_url_here"],
-                    metavar="URL",
-                    expose_value=False,
-                    callback=_db_after_subcommand,
-                    help="The ledger, as `fundledger --db URL` (the one given later wins).",
-                )
+    Done over the finished tree of a subcommand as it is loaded."""
+    if not any(param.name == "database_url_here" for param in command.params):
+        command.params.append(
+            click.Option(
+                ["--db", "database_url_here"],
+                metavar="URL",
+                expose_value=False,
+                callback=_db_after_subcommand,
+                help="The ledger, as `fundledger --db URL` (the one given later wins).",
             )
-        if isinstance(command, click.Group):
-            _accept_db_everywhere(command)
-
-
-_accept_db_everywhere(cli)
+        )
+    if isinstance(command, click.Group):
+        for child in command.commands.values():
+            _accept_db_everywhere(child)
 
 
 def main() -> NoReturn:

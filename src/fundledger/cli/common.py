@@ -1,159 +1,24 @@
-"""What every command shares: the ledger it works on, its transaction, parameters, output."""
+"""What every command shares: the ledger it works on (cli/ledger.py), parameters, output."""
 
 from __future__ import annotations
 
 import io
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import (
-    ArgumentError,
-    DBAPIError,
-    IntegrityError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.engine import make_engine, transaction
-from fundledger.cli.signals import Interrupts
+from fundledger.cli.ledger import PARTIAL, Ledger, describe_database_error
 from fundledger.domain.dates import iso_date
 from fundledger.domain.donors import language_problem, preferred_language
-from fundledger.domain.errors import FundledgerError
 from fundledger.domain.text import printable
 from fundledger.reports.csv_output import write_csv
 from fundledger.reports.json_text import json_text
 from fundledger.services.batches import SkippedGift
-from fundledger.services.context import CommandContext
-from fundledger.services.schema import require_current_schema
-from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
 
-T = TypeVar("T")
-SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
-# The exit status of a batch that did part of its work and listed what it skipped
-# (shared/design.md §4).
-PARTIAL = 3
-
-
-@dataclass
-class Ledger:
-    """The database a command works on; the engine is made on first use, never at import."""
-
-    url: str
-    _engine: Engine | None = field(default=None, repr=False)
-    # Whether the command has changed something lasting: a write transaction committed, or a
-    # file put in place. From then on it succeeds (exit 0) even if it cannot print.
-    changed: bool = False
-
-    @property
-    def display_url(self) -> str:
-        try:
-            return make_url(self.url).render_as_string(hide_password=True)
-        except (ArgumentError, ValueError):
-            return repr(self.url)
-
-    def engine(self, *, must_exist: bool = True) -> Engine:
-        if self._engine is None:
-            try:
-                if must_exist:
-                    self._require_sqlite_file()
-                self._engine = make_engine(self.url)
-            except (ArgumentError, ImportError, ValueError) as error:
-                raise FundledgerError(
-                    f"cannot use the database URL {self.display_url} ({error}); write it like "
-                    "sqlite:///fundledger.db or postgresql://user@host/dbname"
-                ) from None
-        return self._engine
-
-    def sqlite_file(self) -> Path | None:
-        """The file of a SQLite ledger (None for PostgreSQL, or a database in memory)."""
-        try:
-            parsed = make_url(self.url)
-        except (ArgumentError, ValueError):
-            return None
-        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-            return None
-        return Path(parsed.database)
-
-    def own_files(self) -> tuple[Path, ...]:
-        """The files no output may replace: a SQLite ledger's file first, then the companions
-        SQLite keeps beside it while it works."""
-        path = self.sqlite_file()
-        if path is None:
-            return ()
-        return (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS))
-
-    def record_change(self) -> None:
-        self.changed = True
-
-    def _require_sqlite_file(self) -> None:
-        path = self.sqlite_file()
-        if path is None:
-            return
-        if not path.exists():
-            raise FundledgerError(
-                f"no ledger at {path}: create it with `fundledger init` "
-                "(or point --db / FUNDLEDGER_DB at an existing one)"
-            )
-
-    def context(self, session: Session | None = None) -> CommandContext:
-        """Who runs which command; with a session, under the ledger's own settings."""
-        command = " ".join(["fundledger", *sys.argv[1:]])
-        if session is None:
-            return CommandContext(command=command)
-        rules = ledger_settings(current_settings(session, RULE_KEYS))
-        return CommandContext(command=command, settings=rules)
-
-    @contextmanager
-    def transaction(self, *, write: bool, commit: bool = True) -> Iterator[Session]:
-        """One command, one transaction, on a ledger whose schema is current."""
-        with transaction(self.engine(), write=write, commit=commit) as session:
-            require_current_schema(session.connection())
-            yield session
-            if write and commit:
-                # The commit is next: a signal arriving from now on must not turn a command
-                # that committed into one that seems to have failed (and be run again).
-                Interrupts.hold()
-        if write and commit:
-            self.record_change()
-
-    def run(
-        self,
-        work: Callable[[Session, CommandContext], T],
-        *,
-        write: bool = False,
-        commit: bool = True,
-    ) -> T:
-        """Run a command's work in one transaction; `write` for commands that change the
-        ledger, `commit=False` to roll back what they did (a dry run)."""
-        with self.transaction(write=write, commit=commit) as session:
-            return work(session, self.context(session))
-
-    def dispose(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-
-
-def describe_database_error(error: SQLAlchemyError, ledger: Ledger) -> str:
-    """One line for a database failure a user can act on."""
-    original = getattr(error, "orig", None)
-    first_line = (str(original) if original else str(error)).strip().splitlines()[0]
-    if isinstance(error, IntegrityError):
-        return f"the database refused the change: {first_line}"
-    if isinstance(error, OperationalError) and getattr(error, "connection_invalidated", False):
-        return f"lost the connection to {ledger.display_url}: {first_line}"
-    if isinstance(error, OperationalError | DBAPIError):
-        return f"database error on {ledger.display_url}: {first_line}"
-    return f"database error: {first_line}"
+__all__ = ["PARTIAL", "Ledger", "describe_database_error"]
 
 
 class IsoDate(click.ParamType[date]):

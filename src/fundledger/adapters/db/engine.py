@@ -13,8 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.sql_money import register_sqlite_functions
+from fundledger.adapters.db.url import DEFAULT_DATABASE_URL
 
-DEFAULT_DATABASE_URL = "sqlite:///fundledger.db"
+__all__ = ["DEFAULT_DATABASE_URL", "make_engine", "transaction"]
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_BEGIN_OPTION = "fundledger_sqlite_begin"
 SQLITE_BUSY_OPTION = "fundledger_sqlite_busy_ms"  # how long BEGIN waits for another writer

@@ -91,10 +91,24 @@ def _sqlite_restore(source: Path, engine: Engine) -> None:
         original.close()
 
 
+# pg_dump takes a share lock on each table in turn; a writer that empties summary tables
+# (TRUNCATE, at the end of an import) may hold one and want another pg_dump already holds.
+# PostgreSQL then ends one of the two: when it is pg_dump, its snapshot is simply taken again.
+DUMP_ATTEMPTS = 3
+
+
 def _postgresql_dump(engine: Engine, path: Path) -> None:
-    """pg_dump of the database of `engine` into `path`, in the custom format."""
-    _run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", libpq_url(engine)],
-         "pg_dump")  # fmt: skip
+    """pg_dump of the database of `engine` into `path`, in the custom format; taken again
+    when PostgreSQL ends it to break a deadlock with a writer."""
+    command = ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", libpq_url(engine)]
+    for attempt in range(1, DUMP_ATTEMPTS + 1):
+        try:
+            _run(command, "pg_dump")
+            return
+        except FundledgerError as error:
+            if "deadlock detected" not in str(error) or attempt == DUMP_ATTEMPTS:
+                raise
+            path.unlink(missing_ok=True)
 
 
 def _postgresql_restore(engine: Engine, source: Path) -> None:

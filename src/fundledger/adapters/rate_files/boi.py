@@ -15,8 +15,7 @@ from fundledger.adapters.rate_files.common import (
     FieldChecks,
     RateFileError,
     RateRow,
-    check_width,
-    csv_rows,
+    sdmx_table,
     shown,
 )
 from fundledger.domain.errors import FundledgerError
@@ -46,24 +45,10 @@ def read_boi_rates(
 ) -> Iterator[RateRow]:
     """A row of a currency no longer in use is an error on its line: the Bank of Israel
     publishes only currencies in use, so such a row means a file that is not what it seems."""
-    rows = csv_rows(lines, name)
-    header = [field.strip().upper() for field in next(rows, (1, []))[1]]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise RateFileError(
-            f"{name}: line 1 lacks the Bank of Israel "
-            f"{'column' if len(missing) == 1 else 'columns'} {', '.join(missing)}"
-        )
+    header, rows = sdmx_table(lines, name, REQUIRED_COLUMNS, "Bank of Israel")
     index = {column: header.index(column) for column in REQUIRED_COLUMNS}
     check = FieldChecks(name)
     for line, row in rows:
-        if not any(field.strip() for field in row):
-            continue
-        check_width(row, header, name, line)
-        if len(row) < len(header):
-            raise RateFileError(
-                f"{name}: line {line} has {len(row)} fields but the header has {len(header)}"
-            )
         field = {column: row[position].strip() for column, position in index.items()}
         if not field["SERIES_CODE"].upper().startswith(SERIES_PREFIX):
             continue

@@ -8,7 +8,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -108,6 +108,35 @@ def check_width(row: list[str], header: list[str], name: str, line: int) -> None
             f"{name}: line {line} has {len(row)} fields but the header has {len(header)}; "
             "is a decimal comma splitting a value?"
         )
+
+
+def sdmx_table(
+    lines: Iterable[str], name: str, required: Sequence[str], publisher: str
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """An SDMX CSV as the Bank of Israel and the ECB publish it: its header (names upper-cased,
+    `required` columns present, else an error naming `publisher`'s missing ones) and its data
+    rows with their lines, blank lines skipped, each exactly as wide as the header."""
+    rows = csv_rows(lines, name)
+    header = [field.strip().upper() for field in next(rows, (1, []))[1]]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise RateFileError(
+            f"{name}: line 1 lacks the {publisher} "
+            f"{'column' if len(missing) == 1 else 'columns'} {', '.join(missing)}"
+        )
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        for line, row in rows:
+            if not any(field.strip() for field in row):
+                continue
+            check_width(row, header, name, line)
+            if len(row) < len(header):
+                raise RateFileError(
+                    f"{name}: line {line} has {len(row)} fields but the header has {len(header)}"
+                )
+            yield line, row
+
+    return header, data()
 
 
 class FieldChecks:

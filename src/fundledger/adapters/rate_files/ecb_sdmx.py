@@ -16,8 +16,7 @@ from fundledger.adapters.rate_files.common import (
     FieldChecks,
     RateFileError,
     RateRow,
-    check_width,
-    csv_rows,
+    sdmx_table,
     shown,
 )
 from fundledger.domain.errors import FundledgerError
@@ -41,26 +40,12 @@ def read_ecb_sdmx_rates(
 ) -> Iterator[RateRow]:
     """Each published daily reference rate as `1 CURRENCY_DENOM = OBS_VALUE CURRENCY`
     (divided by 10^UNIT_MULT where that column is given: 0 for every ECB rate)."""
-    rows = csv_rows(lines, name)
-    header = [field.strip().upper() for field in next(rows, (1, []))[1]]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise RateFileError(
-            f"{name}: line 1 lacks the ECB SDMX "
-            f"{'column' if len(missing) == 1 else 'columns'} {', '.join(missing)}"
-        )
+    header, rows = sdmx_table(lines, name, REQUIRED_COLUMNS, "ECB SDMX")
     index = {column: header.index(column) for column in REQUIRED_COLUMNS}
     filters = {column: header.index(column) for column in REFERENCE_RATE if column in header}
     unit_mult_at = header.index("UNIT_MULT") if "UNIT_MULT" in header else None
     check = FieldChecks(name)
     for line, row in rows:
-        if not any(field.strip() for field in row):
-            continue
-        check_width(row, header, name, line)
-        if len(row) < len(header):
-            raise RateFileError(
-                f"{name}: line {line} has {len(row)} fields but the header has {len(header)}"
-            )
         if any(row[at].strip().upper() != REFERENCE_RATE[column] for column, at in filters.items()):
             continue
         field = {column: row[position].strip() for column, position in index.items()}

@@ -18,6 +18,7 @@ from fundledger.adapters.db.models import (
     Donor,
     ExchangeRate,
     SummaryCell,
+    SummaryDonor,
     SummaryFactor,
     SummaryGift,
     SummaryState,
@@ -26,7 +27,7 @@ from fundledger.domain.errors import RateNotInForce
 from fundledger.domain.money import Money
 from fundledger.domain.rates import Rate
 from fundledger.reports.summary_json import summary_to_dict
-from fundledger.services import summary_store
+from fundledger.services import summary_delta, summary_store
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import record_donation, reverse_donation
@@ -118,7 +119,13 @@ def ledger(ledger_engine: Engine) -> Engine:
 
 
 @pytest.mark.filterwarnings("error::sqlalchemy.exc.SAWarning")
-def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger: Engine) -> None:
+@pytest.mark.parametrize("few_gifts", [summary_delta.FEW_GIFTS, 0], ids=["python", "sql"])
+def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(
+    ledger: Engine, few_gifts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of adding gifts to the summaries: valued in Python (a few gifts, each step
+    below) and the general way in SQL (FEW_GIFTS 0)."""
+    monkeypatch.setattr(summary_delta, "FEW_GIFTS", few_gifts)
     ids = _gifts(ledger, 300, seed=2)
     assert _refresh(ledger)
     _both_ways(ledger)
@@ -130,6 +137,7 @@ def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger:
     run(ledger, lambda s, c: reverse_donation(s, c, donation_id=fresh[0], reason="x"))
     assert _refresh(ledger)
     _both_ways(ledger)
+    _agrees_with_check(ledger)
 
     # Corrected rates: every gift of those dates is valued again.
     with transaction(ledger) as session:
@@ -168,6 +176,13 @@ def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(ledger:
     run(ledger, lambda s, c: set_setting(s, c, "ledger.reporting_currency", "EUR"))
     assert _refresh(ledger)
     _both_ways(ledger)
+    _agrees_with_check(ledger)
+
+
+def _agrees_with_check(engine: Engine) -> None:
+    """`check` builds the summaries again the general way and finds every row alike."""
+    with transaction(engine) as session:
+        assert verify(session, _context(session)) == summary_store.Verdict([], [])
 
 
 def test_a_report_computes_from_the_gifts_when_the_stored_summaries_lag(ledger: Engine) -> None:
@@ -320,16 +335,8 @@ def _factor_rows(engine: Engine) -> list[tuple[object, ...]]:
             select(table).order_by(table.c.day, table.c.currency))]  # fmt: skip
 
 
-def test_a_few_new_gifts_read_only_their_dates_factors_and_agree_with_a_rebuild(
-    ledger: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A gift or two recorded reads the stored factors of their dates only; the largest gift
-    of a date stays the largest stored (a smaller new gift does not lower it), and every
-    factor row is what building the summaries afresh gives; a reversal and a corrected rate
-    after them read every factor again, and still agree."""
-    _gifts(ledger, 200, seed=21)
-    assert _refresh(ledger)
-    factors = len(_factor_rows(ledger))
+def _read_factors(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many stored factors each read of summary_factor returns, from now on."""
     read: list[int] = []
     eager = summary_store._Store._stored_factors
 
@@ -339,15 +346,29 @@ def test_a_few_new_gifts_read_only_their_dates_factors_and_agree_with_a_rebuild(
         return found
 
     monkeypatch.setattr(summary_store._Store, "_stored_factors", counted)
+    return read
+
+
+def test_a_few_new_gifts_read_only_their_dates_factors_and_agree_with_a_rebuild(
+    ledger: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gift or two recorded reads the stored factors of their dates only; the largest gift
+    of a date stays the largest stored (a smaller new gift does not lower it), and every
+    factor row is what building the summaries afresh gives."""
+    _gifts(ledger, 200, seed=21)
+    assert _refresh(ledger)
+    factors = len(_factor_rows(ledger))
+    read = _read_factors(monkeypatch)
     day = FIRST + timedelta(days=5)
     with transaction(ledger) as session:
         largest = session.scalar(select(SummaryFactor.largest_minor).where(
             SummaryFactor.day == day, SummaryFactor.currency == "ILS"))  # fmt: skip
     assert largest is not None
     assert largest > 1
-    ids = [run(ledger, lambda s, c, minor=minor: record_donation(
-        s, c, campaign_slug="north", on=day, amount=Money.from_minor(minor, "ILS"),
-        donor_name="Lazy Reader").id) for minor in (1, largest + 1)]  # fmt: skip
+    for minor in (1, largest + 1):
+        run(ledger, lambda s, c, minor=minor: record_donation(
+            s, c, campaign_slug="north", on=day, amount=Money.from_minor(minor, "ILS"),
+            donor_name="Lazy Reader"))  # fmt: skip
     assert _refresh(ledger)
     assert read
     assert sum(read) < factors / 4, (read, factors)
@@ -362,21 +383,59 @@ def test_a_few_new_gifts_read_only_their_dates_factors_and_agree_with_a_rebuild(
     assert _refresh(ledger)
     assert _factor_rows(ledger) == incremental
 
-    read.clear()
-    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=ids[1], reason="typo"))
-    rate = Rate(day, "USD", "ILS", Decimal("3.3333"), "BOI")
-    run(ledger, lambda s, c: add_rate(s, c, rate, supersede=True))
-    run(ledger, lambda s, c: record_donation(
-        s, c, campaign_slug="south", on=day, amount=Money.from_minor(5_000, "USD")))  # fmt: skip
+
+_SUMMARY_TABLES = [model.__table__ for model in (
+    SummaryState, SummaryFactor, SummaryCell, SummaryDonor, SummaryGift)]  # fmt: skip
+
+
+def _summary_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    with engine.connect() as connection:
+        return {table.name: sorted((tuple(row) for row in connection.execute(select(table))),
+                                   key=repr) for table in _SUMMARY_TABLES}  # fmt: skip
+
+
+def _put_back(engine: Engine, rows: dict[str, list[tuple[object, ...]]]) -> None:
+    with transaction(engine, write=True) as session:
+        for table in _SUMMARY_TABLES:
+            session.execute(delete(table))
+            if rows[table.name]:
+                session.execute(table.insert(), [dict(zip(table.c.keys(), row, strict=True))
+                                                 for row in rows[table.name]])  # fmt: skip
+
+
+@pytest.mark.parametrize("few_gifts", [summary_delta.FEW_GIFTS, 0], ids=["python", "sql"])
+def test_a_reversal_and_a_corrected_rate_read_only_the_factors_they_change(
+    ledger: Engine, few_gifts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reversed gift takes out its date's factors only, a corrected rate those of its
+    date and later; the stored summaries come out the same as when every factor is read (the
+    eager way, as before), as a rebuild, and as the report computed from the gifts."""
+    monkeypatch.setattr(summary_delta, "FEW_GIFTS", few_gifts)
+    ids = _gifts(ledger, 200, seed=22)
     assert _refresh(ledger)
-    assert factors <= max(read)  # every factor, for the reversal and the rate
+    factors = len(_factor_rows(ledger))
+    before = _summary_rows(ledger)
+    late = FIRST + timedelta(days=DAYS - 4)
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=ids[7], reason="typo"))
+    run(ledger, lambda s, c: add_rate(s, c, Rate(late, "USD", "ILS", Decimal("3.3333"), "BOI"),
+                                      supersede=True))  # fmt: skip
+
+    read = _read_factors(monkeypatch)
+    assert _refresh(ledger)
+    # The reversed gift's date (its currencies), and the corrected rate's date and later.
+    assert read
+    assert sum(read) < factors / 2, (read, factors)
     _both_ways(ledger)
-    kept = _factor_rows(ledger)
-    with transaction(ledger, write=True) as session:
-        session.execute(delete(SummaryState))
+    _agrees_with_check(ledger)
+    lazy = _summary_rows(ledger)
+
+    # The eager way: every stored factor read for any reversal or changed rate.
+    _put_back(ledger, before)
+    monkeypatch.setattr(summary_store._Store, "stored_of", lambda store, keys: {
+        key: store.stored[key] for key in keys if key in store.stored})  # fmt: skip
+    monkeypatch.setattr(summary_store._Store, "stored_since", lambda store, first: {
+        key: value for key, value in store.stored.items() if key[0] >= first})  # fmt: skip
+    read.clear()
     assert _refresh(ledger)
-    rebuilt = _factor_rows(ledger)
-    # A reversed largest gift leaves its date's largest as it was: a bound, never too low.
-    assert [row[:2] + row[3:] for row in rebuilt] == [row[:2] + row[3:] for row in kept]
-    assert all(int(str(ours[2])) >= int(str(theirs[2]))
-               for ours, theirs in zip(kept, rebuilt, strict=True))  # fmt: skip
+    assert factors <= max(read)
+    assert _summary_rows(ledger) == lazy

@@ -61,11 +61,12 @@ def match_or_add_donor(
         if found is not None:
             return DonorMatch(found)
     elif clean_name:
-        found = session.scalars(
-            select(Donor)
-            .where(Donor.name_key == name_key(clean_name), Donor.email_key.is_(None))
-            .order_by(Donor.id)
-        ).first()
+        # Those of the name, then the first without an e-mail: asked for both in SQL, SQLite
+        # (no statistics) walks the index of e-mails over every donor without one (16,711 of
+        # 50,000: 5 ms of a gift saved through the form).
+        found = next((donor for donor in session.scalars(
+            select(Donor).where(Donor.name_key == name_key(clean_name)).order_by(Donor.id))
+            if donor.email_key is None), None)  # fmt: skip
         if found is not None:
             return DonorMatch(found, by_name=True)
     if not clean_name and not clean_email:

@@ -29,6 +29,14 @@ from fundledger.services.conversion import GiftKey
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
 TOP_DONORS = 10  # the honour roll's length
+# The stored summaries' rows (models `Summary*`): their keys, their sums, and the campaign of
+# the rows for all campaigns together.
+ALL = 0
+NO_METHOD = ""  # summary_cell's method for gifts whose method was not recorded
+CELL_KEYS = ["campaign_id", "day", "currency", "method", "band"]
+CELL_SUMS = ["gifts", "anonymous", "amount_minor", "home_minor", "reporting_minor"]
+DONOR_KEYS = ["campaign_id", "donor_id"]
+DONOR_SUMS = ["gifts", "home_minor", "reporting_minor"]
 
 
 def size_bounds(home_currency: str) -> list[int]:

@@ -56,6 +56,7 @@ bench: $(STAMP) peers
 	cd benchmarks && ../$(BIN)/python peers.py
 	$(BIN)/python benchmarks/search_and_list.py
 	$(BIN)/python benchmarks/web_pages.py
+	cd benchmarks && ../$(BIN)/python upkeep.py
 	$(BIN)/python benchmarks/web_import.py
 
 # The tools benchmarks/peers.py measures beside fundledger (never needed by make test); the

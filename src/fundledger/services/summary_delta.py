@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation
@@ -117,6 +117,15 @@ def apply_few(connection: Connection, cells: Table, donors: Table, gifts: Table,
                      (1, value.home_minor, value.reporting_minor), sign)  # fmt: skip
     _add_into(connection, cells, CELL_KEYS, CELL_SUMS, cell_sums)
     _add_into(connection, donors, DONOR_KEYS, DONOR_SUMS, donor_sums)
+    if sign < 0:  # rows left with no gift go, as the general way's drop_empty_rows does
+        for table, keys, rows in ((cells, CELL_KEYS, cell_sums), (donors, DONOR_KEYS,
+                                                                   donor_sums)):  # fmt: skip
+            # A key at a time: SQLite reads the whole table for a list of row values.
+            connection.execute(
+                delete(table).where(table.c.gifts == 0,
+                                    *(table.c[key] == bindparam(key) for key in keys)),
+                [dict(zip(keys, key, strict=True)) for key in sorted(rows)],
+            )  # fmt: skip
 
 
 def _add(sums: list[int], terms: Iterable[int], sign: int) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from fractions import Fraction
 from typing import Any, NamedTuple, cast
@@ -203,7 +203,12 @@ def bring_up_to_date(
         announce(latest_donation - state.donation_id)
     store = _Store(session, context, size_bounds(context.settings.home_currency),
                    state.donation_id)  # fmt: skip
-    with sorting_in_threads(connection):
+    # Sorting in threads shrinks SQLite's page cache, which empties it: worth it for many
+    # gifts or a changed rate (a date's gifts valued again), not for a gift or a reversal,
+    # whose report would then read every page again (the report after a reversal, 1M gifts:
+    # 1.6x a warm one, now 1.1x).
+    many = latest_donation - state.donation_id >= BULK_ROWS or latest_rate != state.rate_id
+    with sorting_in_threads(connection) if many else nullcontext():
         store.take_out_reversed(latest_donation)
         if latest_rate != state.rate_id:
             store.revalue_changed_rates(since_rate=state.rate_id)
@@ -383,6 +388,11 @@ class _Store:
                 old[key], new[key] = before, after
         if new:
             included = and_(Donation.id <= self.included, self.counted)
+            if len(new) <= FEW_FACTORS:
+                # Their dates said in the condition too: else SQLite (no statistics) reads
+                # every gift to find theirs (1M gifts, a rate of a week ago: 0.6 s, now 10 ms).
+                days = [day for day, _ in new]
+                included = and_(included, Donation.donation_date.between(min(days), max(days)))
             self._apply(old, included, -1)
             self._apply(new, included, +1)
         self._store_factors(found.factors)
@@ -447,7 +457,6 @@ class _Store:
             few = few_gift_values(self.session, factors, gifts, self.bounds)
             if few is not None:
                 apply_few(self.session.connection(), *self.tables, few, sign)
-                self.took_out = self.took_out or sign < 0
                 return
         connection = self.session.connection()
         values = _values_table()

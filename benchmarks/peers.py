@@ -432,11 +432,14 @@ def write_results(peers: list[Measure], ours: list[Ours], exact: Decimal,
     lines += ["", "## Targets (shared by issue #8)", "", "| target | measured | met |",
               "|---|---|---|"]  # fmt: skip
     by_name = {peer.label: peer for peer in peers}
+    for peer, times in (("ledger-cli", 2), ("hledger", 8)):
+        ratio = by_name[peer].median / base_cold.median
+        lines.append(f"| cold {times}× faster than {peer} (at most "
+                     f"{by_name[peer].median / times:.2f} s) | {base_cold.median:.2f} s "
+                     f"({ratio:.1f}× faster) | withdrawn (issue #26) |")  # fmt: skip
     targets = [
         (f"import of {ROWS:,} gifts under 10 s", sqlite.measure("import").median, 10.0),
         ("all-campaigns summary under 1 s", base_warm.median, 1.0),
-        ("cold 2× faster than ledger-cli", base_cold.median, by_name["ledger-cli"].median / 2),
-        ("cold 8× faster than hledger", base_cold.median, by_name["hledger"].median / 8),
         ("warm 20× faster than ledger-cli", base_warm.median,
          by_name["ledger-cli"].median / 20),
         ("warm 80× faster than hledger", base_warm.median, by_name["hledger"].median / 80),
@@ -482,9 +485,18 @@ def cold_floor(sqlite: Ours, base_cold: Measure, target: float) -> list[str]:
         f"| **cold** | **{base_cold.median:.2f}** |",
         "",
         f"Starting the command three times and SQLite's own storing of the gifts take "
-        f"{3 * start + store:.2f} s; the stricter cold target allows {target:.2f} s. The stored "
-        "summaries, which the warm targets need (without them every report reads every gift), "
-        f"take {build:.2f} s more.",
+        f"{3 * start + store:.2f} s; the stricter cold target allowed {target:.2f} s. The "
+        "stored summaries, which the warm targets need (without them every report reads every "
+        f"gift), take {build:.2f} s more.",
+        "",
+        "**The cold targets are withdrawn** (issue #26). Measured apart, the import's critical "
+        "path (start-up, SQLite storing the rows, the hash chain) and the stored summaries are "
+        "single-writer SQLite work, most of it inside SQL statements: five rewrites of that "
+        "SQL measured the same, and building the summaries in the import's child process was "
+        "slower. Meeting them on 2 cores would mean dropping the chain that proves the "
+        "ledger's integrity or the summaries that make every later report fast. Cold stays "
+        "measured, and said above as a ratio to each peer; what a treasurer feels every day "
+        "is the warm path, a write and the report after it (the upkeep section below).",
     ]
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/examples/demo.db
 
-.PHONY: demo serve test tools bench peers lint typecheck lock messages clean
+.PHONY: demo serve test tools bench bench-large peers lint typecheck lock messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/web_pages.py
 	cd benchmarks && ../$(BIN)/python upkeep.py
 	$(BIN)/python benchmarks/web_import.py
+
+# 10 million gifts on PostgreSQL (FUNDLEDGER_BENCH_POSTGRES_URL, a database it may empty):
+# several minutes and a few GiB of disk, so apart from `make bench`.
+bench-large: $(STAMP)
+	cd benchmarks && ../$(BIN)/python large.py
 
 # The tools benchmarks/peers.py measures beside fundledger (never needed by make test); the
 # project's own pinned versions stay as they are.

@@ -94,11 +94,22 @@ def generate() -> Data:
 
 def write_section(heading: str, section: str) -> None:
     """`section` (starting with its `heading`, "## ...") into RESULTS: in place of its earlier
-    self, wherever that was (peers.py writes the file whole), else last. The other benchmarks
-    of `make bench` each keep a section of their own there."""
+    self, wherever that was (peers.py rewrites the head and keeps the rest), else last. The
+    other benchmarks of `make bench` each keep a section of their own there."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     text = re.sub(rf"\n{re.escape(heading)}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
     RESULTS.write_text(f"{text}\n\n{section}" if text else section, encoding="utf-8")
+
+
+def write_own_sections(text: str) -> None:
+    """`text` (the file's title and this benchmark's sections) at the head of RESULTS, in
+    place of its earlier self; every other section (the other benchmarks', the notes written
+    by hand) kept after it as it was."""
+    own = set(re.findall(r"^## .*$", text, flags=re.M))
+    earlier = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    others = [part.strip() for part in re.split(r"\n(?=## )", earlier)[1:]
+              if part.splitlines()[0] not in own]  # fmt: skip
+    RESULTS.write_text("\n\n".join([text.strip(), *others]) + "\n", encoding="utf-8")
 
 
 def slug(campaign: int) -> str:
@@ -455,7 +466,7 @@ def write_results(peers: list[Measure], ours: list[Ours], exact: Decimal,
     lines += cold_floor(sqlite, base_cold, min(
         by_name["ledger-cli"].median / 2, by_name["hledger"].median / 8))  # fmt: skip
     lines.append("")
-    RESULTS.write_text("\n".join(lines))
+    write_own_sections("\n".join(lines))
     print("\n".join(lines))
     if not agree or any(one.total != per_gift for one in ours):
         sys.exit("the totals disagree: see above")

@@ -117,9 +117,19 @@ class LedgerGroup(click.Group):
     help="The ledger: a SQLAlchemy URL such as sqlite:///fundledger.db or "
     "postgresql://user@host/dbname (also FUNDLEDGER_DB).",
 )
+@click.option(
+    "--read-db",
+    "read_database_url",
+    envvar="FUNDLEDGER_READ_DB",
+    default=None,
+    metavar="URL",
+    help="A streaming replica of a PostgreSQL ledger for what only reads (reports, lists, "
+    "searches), used once it has caught up with the ledger, else the ledger itself (also "
+    "FUNDLEDGER_READ_DB).",
+)
 @click.version_option(package_name="fundledger")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str) -> None:
+def cli(ctx: click.Context, database_url: str, read_database_url: str | None) -> None:
     """fundledger: an exact fundraising ledger with dated NIS/USD conversion.
 
     \b
@@ -132,9 +142,9 @@ def cli(ctx: click.Context, database_url: str) -> None:
     """
     # main() hands in its Ledger, to learn afterwards whether the command changed anything.
     if isinstance(ctx.obj, Ledger):
-        ctx.obj.url = database_url
+        ctx.obj.url, ctx.obj.read_url = database_url, read_database_url
     else:
-        ctx.obj = Ledger(url=database_url)
+        ctx.obj = Ledger(url=database_url, read_url=read_database_url)
     check_streams(ctx.obj)
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 
+    from fundledger.adapters.db.replica import ReplicaReads
     from fundledger.services.context import CommandContext
 
 T = TypeVar("T")
@@ -34,20 +35,22 @@ class Ledger:
     """The database a command works on; the engine is made on first use, never at import."""
 
     url: str
+    # A streaming replica of a PostgreSQL ledger that read-only transactions use (--read-db):
+    # adapters/db/replica.py says when they do.
+    read_url: str | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    _replica: ReplicaReads | None = field(default=None, repr=False)
     # Whether the command has changed something lasting: a write transaction committed, or a
     # file put in place. From then on it succeeds (exit 0) even if it cannot print.
     changed: bool = False
 
     @property
     def display_url(self) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
+        return _shown(self.url)
 
-        try:
-            return make_url(self.url).render_as_string(hide_password=True)
-        except (ArgumentError, ValueError):
-            return repr(self.url)
+    @property
+    def display_read_url(self) -> str:
+        return _shown(self.read_url or "")
 
     def engine(self, *, must_exist: bool = True) -> Engine:
         if self._engine is None:
@@ -65,6 +68,31 @@ class Ledger:
                     "sqlite:///fundledger.db or postgresql://user@host/dbname"
                 ) from None
         return self._engine
+
+    def engine_to_read(self) -> Engine:
+        """The replica (--read-db) once it has caught up with the primary, else the ledger
+        itself; said once on standard error when a replica is named but not used."""
+        primary = self.engine()
+        if not self.read_url:
+            return primary
+        if self._replica is None:
+            from sqlalchemy.exc import ArgumentError
+
+            from fundledger.adapters.db.engine import make_engine
+            from fundledger.adapters.db.replica import ReplicaReads, require_replicable
+
+            try:
+                self._replica = ReplicaReads(primary, make_engine(self.read_url))
+            except (ArgumentError, ImportError, ValueError) as error:
+                raise FundledgerError(
+                    f"cannot use the read database URL {_shown(self.read_url)} ({error}); "
+                    "write it like postgresql://user@replica-host/dbname"
+                ) from None
+            require_replicable(primary, self._replica.replica)
+        chosen, changed = self._replica.engine()
+        if changed:  # said once: a command's first read that does not go to the replica
+            print(f"Reading from the ledger itself: {self._replica.fallback}.", file=sys.stderr)
+        return chosen
 
     def sqlite_file(self) -> Path | None:
         """The file of a SQLite ledger (None for PostgreSQL, or a database in memory)."""
@@ -118,7 +146,8 @@ class Ledger:
         from fundledger.cli.signals import Interrupts
         from fundledger.services.schema import require_current_schema
 
-        with transaction(self.engine(), write=write, commit=commit) as session:
+        engine = self.engine() if write else self.engine_to_read()
+        with transaction(engine, write=write, commit=commit) as session:
             require_current_schema(session.connection())
             yield session
             if write and commit:
@@ -143,6 +172,18 @@ class Ledger:
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+        if self._replica is not None:
+            self._replica.dispose()
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return repr(url)
 
 
 def describe_database_error(error: SQLAlchemyError, ledger: Ledger) -> str:

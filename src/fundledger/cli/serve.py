@@ -36,7 +36,8 @@ def serve(ledger: Ledger, host: str, port: int, threads: int) -> None:
     from fundledger.web.security import MOST_REQUEST_BYTES
 
     ledger.engine()  # a SQLite ledger that is not there is named, not created empty
-    app = create_app(ledger.url)
+    ledger.engine_to_read()  # a wrong --read-db is said now, not in the log of a page
+    app = create_app(ledger.url, read_database_url=ledger.read_url)
     if host not in LOOPBACK and not app.config["SESSION_COOKIE_SECURE"]:
         click.echo(
             f"warning: serving on {host}, beyond this machine, with web.secure_cookies off: "
@@ -47,7 +48,8 @@ def serve(ledger: Ledger, host: str, port: int, threads: int) -> None:
     server = create_server(app, host=host, port=port, threads=threads, ident="fundledger",
                            max_request_body_size=MOST_REQUEST_BYTES)  # fmt: skip
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"fundledger: serving {ledger.display_url} at http://{shown}:{port}/ "
+    replica = f", its pages read from {ledger.display_read_url}" if ledger.read_url else ""
+    click.echo(f"fundledger: serving {ledger.display_url}{replica} at http://{shown}:{port}/ "
                "(Ctrl-C stops)")  # fmt: skip
     try:
         # Returns once Ctrl-C (or SIGTERM) arrives: waitress catches what our signal handler
@@ -57,5 +59,5 @@ def serve(ledger: Ledger, host: str, port: int, threads: int) -> None:
         pass
     finally:
         server.close()
-        app.extensions["fundledger"].engine.dispose()
+        app.extensions["fundledger"].dispose()
     click.echo("fundledger: stopped", err=True)

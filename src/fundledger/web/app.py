@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import Engine
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, transaction
+from fundledger.adapters.db.replica import ReplicaReads, require_replicable
 from fundledger.services.read_cache import ReadCache
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import current_settings, organisation_name
@@ -59,20 +60,34 @@ class WebLedger:
     settings: Mapping[str, str]  # the ledger's settings when the app started
     # The pages asked for again and again between writes (the dashboard, a campaign's).
     cache: ReadCache = field(default_factory=ReadCache)
+    # A streaming replica for what only reads (serve --read-db, FUNDLEDGER_READ_DB).
+    replica: ReplicaReads | None = None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def create_app(
     database_url: str | None = None,
     *,
+    read_database_url: str | None = None,
     secret_key: str | None = None,
     settings: Mapping[str, str] | None = None,
     config: Mapping[str, Any] | None = None,
 ) -> Flask:
     """The web interface on the ledger at `database_url` (default: FUNDLEDGER_DB, as the CLI).
     `settings` override the ledger's own (web.idle_minutes, web.secure_cookies, ...) and
-    `config` Flask's, for tests. The web settings are read once: restart after changing them."""
+    `config` Flask's, for tests. The web settings are read once: restart after changing them.
+    `read_database_url` (default: FUNDLEDGER_READ_DB): a streaming replica of a PostgreSQL
+    ledger for the pages that only read (adapters/db/replica.py)."""
     url = database_url or os.environ.get("FUNDLEDGER_DB") or DEFAULT_DATABASE_URL
     engine = make_engine(url)
+    read_url = read_database_url or os.environ.get("FUNDLEDGER_READ_DB")
+    replica = ReplicaReads(engine, make_engine(read_url)) if read_url else None
+    if replica is not None:
+        require_replicable(engine, replica.replica)
     with transaction(engine) as session:
         require_current_schema(session.connection())
         ledger_settings = {**current_settings(session), **(settings or {})}
@@ -95,7 +110,7 @@ def create_app(
         FUNDLEDGER_SIGN_IN_LIMIT_PER_ADDRESS=SIGN_IN_LIMIT_PER_ADDRESS,
     )
     app.config.update(config or {})
-    app.extensions[db.EXTENSION] = WebLedger(engine, ledger_settings)
+    app.extensions[db.EXTENSION] = WebLedger(engine, ledger_settings, replica=replica)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # the i18n extension's
         gettext=gettext, ngettext=ngettext, newstyle=True

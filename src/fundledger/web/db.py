@@ -29,6 +29,20 @@ def engine() -> Engine:
     return current_app.extensions[EXTENSION].engine  # type: ignore[no-any-return]
 
 
+def engine_to_read() -> Engine:
+    """The replica (serve --read-db) once it has caught up with the ledger, else the ledger."""
+    replica = current_app.extensions[EXTENSION].replica
+    if replica is None:
+        return engine()
+    chosen, changed = replica.engine()
+    if changed:
+        if replica.fallback:
+            current_app.logger.warning("pages read from the ledger itself: %s", replica.fallback)
+        else:
+            current_app.logger.warning("pages read from the replica again")
+    return chosen  # type: ignore[no-any-return]
+
+
 def current_actor() -> Actor:
     """The signed-in user as the services' role checks take them. Only on pages that need a
     session (every page but /login does)."""
@@ -58,14 +72,15 @@ def run(
     who acts when nobody is signed in yet, as at sign-in): committed if it returns (a write),
     rolled back if it raises; the session is closed either way. `commit=False`: rolled back
     even when it returns (a preview of a write, as the CLI's dry runs)."""
-    with transaction(engine(), write=write, commit=commit) as session:
+    with transaction(engine() if write else engine_to_read(), write=write,
+                     commit=commit) as session:  # fmt: skip
         require_current_schema(session.connection())
         return work(session, command_context(session, actor))
 
 
 def read(work: Callable[[Session], T]) -> T:
     """A read that needs no signed-in user (the sign-in page, the user loader)."""
-    with transaction(engine()) as session:
+    with transaction(engine_to_read()) as session:
         return work(session)
 
 

@@ -16,7 +16,7 @@ from fundledger.cli.common import (
     emit_table,
     excel_option,
 )
-from fundledger.cli.report import refresh_summaries
+from fundledger.cli.summaries import refresh_summaries
 from fundledger.domain.money import Money, format_money
 from fundledger.domain.settings import REPORT_LOCALES
 from fundledger.domain.text import counted, printable

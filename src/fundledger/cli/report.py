@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.cli.common import ISO_DATE, Ledger, excel_csv, excel_option
 from fundledger.cli.output import check_output, warn_undrawable, writing
+from fundledger.cli.summaries import refresh_summaries
 from fundledger.domain.period import Period
 from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES, Reader
@@ -22,8 +23,6 @@ from fundledger.reports.summary_json import summary_json
 from fundledger.services.campaign_report import CampaignReport, campaign_report, parse_fixed_rate
 from fundledger.services.context import CommandContext
 from fundledger.services.period_export import export_period
-from fundledger.services.schema import require_current_schema
-from fundledger.services.summary_store import refresh
 
 
 @click.group()
@@ -257,20 +256,6 @@ def whole_period(date_from: date, date_to: date) -> Period:
     return Period(date_from, date_to)
 
 
-def refresh_summaries(
-    ledger: Ledger, check: Callable[[CommandContext], object] | None = None
-) -> None:
-    """Bring the stored summaries that reports read up to date, in a transaction of their
-    own, saying so when there is work to do; `check(context)` first (see `refresh`)."""
-
-    def context_of(session: Session) -> CommandContext:
-        # A ledger whose schema is not current is left alone here: the report refuses it.
-        require_current_schema(session.connection())
-        return ledger.context(session)
-
-    refresh(ledger.engine(), context_of, announce=_announce_summaries, check=check)
-
-
 def _report(
     ledger: Ledger, work: Callable[[Session, CommandContext], CampaignReport]
 ) -> CampaignReport:
@@ -278,9 +263,3 @@ def _report(
     first, and the report reads every setting itself, once."""
     with ledger.transaction(write=False) as session:
         return work(session, ledger.context())
-
-
-def _announce_summaries(donations: int) -> None:
-    click.echo(f"Adding {counted(donations, 'donation')} to the stored summaries that reports "
-               "read...",
-               err=True)  # fmt: skip

@@ -33,7 +33,10 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
+    from fundledger.adapters.db.models import declare_partial_indexes
+
     engine = create_engine(normalize_url(url))
+    declare_partial_indexes(engine.dialect.name)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -1,0 +1,34 @@
+"""The models cost a command no database dialect it does not use, and the partial index is
+still built as migration 0001 made it on either database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateIndex
+
+from fundledger.adapters.db.models import Donation, declare_partial_indexes
+
+
+def test_the_models_load_no_database_dialect() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, fundledger.adapters.db.models; "
+         "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert loaded.strip() == "[]"
+
+
+def test_the_partial_index_is_partial_on_both_databases() -> None:
+    table = Donation.__table__
+    assert isinstance(table, Table)
+    index = next(index for index in table.indexes if index.name == "uq_donation_reverses_id")
+    for name, dialect in (("sqlite", sqlite.dialect()), ("postgresql", postgresql.dialect())):
+        declare_partial_indexes(name)
+        declare_partial_indexes(name)  # a second engine of the same kind changes nothing
+        assert str(CreateIndex(index).compile(dialect=dialect)) == (
+            "CREATE UNIQUE INDEX uq_donation_reverses_id ON donation (reverses_id) "
+            "WHERE reverses_id IS NOT NULL")  # fmt: skip

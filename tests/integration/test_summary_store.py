@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.engine import transaction
 from fundledger.adapters.db.models import (
+    Donation,
     Donor,
     ExchangeRate,
     SummaryCell,
@@ -404,19 +405,30 @@ def _put_back(engine: Engine, rows: dict[str, list[tuple[object, ...]]]) -> None
 
 
 @pytest.mark.parametrize("few_gifts", [summary_delta.FEW_GIFTS, 0], ids=["python", "sql"])
+@pytest.mark.parametrize("same_date", [False, True], ids=["apart", "same-date"])
 def test_a_reversal_and_a_corrected_rate_read_only_the_factors_they_change(
-    ledger: Engine, few_gifts: int, monkeypatch: pytest.MonkeyPatch
+    ledger: Engine, few_gifts: int, same_date: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reversed gift takes out its date's factors only, a corrected rate those of its
-    date and later; the stored summaries come out the same as when every factor is read (the
-    eager way, as before), as a rebuild, and as the report computed from the gifts."""
+    date and later (also when the reversed gift is of that very date: its date read alone
+    does not stand for the later ones); the stored summaries come out the same as when every
+    factor is read (the eager way, as before), as a rebuild, and as the report computed from
+    the gifts."""
     monkeypatch.setattr(summary_delta, "FEW_GIFTS", few_gifts)
     ids = _gifts(ledger, 200, seed=22)
     assert _refresh(ledger)
     factors = len(_factor_rows(ledger))
     before = _summary_rows(ledger)
     late = FIRST + timedelta(days=DAYS - 4)
-    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=ids[7], reason="typo"))
+    reversed_gift = ids[7]
+    if same_date:  # a gift of the corrected rate's date, with gifts on later dates
+        with transaction(ledger) as session:
+            reversed_gift = session.scalar(select(Donation.id).where(
+                Donation.donation_date == late - timedelta(days=3),
+                Donation.currency == "USD").limit(1))  # fmt: skip
+            late -= timedelta(days=3)
+        assert reversed_gift is not None
+    run(ledger, lambda s, c: reverse_donation(s, c, donation_id=reversed_gift, reason="typo"))
     run(ledger, lambda s, c: add_rate(s, c, Rate(late, "USD", "ILS", Decimal("3.3333"), "BOI"),
                                       supersede=True))  # fmt: skip
 

@@ -319,7 +319,9 @@ class _Store:
 
     def stored_since(self, first: date) -> dict[GiftKey, tuple[int, Factor]]:
         """The stored factors of `first` and every later date."""
-        if not self._all_stored and not self._was_read(first):
+        # Only a read of every date from `first` on will do: a date read alone (a reversed
+        # gift's) says nothing of the dates after it.
+        if not self._all_stored and (self._read_since is None or first < self._read_since):
             self._stored.update(self._stored_factors(SummaryFactor.day >= first))
             self._read_since = first
         return {key: stored for key, stored in self._stored.items() if key[0] >= first}

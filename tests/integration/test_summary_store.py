@@ -451,3 +451,42 @@ def test_a_reversal_and_a_corrected_rate_read_only_the_factors_they_change(
     assert _refresh(ledger)
     assert factors <= max(read)
     assert _summary_rows(ledger) == lazy
+
+
+@pytest.mark.parametrize("few_gifts", [summary_delta.FEW_GIFTS, 0], ids=["python", "sql"])
+def test_gifts_given_by_no_name_reversed_and_valued_again(
+    ledger: Engine, few_gifts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gifts that touch no donor row (anonymous, or with no donor at all): their reversal and
+    a corrected rate of their date leave the stored summaries right (taking them out, there
+    is no donor row to drop), both ways."""
+    monkeypatch.setattr(summary_delta, "FEW_GIFTS", few_gifts)
+    day = FIRST + timedelta(days=DAYS + 5)
+    _rates(ledger, day, 1, seed=31)
+    ids = [run(ledger, lambda s, c, named=named: record_donation(
+        s, c, campaign_slug="east", on=day, amount=Money("40.00", "USD"),
+        donor_name="Quiet Giver" if named else None, anonymous=named).id)
+        for named in (True, False)]  # fmt: skip
+    assert _refresh(ledger)
+    for gift in ids:
+        run(ledger, lambda s, c, gift=gift: reverse_donation(s, c, donation_id=gift,
+                                                             reason="x"))  # fmt: skip
+        assert _refresh(ledger)
+        _both_ways(ledger)
+        _agrees_with_check(ledger)
+    more = [
+        run(
+            ledger,
+            lambda s, c: (
+                record_donation(s, c, campaign_slug="east", on=day, amount=Money("12.00", "USD")).id
+            ),
+        )
+        for _ in range(2)
+    ]
+    assert _refresh(ledger)
+    assert more
+    rate = Rate(day, "USD", "ILS", Decimal("3.9999"), "BOI")
+    run(ledger, lambda s, c: add_rate(s, c, rate, supersede=True))
+    assert _refresh(ledger)
+    _both_ways(ledger)
+    _agrees_with_check(ledger)

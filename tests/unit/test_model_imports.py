@@ -32,3 +32,19 @@ def test_the_partial_index_is_partial_on_both_databases() -> None:
         assert str(CreateIndex(index).compile(dialect=dialect)) == (
             "CREATE UNIQUE INDEX uq_donation_reverses_id ON donation (reverses_id) "
             "WHERE reverses_id IS NOT NULL")  # fmt: skip
+
+
+def test_an_engine_gives_the_partial_index_its_where() -> None:
+    """In a fresh interpreter (this one's models are shared by every test): making an engine
+    of a kind is what declares the WHERE for it."""
+    made = subprocess.run(
+        [sys.executable, "-c",
+         "from sqlalchemy.schema import CreateIndex\n"
+         "from fundledger.adapters.db.engine import make_engine\n"
+         "from fundledger.adapters.db.models import Donation\n"
+         "index = next(i for i in Donation.__table__.indexes if i.unique)\n"
+         "engine = make_engine('sqlite://')\n"
+         "print(CreateIndex(index).compile(dialect=engine.dialect))"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert made.strip().endswith("WHERE reverses_id IS NOT NULL")

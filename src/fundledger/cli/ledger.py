@@ -71,7 +71,7 @@ class Ledger:
 
     def engine_to_read(self) -> Engine:
         """The replica (--read-db) once it has caught up with the primary, else the ledger
-        itself; said once on standard error when a replica is named but not used."""
+        itself; said on standard error when the route changes (adapters/db/replica.py)."""
         primary = self.engine()
         if not self.read_url:
             return primary
@@ -79,20 +79,28 @@ class Ledger:
             from sqlalchemy.exc import ArgumentError
 
             from fundledger.adapters.db.engine import make_engine
-            from fundledger.adapters.db.replica import ReplicaReads, require_replicable
+            from fundledger.adapters.db.replica import (
+                CONNECT_TIMEOUT_SECONDS,
+                ReplicaReads,
+                require_replicable,
+            )
 
             try:
-                self._replica = ReplicaReads(primary, make_engine(self.read_url))
+                replica = make_engine(self.read_url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
             except (ArgumentError, ImportError, ValueError) as error:
                 raise FundledgerError(
                     f"cannot use the read database URL {_shown(self.read_url)} ({error}); "
                     "write it like postgresql://user@replica-host/dbname"
                 ) from None
-            require_replicable(primary, self._replica.replica)
+            require_replicable(primary, replica)
+            self._replica = ReplicaReads(primary, replica)
         chosen, changed = self._replica.engine()
-        if changed:  # said once: a command's first read that does not go to the replica
-            print(f"Reading from the ledger itself: {self._replica.fallback}.", file=sys.stderr)
+        self._say_route(changed)
         return chosen
+
+    def _say_route(self, changed: bool) -> None:
+        if changed and self._replica is not None and self._replica.fallback:
+            print(f"Reading from the ledger itself: {self._replica.fallback}.", file=sys.stderr)
 
     def sqlite_file(self) -> Path | None:
         """The file of a SQLite ledger (None for PostgreSQL, or a database in memory)."""
@@ -140,14 +148,16 @@ class Ledger:
         return CommandContext(command=command, settings=rules)
 
     @contextmanager
-    def transaction(self, *, write: bool, commit: bool = True) -> Iterator[Session]:
-        """One command, one transaction, on a ledger whose schema is current."""
+    def transaction(
+        self, *, write: bool, commit: bool = True, engine: Engine | None = None
+    ) -> Iterator[Session]:
+        """One command, one transaction, on a ledger whose schema is current (on `engine`:
+        the replica of `read`; else the ledger itself)."""
         from fundledger.adapters.db.engine import transaction
         from fundledger.cli.signals import Interrupts
         from fundledger.services.schema import require_current_schema
 
-        engine = self.engine() if write else self.engine_to_read()
-        with transaction(engine, write=write, commit=commit) as session:
+        with transaction(engine or self.engine(), write=write, commit=commit) as session:
             require_current_schema(session.connection())
             yield session
             if write and commit:
@@ -165,9 +175,33 @@ class Ledger:
         commit: bool = True,
     ) -> T:
         """Run a command's work in one transaction; `write` for commands that change the
-        ledger, `commit=False` to roll back what they did (a dry run)."""
+        ledger, `commit=False` to roll back what they did (a dry run). A read goes to the
+        replica when --read-db names one (`read`)."""
+        if not write:
+            return self.read(lambda session: work(session, self.context(session)))
         with self.transaction(write=write, commit=commit) as session:
             return work(session, self.context(session))
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        """`work` in one read-only transaction: on the replica when --read-db names one and
+        it has caught up, made again on the ledger itself when the replica refuses it (a
+        report computed from the gifts needs a temporary table, which a hot standby refuses)."""
+        from sqlalchemy.exc import DBAPIError
+
+        engine = self.engine_to_read()
+        try:
+            with self.transaction(write=False, engine=engine) as session:
+                return work(session)
+        except DBAPIError as error:
+            rerouted = None
+            if self._replica is not None and engine is self._replica.replica:
+                rerouted = self._replica.refused(error)
+            if rerouted is None:
+                raise
+            primary, changed = rerouted
+            self._say_route(changed)
+        with self.transaction(write=False, engine=primary) as session:
+            return work(session)
 
     def dispose(self) -> None:
         if self._engine is not None:

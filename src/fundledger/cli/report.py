@@ -261,5 +261,4 @@ def _report(
 ) -> CampaignReport:
     """A report's one read transaction. Not `ledger.run`: that reads the rule settings
     first, and the report reads every setting itself, once."""
-    with ledger.transaction(write=False) as session:
-        return work(session, ledger.context())
+    return ledger.read(lambda session: work(session, ledger.context()))

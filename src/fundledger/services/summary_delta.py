@@ -115,11 +115,13 @@ def apply_few(connection: Connection, cells: Table, donors: Table, gifts: Table,
             if value.anonymous == 0 and value.donor_id is not None:
                 _add(donor_sums[(campaign, value.donor_id)],
                      (1, value.home_minor, value.reporting_minor), sign)  # fmt: skip
-    _add_into(connection, cells, CELL_KEYS, CELL_SUMS, cell_sums)
-    _add_into(connection, donors, DONOR_KEYS, DONOR_SUMS, donor_sums)
+    _add_rows(connection, cells, CELL_KEYS, CELL_SUMS, cell_sums)
+    _add_rows(connection, donors, DONOR_KEYS, DONOR_SUMS, donor_sums)
     if sign < 0:  # rows left with no gift go, as the general way's drop_empty_rows does
         for table, keys, rows in ((cells, CELL_KEYS, cell_sums), (donors, DONOR_KEYS,
                                                                    donor_sums)):  # fmt: skip
+            if not rows:  # gifts none of which was given by name: no donor row to drop
+                continue
             # A key at a time: SQLite reads the whole table for a list of row values.
             connection.execute(
                 delete(table).where(table.c.gifts == 0,
@@ -133,7 +135,7 @@ def _add(sums: list[int], terms: Iterable[int], sign: int) -> None:
         sums[index] += sign * term
 
 
-def _add_into(connection: Connection, table: Table, keys: list[str], sums: list[str],
+def _add_rows(connection: Connection, table: Table, keys: list[str], sums: list[str],
               rows: Mapping[tuple[Any, ...], list[int]]) -> None:  # fmt: skip
     """Each row's sums added to `table`'s row of its keys (made when there is none)."""
     if not rows:

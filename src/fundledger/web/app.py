@@ -15,7 +15,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import Engine
 
 from fundledger.adapters.db.engine import DEFAULT_DATABASE_URL, make_engine, transaction
-from fundledger.adapters.db.replica import ReplicaReads, require_replicable
+from fundledger.adapters.db.replica import (
+    CONNECT_TIMEOUT_SECONDS,
+    ReplicaReads,
+    require_replicable,
+)
 from fundledger.services.read_cache import ReadCache
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import current_settings, organisation_name
@@ -85,9 +89,11 @@ def create_app(
     url = database_url or os.environ.get("FUNDLEDGER_DB") or DEFAULT_DATABASE_URL
     engine = make_engine(url)
     read_url = read_database_url or os.environ.get("FUNDLEDGER_READ_DB")
-    replica = ReplicaReads(engine, make_engine(read_url)) if read_url else None
-    if replica is not None:
-        require_replicable(engine, replica.replica)
+    replica = None
+    if read_url:
+        read_engine = make_engine(read_url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        require_replicable(engine, read_engine)
+        replica = ReplicaReads(engine, read_engine)
     with transaction(engine) as session:
         require_current_schema(session.connection())
         ledger_settings = {**current_settings(session), **(settings or {})}

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import transaction
@@ -35,12 +36,38 @@ def engine_to_read() -> Engine:
     if replica is None:
         return engine()
     chosen, changed = replica.engine()
-    if changed:
-        if replica.fallback:
-            current_app.logger.warning("pages read from the ledger itself: %s", replica.fallback)
-        else:
-            current_app.logger.warning("pages read from the replica again")
+    _log_route(replica, changed)
     return chosen  # type: ignore[no-any-return]
+
+
+def _on_either(work: Callable[[Session], T], write: bool = False, commit: bool = True) -> T:
+    """`work` in one transaction: a write on the ledger; a read on the replica when there is
+    one and it has caught up, made again on the ledger itself when the replica refuses it (a
+    hot standby runs no temporary table, which a page computed from the gifts needs)."""
+    if write:
+        with transaction(engine(), write=True, commit=commit) as session:
+            return work(session)
+    chosen = engine_to_read()
+    try:
+        with transaction(chosen, commit=commit) as session:
+            return work(session)
+    except DBAPIError as error:
+        replica = current_app.extensions[EXTENSION].replica
+        rerouted = replica.refused(error) if replica and chosen is replica.replica else None
+        if rerouted is None:
+            raise
+        _log_route(replica, rerouted[1])
+    with transaction(engine(), commit=commit) as session:
+        return work(session)
+
+
+def _log_route(replica: Any, changed: bool) -> None:
+    if not changed:
+        return
+    if replica.fallback:
+        current_app.logger.warning("pages read from the ledger itself: %s", replica.fallback)
+    else:
+        current_app.logger.warning("pages read from the replica again")
 
 
 def current_actor() -> Actor:
@@ -72,16 +99,17 @@ def run(
     who acts when nobody is signed in yet, as at sign-in): committed if it returns (a write),
     rolled back if it raises; the session is closed either way. `commit=False`: rolled back
     even when it returns (a preview of a write, as the CLI's dry runs)."""
-    with transaction(engine() if write else engine_to_read(), write=write,
-                     commit=commit) as session:  # fmt: skip
+
+    def checked(session: Session) -> T:
         require_current_schema(session.connection())
         return work(session, command_context(session, actor))
+
+    return _on_either(checked, write, commit)
 
 
 def read(work: Callable[[Session], T]) -> T:
     """A read that needs no signed-in user (the sign-in page, the user loader)."""
-    with transaction(engine_to_read()) as session:
-        return work(session)
+    return _on_either(work)
 
 
 def cache() -> ReadCache:

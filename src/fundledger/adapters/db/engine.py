@@ -32,10 +32,14 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
+def make_engine(url: str = DEFAULT_DATABASE_URL, *, connect_timeout: int | None = None
+                ) -> Engine:  # fmt: skip
+    """An engine of the ledger at `url`; `connect_timeout` (seconds, PostgreSQL): how long
+    a connection may take to open (a replica's, so that a dead host fails fast)."""
     from fundledger.adapters.db.models import declare_partial_indexes
 
-    engine = create_engine(normalize_url(url))
+    arguments = {"connect_timeout": connect_timeout} if connect_timeout is not None else {}
+    engine = create_engine(normalize_url(url), connect_args=arguments)
     declare_partial_indexes(engine.dialect.name)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

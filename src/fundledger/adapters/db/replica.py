@@ -3,11 +3,16 @@
 A larger organisation runs its reports, searches and pages from a replica so that they never
 slow the primary its treasurers write to. A replica replays the primary's WAL a little after
 it: a report made there could miss the gift its reader recorded a moment before. So a read is
-made there only once the replica has replayed everything the primary had committed when the
-read began (its WAL position, one cheap query on the primary), waiting at most
+made there only once the replica has replayed everything the primary had written when the
+read began (its WAL insert position, one cheap query on the primary), waiting at most
 CATCH_UP_SECONDS; a replica further behind, or not answering, leaves the read to the primary,
-and the caller is told why. A "replica" that is itself a primary (not in recovery) is read as
-it is: it is then the same database, or another the operator chose."""
+and the caller is told why (then, for QUIET_SECONDS, the replica is asked without waiting, so
+that a lagging replica does not cost every read the wait). A read the replica refuses (a hot
+standby runs no CREATE TEMPORARY TABLE, which a report computed from the gifts needs; recovery
+may cancel a long query) is made again on the primary: `refused_on_replica`.
+
+The read database must be a copy of the ledger: a server not in recovery, or of another
+cluster (an old restored copy, a test database), is refused when first used."""
 
 from __future__ import annotations
 
@@ -20,7 +25,12 @@ from sqlalchemy.exc import DBAPIError
 from fundledger.domain.errors import FundledgerError
 
 CATCH_UP_SECONDS = 2.0
+QUIET_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5  # libpq's connect_timeout for the replica: a dead host fails fast
 _POLL_SECONDS = 0.01
+# SQLSTATEs of a read the replica will not run: a write (a temporary table) in a read-only
+# transaction, and a query recovery cancelled (a conflict with the WAL it replays).
+_REFUSED_ON_REPLICA = frozenset({"25006", "40001"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,30 +51,65 @@ def require_replicable(primary: Engine, replica: Engine) -> None:
             )
 
 
+_IDENTIFY = text("SELECT system_identifier::text FROM pg_control_system()")
+
+
+def require_copy_of(cluster: str, replica: Engine) -> None:
+    """The read database is a streaming replica of the ledger's server: in recovery, of the
+    same cluster (`cluster`: the primary's system identifier)."""
+    with replica.connect() as connection:
+        replaying = connection.execute(text("SELECT pg_is_in_recovery()")).scalar_one()
+        copied = connection.execute(_IDENTIFY).scalar_one()
+    if not replaying or copied != cluster:
+        what = "is not in recovery" if not replaying else "is of another PostgreSQL cluster"
+        raise FundledgerError(
+            f"the read database {replica.url.render_as_string(hide_password=True)} {what}: "
+            "--read-db takes a streaming replica of the ledger's own server (a hot standby)"
+        )
+
+
+def cluster_of(primary: Engine) -> str:
+    with primary.connect() as connection:
+        return str(connection.execute(_IDENTIFY).scalar_one())
+
+
 def read_from(primary: Engine, replica: Engine, timeout: float = CATCH_UP_SECONDS) -> ReadFrom:
-    """The replica, once it holds everything committed on the primary by now; else the
+    """The replica, once it holds everything written on the primary by now; else the
     primary, with the reason."""
     with primary.connect() as connection:
-        position = connection.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+        position = connection.execute(text("SELECT pg_current_wal_insert_lsn()::text")
+                                      ).scalar_one()  # fmt: skip
     deadline = time.monotonic() + timeout
     try:
         with replica.connect() as connection:
             while True:
-                replaying, caught_up = connection.execute(
-                    text("SELECT pg_is_in_recovery(), "
-                         "coalesce(pg_last_wal_replay_lsn() >= CAST(:position AS pg_lsn), false)"),
+                caught_up = connection.execute(
+                    text("SELECT coalesce(pg_last_wal_replay_lsn() >= CAST(:position AS pg_lsn),"
+                         " false)"),
                     {"position": position},
-                ).one()  # fmt: skip
-                if not replaying or caught_up:
+                ).scalar_one()  # fmt: skip
+                if caught_up:
                     return ReadFrom(replica)
                 if time.monotonic() >= deadline:
-                    return ReadFrom(primary, f"the replica is more than {timeout:g} s behind "
-                                             "the primary")  # fmt: skip
+                    behind = (f"more than {timeout:g} s behind" if timeout
+                              else "still behind")  # fmt: skip
+                    return ReadFrom(primary, f"the replica is {behind} the primary")
                 connection.rollback()  # a fresh snapshot of the replay position
                 time.sleep(_POLL_SECONDS)
     except DBAPIError as error:
-        first_line = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        return ReadFrom(primary, f"the replica does not answer ({first_line})")
+        return ReadFrom(primary, f"the replica does not answer ({_first_line(error)})")
+
+
+def refused_on_replica(error: DBAPIError) -> str | None:
+    """Why the replica would not run a read (then made on the primary), or None: another
+    failure, said as it is."""
+    if getattr(error.orig, "sqlstate", None) in _REFUSED_ON_REPLICA:
+        return f"the replica would not run it ({_first_line(error)})"
+    return None
+
+
+def _first_line(error: DBAPIError) -> str:
+    return str(getattr(error, "orig", error)).strip().splitlines()[0]
 
 
 @dataclass
@@ -75,12 +120,37 @@ class ReplicaReads:
     primary: Engine
     replica: Engine
     fallback: str | None = field(default=None, init=False)
+    _checked: bool = field(default=False, init=False)
+    _quiet_until: float = field(default=0.0, init=False)
 
     def engine(self) -> tuple[Engine, bool]:
         """The engine of the next read, and whether its route changed since the last."""
-        route = read_from(self.primary, self.replica)
-        changed, self.fallback = route.fallback != self.fallback, route.fallback
-        return route.engine, changed
+        if not self._checked:
+            cluster = cluster_of(self.primary)
+            try:
+                require_copy_of(cluster, self.replica)
+            except DBAPIError as error:  # checked at the first read it answers
+                return self.primary, self._note(
+                    f"the replica does not answer ({_first_line(error)})"
+                )
+            self._checked = True
+        waiting = 0.0 if time.monotonic() < self._quiet_until else CATCH_UP_SECONDS
+        route = read_from(self.primary, self.replica, waiting)
+        if route.fallback and waiting:
+            self._quiet_until = time.monotonic() + QUIET_SECONDS
+        return route.engine, self._note(route.fallback)
+
+    def refused(self, error: DBAPIError) -> tuple[Engine, bool] | None:
+        """The primary, after the replica refused a read with `error` (and whether that
+        changed the route); None when the error is not such a refusal."""
+        reason = refused_on_replica(error)
+        if reason is None:
+            return None
+        return self.primary, self._note(reason)
+
+    def _note(self, fallback: str | None) -> bool:
+        changed, self.fallback = fallback != self.fallback, fallback
+        return changed
 
     def dispose(self) -> None:
         self.replica.dispose()

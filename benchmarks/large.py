@@ -17,6 +17,7 @@ Writes its section of RESULTS.md."""
 from __future__ import annotations
 
 import os
+import platform
 import statistics
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def main() -> None:
         sys.exit("large.py: set FUNDLEDGER_BENCH_POSTGRES_URL to a database it may empty")
     env = {**os.environ, "FUNDLEDGER_DB": postgres}
     lines = []
+    load = os.getloadavg()[0]  # other work on the machine slows every step alike
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         donations, rates = folder / "donations.csv", folder / "rates.csv"
@@ -97,7 +99,9 @@ def main() -> None:
         f"{ROWS:,} donations of 2025 from {import_donations.DONORS:,} donors in one campaign, "
         "imported into a fresh PostgreSQL ledger; each step the installed command, timed whole "
         f"(start-up included), median of {RUNS} where there are several (min–max), with the "
-        "peak memory of its process tree.", "",
+        f"peak memory of its process tree. {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; load average (1 min) as "
+        f"the measuring began: {load:.1f}.", "",
         "| step | time | peak memory |", "|---|---:|---:|",
         *lines,
     ]) + "\n"  # fmt: skip

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fundledger.adapters import donation_csv
+from fundledger.adapters.db import spill
+from fundledger.adapters.db.spill import SpillingMap
 from fundledger.adapters.donation_csv import DonationBatch, DonationFile
 
 HEADER = ["date", "amount", "currency", "donor", "email", "method", "reference", "note",
@@ -106,3 +108,81 @@ def test_a_row_remembered_in_parts_is_checked_whole(tmp_path: Path) -> None:
         "`fundledger donation reverse`)",
         "gifts.csv:5: reference: 'A' already appears on line 2",
     ]
+
+
+def read_keyed(path: Path) -> tuple[list[tuple[object, ...]], list[str]]:
+    """Each row's line, reference (content keys included) and legacy reference, and every
+    problem: what the reader remembers of earlier rows decides them."""
+    source = DonationFile(path, home_currency="ILS")
+    source.legacy_keys = True
+    rows: list[tuple[object, ...]] = []
+    problems: list[str] = []
+    for batch in source.batches(size=4):
+        rows.extend(zip(batch.lines, batch.references, batch.legacy_references, strict=True))
+        problems.extend(problem.describe(path.name) for problem in batch.problems)
+    return rows, sorted(problems)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(randomizer=st.randoms(use_true_random=False))
+def test_what_is_remembered_of_every_row_reads_the_same_from_the_scratch_database(
+    randomizer: random.Random, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line of each reference and the occurrences of each content key and legacy key, held
+    in a scratch database past SPILL_ENTRIES, refuse the same repeats (naming the same first
+    line) and number the same occurrences as held in memory."""
+    rows = random_rows(randomizer)
+    path = tmp_path / "gifts.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+        writer.writerows(rows)  # every reference repeated, every content a second time
+    in_memory = read_keyed(path)
+    monkeypatch.setattr(spill, "SPILL_ENTRIES", 1)  # every batch's entries moved out at once
+    assert read_keyed(path) == in_memory
+
+
+def test_a_spilling_map_finds_what_it_moved_out_and_the_latest_value() -> None:
+    remembered = SpillingMap(limit=3)
+    remembered.update({"a": 1, "b": 2})
+    assert not remembered.spilled
+    remembered.update([("c", 3), ("a", 4)])  # three entries: moved out
+    assert remembered.spilled
+    assert len(remembered) == 0
+    remembered.update({"b": 5})  # the newer value, in memory, wins over the moved one
+    assert remembered.found(["a", "b", "c", "d", ""]) == {"a": 4, "b": 5, "c": 3}
+    remembered.update({"d": 6, "e": 7})  # moved out again: replaces b
+    assert remembered.found(["b", "d", "e"]) == {"b": 5, "d": 6, "e": 7}
+    remembered.close()
+    assert remembered.found(["a"]) == {}
+
+
+def test_a_large_file_is_read_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #26: the reader kept the line of every reference and the count of every content
+    key in dicts, about 150 bytes a row to the end of the file (450 MiB at 3M gifts). Now no
+    more than SPILL_ENTRIES of each stay in memory, however many rows the file has."""
+    monkeypatch.setattr(spill, "SPILL_ENTRIES", 100)
+    path = tmp_path / "gifts.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for number in range(2_000):  # half with a reference, half known by content
+            reference = f"R{number}" if number % 2 else ""
+            writer.writerow(["2025-07-03", f"{number + 1}", "ILS", "Noa", "", "", reference,
+                             "", ""])  # fmt: skip
+    source = DonationFile(path, home_currency="ILS")
+    source.legacy_keys = True
+    read = 0
+    for batch in source.batches(size=50):
+        read += len(batch)
+        held = [source._seen_references, source._occurrences, source._legacy_occurrences]
+        assert all(len(remembered) < 100 for remembered in held)
+    assert read == 2_000
+    assert not batch.problems
+    assert batch.references[-1] == "R1999"
+    assert batch.references[-2].startswith("gift:")

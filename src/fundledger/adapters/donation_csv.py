@@ -42,6 +42,7 @@ from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, NamedTuple, TypeVar, cast
 
+from fundledger.adapters.db.spill import SpillingMap
 from fundledger.adapters.donation_cells import DateFormat, read_amount, read_date
 from fundledger.adapters.donor_columns import DETAIL_FIELDS, HEADER_ALIASES, DonorColumns
 from fundledger.domain.canonical import donation_fields
@@ -359,14 +360,16 @@ class DonationFile:
                 self._scan(binary)
             reader = self._reader(binary)
             line = 1  # where the row being read starts (a row may span lines)
+            # What is remembered of every row, in bounded memory (adapters/db/spill.py): the
+            # line of each reference, and how often each content key and legacy key occurred.
+            self._seen_references = SpillingMap()
+            self._occurrences = SpillingMap()
+            self._legacy_occurrences = SpillingMap()
             try:
                 header = next(reader, None)
                 if header is None:
                     raise DonationFileError(f"{self.name} is empty")
                 columns = self._columns(header)
-                seen_references: dict[str, int] = {}
-                self._occurrences: dict[str, int] = {}
-                self._legacy_occurrences: dict[str, int] = {}
                 width = len(header)
                 rows: list[list[str]] = []
                 lines: list[int] = []
@@ -383,10 +386,10 @@ class DonationFile:
                         ))  # fmt: skip
                     line = reader.line_num + 1
                     if len(rows) == size:
-                        yield self._batch(rows, lines, problems, columns, seen_references, line)
+                        yield self._batch(rows, lines, problems, columns, line)
                         rows, lines, problems = [], [], []
                 if rows or problems:
-                    yield self._batch(rows, lines, problems, columns, seen_references, line)
+                    yield self._batch(rows, lines, problems, columns, line)
             except csv.Error as error:
                 raise DonationFileError(f"{self.name}:{line}: {_csv_problem(error)}") from None
             except UnicodeDecodeError:
@@ -396,6 +399,10 @@ class DonationFile:
                     f"{self.name}:{line}: not {self.encoding_name} text; give the file's "
                     "encoding with --encoding (cp1255 for Hebrew Excel)"
                 ) from None
+            finally:
+                for remembered in (self._seen_references, self._occurrences,
+                                   self._legacy_occurrences):  # fmt: skip
+                    remembered.close()
 
     def _batch(
         self,
@@ -403,7 +410,6 @@ class DonationFile:
         lines: list[int],
         problems: list[RowProblem],
         columns: dict[str, int],
-        seen: dict[str, int],
         next_line: int,
     ) -> DonationBatch:
         """Checks rows of the header's width, a column at a time.
@@ -413,7 +419,8 @@ class DonationFile:
         remembered. A row whose every part is known, whose amount is a plain numeral and whose
         reference is new is accepted by the column checks of `_suspects`; every other row goes
         through `_checked_row`. A million rows then cost a few passes over each column rather
-        than a million calls."""
+        than a million calls. The line of each reference read before is asked for once, for
+        this batch's references (`earlier`), and those of this batch told at its end."""
         if not rows:
             return DonationBatch([], [], [], [], [], [], [], [], [], [], [], [], [], [], problems,
                                  next_line - 1)  # fmt: skip
@@ -434,15 +441,17 @@ class DonationFile:
         days = list(map(self._known_days.get, fields[0]))
         currencies = list(map(self._known_currencies.get, fields[2]))
         names = list(map(self._known_names.get, fields[3]))
-        suspect = self._suspects(fields, days, currencies, names, seen)
+        earlier = self._seen_references.found(references)
+        suspect = self._suspects(fields, days, currencies, names, earlier)
         amounts = self._plain_amounts(fields[1], currencies, suspect)
         codes = [currency[0] if currency else "" for currency in currencies]
         donors = [name or "" for name in names]
         anonymous = [self.all_anonymous or not name for name in donors]
         rejected: set[int] = set()
+        known = dict(earlier)  # and those of this batch's suspects found valid, in line order
         for index in sorted(suspect):
             checked = self._checked_row(
-                lines[index], [values[index] for values in gift_fields], seen
+                lines[index], [values[index] for values in gift_fields], known
             )
             if type(checked) is RowProblem:
                 problems.append(checked)
@@ -459,13 +468,7 @@ class DonationFile:
             rejected,
         )
         problems.extend(RowProblem(lines[index], field, text) for index, field, text in found)
-        if not suspect and all(references):  # the common case, zipped in C
-            seen.update(zip(references, lines, strict=True))
-        else:
-            seen.update(
-                (references[index], lines[index]) for index in range(len(lines))
-                if references[index] and index not in suspect
-            )  # fmt: skip
+        self._remember_references(references, lines, suspect, earlier, known)
         # A file has few distinct dates. (None: a row with a problem, dropped below.)
         iso = {day: day.isoformat() if day else "" for day in set(days)}
         day_texts = list(map(iso.__getitem__, days))
@@ -504,6 +507,27 @@ class DonationFile:
         )  # fmt: skip
         return batch
 
+    def _remember_references(
+        self,
+        references: list[str],
+        lines: list[int],
+        suspect: set[int],
+        earlier: dict[str, int],
+        known: dict[str, int],
+    ) -> None:
+        """Tells `_seen_references` the line of each reference of the batch's rows that the
+        column checks accepted, and of those of its suspects that `_checked_row` found valid
+        (in `known`, after the `earlier` ones)."""
+        if not suspect and all(references):  # the common case, zipped in C
+            self._seen_references.update(zip(references, lines, strict=True))
+            return
+        new = {reference: line for reference, line in known.items() if reference not in earlier}
+        new.update(
+            (references[index], lines[index]) for index in range(len(lines))
+            if references[index] and index not in suspect
+        )  # fmt: skip
+        self._seen_references.update(new)
+
     def _give_content_references(self, batch: DonationBatch) -> None:
         """A reference for each row that has none: a digest of its parsed, normalised content
         (date, amount in minor units, currency, e-mail and name without case, method,
@@ -515,7 +539,9 @@ class DonationFile:
         as: rows keyed before methods had codes keep their keys, and a name added to the known
         methods later changes no key either."""
         references = batch.references
-        for index in [index for index, reference in enumerate(references) if not reference]:
+        unreferenced = [index for index, reference in enumerate(references) if not reference]
+        digests = []
+        for index in unreferenced:
             content = "\x1f".join((
                 " ".join((batch.notes[index] or "").split()),
                 batch.day_texts[index], str(batch.amounts_minor[index]), batch.currencies[index],
@@ -524,25 +550,38 @@ class DonationFile:
                 batch.campaigns[index] or self.default_campaign,
                 "anonymous" if batch.anonymous[index] else "named",
             ))  # fmt: skip
-            digest = hashlib.sha256(content.encode()).hexdigest()[:24]
-            occurrence = self._occurrences.get(digest, 0) + 1
-            self._occurrences[digest] = occurrence
+            digests.append(hashlib.sha256(content.encode()).hexdigest()[:24])
+        occurrences = self._occurrences_of(self._occurrences, digests)
+        for index, digest, occurrence in zip(unreferenced, digests, occurrences, strict=True):
             references[index] = f"{CONTENT_REFERENCE}{digest}:{occurrence}"
 
     def _legacy_references(self, cells: list[list[str]], references: list[str]) -> list[str]:
         """The references fundledger gave rows without one before content keys: a digest of
         the text of the row's cells and its occurrence in the file ("" for other rows)."""
-        legacy = []
-        for index, reference in enumerate(references):
-            if reference:
-                legacy.append("")
-                continue
-            text = "\x1f".join(values[index] for values in cells)
-            digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-            occurrence = self._legacy_occurrences.get(digest, 0) + 1
-            self._legacy_occurrences[digest] = occurrence
-            legacy.append(f"{LEGACY_REFERENCE}{digest}:{occurrence}")
+        unreferenced = [index for index, reference in enumerate(references) if not reference]
+        digests = [
+            hashlib.sha256("\x1f".join(values[index] for values in cells).encode()).hexdigest()[:20]
+            for index in unreferenced
+        ]
+        occurrences = self._occurrences_of(self._legacy_occurrences, digests)
+        legacy = [""] * len(references)
+        for index, digest, occurrence in zip(unreferenced, digests, occurrences, strict=True):
+            legacy[index] = f"{LEGACY_REFERENCE}{digest}:{occurrence}"
         return legacy
+
+    @staticmethod
+    def _occurrences_of(remembered: SpillingMap, digests: list[str]) -> list[int]:
+        """Which occurrence in the file each of these digests is, in order (1: its first),
+        counting those of earlier batches that `remembered` holds, and told to it."""
+        if not digests:
+            return []
+        counts = remembered.found(digests)
+        occurrences = []
+        for digest in digests:
+            counts[digest] = occurrence = counts.get(digest, 0) + 1
+            occurrences.append(occurrence)
+        remembered.update(counts)
+        return occurrences
 
     def _suspects(
         self,

@@ -36,7 +36,8 @@ class SpillingMap:
         return self._scratch is not None
 
     def __len__(self) -> int:
-        """The entries held in memory (the rest, if any, are in the scratch database)."""
+        """The entries held in memory (the rest, if any, are in the scratch database): fewer
+        than `limit` and one batch."""
         return len(self.recent)
 
     def found(self, keys: Iterable[str]) -> dict[str, int]:
@@ -56,10 +57,11 @@ class SpillingMap:
         return found
 
     def update(self, entries: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
-        """Adds (or replaces) these entries."""
-        self.recent.update(entries)
+        """Adds (or replaces) these entries. A full dict moves out first, not after: the
+        last batch of a file is then never moved out for nothing (a batch past `limit`)."""
         if len(self.recent) >= self.limit:
             self._spill()
+        self.recent.update(entries)
 
     def _spill(self) -> None:
         if self._scratch is None:

@@ -69,12 +69,10 @@ class Ledger:
                 ) from None
         return self._engine
 
-    def engine_to_read(self) -> Engine:
-        """The replica (--read-db) once it has caught up with the primary, else the ledger
-        itself; said on standard error when the route changes (adapters/db/replica.py)."""
-        primary = self.engine()
+    def _replica_reads(self) -> ReplicaReads | None:
+        """The replica (--read-db) this command reads from, made on first use; None without."""
         if not self.read_url:
-            return primary
+            return None
         if self._replica is None:
             from sqlalchemy.exc import ArgumentError
 
@@ -85,6 +83,7 @@ class Ledger:
                 require_replicable,
             )
 
+            primary = self.engine()
             try:
                 replica = make_engine(self.read_url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
             except (ArgumentError, ImportError, ValueError) as error:
@@ -94,7 +93,15 @@ class Ledger:
                 ) from None
             require_replicable(primary, replica)
             self._replica = ReplicaReads(primary, replica)
-        chosen, changed = self._replica.engine()
+        return self._replica
+
+    def engine_to_read(self) -> Engine:
+        """The replica (--read-db) once it has caught up with the primary, else the ledger
+        itself; said on standard error when the route changes (adapters/db/replica.py)."""
+        replica = self._replica_reads()
+        if replica is None:
+            return self.engine()
+        chosen, changed = replica.engine()
         self._say_route(changed)
         return chosen
 
@@ -186,22 +193,15 @@ class Ledger:
         """`work` in one read-only transaction: on the replica when --read-db names one and
         it has caught up, made again on the ledger itself when the replica refuses it (a
         report computed from the gifts needs a temporary table, which a hot standby refuses)."""
-        from sqlalchemy.exc import DBAPIError
 
-        engine = self.engine_to_read()
-        try:
+        def attempt(engine: Engine) -> T:
             with self.transaction(write=False, engine=engine) as session:
                 return work(session)
-        except DBAPIError as error:
-            rerouted = None
-            if self._replica is not None and engine is self._replica.replica:
-                rerouted = self._replica.refused(error)
-            if rerouted is None:
-                raise
-            primary, changed = rerouted
-            self._say_route(changed)
-        with self.transaction(write=False, engine=primary) as session:
-            return work(session)
+
+        replica = self._replica_reads()
+        if replica is None:
+            return attempt(self.engine())
+        return replica.read(attempt, self._say_route)
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import transaction
@@ -30,35 +29,19 @@ def engine() -> Engine:
     return current_app.extensions[EXTENSION].engine  # type: ignore[no-any-return]
 
 
-def engine_to_read() -> Engine:
-    """The replica (serve --read-db) once it has caught up with the ledger, else the ledger."""
-    replica = current_app.extensions[EXTENSION].replica
-    if replica is None:
-        return engine()
-    chosen, changed = replica.engine()
-    _log_route(replica, changed)
-    return chosen  # type: ignore[no-any-return]
-
-
 def _on_either(work: Callable[[Session], T], write: bool = False, commit: bool = True) -> T:
     """`work` in one transaction: a write on the ledger; a read on the replica when there is
     one and it has caught up, made again on the ledger itself when the replica refuses it (a
     hot standby runs no temporary table, which a page computed from the gifts needs)."""
-    if write:
-        with transaction(engine(), write=True, commit=commit) as session:
+
+    def attempt(chosen: Engine) -> T:
+        with transaction(chosen, write=write, commit=commit) as session:
             return work(session)
-    chosen = engine_to_read()
-    try:
-        with transaction(chosen, commit=commit) as session:
-            return work(session)
-    except DBAPIError as error:
-        replica = current_app.extensions[EXTENSION].replica
-        rerouted = replica.refused(error) if replica and chosen is replica.replica else None
-        if rerouted is None:
-            raise
-        _log_route(replica, rerouted[1])
-    with transaction(engine(), commit=commit) as session:
-        return work(session)
+
+    replica = current_app.extensions[EXTENSION].replica
+    if write or replica is None:
+        return attempt(engine())
+    return replica.read(attempt, lambda changed: _log_route(replica, changed))  # type: ignore[no-any-return]
 
 
 def _log_route(replica: Any, changed: bool) -> None:

@@ -17,13 +17,16 @@ cluster (an old restored copy, a test database), is refused when first used."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from fundledger.domain.errors import FundledgerError
 
+T = TypeVar("T")
 CATCH_UP_SECONDS = 2.0
 QUIET_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 5  # libpq's connect_timeout for the replica: a dead host fails fast
@@ -140,13 +143,22 @@ class ReplicaReads:
             self._quiet_until = time.monotonic() + QUIET_SECONDS
         return route.engine, self._note(route.fallback)
 
-    def refused(self, error: DBAPIError) -> tuple[Engine, bool] | None:
-        """The primary, after the replica refused a read with `error` (and whether that
-        changed the route); None when the error is not such a refusal."""
-        reason = refused_on_replica(error)
-        if reason is None:
-            return None
-        return self.primary, self._note(reason)
+    def read(self, attempt: Callable[[Engine], T], told: Callable[[bool], None]) -> T:
+        """`attempt(engine)`, a read-only transaction: on the replica once it has caught up,
+        made again on the primary when the replica refuses it (`refused_on_replica`).
+        `told(changed)` hears of each route taken, to say a change once."""
+        chosen, changed = self.engine()
+        told(changed)
+        if chosen is not self.replica:
+            return attempt(chosen)
+        try:
+            return attempt(chosen)
+        except DBAPIError as error:
+            reason = refused_on_replica(error)
+            if reason is None:
+                raise
+            told(self._note(reason))
+        return attempt(self.primary)
 
     def _note(self, fallback: str | None) -> bool:
         changed, self.fallback = fallback != self.fallback, fallback

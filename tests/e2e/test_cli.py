@@ -316,3 +316,45 @@ def test_audit_shows_the_trail_of_one_gift_or_of_a_period(quick_ledger: Shell) -
     assert quick_ledger.run("audit", "--since", "2199-01-01", "--format", "json").stdout == "[]\n"
     usage = quick_ledger.run("audit", "--entity", "donation:x", expect=2).stderr
     assert "write a kind of row, or kind:ID (donation:42)" in usage
+
+
+def _summaries_current(shell: Shell) -> bool:
+    """Whether the stored summaries hold the whole ledger (a report would read them)."""
+    from fundledger.adapters.db.engine import transaction
+    from fundledger.services.context import CommandContext
+    from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
+    from fundledger.services.summary_store import holds_ledger
+
+    engine = make_engine(shell.database_url)
+    try:
+        with transaction(engine) as session:
+            rules = ledger_settings(current_settings(session, RULE_KEYS))
+            return holds_ledger(session, CommandContext(command="test", settings=rules))
+    finally:
+        engine.dispose()
+
+
+def test_a_gift_a_reversal_and_a_corrected_rate_leave_the_summaries_current(
+    quick_ledger: Shell,
+) -> None:
+    """Each write brings the stored summaries up to date in its own transaction: the report
+    after it reads them instead of doing the upkeep itself; `check` agrees."""
+    shell = quick_ledger
+    report(shell)  # the summaries made
+    added = shell.run("donation", "add", "dont-look-away", "--date", "2025-07-03",
+                      "--amount", "120", "--currency", "USD")  # fmt: skip
+    assert _summaries_current(shell)
+    gift = added.stdout.split("#")[1].split(":")[0]
+    shell.run("donation", "reverse", gift, "--reason", "entered twice")
+    assert _summaries_current(shell)
+    shell.run("donation", "add", "dont-look-away", "--date", "2025-07-03", "--amount", "80",
+              "--currency", "USD")  # fmt: skip
+    shell.run("rates", "add", "2025-07-03", "USD", "ILS", "3.4", "--supersede")
+    assert _summaries_current(shell)
+    assert report(shell)["total_ils"] == "272.00"
+    assert "ok" in shell.run("check").stdout.lower()
+    # A gift whose date has no rate in force yet is recorded all the same; the summaries
+    # wait, and the report says what is missing.
+    shell.run("donation", "add", "dont-look-away", "--date", "2025-06-01", "--amount", "5",
+              "--currency", "USD")  # fmt: skip
+    assert not _summaries_current(shell)

@@ -148,6 +148,7 @@ def test_stored_summaries_agree_with_the_gifts_after_every_kind_of_write(
         run(ledger, lambda s, c, rate=rate: add_rate(s, c, rate, supersede=True))
     assert _refresh(ledger)
     _both_ways(ledger)
+    _agrees_with_check(ledger)  # no row left empty where a gift's band changed
     with transaction(ledger) as session:
         assert campaign_summary(session, _context(session), None).total_home != before
 
@@ -209,6 +210,69 @@ def test_a_gift_without_a_rate_leaves_the_stored_summaries_as_they_were(ledger: 
         # Another campaign's report does not need that rate.
         assert campaign_summary(session, _context(session), "south").donation_count > 0
     _rates(ledger, late, 1, seed=7)
+    assert _refresh(ledger)
+    _both_ways(ledger)
+
+
+def _state(engine: Engine) -> tuple[int, int] | None:
+    with transaction(engine) as session:
+        state = session.get(SummaryState, 1)
+        return None if state is None else (state.donation_id, state.rate_id)
+
+
+def _gift_kept_up(engine: Engine, on: date, most_gifts: int | None = None) -> tuple[int, bool]:
+    """A gift recorded and the summaries brought up to date in its own transaction, as the
+    web's forms and `donation add` do: (its id, whether the summaries took it)."""
+
+    def work(session: Session, context: CommandContext) -> tuple[int, bool]:
+        entry = record_donation(session, context, campaign_slug="north", on=on,
+                                amount=Money("10.00", "USD"))  # fmt: skip
+        many = summary_store.bring_up_to_date_within(session, context, most_gifts=most_gifts)
+        return entry.id, many
+
+    gift, many = run(engine, work)
+    assert not many
+    state = _state(engine)
+    return gift, state is not None and state[0] == gift
+
+
+def test_a_write_brings_the_summaries_up_to_date_in_its_own_transaction(ledger: Engine) -> None:
+    """The gift and its upkeep commit together; a report after it reads the stored sums."""
+    _gifts(ledger, 30, seed=11)
+    assert _refresh(ledger)
+    _, taken = _gift_kept_up(ledger, FIRST + timedelta(days=2))
+    assert taken
+    with transaction(ledger) as session:
+        assert summary_store.holds_ledger(session, _context(session))
+    _both_ways(ledger)
+    _agrees_with_check(ledger)
+
+
+def test_a_write_whose_upkeep_fails_stands_and_leaves_the_summaries_as_they_were(
+    ledger: Engine,
+) -> None:
+    """A gift without a rate in force: only the upkeep's savepoint is rolled back."""
+    _gifts(ledger, 30, seed=12)
+    assert _refresh(ledger)
+    before = _state(ledger)
+    rows = _summary_rows(ledger)
+    gift, taken = _gift_kept_up(ledger, FIRST + timedelta(days=DAYS + 30))
+    assert not taken
+    assert _state(ledger) == before
+    assert _summary_rows(ledger) == rows
+    with transaction(ledger) as session:
+        assert session.get(Donation, gift) is not None  # the write stands
+        assert campaign_summary(session, _context(session), "south").donation_count > 0
+
+
+def test_a_write_leaves_summaries_far_behind_to_the_next_report(ledger: Engine) -> None:
+    """More gifts to add than `most_gifts` (an import not yet reported): the write does not
+    take their upkeep on; the report after it does."""
+    _gifts(ledger, 40, seed=13)
+    assert _state(ledger) is None
+    _, taken = _gift_kept_up(ledger, FIRST + timedelta(days=5), most_gifts=10)
+    assert not taken
+    assert _state(ledger) is None
     assert _refresh(ledger)
     _both_ways(ledger)
 

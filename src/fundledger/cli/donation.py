@@ -153,7 +153,7 @@ def add(
             language=language,
         )
 
-    entry = ledger.run(work, write=True)
+    entry = ledger.run(work, write=True, summaries=True)
     who = "anonymous" if entry.anonymous else printable(str(entry.donor))
     click.echo(
         f"Recorded donation #{entry.id}: {format_money(entry.amount)} on {entry.date} ({who})."
@@ -200,7 +200,7 @@ def reverse(ledger: Ledger, donation_id: int, reason: str, locale: str | None) -
                 render_receipts(session, files, [credit], RECEIPTS_FOLDER)
             return entry, credit
 
-        entry, credit = ledger.run(work, write=True)
+        entry, credit = ledger.run(work, write=True, summaries=True)
     reversal = format_money(entry.amount)
     click.echo(f"Recorded reversal #{entry.id} of donation #{entry.reverses}: {reversal}.")
     if credit is not None:
@@ -268,7 +268,7 @@ def correct(
                 render_receipts(session, files, [done.credit], RECEIPTS_FOLDER)
             return done
 
-        done = ledger.run(work, write=True)
+        done = ledger.run(work, write=True, summaries=True)
     new = done.corrected
     reference = f" under reference {printable(new.reference)}" if new.reference else ""
     click.echo(f"Corrected donation #{done.original.id}: reversed by #{done.reversal.id}, "

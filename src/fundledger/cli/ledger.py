@@ -180,14 +180,34 @@ class Ledger:
         *,
         write: bool = False,
         commit: bool = True,
+        summaries: bool = False,
     ) -> T:
         """Run a command's work in one transaction; `write` for commands that change the
         ledger, `commit=False` to roll back what they did (a dry run). A read goes to the
-        replica when --read-db names one (`read`)."""
+        replica when --read-db names one (`read`). `summaries`: a write of a few gifts or a
+        rate, which brings the stored summaries up to date in its own transaction, so that
+        the reports after it (a server's pages, a board member's report) find them current
+        rather than each doing the upkeep (a corrected rate: 0.3 s of it on 1M gifts). Not
+        when they are far behind (an import's gifts not yet reported): the next report
+        brings them up, with its progress shown."""
         if not write:
             return self.read(lambda session: work(session, self.context(session)))
+        many = False
         with self.transaction(write=write, commit=commit) as session:
-            return work(session, self.context(session))
+            context = self.context(session)
+            done = work(session, context)
+            if summaries and commit:
+                from fundledger.services.summary_store import (
+                    BULK_ROWS,
+                    bring_up_to_date_within,
+                )
+
+                many = bring_up_to_date_within(session, context, most_gifts=BULK_ROWS)
+        if many:
+            from fundledger.services.summary_store import tidy_summaries
+
+            tidy_summaries(self.engine())
+        return done
 
     def read(self, work: Callable[[Session], T]) -> T:
         """`work` in one read-only transaction: on the replica when --read-db names one and

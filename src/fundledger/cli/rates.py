@@ -91,6 +91,7 @@ def add(
             session, context, typed, supersede=supersede, confirm=confirm
         ),
         write=True,
+        summaries=True,
     )
     if result.corrections:
         previous = result.corrections[0].describe_previous()

@@ -73,8 +73,9 @@ def schema_is_current(connection: Connection) -> bool:
 def require_current_schema(connection: Connection) -> None:
     """Refuse to work on a ledger whose schema is missing or older than this program."""
     head = head_revision()
-    require_ledger(connection)
     current = current_revision(connection)
+    if current is None:  # no ledger, or one whose schema was never made: which is it
+        require_ledger(connection)
     _refuse_unknown_revision(current)
     if current != head:
         raise FundledgerError(

@@ -167,17 +167,42 @@ def refresh(
         # the right), or a lock was not to be had in time (PostgreSQL's lock_timeout below).
         return False
     if bulk:
-        tidy_after_bulk_load(engine, (_GIFTS, _DONORS, _CELLS))
+        tidy_summaries(engine)
     return True
+
+
+def bring_up_to_date_within(
+    session: Session, context: CommandContext, *, most_gifts: int | None = None
+) -> bool:
+    """Bring the stored summaries up to date inside the writer's own transaction, after its
+    writes, behind a savepoint: one commit for a gift and its upkeep, where a transaction of
+    their own (`refresh`) costs a second BEGIN, settings read, chain lock and commit (the web's
+    gift form on PostgreSQL, 1M gifts). When they cannot be (a gift without a rate in force, a
+    lock not had in time) only the savepoint is rolled back: the write stands, and the next
+    report brings them up. `most_gifts`: nothing done when more gifts than that are to be
+    added (the next report does it, saying so). True when many gifts were added:
+    `tidy_summaries` after the commit then."""
+    try:
+        with session.begin_nested():
+            return bring_up_to_date(session, context, most_gifts=most_gifts)
+    except (FundledgerError, DBAPIError, _WriterAtWork, _TooMany):
+        return False
+
+
+def tidy_summaries(engine: Engine) -> None:
+    """After many gifts added in a transaction (`bring_up_to_date_within` said True)."""
+    tidy_after_bulk_load(engine, (_GIFTS, _DONORS, _CELLS))
 
 
 def bring_up_to_date(
     session: Session,
     context: CommandContext,
     announce: Callable[[int], None] | None = None,
+    *,
+    most_gifts: int | None = None,
 ) -> bool:
     """Add to the stored summaries what the ledger holds beyond them (see the module). True
-    when that was many gifts at once."""
+    when that was many gifts at once. More than `most_gifts` to add: _TooMany."""
     connection = session.connection()
     # Writers of gifts and rates hold the chains until they commit: holding them too, this
     # transaction sees no write half done and none commits under it.
@@ -199,15 +224,18 @@ def bring_up_to_date(
     latest_donation, latest_rate = _latest(session)
     if (state.donation_id, state.rate_id) == (latest_donation, latest_rate):
         return False
+    if most_gifts is not None and latest_donation - state.donation_id > most_gifts:
+        raise _TooMany
     if announce is not None and latest_donation - state.donation_id >= BULK_ROWS:
         announce(latest_donation - state.donation_id)
     store = _Store(session, context, size_bounds(context.settings.home_currency),
                    state.donation_id)  # fmt: skip
     # Sorting in threads shrinks SQLite's page cache, which empties it: worth it for many
-    # gifts or a changed rate (a date's gifts valued again), not for a gift or a reversal,
-    # whose report would then read every page again (the report after a reversal, 1M gifts:
-    # 1.6x a warm one, now 1.1x).
-    many = latest_donation - state.donation_id >= BULK_ROWS or latest_rate != state.rate_id
+    # gifts (or many dates valued again, revalue_changed_rates), not for a gift, a reversal
+    # or a corrected rate of last week, whose report would then read every page again (the
+    # report after a reversal, 1M gifts: 1.6x a warm one, now 1.1x).
+    many = latest_donation - state.donation_id >= BULK_ROWS
+    store.in_threads = many
     with sorting_in_threads(connection) if many else nullcontext():
         store.take_out_reversed(latest_donation)
         if latest_rate != state.rate_id:
@@ -225,6 +253,10 @@ class _Refused(Exception):
     def __init__(self, error: FundledgerError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class _TooMany(Exception):
+    """More gifts to add than the caller would wait for."""
 
 
 class _WriterAtWork(Exception):
@@ -295,7 +327,10 @@ class _Store:
         self._read_since: date | None = None  # every date from this one on is read
         # the largest gift of a date, where new gifts raise it
         self.largest: dict[GiftKey, int] = {}
-        self.took_out = False
+        # Whose rows gifts were taken out of, and so may have emptied (drop_empty_rows).
+        self.emptied_cells = self.emptied_donors = False
+        # SQLite sorting in threads (`sorting_in_threads`) for the whole upkeep already.
+        self.in_threads = False
         self.bulk = False  # whether indexes were built again after many rows
 
     @property
@@ -395,8 +430,17 @@ class _Store:
                 # every gift to find theirs (1M gifts, a rate of a week ago: 0.6 s, now 10 ms).
                 days = [day for day, _ in new]
                 included = and_(included, Donation.donation_date.between(min(days), max(days)))
-            self._apply(old, included, -1)
-            self._apply(new, included, +1)
+            donors_emptied = self.emptied_donors
+            # Sorting in threads empties SQLite's page cache (see bring_up_to_date): worth it
+            # for the gifts of many dates, not for a week's, whose report would then read
+            # every page again.
+            threads = not self.in_threads and len(new) > FEW_FACTORS
+            with sorting_in_threads(self.session.connection()) if threads else nullcontext():
+                self._apply(old, included, -1)
+                self._apply(new, included, +1)
+            # Each gift out and in again: no donor's count changes (only a gift's band, and
+            # so its cell, can), so no donor row was emptied: not a scan of them all for it.
+            self.emptied_donors = donors_emptied
         self._store_factors(found.factors)
 
     def add_new_gifts(self, latest: int) -> None:
@@ -489,7 +533,7 @@ class _Store:
                     ["donation_id", "campaign_id", "home_minor"],
                     select(value.id, value.campaign_id, value.home_minor)))  # fmt: skip
         else:
-            self.took_out = True
+            self.emptied_cells = self.emptied_donors = True
             table = self.tables.gifts
             connection.execute(delete(table).where(table.c.donation_id.in_(select(value.id))))
         keys = (value.campaign_id, value.day, value.currency, value.method, value.band)
@@ -523,8 +567,9 @@ class _Store:
             index.create(connection)
 
     def drop_empty_rows(self) -> None:
-        if self.took_out:
-            for table in (self.tables.cells, self.tables.donors):
+        for table, emptied in ((self.tables.cells, self.emptied_cells),
+                               (self.tables.donors, self.emptied_donors)):  # fmt: skip
+            if emptied:
                 self.session.execute(delete(table).where(table.c.gifts == 0))
 
 

@@ -38,7 +38,7 @@ def preview_or_record(
     donor the address names is not there) is 404; a refusal is `sent_back(form, message)`:
     the page with the form as sent and the message in the page's language where it can be."""
     try:
-        return db.run(work, write=True, commit=confirmed)
+        return db.run(work, write=True, commit=confirmed, summaries=True)
     except missing:
         abort(404)
     except PermissionDenied:

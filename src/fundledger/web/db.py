@@ -17,6 +17,7 @@ from fundledger.services.context import CommandContext
 from fundledger.services.read_cache import LedgerState, ReadCache, ledger_state
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
+from fundledger.services.summary_store import bring_up_to_date_within, tidy_summaries
 
 T = TypeVar("T")
 EXTENSION = "fundledger"
@@ -77,17 +78,30 @@ def run(
     write: bool = False,
     actor: str | None = None,
     commit: bool = True,
+    summaries: bool = False,
 ) -> T:
     """`work` in one transaction on the ledger, with the request's CommandContext (`actor`:
     who acts when nobody is signed in yet, as at sign-in): committed if it returns (a write),
     rolled back if it raises; the session is closed either way. `commit=False`: rolled back
-    even when it returns (a preview of a write, as the CLI's dry runs)."""
+    even when it returns (a preview of a write, as the CLI's dry runs). `summaries`: a write
+    of gifts or rates, after which the stored summaries are brought up to date in the same
+    transaction (else the dashboard and every report after it would read all the gifts,
+    seconds on a million)."""
+    many = False
 
     def checked(session: Session) -> T:
+        nonlocal many
         require_current_schema(session.connection())
-        return work(session, command_context(session, actor))
+        context = command_context(session, actor)
+        done = work(session, context)
+        if summaries and write and commit:
+            many = bring_up_to_date_within(session, context)
+        return done
 
-    return _on_either(checked, write, commit)
+    answer = _on_either(checked, write, commit)
+    if many:
+        tidy_summaries(engine())
+    return answer
 
 
 def read(work: Callable[[Session], T]) -> T:

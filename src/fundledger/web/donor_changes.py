@@ -28,7 +28,6 @@ from fundledger.services.donors import (
     merge_donors,
     undo_merge,
 )
-from fundledger.services.summary_store import refresh
 from fundledger.web import db
 from fundledger.web.confirm import carried, confirmed, preview_or_record
 from fundledger.web.donors import donor_with_forms
@@ -109,7 +108,6 @@ def merge(donor_id: int) -> ResponseReturnValue:
     if not confirming:
         return render("donor_confirm.html", action="merge", pair=outcome.pair,
                       donor_id=donor_id, fields=carried(form))  # fmt: skip
-    refresh(db.engine(), db.command_context)
     flash(_("Donor #{merged} merged into #{into} (merge #{merge}): their gifts count as one "
             "donor's.", merged=donor_id, into=into_id, merge=outcome.merge_id))  # fmt: skip
     return redirect(url_for("donors.donor", donor_id=into_id), 303)
@@ -141,7 +139,6 @@ def unmerge(donor_id: int) -> ResponseReturnValue:
     if not confirming:
         return render("donor_confirm.html", action="unmerge", pair=pair, donor_id=donor_id,
                       fields=carried(form))  # fmt: skip
-    refresh(db.engine(), db.command_context)
     flash(_("Merge #{merge} undone: donors #{merged} and #{into} count apart again.",
             merge=pair.merged.merge_id, merged=donor_id, into=pair.into.id))  # fmt: skip
     return redirect(url_for("donors.donor", donor_id=donor_id), 303)

@@ -27,7 +27,6 @@ from fundledger.services.donations import (
     reverse_with_totals,
 )
 from fundledger.services.histories import GiftDetails, NoSuchGift, gift_details, require_gift
-from fundledger.services.summary_store import refresh
 from fundledger.web import db
 
 # The trail's details as the audit page shows them (the chain's bookkeeping left out).
@@ -105,7 +104,6 @@ def reverse(gift_id: int) -> ResponseReturnValue:
     if not confirming:
         return render("gift_confirm.html", action="reverse", gift_id=gift_id, outcome=outcome,
                       changes=[], fields=carried(form))  # fmt: skip
-    refresh(db.engine(), db.command_context)
     flash(_("Gift #{gift} reversed by #{reversal}.", gift=gift_id, reversal=outcome.reversal.id))
     if outcome.credit is not None:
         flash(_("Credit receipt {number} issued, cancelling receipt {cancelled}.",
@@ -148,7 +146,6 @@ def correct(gift_id: int) -> ResponseReturnValue:
     if not confirming:
         return render("gift_confirm.html", action="correct", gift_id=gift_id, outcome=outcome,
                       changes=_shown_changes(outcome), fields=carried(form))  # fmt: skip
-    refresh(db.engine(), db.command_context)
     flash(_("Gift #{gift} corrected: reversed by #{reversal}, recorded again as #{new}.",
             gift=gift_id, reversal=outcome.reversal.id, new=outcome.corrected.id))  # fmt: skip
     if outcome.credit is not None:

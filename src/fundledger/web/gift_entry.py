@@ -37,7 +37,6 @@ from fundledger.services.gift_entry import (
     preview_gift,
     record_batch,
 )
-from fundledger.services.summary_store import refresh
 from fundledger.web import db
 from fundledger.web.i18n import gettext as _
 from fundledger.web.i18n import language
@@ -153,17 +152,15 @@ def record(slug: str) -> ResponseReturnValue:
             # The gift as the lists show it: its value in the home currency at its date's rate.
             return gift_lines(session, context, actor, [entry.id])[0]
 
-        line = db.run(work, write=True)
+        # The stored summaries take the gift in its own transaction: the dashboard after it
+        # counts it without reading every gift.
+        line = db.run(work, write=True, summaries=True)
     except NoSuchCampaign:
         abort(404)
     except PermissionDenied:
         raise  # 403 (errors.py): not a mistake in the form
     except FundledgerError as error:
         return _gift_page(slug, MultiDict(form), error=service_message(error), status=422)
-    # The stored summaries take the new gift now, in a transaction of their own (as a report
-    # of the CLI brings them up to date first): else the dashboard and every report after it
-    # would read all the gifts instead, seconds on a million. Never waiting for a writer.
-    refresh(db.engine(), db.command_context)
     session[LAST_METHOD] = form.get("method", "").strip()
     flash(recorded(line))
     if "again" in form:
@@ -332,7 +329,7 @@ def batch_sent(slug: str) -> ResponseReturnValue:
             return _batch_page(campaign, shown, home, totals=totals, stated=stated)
         saved = db.run(lambda s, c: record_batch(
             s, c, actor, campaign_slug=slug, rows=rows, stated_count=stated[0],
-            stated_total=stated[1]), write=True)  # fmt: skip
+            stated_total=stated[1]), write=True, summaries=True)  # fmt: skip
     except PermissionDenied:
         raise
     except BatchMismatch as error:
@@ -347,7 +344,6 @@ def batch_sent(slug: str) -> ResponseReturnValue:
                            bad_row=error.row)  # fmt: skip
     except FundledgerError as error:
         return _batch_page(campaign, shown, home, error=service_message(error), status=422)
-    refresh(db.engine(), db.command_context)
     if shown.method.strip():
         session[LAST_METHOD] = shown.method.strip()
     reader = Reader.for_locale(language())

@@ -80,12 +80,12 @@ def add() -> ResponseReturnValue:
             form.get("source", "").strip() or MANUAL_SOURCE)  # fmt: skip
         result = db.run(lambda session, context: add_rate(
             session, context, typed, supersede=form.get("supersede") is not None,
-            confirm=form.get("confirm") is not None, actor=actor), write=True)  # fmt: skip
+            confirm=form.get("confirm") is not None, actor=actor),
+            write=True, summaries=True)  # fmt: skip
     except PermissionDenied:
         raise
     except FundledgerError as error:  # not a date, a currency, a rate; a contradiction
         return _page(422, add_error=service_message(error), form=form)
-    refresh(db.engine(), db.command_context)  # gifts of its dates are now valued
     reader = Reader.for_locale(language())
     shown = _("1 {base} = {rate} {quote} on {date} ({source})", base=typed.base,
               rate=reader.rate(typed.value), quote=typed.quote, date=reader.date(typed.rate_date),

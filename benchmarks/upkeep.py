@@ -172,6 +172,7 @@ def main() -> None:
              "the write, median · p95 ms | report / warm | within 1.2x | write and report / "
              "warm |", "|---|---|---|---:|---:|---:|---|---:|"]  # fmt: skip
     codes = [("before", before), ("now", None)] if before else [("now", None)]
+    load = os.getloadavg()[0]  # other work on the machine slows warm and after alike
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         cached = os.environ.get("FUNDLEDGER_BENCH_LEDGER")
@@ -200,7 +201,8 @@ def main() -> None:
         "it, in the report's (as `report campaign` does it when they are behind). Median · p95 of "
         f"{RUNS} each, in the same process; \"before\": another checkout's code on a copy of "
         "the same ledger (PostgreSQL: the same database, after the other's writes). Target: "
-        f"the report after a write within {TARGET}x of a warm one.", "",
+        f"the report after a write within {TARGET}x of a warm one. Load average (1 min) as "
+        f"the measuring began: {load:.1f}.", "",
         *table,
     ]) + "\n"  # fmt: skip
     print(section)

@@ -55,20 +55,47 @@ class GiftValue(NamedTuple):
     reporting_minor: int
 
 
+_GIFT_COLUMNS = (
+    Donation.id, Donation.campaign_id, Donation.donor_id, Donation.donation_date,
+    Donation.currency, func.coalesce(Donation.method, NO_METHOD), Donation.anonymous,
+    Donation.amount_minor,
+)  # fmt: skip
+
+
 def few_gift_values(session: Session, factors: Mapping[GiftKey, AnyFactor],
                     gifts: ColumnElement[bool], bounds: Sequence[int]
                     ) -> list[GiftValue] | None:  # fmt: skip
     """The `gifts` of the dates and currencies of `factors`, valued at those factors; None when
     they are more than FEW_GIFTS (the caller goes the general way)."""
-    rows = session.execute(
-        select(Donation.id, Donation.campaign_id, Donation.donor_id, Donation.donation_date,
-               Donation.currency, func.coalesce(Donation.method, NO_METHOD),
-               Donation.anonymous, Donation.amount_minor)
-        .where(gifts)
-        .limit(FEW_GIFTS + 1)
-    ).all()  # fmt: skip
+    rows = session.execute(select(*_GIFT_COLUMNS).where(gifts).limit(FEW_GIFTS + 1)).all()
     if len(rows) > FEW_GIFTS:
         return None
+    return valued(rows, factors, bounds)
+
+
+class NewGifts(NamedTuple):
+    """Gifts past the stored summaries, read once: their rows, and whether one is a reversal."""
+
+    rows: Sequence[Any]
+    reversal: bool
+
+
+def few_new_gifts(session: Session, included: int, latest: int) -> NewGifts | None:
+    """The gifts past id `included` up to `latest`, when they are FEW_GIFTS or fewer (else
+    None): the rows `valued` takes, and whether any of them reverses another."""
+    if latest - included > FEW_GIFTS:
+        return None
+    rows = session.execute(
+        select(*_GIFT_COLUMNS, Donation.reverses_id)
+        .where(Donation.id > included, Donation.id <= latest)
+    ).all()  # fmt: skip
+    return NewGifts([row[:-1] for row in rows], any(row[-1] is not None for row in rows))
+
+
+def valued(rows: Iterable[Sequence[Any]], factors: Mapping[GiftKey, AnyFactor],
+           bounds: Sequence[int]) -> list[GiftValue]:  # fmt: skip
+    """Gift rows (id, campaign, donor, date, currency, method, anonymous, amount) valued at
+    the factors of their dates and currencies, each in its size band."""
     thresholds: dict[GiftKey, list[int]] = {}
     values = []
     for gift_id, campaign_id, donor_id, day, currency, method, anonymous, amount in rows:

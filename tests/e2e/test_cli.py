@@ -323,7 +323,7 @@ def _summaries_current(shell: Shell) -> bool:
     from fundledger.adapters.db.engine import transaction
     from fundledger.services.context import CommandContext
     from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
-    from fundledger.services.summary_store import holds_ledger
+    from fundledger.services.summary_read import holds_ledger
 
     engine = make_engine(shell.database_url)
     try:

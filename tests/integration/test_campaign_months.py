@@ -16,7 +16,8 @@ from fundledger.reports.i18n import Reader
 from fundledger.reports.pdf.campaign import ReportOptions, write_campaign_pdf
 from fundledger.services.reports import campaign_summary
 from fundledger.services.summary_parts import size_bounds
-from fundledger.services.summary_store import refresh, stored_gathered
+from fundledger.services.summary_read import stored_gathered
+from fundledger.services.summary_store import refresh
 from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
 from tests.pdf_helpers import pdf_text
 

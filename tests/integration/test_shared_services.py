@@ -31,7 +31,8 @@ from fundledger.services.donors import donor_id_of, set_tax_id
 from fundledger.services.receipt_list import issued_receipts
 from fundledger.services.receipts import IssueOptions, issue_receipt
 from fundledger.services.settings import set_setting
-from fundledger.services.summary_store import holds_ledger, refresh
+from fundledger.services.summary_read import holds_ledger
+from fundledger.services.summary_store import refresh
 from tests.e2e.shell import Shell
 from tests.ledger_helpers import CONTEXT, campaign, gift, rates, run
 

@@ -28,7 +28,7 @@ from fundledger.domain.errors import RateNotInForce
 from fundledger.domain.money import Money
 from fundledger.domain.rates import Rate
 from fundledger.reports.summary_json import summary_to_dict
-from fundledger.services import summary_delta, summary_store
+from fundledger.services import summary_delta, summary_parts, summary_store
 from fundledger.services.campaigns import add_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.donations import record_donation, reverse_donation
@@ -37,7 +37,8 @@ from fundledger.services.rate_import import add_rate
 from fundledger.services.reports import campaign_summary
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings, set_setting
 from fundledger.services.summary_parts import size_bounds
-from fundledger.services.summary_store import refresh, stored_gathered, verify
+from fundledger.services.summary_read import holds_ledger, stored_gathered
+from fundledger.services.summary_store import refresh, verify
 from tests.ledger_helpers import run
 
 SLUGS = ("north", "south", "east")
@@ -243,7 +244,7 @@ def test_a_write_brings_the_summaries_up_to_date_in_its_own_transaction(ledger: 
     _, taken = _gift_kept_up(ledger, FIRST + timedelta(days=2))
     assert taken
     with transaction(ledger) as session:
-        assert summary_store.holds_ledger(session, _context(session))
+        assert holds_ledger(session, _context(session))
     _both_ways(ledger)
     _agrees_with_check(ledger)
 
@@ -386,7 +387,7 @@ def test_stored_summaries_of_another_derivation_are_built_again(
 ) -> None:
     _gifts(ledger, 30, seed=16)
     assert _refresh(ledger)
-    monkeypatch.setattr(summary_store, "DERIVATION", summary_store.DERIVATION + 1)
+    monkeypatch.setattr(summary_parts, "DERIVATION", summary_parts.DERIVATION + 1)
     with transaction(ledger) as session:
         assert not _stored_used(session)
     assert _refresh(ledger)

@@ -21,7 +21,7 @@ from fundledger.adapters.db.models import AuditEvent, Donation
 from fundledger.domain.access import Role
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import Reader
-from fundledger.services.summary_store import holds_ledger
+from fundledger.services.summary_read import holds_ledger
 from tests.ledger_helpers import run
 from tests.web.conftest import SignIn, csrf_token
 from tests.web.sample import HOSTILE, SECRET_GIVER, SLUG, cli, sample_ledger

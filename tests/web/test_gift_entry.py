@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.db.models import AuditEvent, Donation
 from fundledger.domain.access import Role
 from fundledger.domain.dates import today_in_israel
-from fundledger.services.summary_store import holds_ledger
+from fundledger.services.summary_read import holds_ledger
 from tests.ledger_helpers import rates, run
 from tests.web.conftest import SignIn, csrf_token
 from tests.web.sample import SLUG, cli, sample_ledger

@@ -187,9 +187,9 @@ class Ledger:
         replica when --read-db names one (`read`). `summaries`: a write of a few gifts or a
         rate, which brings the stored summaries up to date in its own transaction, so that
         the reports after it (a server's pages, a board member's report) find them current
-        rather than each doing the upkeep (a corrected rate: 0.3 s of it on 1M gifts). Not
-        when they are far behind (an import's gifts not yet reported): the next report
-        brings them up, with its progress shown."""
+        rather than the first of them doing the upkeep. Not when they are far behind (an
+        import's gifts not yet reported): the next report brings them up, with its progress
+        shown."""
         if not write:
             return self.read(lambda session: work(session, self.context(session)))
         many = False

@@ -44,7 +44,7 @@ from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, group_factors
 from fundledger.services.search import DonationSearch, search_donations
-from fundledger.services.summary_store import holds_ledger
+from fundledger.services.summary_read import holds_ledger
 
 PER_PAGE = 50
 MOST_PER_PAGE = 500

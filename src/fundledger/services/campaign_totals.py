@@ -21,7 +21,7 @@ from fundledger.services.campaigns import CampaignInfo, list_campaigns
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import gift_factors
 from fundledger.services.summary_parts import ALL, Converted, factor_table, size_bounds
-from fundledger.services.summary_store import holds_ledger
+from fundledger.services.summary_read import holds_ledger
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from fundledger.services.campaigns import CampaignInfo
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import Gap, rate_gaps
 from fundledger.services.summary_parts import ALL
-from fundledger.services.summary_store import holds_ledger
+from fundledger.services.summary_read import holds_ledger
 
 # Pairs with a rate this close to the newest are listed whatever their currencies.
 _RECENT = timedelta(days=31)

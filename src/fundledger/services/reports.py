@@ -49,7 +49,7 @@ from fundledger.services.summary_parts import (
     size_bounds,
     tally,
 )
-from fundledger.services.summary_store import stored_gathered
+from fundledger.services.summary_read import stored_gathered
 
 K = TypeVar("K")
 T = TypeVar("T")

@@ -5,6 +5,7 @@ the shapes the sums come back in."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Subquery, Table, and_, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Donation
+from fundledger.adapters.db.models import Donation, ExchangeRate
 from fundledger.adapters.db.sql_money import (
     conversion_factor_table,
     convert_minor_fast,
@@ -25,6 +26,7 @@ from fundledger.adapters.db.sql_money import (
 )
 from fundledger.domain.money import minor_unit_digits
 from fundledger.domain.rates import ConversionFactors, RateInForce, convert_total_minor
+from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftKey
 
 SIZE_BOUNDS = (100, 250, 500, 1_000, 5_000, 10_000)  # gift sizes, in whole home-currency units
@@ -293,3 +295,41 @@ def locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:
                 break
             before += size
     return found
+
+
+# What the stored summaries include (models.SummaryState, one row): the rule below, and
+# every donation and rate up to an id (summary_store keeps them, summary_read reads them).
+STATE_ID = 1
+DERIVATION = 1  # see `derivation`
+LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
+
+
+def derivation(context: CommandContext) -> str:
+    """Everything besides the gifts and rates that the stored values depend on: the rule
+    settings, the size bands, and DERIVATION (raised when the way they are derived changes,
+    so that a new fundledger builds them again rather than read what an older one made)."""
+    settings = context.settings
+    return json.dumps({
+        "version": DERIVATION, "home": settings.home_currency,
+        "reporting": settings.reporting_currency, "max_rate_age_days": settings.max_rate_age_days,
+        "rate_source_priority": list(settings.rate_source_priority),
+        "size_bounds": size_bounds(settings.home_currency),
+    }, sort_keys=True)  # fmt: skip
+
+
+def latest_ids(session: Session) -> tuple[int, int]:
+    """The largest donation id and rate id (0 when there are none)."""
+    donation, rate = session.execute(
+        select(
+            select(func.coalesce(func.max(Donation.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(ExchangeRate.id), 0)).scalar_subquery(),
+        )
+    ).one()
+    return int(donation), int(rate)
+
+
+def stored_factor(home_numerator: str, home_denominator: str, reporting_numerator: str,
+                  reporting_denominator: str) -> Factor:  # fmt: skip
+    """A factor from summary_factor's columns: exact fractions, in decimal text."""
+    return Factor(Fraction(int(home_numerator), int(home_denominator)),
+                  Fraction(int(reporting_numerator), int(reporting_denominator)))  # fmt: skip

@@ -5,26 +5,26 @@ How they stay exact. `summary_state` says what they include: every donation up t
 every rate up to an id, under the ledger's rule settings. Donations and rates only ever grow
 (append-only: a reversal or a corrected rate is a new row, with a larger id; their writers hold
 the chains until they commit, so rows are committed in the order of their ids), so what they
-lack is exactly the rows past those ids. `bring_up_to_date` adds it, in a write transaction of its
-own before a report: gifts reversed since are taken out with the very values they came in
+lack is exactly the rows past those ids. `bring_up_to_date` adds it: in the transaction of the
+write that made it (`bring_up_to_date_within`: a gift or a rate, from the web's forms and the
+commands that write a few), else in a transaction of its own before a report (`refresh`: after
+an import, say). Gifts reversed since are taken out with the very values they came in
 with (the factors those were computed with are kept in `summary_factor`), dates whose rate in
 force changed are taken out at their old factors and put back at the new, and new gifts come
 in. Every value is a gift's per-gift conversion rounded once, by the same SQL the report
 computes with (`summary_parts.Converted`), and every sum is of integers, so nothing drifts.
 
 A report uses them only when they include exactly what its own snapshot holds
-(`stored_gathered`); otherwise (a rate still missing, a ledger it may not write, a write
+(summary_read.py); otherwise (a rate still missing, a ledger it may not write, a write
 committed in between) it computes from the gifts as it always did. The ledger's record never
 depends on them: `check` compares them with the gifts, and emptying them costs only the next
 report the time to rebuild them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from datetime import date
-from fractions import Fraction
 from functools import cached_property
 from typing import Any, NamedTuple, cast
 
@@ -41,7 +41,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -67,11 +66,10 @@ from fundledger.adapters.db.models import (
     SummaryGift,
     SummaryState,
 )
-from fundledger.adapters.db.queries import counted_donations_in, merges_in_force
+from fundledger.adapters.db.queries import counted_donations_in
 from fundledger.adapters.db.scratch import temporary_table
 from fundledger.adapters.db.upsert import upsert_into
 from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import divide_round_half_up
 from fundledger.domain.rates import ConversionFactors
 from fundledger.services.context import CommandContext
 from fundledger.services.conversion import GiftGroup, GiftKey, group_factors
@@ -82,25 +80,21 @@ from fundledger.services.summary_parts import (
     CELL_SUMS,
     DONOR_KEYS,
     DONOR_SUMS,
+    LIST_SEPARATOR,
     NO_METHOD,
+    STATE_ID,
     AnyFactor,
     Converted,
-    DonorTally,
-    ExactSums,
     Factor,
-    Gathered,
-    Marginals,
     RatesUsed,
-    Sums,
+    derivation,
     factor_table,
+    latest_ids,
     size_bounds,
-    tally,
+    stored_factor,
 )
 
-STATE_ID = 1
-DERIVATION = 1  # see `_derivation`
 LOCK_TIMEOUT_MS = 1_000  # PostgreSQL: the longest a refresh waits for a table lock
-LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
 # New gifts of more dates and currencies than this read every stored factor at once.
 FEW_FACTORS = 64
 BULK_ROWS = 50_000  # rows added at once from which indexes are built after, not kept up
@@ -110,30 +104,6 @@ _CELLS = cast(Table, SummaryCell.__table__)
 _DONORS = cast(Table, SummaryDonor.__table__)
 _GIFTS = cast(Table, SummaryGift.__table__)
 _FACTORS = cast(Table, SummaryFactor.__table__)
-
-
-def _derivation(context: CommandContext) -> str:
-    """Everything besides the gifts and rates that the stored values depend on: the rule
-    settings, the size bands, and DERIVATION (raised when the way they are derived changes,
-    so that a new fundledger builds them again rather than read what an older one made)."""
-    settings = context.settings
-    return json.dumps({
-        "version": DERIVATION, "home": settings.home_currency,
-        "reporting": settings.reporting_currency, "max_rate_age_days": settings.max_rate_age_days,
-        "rate_source_priority": list(settings.rate_source_priority),
-        "size_bounds": size_bounds(settings.home_currency),
-    }, sort_keys=True)  # fmt: skip
-
-
-def _latest(session: Session) -> tuple[int, int]:
-    """The largest donation id and rate id (0 when there are none)."""
-    donation, rate = session.execute(
-        select(
-            select(func.coalesce(func.max(Donation.id), 0)).scalar_subquery(),
-            select(func.coalesce(func.max(ExchangeRate.id), 0)).scalar_subquery(),
-        )
-    ).one()
-    return int(donation), int(rate)
 
 
 def refresh(
@@ -212,7 +182,7 @@ def bring_up_to_date(
     # Emptying the summaries or dropping an index waits for every report reading them: not
     # for long, and never into a deadlock with one.
     wait_for_locks_at_most(connection, LOCK_TIMEOUT_MS)
-    derived_under = _derivation(context)
+    derived_under = derivation(context)
     state = session.get(SummaryState, STATE_ID, with_for_update=True)
     if state is None:  # none yet, or someone deleted it: whatever sums are there are nobody's
         _empty(connection)
@@ -222,7 +192,7 @@ def bring_up_to_date(
         _empty(connection)
         state.donation_id, state.rate_id, state.derived_under = 0, 0, derived_under
     session.flush()
-    latest_donation, latest_rate = _latest(session)
+    latest_donation, latest_rate = latest_ids(session)
     if (state.donation_id, state.rate_id) == (latest_donation, latest_rate):
         return False
     if most_gifts is not None and latest_donation - state.donation_id > most_gifts:
@@ -274,13 +244,6 @@ _FACTOR_VALUES = (
     "home_numerator", "home_denominator", "reporting_numerator", "reporting_denominator",
     "rate_sources", "rate_pairs", "first_rate_date", "last_rate_date",
 )  # fmt: skip
-
-
-def _stored_factor(home_numerator: str, home_denominator: str, reporting_numerator: str,
-                   reporting_denominator: str) -> Factor:  # fmt: skip
-    """A factor from summary_factor's columns: exact fractions, in decimal text."""
-    return Factor(Fraction(int(home_numerator), int(home_denominator)),
-                  Fraction(int(reporting_numerator), int(reporting_denominator)))  # fmt: skip
 
 
 def _factor_values(factor: ConversionFactors) -> dict[str, object]:
@@ -382,7 +345,7 @@ class _Store:
             SummaryFactor.reporting_denominator,
         )
         return {
-            (day, currency): (largest, _stored_factor(*fraction))
+            (day, currency): (largest, stored_factor(*fraction))
             for day, currency, largest, *fraction in self.session.execute(
                 select(*columns).where(*where))
         }  # fmt: skip
@@ -659,151 +622,6 @@ def _add_into(connection: Connection, table: Table, rows: Any, keys: list[str], 
     )
 
 
-def holds_ledger(session: Session, context: CommandContext) -> bool:
-    """Whether the stored summaries hold exactly what this transaction sees."""
-    state = session.get(SummaryState, STATE_ID)
-    return (state is not None and state.derived_under == _derivation(context)
-            and (state.donation_id, state.rate_id) == _latest(session))  # fmt: skip
-
-
-def stored_gathered(session: Session, context: CommandContext, campaign_id: int | None,
-                    bounds: list[int]) -> Gathered | None:  # fmt: skip
-    """The summary's data from the stored summaries, or None when they do not hold exactly
-    what this transaction sees."""
-    if not holds_ledger(session, context):
-        return None
-    campaign = campaign_id if campaign_id is not None else ALL
-    sums = _marginals(session.connection(), campaign)
-    return Gathered(_rates(session, campaign), sums, _donors(session, campaign),
-                    _median(session, campaign_id, sums, bounds),
-                    _exact(session.connection(), campaign))  # fmt: skip
-
-
-def _marginals(connection: Connection, campaign: int) -> Marginals:
-    """The campaign's sums by day, currency, method and band, grouped in SQL from its cells
-    (Core rows: a few hundred, where the cells are thousands)."""
-    cell = _CELLS.c
-    of_campaign = cell.campaign_id == campaign
-    totals = (func.sum(cell.gifts), func.sum(cell.home_minor), func.sum(cell.reporting_minor))
-    by_day = {day: Sums(int(gifts), int(home), int(reporting)) for day, gifts, home, reporting
-              in connection.execute(select(cell.day, *totals).where(of_campaign)
-                                    .group_by(cell.day))}  # fmt: skip
-    # Currency, method and band at once (a few dozen rows), added up apart below: one pass
-    # over the cells where a pass for each took 27 ms of the largest campaign's 30,000.
-    lines: tuple[dict[Any, list[int]], ...] = ({}, {}, {})  # by currency, method, band
-    amounts: dict[str, int] = {}
-    anonymous = 0
-    for currency, method, band, *values, amount, unnamed in connection.execute(
-        select(cell.currency, cell.method, cell.band, *totals, func.sum(cell.amount_minor),
-               func.sum(cell.anonymous))
-        .where(of_campaign)
-        .group_by(cell.currency, cell.method, cell.band)
-    ):  # fmt: skip
-        for sums, key in zip(lines, (currency, method, int(band)), strict=True):
-            line = sums.setdefault(key, [0, 0, 0])
-            for index, value in enumerate(values):
-                line[index] += int(value)
-        amounts[currency] = amounts.get(currency, 0) + int(amount)
-        anonymous += int(unnamed)
-    by_currency, by_method, by_band = ({key: Sums(*sums[key]) for key in sorted(sums)}
-                                       for sums in lines)  # fmt: skip
-    return Marginals(by_day=by_day, by_currency=by_currency,
-                     amounts={currency: amounts[currency] for currency in sorted(amounts)},
-                     by_method={None if key == NO_METHOD else key: line
-                                for key, line in by_method.items()},
-                     by_band=by_band, anonymous=anonymous)  # fmt: skip
-
-
-def _exact(connection: Connection, campaign: int) -> ExactSums:
-    """The exact totals: the campaign's amounts per date and currency (from its cells), each
-    at the factors kept for that date and currency."""
-    cell, factor = _CELLS.c, _FACTORS.c
-    fractions = (factor.home_numerator, factor.home_denominator, factor.reporting_numerator,
-                 factor.reporting_denominator)  # fmt: skip
-    # Grouped, then joined: each date's row joined once, not each of its cells (1M gifts,
-    # the largest campaign's 30,000 cells: 13 ms, now 5).
-    per_date = (
-        select(cell.day, cell.currency, func.sum(cell.amount_minor).label("amount"))
-        .where(cell.campaign_id == campaign)
-        .group_by(cell.day, cell.currency)
-        .subquery("per_date")
-    )  # fmt: skip
-    rows = connection.execute(
-        select(per_date.c.amount, *fractions)
-        .join_from(per_date, _FACTORS, and_(factor.day == per_date.c.day,
-                                            factor.currency == per_date.c.currency))
-    )  # fmt: skip
-    return ExactSums.of((int(amount), _stored_factor(*fractions)) for amount, *fractions in rows)
-
-
-def _rates(session: Session, campaign: int) -> RatesUsed:
-    """The rates behind the counted gifts, as noted with the factors of their dates."""
-    factor = _FACTORS.c
-    used = exists().where(_CELLS.c.campaign_id == campaign, _CELLS.c.day == factor.day,
-                          _CELLS.c.currency == factor.currency)  # fmt: skip
-    connection = session.connection()
-    first, last = connection.execute(
-        select(func.min(factor.first_rate_date), func.max(factor.last_rate_date)).where(used)
-    ).one()
-    named = connection.execute(
-        select(factor.rate_sources, factor.rate_pairs).where(used).distinct()
-    ).all()
-    return RatesUsed(
-        sources=tuple(sorted({source for sources, _ in named
-                              for source in sources.split(LIST_SEPARATOR) if source})),
-        first_date=first,
-        last_date=last,
-        pairs=tuple(sorted({pair for _, pairs in named
-                            for pair in pairs.split(LIST_SEPARATOR) if pair})),
-    )  # fmt: skip
-
-
-def _donors(session: Session, campaign: int) -> DonorTally:
-    merges = merges_in_force()
-    if session.scalar(select(exists(select(merges.c.id)))):
-        donor: Any = func.coalesce(merges.c.into_donor_id, SummaryDonor.donor_id)
-        per_donor = (
-            select(donor.label("donor"), func.sum(SummaryDonor.gifts).label("gifts"),
-                   func.sum(SummaryDonor.home_minor).label("home"),
-                   func.sum(SummaryDonor.reporting_minor).label("reporting"))
-            .outerjoin(merges, merges.c.merged_donor_id == SummaryDonor.donor_id)
-            .where(SummaryDonor.campaign_id == campaign)
-            .group_by(donor)
-        )  # fmt: skip
-        return tally(session, per_donor.subquery())
-    # No merge: each donor's row holds their sums already, nothing to join or group, and their
-    # count is the rows' (50k donors: 10 ms where the one query with its window took 33).
-    of_campaign = SummaryDonor.campaign_id == campaign
-    rows = select(
-        SummaryDonor.donor_id.label("donor"), SummaryDonor.gifts.label("gifts"),
-        SummaryDonor.home_minor.label("home"), SummaryDonor.reporting_minor.label("reporting"),
-    ).where(of_campaign)  # fmt: skip
-    count = session.scalar(select(func.count()).select_from(SummaryDonor).where(of_campaign))
-    return tally(session, rows.subquery(), int(count or 0))
-
-
-def _median(session: Session, campaign_id: int | None, sums: Marginals, bounds: list[int]
-            ) -> int | None:  # fmt: skip
-    """The middle gift(s) by home value: the size bands say which band holds them and where;
-    an index seek to the band's lowest value and a walk along the band find them."""
-    count = sums.gifts
-    if not count:
-        return None
-    lows = [0, *bounds]
-    middle: list[int] = []
-    for band, offsets in sorted(sums.middle_offsets().items()):
-        query = select(SummaryGift.home_minor).where(SummaryGift.home_minor >= lows[band])
-        if campaign_id is not None:
-            query = query.where(SummaryGift.campaign_id == campaign_id)
-        middle.extend(
-            int(value)
-            for value in session.scalars(
-                query.order_by(SummaryGift.home_minor).offset(offsets[0]).limit(len(offsets))
-            )
-        )
-    return divide_round_half_up(sum(middle), len(middle))
-
-
 class Verdict(NamedTuple):
     """What `verify` found: rows of the stored summaries that disagree with the gifts and
     rates (problems), and what is worth knowing (notes)."""
@@ -821,10 +639,10 @@ def verify(session: Session, context: CommandContext) -> Verdict:
     state = session.get(SummaryState, STATE_ID)
     if state is None:
         return Verdict([], ["no stored summaries yet: the next report builds them"])
-    if state.derived_under != _derivation(context):
+    if state.derived_under != derivation(context):
         return Verdict([], ["the stored summaries were derived under other settings or by "
                             "another version: the next report builds them again"])  # fmt: skip
-    latest_donation, latest_rate = _latest(session)
+    latest_donation, latest_rate = latest_ids(session)
     if (state.donation_id, state.rate_id) != (latest_donation, latest_rate):
         return Verdict([], [f"the stored summaries include donations up to #{state.donation_id}"
                             f" and rates up to #{state.rate_id}: the next report adds the rest; "

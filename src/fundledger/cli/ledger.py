@@ -156,15 +156,24 @@ class Ledger:
 
     @contextmanager
     def transaction(
-        self, *, write: bool, commit: bool = True, engine: Engine | None = None
+        self,
+        *,
+        write: bool,
+        commit: bool = True,
+        engine: Engine | None = None,
+        bulk: bool = False,
     ) -> Iterator[Session]:
         """One command, one transaction, on a ledger whose schema is current (on `engine`:
-        the replica of `read`; else the ledger itself)."""
-        from fundledger.adapters.db.engine import transaction
+        the replica of `read`; else the ledger itself). `bulk`: a load of very many rows,
+        whose writer checks their foreign keys itself (engine.for_bulk_loading)."""
+        from fundledger.adapters.db.engine import for_bulk_loading, transaction
         from fundledger.cli.signals import Interrupts
         from fundledger.services.schema import require_current_schema
 
-        with transaction(engine or self.engine(), write=write, commit=commit) as session:
+        chosen = engine or self.engine()
+        if bulk:
+            chosen = for_bulk_loading(chosen)
+        with transaction(chosen, write=write, commit=commit) as session:
             require_current_schema(session.connection())
             yield session
             if write and commit:
@@ -180,13 +189,15 @@ class Ledger:
         *,
         write: bool = False,
         commit: bool = True,
+        bulk: bool = False,
     ) -> T:
         """Run a command's work in one transaction; `write` for commands that change the
-        ledger, `commit=False` to roll back what they did (a dry run). A read goes to the
-        replica when --read-db names one (`read`)."""
+        ledger, `commit=False` to roll back what they did (a dry run), `bulk` for a load of
+        very many rows (`transaction`). A read goes to the replica when --read-db names one
+        (`read`)."""
         if not write:
             return self.read(lambda session: work(session, self.context(session)))
-        with self.transaction(write=write, commit=commit) as session:
+        with self.transaction(write=write, commit=commit, bulk=bulk) as session:
             return work(session, self.context(session))
 
     def read(self, work: Callable[[Session], T]) -> T:

@@ -18,7 +18,11 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import format_money
 from fundledger.domain.text import counted, printable
 from fundledger.services.context import CommandContext
-from fundledger.services.donation_import import DonationImportRefused, ImportSummary
+from fundledger.services.donation_import import (
+    READ_IN_CHILD_FROM_BYTES,
+    DonationImportRefused,
+    ImportSummary,
+)
 from fundledger.services.import_profiles import ImportOutcome, ImportRequest, run_import
 
 KEPT_SHOWN = 10  # donors named in the line that says who kept their language
@@ -168,8 +172,12 @@ def donations(
             return run_import(session, context, slug, file, request, progress=bar.advance_to,
                               check=dry_run)  # fmt: skip
 
+    # A large file is a bulk load: its gifts' foreign keys are checked once, at the end
+    # (services/donation_import.py). Not a platform's export: its refunds reverse gifts
+    # through the ordinary writers, which rely on the keys.
+    bulk = profile is None and file.stat().st_size >= READ_IN_CHILD_FROM_BYTES
     try:
-        outcome = ledger.run(work, write=True, commit=not dry_run)
+        outcome = ledger.run(work, write=True, commit=not dry_run, bulk=bulk)
     except DonationImportRefused as refused:
         for problem in refused.problems:
             click.echo(problem, err=True)

@@ -156,15 +156,24 @@ class Ledger:
 
     @contextmanager
     def transaction(
-        self, *, write: bool, commit: bool = True, engine: Engine | None = None
+        self,
+        *,
+        write: bool,
+        commit: bool = True,
+        engine: Engine | None = None,
+        bulk: bool = False,
     ) -> Iterator[Session]:
         """One command, one transaction, on a ledger whose schema is current (on `engine`:
-        the replica of `read`; else the ledger itself)."""
-        from fundledger.adapters.db.engine import transaction
+        the replica of `read`; else the ledger itself). `bulk`: a load of very many rows,
+        whose writer checks their foreign keys itself (engine.for_bulk_loading)."""
+        from fundledger.adapters.db.engine import for_bulk_loading, transaction
         from fundledger.cli.signals import Interrupts
         from fundledger.services.schema import require_current_schema
 
-        with transaction(engine or self.engine(), write=write, commit=commit) as session:
+        chosen = engine or self.engine()
+        if bulk:
+            chosen = for_bulk_loading(chosen)
+        with transaction(chosen, write=write, commit=commit) as session:
             require_current_schema(session.connection())
             yield session
             if write and commit:
@@ -181,19 +190,20 @@ class Ledger:
         write: bool = False,
         commit: bool = True,
         summaries: bool = False,
+        bulk: bool = False,
     ) -> T:
         """Run a command's work in one transaction; `write` for commands that change the
-        ledger, `commit=False` to roll back what they did (a dry run). A read goes to the
-        replica when --read-db names one (`read`). `summaries`: a write of a few gifts or a
-        rate, which brings the stored summaries up to date in its own transaction, so that
-        the reports after it (a server's pages, a board member's report) find them current
-        rather than the first of them doing the upkeep. Not when they are far behind (an
-        import's gifts not yet reported): the next report brings them up, with its progress
-        shown."""
+        ledger, `commit=False` to roll back what they did (a dry run), `bulk` for a load of
+        very many rows (`transaction`). A read goes to the replica when --read-db names one
+        (`read`). `summaries`: a write of a few gifts or a rate, which brings the stored
+        summaries up to date in its own transaction, so that the reports after it (a
+        server's pages, a board member's report) find them current rather than the first of
+        them doing the upkeep. Not when they are far behind (an import's gifts not yet
+        reported): the next report brings them up, with its progress shown."""
         if not write:
             return self.read(lambda session: work(session, self.context(session)))
         many = False
-        with self.transaction(write=write, commit=commit) as session:
+        with self.transaction(write=write, commit=commit, bulk=bulk) as session:
             context = self.context(session)
             done = work(session, context)
             if summaries and commit:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from fundledger.adapters.background import InChildProcess, fewer_collections
 from fundledger.adapters.db.bulk import DonationWriter, one_of
 from fundledger.adapters.db.chain import canonical, chained_columns, extend
+from fundledger.adapters.db.engine import foreign_keys_checked
 from fundledger.adapters.db.import_bulk import (
     donor_ids_by,
     insert_donors,
@@ -52,6 +53,7 @@ from fundledger.adapters.db.models import (
     DonorRevision,
 )
 from fundledger.adapters.db.queries import current_donors, has_reference_starting
+from fundledger.adapters.db.references import last_ids, referencing_tables, rows_without_parents
 from fundledger.adapters.donation_csv import (
     BATCH_ROWS,
     CONTENT_REFERENCE,
@@ -75,6 +77,9 @@ from fundledger.services.donor_details import (
 )
 
 T = TypeVar("T")
+# The tables with foreign keys an import may write besides the gifts, which the gifts'
+# writer checks itself (`DonationWriter.unreferenced`).
+_OTHER_REFERENCING = [table for table in referencing_tables() if table.name != "donation"]
 # A larger file is read and checked by a child process while this one writes: the child's
 # start (about 0.3 s) is then hidden behind work it saves.
 READ_IN_CHILD_FROM_BYTES = 4 << 20
@@ -306,6 +311,9 @@ class _CountingWriter:
             )
         check.next_gift_id += len(batch)
 
+    def unreferenced(self) -> list[str]:
+        return []
+
     def finish(self) -> None:
         pass
 
@@ -359,6 +367,13 @@ def import_donations(
         if not again and (earlier := earlier_import(session, source.sha256)) is not None:
             return ImportSummary(source.name, source.ignored_columns, earlier)
         summary = ImportSummary(source.name, source.ignored_columns)
+        # In a bulk load's transaction (engine.for_bulk_loading) nothing checks foreign keys
+        # as rows are written: the gifts' writer checks its own at the end, and the rows
+        # written otherwise (donors' details) are checked past these ids.
+        unchecked_since = (
+            {} if foreign_keys_checked(session.connection())
+            else last_ids(session.connection(), _OTHER_REFERENCING)
+        )  # fmt: skip
         donors = _DonorDirectory(session, checking=check is not None)
         problems: list[RowProblem] = []
         writer: DonationWriter | _CountingWriter = (
@@ -397,6 +412,7 @@ def import_donations(
     if problems:  # the transaction is rolled back: dropped indexes come back with it
         shown = [problem.describe(source.name) for problem in sorted(problems, key=_by_line)]
         raise DonationImportRefused(source.name, shown, len(problems))
+    _refuse_unreferenced(source.name, writer.unreferenced())
     writer.finish()
     summary.new_donors = len(donors.created)
     summary.possible_duplicates = _possible_duplicates(
@@ -405,9 +421,25 @@ def import_donations(
     told = {**_give_details(session, context, source, summary, offered, donors.unwritten,
                             write=check is None),
             **_note_matches(session, summary, donors)}  # fmt: skip
+    _refuse_unreferenced(source.name, [
+        problem for table in _OTHER_REFERENCING if table.name in unchecked_since
+        for problem in rows_without_parents(session.connection(), table,
+                                            unchecked_since[table.name])
+    ])  # fmt: skip
     if check is None:  # the audit event says what was written: a check wrote nothing
         _record_import(session, context, source, summary, campaigns, told)
     return summary
+
+
+def _refuse_unreferenced(name: str, problems: list[str]) -> None:
+    """Refuses the import (it is rolled back) when rows written without foreign keys refer to
+    rows the ledger lacks, as the keys would have: never from a file, only from a fault of
+    fundledger or of whatever changed the ledger past it."""
+    if problems:
+        raise DonationImportRefused(
+            name, [f"{name}: {problem}; nothing was imported" for problem in problems],
+            len(problems),
+        )  # fmt: skip
 
 
 def _record_import(

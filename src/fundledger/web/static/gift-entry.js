@@ -11,6 +11,7 @@
     var timer = null;
     var shown = [];
     var asked = "";
+    var asking = null;  // the request in flight, if any
     function fill(donors) {
       shown = donors;
       list.replaceChildren();
@@ -26,13 +27,25 @@
       var wanted = field.value.trim();
       if (wanted.length < 2 || wanted === asked) { return; }
       asked = wanted;
+      asking = new AbortController();
       fetch(field.dataset.suggest + "?q=" + encodeURIComponent(wanted), {
-        credentials: "same-origin", headers: { Accept: "application/json" }
+        credentials: "same-origin", headers: { Accept: "application/json" },
+        signal: asking.signal
       }).then(function (answer) {
         return answer.ok ? answer.json() : { donors: [] };
       }).then(function (found) {
         if (field.value.trim() === wanted) { fill(found.donors); }
       }).catch(function () { fill([]); });
+    }
+    // Once the form is sent, no suggestion is asked for or awaited. A request still on its
+    // way can be answered after the page that follows the save, with the session cookie as
+    // that request found it; the browser keeps the last cookie it is given, so a notice
+    // already shown came back on the next page (a browser test caught it).
+    if (field.form) {
+      field.form.addEventListener("submit", function () {
+        clearTimeout(timer);
+        if (asking) { asking.abort(); }
+      });
     }
     field.addEventListener("input", function (event) {
       clearTimeout(timer);

@@ -302,6 +302,25 @@ def test_the_first_refresh_of_many_gifts_builds_the_values_index_after(
     assert counted == 120
 
 
+def test_many_gifts_taken_in_a_write_are_tidied_once_it_commits(
+    many_gifts: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over BULK_ROWS gifts brought up within a write: the tables are tidied (PostgreSQL's
+    VACUUM ANALYZE, outside any transaction) after its commit, not inside it."""
+    tidied: list[str] = []
+    monkeypatch.setattr(summary_delta, "FEW_GIFTS", 0)  # the general way, its indexes rebuilt
+    monkeypatch.setattr(summary_store, "tidy_summaries", lambda engine: tidied.append("after"))
+
+    def work(session: Session, context: CommandContext) -> bool:
+        many = summary_store.bring_up_to_date_within(session, context)
+        tidied.append("within")
+        return many
+
+    assert run(many_gifts, work)
+    assert tidied == ["within", "after"]
+    _both_ways(many_gifts)
+
+
 def test_emptied_stored_summaries_are_built_again(ledger: Engine) -> None:
     _gifts(ledger, 50, seed=9)
     assert _refresh(ledger)

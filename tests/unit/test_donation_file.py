@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,15 @@ INVALID = {
 }  # fmt: skip
 
 
+def write_file(path: Path, *rows: Iterable[Sequence[object]]) -> None:
+    """A donation file of HEADER and the rows of each of `rows` in turn."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for part in rows:
+            writer.writerows(part)
+
+
 def random_rows(randomizer: random.Random) -> list[tuple[str, ...]]:
     """Rows whose cells are mostly valid, some anything: enough rows that later batches meet
     texts that the earlier ones taught the reader."""
@@ -76,13 +86,9 @@ def test_column_checks_agree_with_checking_each_row(
 ) -> None:
     rows = random_rows(randomizer)
     path = tmp_path / "gifts.csv"
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
-        # The second time each text has been remembered; the references differ so that most
-        # rows are not refused as repeated.
-        writer.writerows(rows)
-        writer.writerows((*row[:6], row[6] and row[6] + "-again", *row[7:]) for row in rows)
+    # The second time each text has been remembered; the references differ so that most rows
+    # are not refused as repeated.
+    write_file(path, rows, [(*row[:6], row[6] and row[6] + "-again", *row[7:]) for row in rows])
     fast = read(path)
     with monkeypatch.context() as patch:
         patch.setattr(donation_csv, "MEMO_ENTRIES", 0)  # nothing remembered: each row checked
@@ -135,11 +141,7 @@ def test_what_is_remembered_of_every_row_reads_the_same_from_the_scratch_databas
     line) and number the same occurrences as held in memory."""
     rows = random_rows(randomizer)
     path = tmp_path / "gifts.csv"
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-        writer.writerows(rows)  # every reference repeated, every content a second time
+    write_file(path, rows, rows)  # every reference repeated, every content a second time
     in_memory = read_keyed(path)
     monkeypatch.setattr(spill, "SPILL_ENTRIES", 1)  # every batch's entries moved out at once
     assert read_keyed(path) == in_memory
@@ -170,13 +172,9 @@ def test_a_large_file_is_read_in_bounded_memory(
     more than SPILL_ENTRIES and a batch of each stay in memory, however many rows the file has."""
     monkeypatch.setattr(spill, "SPILL_ENTRIES", 100)
     path = tmp_path / "gifts.csv"
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
-        for number in range(2_000):  # half with a reference, half known by content
-            reference = f"R{number}" if number % 2 else ""
-            writer.writerow(["2025-07-03", f"{number + 1}", "ILS", "Noa", "", "", reference,
-                             "", ""])  # fmt: skip
+    write_file(path, [  # half with a reference, half known by content
+        ("2025-07-03", f"{number + 1}", "ILS", "Noa", "", "", f"R{number}" if number % 2 else "",
+         "", "") for number in range(2_000)])  # fmt: skip
     source = DonationFile(path, home_currency="ILS")
     source.legacy_keys = True
     read = 0

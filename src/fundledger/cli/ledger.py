@@ -202,7 +202,6 @@ class Ledger:
         reported): the next report brings them up, with its progress shown."""
         if not write:
             return self.read(lambda session: work(session, self.context(session)))
-        many = False
         with self.transaction(write=write, commit=commit, bulk=bulk) as session:
             context = self.context(session)
             done = work(session, context)
@@ -212,11 +211,7 @@ class Ledger:
                     bring_up_to_date_within,
                 )
 
-                many = bring_up_to_date_within(session, context, most_gifts=BULK_ROWS)
-        if many:
-            from fundledger.services.summary_store import tidy_summaries
-
-            tidy_summaries(self.engine())
+                bring_up_to_date_within(session, context, most_gifts=BULK_ROWS)
         return done
 
     def read(self, work: Callable[[Session], T]) -> T:

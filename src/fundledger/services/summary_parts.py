@@ -12,12 +12,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Subquery, Table, and_, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import Donation, ExchangeRate
+from fundledger.adapters.db.models import (
+    Donation,
+    ExchangeRate,
+    SummaryCell,
+    SummaryDonor,
+    SummaryFactor,
+    SummaryGift,
+)
 from fundledger.adapters.db.sql_money import (
     conversion_factor_table,
     convert_minor_fast,
@@ -301,6 +308,11 @@ def locate(offsets: list[int], counts: list[int]) -> dict[int, list[int]]:
 # every donation and rate up to an id (summary_store keeps them, summary_read reads them).
 STATE_ID = 1
 DERIVATION = 1  # see `derivation`
+# The sum tables as Core tables (what the upkeep writes and the reports read).
+CELLS = cast(Table, SummaryCell.__table__)
+DONORS = cast(Table, SummaryDonor.__table__)
+GIFTS = cast(Table, SummaryGift.__table__)
+FACTORS = cast(Table, SummaryFactor.__table__)
 LIST_SEPARATOR = "\n"  # between the sources, or pairs, of summary_factor's rates
 
 

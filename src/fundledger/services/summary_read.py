@@ -4,15 +4,13 @@ cells, donor rows, factors and the gift values of its median."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, exists, func, select
+from sqlalchemy import Connection, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import (
-    SummaryCell,
     SummaryDonor,
-    SummaryFactor,
     SummaryGift,
     SummaryState,
 )
@@ -21,6 +19,8 @@ from fundledger.domain.money import divide_round_half_up
 from fundledger.services.context import CommandContext
 from fundledger.services.summary_parts import (
     ALL,
+    CELLS,
+    FACTORS,
     LIST_SEPARATOR,
     NO_METHOD,
     STATE_ID,
@@ -35,10 +35,6 @@ from fundledger.services.summary_parts import (
     stored_factor,
     tally,
 )
-
-_CELLS = cast(Table, SummaryCell.__table__)
-_FACTORS = cast(Table, SummaryFactor.__table__)
-_GIFTS = cast(Table, SummaryGift.__table__)
 
 
 def holds_ledger(session: Session, context: CommandContext) -> bool:
@@ -64,7 +60,7 @@ def stored_gathered(session: Session, context: CommandContext, campaign_id: int 
 def _marginals(connection: Connection, campaign: int) -> Marginals:
     """The campaign's sums by day, currency, method and band, grouped in SQL from its cells
     (Core rows: a few hundred, where the cells are thousands)."""
-    cell = _CELLS.c
+    cell = CELLS.c
     of_campaign = cell.campaign_id == campaign
     totals = (func.sum(cell.gifts), func.sum(cell.home_minor), func.sum(cell.reporting_minor))
     by_day = {day: Sums(int(gifts), int(home), int(reporting)) for day, gifts, home, reporting
@@ -99,7 +95,7 @@ def _marginals(connection: Connection, campaign: int) -> Marginals:
 def _exact(connection: Connection, campaign: int) -> ExactSums:
     """The exact totals: the campaign's amounts per date and currency (from its cells), each
     at the factors kept for that date and currency."""
-    cell, factor = _CELLS.c, _FACTORS.c
+    cell, factor = CELLS.c, FACTORS.c
     fractions = (factor.home_numerator, factor.home_denominator, factor.reporting_numerator,
                  factor.reporting_denominator)  # fmt: skip
     # Grouped, then joined: each date's row joined once, not each of its cells (1M gifts,
@@ -112,7 +108,7 @@ def _exact(connection: Connection, campaign: int) -> ExactSums:
     )  # fmt: skip
     rows = connection.execute(
         select(per_date.c.amount, *fractions)
-        .join_from(per_date, _FACTORS, and_(factor.day == per_date.c.day,
+        .join_from(per_date, FACTORS, and_(factor.day == per_date.c.day,
                                             factor.currency == per_date.c.currency))
     )  # fmt: skip
     return ExactSums.of((int(amount), stored_factor(*fractions)) for amount, *fractions in rows)
@@ -120,9 +116,9 @@ def _exact(connection: Connection, campaign: int) -> ExactSums:
 
 def _rates(session: Session, campaign: int) -> RatesUsed:
     """The rates behind the counted gifts, as noted with the factors of their dates."""
-    factor = _FACTORS.c
-    used = exists().where(_CELLS.c.campaign_id == campaign, _CELLS.c.day == factor.day,
-                          _CELLS.c.currency == factor.currency)  # fmt: skip
+    factor = FACTORS.c
+    used = exists().where(CELLS.c.campaign_id == campaign, CELLS.c.day == factor.day,
+                          CELLS.c.currency == factor.currency)  # fmt: skip
     connection = session.connection()
     first, last = connection.execute(
         select(func.min(factor.first_rate_date), func.max(factor.last_rate_date)).where(used)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from functools import cached_property
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -41,6 +41,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    event,
     func,
     insert,
     literal,
@@ -60,10 +61,7 @@ from fundledger.adapters.db.maintenance import (
 from fundledger.adapters.db.models import (
     Donation,
     ExchangeRate,
-    SummaryCell,
-    SummaryDonor,
     SummaryFactor,
-    SummaryGift,
     SummaryState,
 )
 from fundledger.adapters.db.queries import counted_donations_in
@@ -78,8 +76,12 @@ from fundledger.services.summary_parts import (
     ALL,
     CELL_KEYS,
     CELL_SUMS,
+    CELLS,
     DONOR_KEYS,
     DONOR_SUMS,
+    DONORS,
+    FACTORS,
+    GIFTS,
     LIST_SEPARATOR,
     NO_METHOD,
     STATE_ID,
@@ -100,10 +102,6 @@ FEW_FACTORS = 64
 BULK_ROWS = 50_000  # rows added at once from which indexes are built after, not kept up
 _DELTA = "fundledger_summary_delta"
 _VALUES = "fundledger_summary_values"
-_CELLS = cast(Table, SummaryCell.__table__)
-_DONORS = cast(Table, SummaryDonor.__table__)
-_GIFTS = cast(Table, SummaryGift.__table__)
-_FACTORS = cast(Table, SummaryFactor.__table__)
 
 
 def refresh(
@@ -151,18 +149,24 @@ def bring_up_to_date_within(
     gift form on PostgreSQL, 1M gifts). When they cannot be (a gift without a rate in force, a
     lock not had in time) only the savepoint is rolled back: the write stands, and the next
     report brings them up. `most_gifts`: nothing done when more gifts than that are to be
-    added (the next report does it, saying so). True when many gifts were added:
-    `tidy_summaries` after the commit then."""
+    added (the next report does it, saying so). True when many gifts were added: the
+    tables are then tidied once the transaction commits (`tidy_summaries`), as `refresh`
+    tidies them after its own."""
     try:
         with session.begin_nested():
-            return bring_up_to_date(session, context, most_gifts=most_gifts)
+            many = bring_up_to_date(session, context, most_gifts=most_gifts)
     except (FundledgerError, DBAPIError, _WriterAtWork, _TooMany):
         return False
+    if many:
+        engine = session.get_bind().engine
+        event.listen(session, "after_commit", lambda _: tidy_summaries(engine), once=True)
+    return many
 
 
 def tidy_summaries(engine: Engine) -> None:
-    """After many gifts added in a transaction (`bring_up_to_date_within` said True)."""
-    tidy_after_bulk_load(engine, (_GIFTS, _DONORS, _CELLS))
+    """After many gifts added: PostgreSQL's statistics and visibility map, outside any
+    transaction (adapters/db/maintenance.py)."""
+    tidy_after_bulk_load(engine, (GIFTS, DONORS, CELLS))
 
 
 def bring_up_to_date(
@@ -237,7 +241,7 @@ class _WriterAtWork(Exception):
 
 def _empty(connection: Connection) -> None:
     """Every stored sum gone, to be built again (as fast as the database empties tables)."""
-    empty_tables(connection, [_GIFTS, _DONORS, _CELLS, _FACTORS])
+    empty_tables(connection, [GIFTS, DONORS, CELLS, FACTORS])
 
 
 _FACTOR_VALUES = (
@@ -276,7 +280,7 @@ class _Store:
     def __init__(self, session: Session, context: CommandContext, bounds: list[int],
                  included: int, tables: _Tables | None = None) -> None:  # fmt: skip
         self.session = session
-        self.tables = tables or _Tables(_CELLS, _DONORS, _GIFTS)
+        self.tables = tables or _Tables(CELLS, DONORS, GIFTS)
         self.scratch = tables is not None  # then summary_factor is left as it is
         self.found: dict[GiftKey, ConversionFactors] = {}  # the factors of the gifts added
         self.context = context
@@ -483,7 +487,7 @@ class _Store:
         ]  # fmt: skip
         if not rows:
             return
-        table = _FACTORS
+        table = FACTORS
         statement = upsert_into(self.session.connection(), table)
         self.session.execute(
             statement.on_conflict_do_update(
@@ -648,7 +652,7 @@ def verify(session: Session, context: CommandContext) -> Verdict:
                             f" and rates up to #{state.rate_id}: the next report adds the rest; "
                             "check compares them once they hold everything"])  # fmt: skip
     connection = session.connection()
-    scratch = _Tables(*(_scratch(table) for table in (_CELLS, _DONORS, _GIFTS)))
+    scratch = _Tables(*(_scratch(table) for table in (CELLS, DONORS, GIFTS)))
     for table in scratch:
         table.create(connection)
     try:
@@ -657,7 +661,7 @@ def verify(session: Session, context: CommandContext) -> Verdict:
         with sorting_in_threads(connection):
             store.add_new_gifts(latest_donation)
         problems = [*_factor_differences(session, store.found),
-                    *(difference for stored, expected in zip((_CELLS, _DONORS, _GIFTS), scratch,
+                    *(difference for stored, expected in zip((CELLS, DONORS, GIFTS), scratch,
                                                              strict=True)
                       for difference in _differences(connection, stored, expected))]  # fmt: skip
     finally:

@@ -17,7 +17,7 @@ from fundledger.services.context import CommandContext
 from fundledger.services.read_cache import LedgerState, ReadCache, ledger_state
 from fundledger.services.schema import require_current_schema
 from fundledger.services.settings import RULE_KEYS, current_settings, ledger_settings
-from fundledger.services.summary_store import bring_up_to_date_within, tidy_summaries
+from fundledger.services.summary_store import bring_up_to_date_within
 
 T = TypeVar("T")
 EXTENSION = "fundledger"
@@ -87,21 +87,16 @@ def run(
     of gifts or rates, after which the stored summaries are brought up to date in the same
     transaction (else the dashboard and every report after it would read all the gifts,
     seconds on a million)."""
-    many = False
 
     def checked(session: Session) -> T:
-        nonlocal many
         require_current_schema(session.connection())
         context = command_context(session, actor)
         done = work(session, context)
         if summaries and write and commit:
-            many = bring_up_to_date_within(session, context)
+            bring_up_to_date_within(session, context)
         return done
 
-    answer = _on_either(checked, write, commit)
-    if many:
-        tidy_summaries(engine())
-    return answer
+    return _on_either(checked, write, commit)
 
 
 def read(work: Callable[[Session], T]) -> T:

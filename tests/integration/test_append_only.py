@@ -1,21 +1,24 @@
 """Donations, rates, audit events, donor merges, settings, receipts, campaigns, donors, donor
-revisions, campaign names, corrections and import profiles cannot be changed or removed, even
-by raw SQL."""
+revisions, campaign names, corrections, import profiles, users, Tax Authority numbers and
+deliveries cannot be changed or removed, even by raw SQL."""
 
 from __future__ import annotations
 
 import sqlite3
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
 
-from fundledger.adapters.db.models import APPEND_ONLY_TABLES
+from fundledger.adapters.db.models import APPEND_ONLY_TABLES, Delivery, TaxReport
 from fundledger.adapters.import_profiles import ImportProfile
 from fundledger.domain.access import Actor, Role
 from fundledger.services.campaigns import set_campaign_name
+from fundledger.services.context import CommandContext
 from fundledger.services.donations import correct_donation
 from fundledger.services.donors import merge_donors, set_tax_id
 from fundledger.services.import_profiles import save_profile
@@ -44,7 +47,18 @@ def filled(ledger_engine: Engine) -> Engine:
     run(ledger_engine, lambda s, c: save_profile(s, c, bank))
     admin = Actor("tester", Role.ADMIN)
     run(ledger_engine, lambda s, c: add_user(s, c, admin, "dana", "admin", "a long passphrase"))
+    run(ledger_engine, _reported_and_sent)
     return ledger_engine
+
+
+def _reported_and_sent(session: Session, context: CommandContext) -> None:
+    """A Tax Authority number and a delivery, written as rows: the services that write them
+    are tested with their own commands."""
+    at = datetime(2025, 7, 4, tzinfo=UTC)
+    session.add(TaxReport(donation_id=1, number="TA-1", recorded_at=at, recorded_by="tester"))
+    session.add(Delivery(document="receipt", receipt_id=1, donor_id=1, locale="en",
+                         recipient="dana@example.org", outcome="sent", answer="250 OK",
+                         attempted_at=at, attempted_by="tester"))  # fmt: skip
 
 
 def count(engine: Engine, table: str) -> int:

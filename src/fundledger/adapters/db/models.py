@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
 APPEND_ONLY_TABLES = (
     "donation", "exchange_rate", "audit_event", "donor_merge", "setting", "receipt",
     "campaign", "donor", "donor_revision", "campaign_name", "import_profile", "donation_correction",
-    "app_user",
+    "app_user", "tax_report", "delivery",
 )  # fmt: skip
 
 
@@ -293,6 +293,58 @@ class Receipt(Base):
     chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
 
 
+class TaxReport(Base):
+    """The number the Tax Authority's "Israel Donations" system returned for gift
+    `donation_id` reported to it, or, when `donation_id` is a reversal, for the cancellation
+    of the gift it reverses. Never changed or deleted: a number recorded wrongly is followed
+    by another row for the same gift, with the `reason`; the latest row of a gift is in
+    force. A table of its own: donation is chained, and a column added to it would change
+    the encoding of every row hashed before it."""
+
+    __tablename__ = "tax_report"
+    __table_args__ = (Index("ix_tax_report_donation_id_id", "donation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)  # why a number recorded before is replaced
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
+class Delivery(Base):
+    """One attempt to send a document by e-mail: a receipt (`receipt_id`) or a donor's
+    statement of a `year`, to `recipient`, with what the mail server answered. `outcome` is
+    sent or failed; `attachment_sha256` names the PDF that went with it, byte for byte.
+    Never changed or deleted: a retry is another row."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        CheckConstraint("document IN ('receipt', 'statement')", name="document_known"),
+        CheckConstraint("outcome IN ('sent', 'failed')", name="outcome_known"),
+        CheckConstraint("(document = 'receipt') = (receipt_id IS NOT NULL)",
+                        name="receipt_named"),
+        CheckConstraint("(document = 'statement') = (year IS NOT NULL)", name="year_named"),
+        Index("ix_delivery_receipt_id", "receipt_id"),
+        Index("ix_delivery_donor_id_year", "donor_id", "year"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    document: Mapped[str] = mapped_column(String(16))
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"))
+    year: Mapped[int | None] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254))
+    outcome: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[str] = mapped_column(Text)  # the server's reply, or what went wrong
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempted_by: Mapped[str] = mapped_column(String(100))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))  # adapters/db/chain.py
+
+
 class AppUser(Base):
     """One revision of a person who signs in to the web interface (`fundledger user`). Never
     changed or deleted: the latest revision of a name (compared case-insensitively through
@@ -475,7 +527,7 @@ SUMMARY_MODELS: tuple[type[Base], ...] = (
 # call `chain.extend`. Each is append-only (APPEND_ONLY_TABLES).
 CHAINED_MODELS: tuple[type[Base], ...] = (
     Donation, ExchangeRate, DonorMerge, Setting, Receipt, AuditEvent, Campaign, Donor,
-    DonorRevision, CampaignName, ImportProfile, DonationCorrection, AppUser,
+    DonorRevision, CampaignName, ImportProfile, DonationCorrection, AppUser, TaxReport, Delivery,
 )  # fmt: skip
 for _model in CHAINED_MODELS:
     chain_rows_of(_model)

@@ -139,6 +139,9 @@ def test_each_chained_table_still_has_the_columns_its_rows_were_hashed_with() ->
                                 "recorded_at", "recorded_by"],
         "app_user": ["name", "name_key", "revision", "role", "password_hash",
                      "password_revision", "disabled", "language", "recorded_at", "recorded_by"],
+        "tax_report": ["donation_id", "number", "reason", "recorded_at", "recorded_by"],
+        "delivery": ["document", "receipt_id", "donor_id", "year", "locale", "recipient",
+                     "outcome", "answer", "attachment_sha256", "attempted_at", "attempted_by"],
     }  # fmt: skip
     tables = [cast(Table, model.__table__) for model in CHAINED_MODELS]
     assert {table.name: chained_columns(table) for table in tables} == hashed_with

@@ -50,6 +50,8 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
                  "What the ledger's documents say about the organisation."),
     "statement": ("fundledger.cli.statement", "statement", "A donor's statement of every gift "
                   "of a year, with receipt numbers and totals."),
+    "tax": ("fundledger.cli.tax", "tax", "Gifts and cancellations to report to the Tax "
+            "Authority, and the numbers it returns."),
     "user": ("fundledger.cli.user", "user", "The people who sign in to the web interface "
              "(`fundledger serve`), and their roles."),
 }  # fmt: skip

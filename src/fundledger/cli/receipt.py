@@ -74,7 +74,9 @@ def receipt() -> None:
     "else the report.locale setting, else en.",
 )
 @click.option("--tax-report", metavar="NUMBER",
-              help="One receipt: the Tax Authority's report number of the donation.")  # fmt: skip
+              help="One receipt: the Tax Authority's report number of the donation, recorded "
+              "as `fundledger tax record` records it. Without it, a receipt carries the number "
+              "in force, if any.")  # fmt: skip
 @click.option("--date", "issued_on", type=ISO_DATE,
               help="The receipt's date (not after today). Default: today in Israel.")  # fmt: skip
 @click.option(

@@ -5,9 +5,35 @@ from __future__ import annotations
 import click
 
 from fundledger.cli.common import OUTPUT_FORMATS, Ledger, emit_rows, emit_table, excel_option
-from fundledger.services.settings import SETTINGS, set_setting, settings_shown, shown_value
+from fundledger.services.settings import (
+    SETTINGS,
+    declaration,
+    set_setting,
+    settings_shown,
+    shown_value,
+)
 
-SETTING_KEY = click.Choice(sorted(SETTINGS))
+
+class SettingKeyType(click.ParamType[str]):
+    """A declared key, or one year of a yearly key (tax.section46.minimum.2027): a Choice
+    cannot list every year."""
+
+    name = "key"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if declaration(value) is None:
+            self.fail(f"{value!r} is not a setting: choose from {', '.join(sorted(SETTINGS))} "
+                      "(YEAR: four digits)", param, ctx)  # fmt: skip
+        return value
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[click.shell_completion.CompletionItem]:
+        return [click.shell_completion.CompletionItem(key) for key in sorted(SETTINGS)
+                if key.startswith(incomplete)]  # fmt: skip
+
+
+SETTING_KEY = SettingKeyType()
 
 
 @click.group()
@@ -26,6 +52,7 @@ def set_(ledger: Ledger, key: str, value: str) -> None:
     \b
     Example:
       fundledger settings set organisation.name.he "עומדים ביחד"
+      fundledger settings set tax.section46.minimum.2027 215
     """
     stored = ledger.run(
         lambda session, context: set_setting(session, context, key, value), write=True
@@ -42,6 +69,7 @@ def unset(ledger: Ledger, key: str) -> None:
     \b
     Example:
       fundledger settings unset report.locale
+      fundledger settings unset tax.section46.minimum.2027
     """
     ledger.run(lambda session, context: set_setting(session, context, key, None), write=True)
     click.echo(f"{key} cleared")

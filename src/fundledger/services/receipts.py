@@ -44,6 +44,12 @@ from fundledger.services.settings import (
     organisation_name,
     report_locale,
 )
+from fundledger.services.tax_numbers import (
+    ReportRequired,
+    numbers_in_force,
+    record_number,
+    refuse_unreported,
+)
 
 T = TypeVar("T")
 DEFAULT_PREFIX = "R"
@@ -115,6 +121,7 @@ class ReceiptDocument:
     credits_issued_on: date | None = None
     tax_report: str | None = None  # the Tax Authority's number for the reported donation
     logo: str | None = None  # SHA-256 of the organisation's logo as issued (`logo_by_digest`)
+    credits_tax_report: str | None = None  # a credit receipt: the cancelled gift's report no.
 
     @property
     def section46(self) -> bool:
@@ -159,6 +166,7 @@ class ReceiptDocument:
             credits_issued_on=_date_or_none(data["credits_issued_on"]),
             tax_report=data.get("tax_report"),
             logo=data.get("logo"),
+            credits_tax_report=data.get("credits_tax_report"),
         )
 
 
@@ -205,7 +213,12 @@ def issue_receipt(
     if donation is None:
         raise FundledgerError(f"no donation #{donation_id}")
     _require_receiptable(session, donation)
-    return _issue_all(session, context, [donation], options)[0]
+    if options.tax_report is not None:  # recorded as `tax record` records it, then carried
+        record_number(session, context, donation, options.tax_report)
+    try:
+        return _issue_all(session, context, [donation], options)[0]
+    except ReportRequired as refused:  # alone, the refusal says its fix (a batch lists it)
+        raise FundledgerError(f"{refused}; fix: {refused.fix}") from None
 
 
 def issue_unreceipted(
@@ -442,6 +455,7 @@ def _issue_all(
     series = settings.get("receipt.prefix", DEFAULT_PREFIX)
     logo = organisation_logo(settings)
     values = _home_values(session, context, donations)
+    numbers = numbers_in_force(session, [gift.id for gift in donations])
     # A merged donor's gifts are receipted to the donor it was merged into (the same person).
     merges, current = _donor_views()  # current: the details as they stand today
     into = dict(session.execute(
@@ -458,6 +472,7 @@ def _issue_all(
         donor = donors[into.get(donation.donor_id, donation.donor_id)]
         home, rate = values[donation.id]
         locale = report_locale(settings, options.locale, donor.language)
+        refuse_unreported(settings, donation.id, donor.id, donor.tax_id, numbers.get(donation.id))
         if locale not in organisations:
             organisations[locale] = _organisation(settings, locale, issued_on)
         document = ReceiptDocument(
@@ -476,7 +491,7 @@ def _issue_all(
             rate=rate,
             method=donation.method,
             reference=gift_reference(session, donation.id),  # a correction's too
-            tax_report=_tax_report(options.tax_report),
+            tax_report=numbers.get(donation.id),  # --tax-report was recorded before
             logo=logo.digest if logo else None,
         )
         if donation.donation_date > issued_on:
@@ -493,16 +508,6 @@ def _issue_all(
 def _donor_views() -> tuple[Subquery, Subquery]:
     """The donor merges in force, and each donor's details as they stand."""
     return merges_in_force(), current_donors()
-
-
-def _tax_report(text: str | None) -> str | None:
-    if text is None:
-        return None
-    reference = text.strip()
-    if not re.fullmatch(r"[0-9A-Za-z/-]{1,32}", reference):
-        raise FundledgerError(f"{text!r} is not a report number: digits and letters (and / or "
-                              "-), as the Tax Authority gave it")  # fmt: skip
-    return reference
 
 
 def issue_credit_receipt(
@@ -540,7 +545,9 @@ def issue_credit_receipt(
         home=-cancelled.home,
         credits=cancelled.number,
         credits_issued_on=cancelled.issued_on,
-        tax_report=None,
+        tax_report=None,  # the cancellation's own, once reported (`tax pending` lists it)
+        credits_tax_report=(numbers_in_force(session, [cancelled.donation_id]).get(
+            cancelled.donation_id) or cancelled.tax_report),
         logo=logo.digest if logo else None,
     )  # fmt: skip
     return _record(session, context, document, credits_id=original.id)
@@ -701,10 +708,14 @@ def organisation_details(settings: dict[str, str], locale: str) -> Organisation:
 
 
 def _home_values(
-    session: Session, context: CommandContext, donations: Sequence[Donation]
+    session: Session,
+    context: CommandContext,
+    donations: Sequence[Donation],
+    unvalued: dict[int, RateNotInForce] | None = None,
 ) -> dict[int, tuple[Money, ReceiptRate | None]]:
     """Each gift's value in the home currency, rounded once, and the rate that gave it. A
-    gift in the home currency needs no rate at all (not even the reporting currency's)."""
+    gift in the home currency needs no rate at all (not even the reporting currency's).
+    With `unvalued`, a gift without a rate in force is put there instead of stopping all."""
     home = context.settings.home_currency
     foreign = [gift for gift in donations if gift.currency != home]
     values: dict[int, tuple[Money, ReceiptRate | None]] = {
@@ -721,7 +732,13 @@ def _home_values(
     for gift in foreign:
         key = (gift.donation_date, gift.currency)
         if key not in found:
-            found[key] = book.in_force(gift.currency, home, gift.donation_date)
+            try:
+                found[key] = book.in_force(gift.currency, home, gift.donation_date)
+            except RateNotInForce as missing:
+                if unvalued is None:
+                    raise
+                unvalued[gift.id] = missing
+                continue
         rate = found[key]
         factor = in_minor_units(rate.factor, gift.currency, home)
         values[gift.id] = (Money.from_minor(convert_minor(gift.amount_minor, factor), home),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
+from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -19,13 +20,14 @@ from fundledger.adapters.db.models import Donation, Setting
 from fundledger.adapters.images import Logo, load_logo, logo_from_bytes
 from fundledger.adapters.rate_sources import BOI_URL, ECB_URL
 from fundledger.domain.access import Actor, Role, require
-from fundledger.domain.dates import iso_date
-from fundledger.domain.errors import FundledgerError
-from fundledger.domain.money import currency_in_use
+from fundledger.domain.dates import iso_date, today_in_israel
+from fundledger.domain.errors import FundledgerError, InvalidAmount
+from fundledger.domain.money import Money, currency_in_use
 from fundledger.domain.settings import REPORT_LOCALES, LedgerSettings
 from fundledger.domain.text import control_problem
 from fundledger.services.context import CommandContext, now, record_audit
 
+REPORT_FROM = "2026-01-01"  # the first day gifts are reported to "Israel Donations" (the law)
 NAME_LENGTH = 200
 LINE_LENGTH = 300
 LONGEST_RATE_AGE_DAYS = 31
@@ -101,6 +103,17 @@ def _receipt_prefix(value: str) -> str:
     return text
 
 
+def _minimum(value: str) -> str:
+    """An amount in shekels (the law's currency): exact, never a float, more than zero."""
+    try:
+        amount = Money.parse(value, "ILS")
+    except InvalidAmount as error:
+        raise FundledgerError(f"{value!r} is not an amount in NIS: {error}") from None
+    if amount.amount <= 0:
+        raise FundledgerError(f"{value!r}: the Section 46 minimum is more than zero")
+    return format(amount.quantized(), "f")
+
+
 def _minutes(value: str) -> str:
     text = value.strip()
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LONGEST_IDLE_MINUTES:
@@ -167,6 +180,31 @@ class SettingKey:
     allowed: Callable[[Session, str | None], None] | None = None
     # How a person sees the value, when not as stored.
     shown: Callable[[str], str] | None = None
+    # A key ending in YEAR_PART stands for one key a year ("tax.section46.minimum.2026"), each
+    # set and unset on its own; `defaults` holds the years the law itself gives a value for.
+    defaults: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def yearly(self) -> bool:
+        return self.key.endswith(YEAR_PART)
+
+    def of_year(self, year: int) -> str:
+        return self.key.removesuffix(YEAR_PART) + f".{year:04d}"
+
+    def meaning_of(self, key: str) -> str:
+        """What `key` (this one, or one year of a yearly key) means."""
+        if not self.yearly:
+            return self.meaning
+        year = int(key.rsplit(".", 1)[1])
+        default = dict(self.defaults).get(year)
+        return self.meaning.replace("YEAR", str(year)) + (
+            f" (default {default})" if default is not None else " (none unless set)"
+        )
+
+
+YEAR_PART = ".YEAR"
+_YEARLY_KEY = re.compile(r"(.+)\.((?:19|20|21)[0-9]{2})")
+MINIMUM_KEY = "tax.section46.minimum.YEAR"
 
 
 SETTINGS = {
@@ -190,6 +228,14 @@ SETTINGS = {
                    "the last day of the Section 46 approval (YYYY-MM-DD)", _iso_date),
         SettingKey("receipt.prefix", "what receipt numbers begin with (default R)",
                    _receipt_prefix),
+        SettingKey("tax.require_report_number", "on: with a Section 46 approval, a donation "
+                   "receipt is issued only with the Tax Authority's report number and the "
+                   "donor's valid Israeli ID number (default off)", _on_off),
+        SettingKey("tax.report_from", "gifts dated on or after this day are reported to the "
+                   f"Tax Authority (default {REPORT_FROM})", _iso_date),
+        # The Authority updates the minimum every year: one key a year, kept as it says.
+        SettingKey(MINIMUM_KEY, "the Section 46 minimum of YEAR's gifts, in NIS", _minimum,
+                   defaults=((2026, "207"),)),
         SettingKey("report.locale", "the language of reports when --locale is not given", _locale),
         SettingKey("ledger.home_currency", "the currency of the books (default ILS)", _currency,
                    _home_currency_is_unused),
@@ -221,10 +267,11 @@ def set_setting(
     (None: the terminal, whose user holds the ledger and acts as an admin)."""
     if actor is not None:
         require(actor, Role.ADMIN, "change a setting")
-    declared = SETTINGS.get(key)
+    declared = declaration(key)
     if declared is None:
         raise FundledgerError(
-            f"unknown setting {key!r}: the settings are {', '.join(sorted(SETTINGS))}"
+            f"unknown setting {key!r}: the settings are {', '.join(sorted(SETTINGS))} (YEAR: "
+            "four digits)"
         )
     # Line breaks and tabs are allowed: the values that may hold them are put on one line.
     if value is not None and (problem := control_problem(value, multiline=True)):
@@ -257,6 +304,29 @@ def _store(session: Session, context: CommandContext, key: str, checked: str | N
     return checked
 
 
+def declaration(key: str) -> SettingKey | None:
+    """The declaration of `key`: its own, or that of the yearly key it is one year of."""
+    if (declared := SETTINGS.get(key)) is not None:
+        return None if declared.yearly else declared
+    found = _YEARLY_KEY.fullmatch(key)
+    if found is None:
+        return None
+    yearly = SETTINGS.get(found[1] + YEAR_PART)
+    return yearly if yearly is not None and yearly.yearly else None
+
+
+def section46_minimum(settings: dict[str, str], year: int, currency: str) -> Money | None:
+    """The Section 46 minimum of `year` (the setting, else the law's value for that year), or
+    None when none is known: a statement then says nothing about it."""
+    declared = SETTINGS[MINIMUM_KEY]
+    value = settings.get(declared.of_year(year)) or dict(declared.defaults).get(year)
+    return Money.parse(value, currency) if value is not None else None
+
+
+def report_from(settings: dict[str, str]) -> date:
+    return date.fromisoformat(settings.get("tax.report_from", REPORT_FROM))
+
+
 def current_settings(session: Session, keys: Collection[str] | None = None) -> dict[str, str]:
     """Every key (or each of `keys`) that has a value now."""
     latest = select(func.max(Setting.id)).group_by(Setting.key)
@@ -277,7 +347,8 @@ def report_locale(
 
 def shown_value(key: str, value: str) -> str:
     """A setting's value as a person reads it (a logo as its kind and size)."""
-    shown = SETTINGS[key].shown
+    declared = declaration(key)
+    shown = declared.shown if declared is not None else None
     return shown(value) if shown is not None else value
 
 
@@ -338,4 +409,27 @@ def settings_shown(session: Session, actor: Actor | None = None) -> list[Setting
         require(actor, Role.ADMIN, "manage the settings")
     values = current_settings(session)
     return [SettingShown(key, shown_value(key, values[key]) if key in values else None,
-                         SETTINGS[key].meaning) for key in sorted(SETTINGS)]  # fmt: skip
+                         meaning_of(key)) for key in sorted(listed_keys(values))]  # fmt: skip
+
+
+def listed_keys(values: Collection[str]) -> set[str]:
+    """Every plain key, and of each yearly key the years that have a value (`values`: the
+    keys set), a default, or are this year or the next (so that a page of settings offers
+    the year to set before its first gift)."""
+    keys = set()
+    this_year = today_in_israel().year
+    for key, declared in SETTINGS.items():
+        if not declared.yearly:
+            keys.add(key)
+            continue
+        years = {this_year, this_year + 1, *(year for year, _ in declared.defaults)}
+        keys |= {declared.of_year(year) for year in years}
+        keys |= {each for each in values if declaration(each) is declared}
+    return keys
+
+
+def meaning_of(key: str) -> str:
+    declared = declaration(key)
+    if declared is None:
+        raise KeyError(key)
+    return declared.meaning_of(key)

@@ -35,7 +35,12 @@ from fundledger.services.receipts import (
     ReceiptNumber,
     organisation_details,
 )
-from fundledger.services.settings import current_settings, organisation_logo, report_locale
+from fundledger.services.settings import (
+    current_settings,
+    organisation_logo,
+    report_locale,
+    section46_minimum,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,16 @@ class DonorStatement:
     max_rate_age_days: int
     logo: Logo | None = None
     locale: str = "en"  # the language it is written in (the organisation is named in it)
+    # The Section 46 minimum of the year, in the home currency, when the organisation has an
+    # approval and a minimum is known (the tax.section46.minimum.YEAR setting, or the law's).
+    section46_minimum: Money | None = None
+
+    @property
+    def reaches_minimum(self) -> bool | None:
+        """Whether the year's total reaches the Section 46 minimum (None: none applies)."""
+        if self.section46_minimum is None:
+            return None
+        return self.total_home >= self.section46_minimum
 
 
 def donor_statement(
@@ -170,6 +185,8 @@ def donor_statements(
                      set(languages.values()) or {report_locale(settings_now, locale)}}  # fmt: skip
     logo = organisation_logo(settings_now)
     home, reporting = context.settings.home_currency, context.settings.reporting_currency
+    minimum = (section46_minimum(settings_now, year, home)
+               if settings_now.get("organisation.section46.approval") else None)  # fmt: skip
     return [
         DonorStatement(
             year=year,
@@ -185,6 +202,7 @@ def donor_statements(
             max_rate_age_days=context.settings.max_rate_age_days,
             logo=logo,
             locale=languages[donor_id],
+            section46_minimum=minimum,
         )
         for donor_id in wanted
     ]

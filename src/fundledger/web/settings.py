@@ -14,7 +14,7 @@ from fundledger.domain.access import PermissionDenied
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.settings import (
     RULE_KEYS,
-    SETTINGS,
+    declaration,
     set_logo,
     set_setting,
     settings_shown,
@@ -43,6 +43,12 @@ MEANINGS = {
         "The last day of the Section 46 approval (YYYY-MM-DD)"
     ),
     "receipt.prefix": N_("What receipt numbers begin with (default R)"),
+    "tax.require_report_number": N_(
+        "on: with a Section 46 approval, a donation receipt needs the Tax Authority's report "
+        "number and the donor's Israeli ID number (default off)"
+    ),
+    "tax.report_from": N_("Gifts dated on or after this day are reported to the Tax Authority"),
+    "tax.section46.minimum.YEAR": N_("The Section 46 minimum of {year}'s gifts, in NIS"),
     "report.locale": N_("The language of documents when none is chosen (en, he or ar)"),
     "ledger.home_currency": N_("The currency of the books (default ILS)"),
     "ledger.reporting_currency": N_("The second currency of reports (default USD)"),
@@ -66,9 +72,14 @@ def _page(status: int = 200, **values: object) -> ResponseReturnValue:
     actor = db.current_actor()
     # In the order the meanings are declared (the organisation's details first, the web's
     # last), not by key as `settings show` lists them: the related settings stay together.
-    shown = sorted(db.run(lambda session, _: settings_shown(session, actor)),
-                   key=lambda each: ORDER.get(each.key, len(ORDER)))  # fmt: skip
-    return render("settings.html", status, settings=shown, meanings=MEANINGS,
+    shown = sorted(
+        db.run(lambda session, _: settings_shown(session, actor)),
+        key=lambda each: (ORDER.get(_declared(each.key), len(ORDER)), each.key),
+    )
+    # Translated here: a yearly key's meaning names its year.
+    meanings = {each.key: _(MEANINGS[_declared(each.key)], year=each.key.rsplit(".", 1)[1])
+                if _declared(each.key) in MEANINGS else each.meaning for each in shown}  # fmt: skip
+    return render("settings.html", status, settings=shown, meanings=meanings,
                   at_restart=AT_RESTART, logo_most=LARGEST_LOGO_BYTES // 1024,
                   **values)  # fmt: skip
 
@@ -78,7 +89,7 @@ def change() -> ResponseReturnValue:
     """`settings set KEY VALUE`, or `settings unset KEY` with the "clear" button."""
     actor, form = db.current_actor(), request.form
     key = form.get("key", "")
-    if key not in SETTINGS or key == "organisation.logo":  # the logo is uploaded, below
+    if declaration(key) is None or key == "organisation.logo":  # the logo is uploaded, below
         return _page(422, error_key=None, error=_("Choose a setting from the list."))
     value = None if form.get("clear") is not None else form.get("value", "")
     try:
@@ -119,6 +130,12 @@ def logo() -> ResponseReturnValue:
         return _page(422, error_key="organisation.logo", error=str(error))
     flash(_("Saved the logo: the documents issued from now on carry it."))
     return redirect(url_for("settings.index", _anchor=_anchor("organisation.logo")), 303)
+
+
+def _declared(key: str) -> str:
+    """The key `key` is declared as: itself, or its yearly key (….YEAR)."""
+    declared = declaration(key)
+    return declared.key if declared is not None else key
 
 
 def _anchor(key: str) -> str:

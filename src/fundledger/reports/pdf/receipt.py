@@ -143,6 +143,9 @@ def _details(document: ReceiptDocument, page: Page) -> Table:
     if document.tax_report:
         rows.append((_("Tax Authority report no."), reader.isolated(document.tax_report),
                      style.CELL))  # fmt: skip
+    if document.credits_tax_report:  # the number the cancelled gift was reported under
+        rows.append((_("Report no. of the cancelled gift"),
+                     reader.isolated(document.credits_tax_report), style.CELL))  # fmt: skip
     cells = [
         mirrored([page.text(label, style.CELL_HEAD), page.text(value, value_style)], page.rtl)
         for label, value, value_style in rows

@@ -111,6 +111,16 @@ def _notes(statement: DonorStatement, page: Page) -> list[Flowable]:
         _("Gifts you asked to keep anonymous are listed here, for you alone; they never appear "
           "in a public report."),
     ]  # fmt: skip
+    if statement.section46_minimum is not None:
+        values = {"total": reader.money(statement.total_home),
+                  "minimum": reader.money(statement.section46_minimum),
+                  "year": str(statement.year)}  # fmt: skip
+        notes.insert(0, (
+            _("Your gifts in {year} total {total}: they reach the Section 46 minimum of "
+              "{minimum} for {year}.") if statement.reaches_minimum else
+            _("Your gifts in {year} total {total}: below the Section 46 minimum of {minimum} "
+              "for {year}, the least a year's gifts must reach to earn the tax credit.")
+        ).format(**values))  # fmt: skip
     if statement.organisation.approval:
         notes.append(
             _("Only the receipts state the amounts recognised under Section 46 of the Income "

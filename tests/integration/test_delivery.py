@@ -442,3 +442,19 @@ def test_a_secured_connection_with_a_login(
         with pytest.raises(DeliveryStopped, match="no secure connection to the mail server "
                            r"127\.0\.0\.1:\d+: CERTIFICATE_VERIFY_FAILED"):  # fmt: skip
             send(ledger_engine, campaign_receipts(SendOptions(again=True)))
+
+
+def test_a_message_sent_but_not_recorded_is_named_so_it_is_not_sent_again_blindly(
+    ledger: Engine, server: MailServer
+) -> None:
+    plan = planned(ledger, campaign_receipts())
+
+    def broken(work: Callable[[Session, CommandContext], object]) -> object:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(DeliveryStopped, match=r"^receipt R-2025-00001 was sent to "
+                       r"dana@example\.org \(250 2\.0\.0 Ok: queued as TEST00001\) but could "
+                       r"not be recorded: \[Errno 28\] No space left on device; sent before "
+                       r"it: 0$"):  # fmt: skip
+        send_planned(broken, plan, MailDrafts())
+    assert len(server.received) == 1

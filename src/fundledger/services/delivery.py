@@ -14,10 +14,8 @@ reprints say COPY): the donor must never hold two originals of one receipt."""
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -27,7 +25,6 @@ from fundledger.adapters.db.models import Delivery, Donation, Receipt
 from fundledger.adapters.db.queries import current_donors, effective_donor
 from fundledger.adapters.images import Logo
 from fundledger.adapters.mail import (
-    DEFAULT_PORTS,
     AuthenticationFailed,
     ConnectionLost,
     MailClient,
@@ -41,6 +38,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.services.batches import SkippedGift
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.mail_settings import mail_sender, mail_server
 from fundledger.services.receipts import (
     ReceiptDocument,
     ReceiptNumber,
@@ -50,7 +48,6 @@ from fundledger.services.receipts import (
 from fundledger.services.settings import current_settings
 from fundledger.services.statements import DonorStatement, donor_statement, statements_of_year
 
-PASSWORD_VARIABLE = "FUNDLEDGER_SMTP_PASSWORD"  # noqa: S105  # the variable's name, not a password
 SENT, FAILED = "sent", "failed"
 
 
@@ -150,54 +147,8 @@ class Drafting(Protocol):
 
 
 class DeliveryStopped(FundledgerError):
-    """Nothing could be sent (the server unreachable, the login refused): nothing recorded."""
-
-
-def mail_server(settings: dict[str, str], environ: dict[str, str] | None = None) -> SmtpServer:
-    """The mail server of the settings; the password from FUNDLEDGER_SMTP_PASSWORD, else the
-    file mail.smtp.password_file names, read now (never from the ledger)."""
-    host = settings.get("mail.smtp.host")
-    if host is None:
-        raise FundledgerError(
-            "set mail.smtp.host first: fundledger settings set mail.smtp.host smtp.example.org"
-        )
-    security = settings.get("mail.smtp.security", "starttls")
-    port = int(settings.get("mail.smtp.port", DEFAULT_PORTS[security]))
-    user = settings.get("mail.smtp.user")
-    password = None
-    if user is not None:
-        password = _password((os.environ if environ is None else environ),
-                             settings.get("mail.smtp.password_file"), user)  # fmt: skip
-    return SmtpServer(host, port, security, user, password)
-
-
-def _password(environ: os._Environ[str] | dict[str, str], file: str | None, user: str) -> str:
-    given = environ.get(PASSWORD_VARIABLE)
-    if given:
-        return given
-    if file is None:
-        raise FundledgerError(
-            f"mail.smtp.user is {user}, but no password is given: set {PASSWORD_VARIABLE}, or "
-            "name a file holding it: fundledger settings set mail.smtp.password_file PATH"
-        )
-    try:
-        text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise FundledgerError(f"cannot read the mail password from {file} "
-                              f"(mail.smtp.password_file): {reason}") from None  # fmt: skip
-    password = text.rstrip("\r\n")
-    if not password:
-        raise FundledgerError(f"the mail password file {file} is empty")
-    return password
-
-
-def mail_sender(settings: dict[str, str]) -> str:
-    sender = settings.get("mail.from")
-    if sender is None:
-        raise FundledgerError('set mail.from first: fundledger settings set mail.from '
-                              '"Peace Coalition <receipts@example.org>"')  # fmt: skip
-    return sender
+    """The batch stopped: nothing could be sent (the server unreachable, the login refused:
+    nothing recorded), or a message sent could not be recorded (the line names it)."""
 
 
 def plan_receipt(
@@ -339,7 +290,17 @@ def send_planned(
             except MessageRefused as error:
                 answer, outcome = str(error), FAILED
                 lost_in_a_row = 0
-            attempt = run(_recorder(item, outcome, answer, digest))
+            try:
+                attempt = run(_recorder(item, outcome, answer, digest))
+            except Exception as error:
+                if outcome != SENT:
+                    raise
+                # The donor has it: say so, or a run again would send it a second time.
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                raise DeliveryStopped(
+                    f"{item.label} was sent to {item.recipient} ({answer}) but could not be "
+                    f"recorded: {first}; sent before it: {len(sent)}"
+                ) from error
             (sent if outcome == SENT else failed).append(attempt)
             if progress is not None:
                 progress(1)

@@ -103,6 +103,10 @@ def test_statements_are_sent_and_the_statement_command_is_as_it_was(
     every = quick.run("statement", "--all", "--year", "2025")
     assert every.stdout.startswith("Wrote 3 statements for 2025")
     assert "send" in quick.run("statement", "--help").stdout
+    # --db after the command, as every command takes it (shared/design.md §4).
+    assert quick.run("statement", "--db", mailing.database_url, "2", "--year", "2025").stdout
+    usage = quick.run("statement", "--year", "2025", expect=2)
+    assert "Usage: fundledger statement [OPTIONS] [DONOR]" in usage.stderr
 
     sent = mailing.run("statement", "send", "--all", "--year", "2025", expect=3)
     assert sent.stdout == (f"Sent 2 statements by e-mail through 127.0.0.1:{server.port}: 1 in "

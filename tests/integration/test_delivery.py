@@ -458,3 +458,15 @@ def test_a_message_sent_but_not_recorded_is_named_so_it_is_not_sent_again_blindl
                        r"it: 0$"):  # fmt: skip
         send_planned(broken, plan, MailDrafts())
     assert len(server.received) == 1
+
+
+def test_an_address_beyond_ascii_fails_alone_with_its_reason(
+    ledger: Engine, server: MailServer
+) -> None:
+    give(ledger, "Rami Haddad", "rami@bücher.example", "60.00 ILS")
+    report = send(ledger, campaign_receipts())
+    assert len(report.sent) == 3
+    (failed,) = report.failed
+    assert failed.answer == ("the address rami@bücher.example has letters beyond ASCII, which "
+                             "fundledger cannot send to yet")  # fmt: skip
+    assert deliveries(ledger)[-1].outcome == "failed"

@@ -17,7 +17,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -108,7 +108,7 @@ def _domain_of(sender: str) -> str:
 
 def envelope_address(text: str) -> str:
     """The bare address of a header value (the envelope carries no display name)."""
-    return Address(addr_spec=parseaddr(text)[1]).addr_spec if "@" in text else text
+    return parseaddr(text)[1] or text
 
 
 class MailClient:
@@ -145,7 +145,15 @@ class MailClient:
         hangs up on idle clients) is opened again once: nothing of the message had gone."""
         sender = envelope_address(str(message["From"]))
         recipient = envelope_address(str(message["To"]))
-        data = message.as_bytes(policy=SMTP_POLICY)
+        if not (sender.isascii() and recipient.isascii()):
+            # An address with letters beyond ASCII needs SMTPUTF8 all the way: not attempted.
+            raise MessageRefused(f"the address {recipient} has letters beyond ASCII, which "
+                                 "fundledger cannot send to yet")  # fmt: skip
+        try:
+            data = message.as_bytes(policy=SMTP_POLICY)
+        except (UnicodeError, MessageError) as error:
+            raise MessageRefused(f"the message to {recipient} cannot be written: "
+                                 f"{error}") from None  # fmt: skip
         for attempt in (1, 2):
             smtp = self._connected()
             try:

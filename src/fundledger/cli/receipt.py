@@ -24,6 +24,7 @@ from fundledger.cli.common import (
     excel_option,
     listed_skipped,
 )
+from fundledger.cli.delivery import receipt_send
 from fundledger.cli.output import (
     StagedFiles,
     check_folder,
@@ -59,6 +60,9 @@ RECEIPTS_FOLDER = Path("reports") / "receipts"
 @click.group()
 def receipt() -> None:
     """Donation receipts: numbered without gaps, one per gift."""
+
+
+receipt.add_command(receipt_send)
 
 
 @receipt.command("issue")

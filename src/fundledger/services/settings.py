@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Donation, Setting
 from fundledger.adapters.images import Logo, load_logo, logo_from_bytes
+from fundledger.adapters.mail import MAIL_SECURITY, sender_address
 from fundledger.adapters.rate_sources import BOI_URL, ECB_URL
 from fundledger.domain.access import Actor, Role, require
 from fundledger.domain.dates import iso_date, today_in_israel
@@ -167,6 +168,37 @@ def _rates_url(value: str) -> str:
     return text.rstrip("/")
 
 
+def _host(value: str) -> str:
+    text = value.strip().lower()
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]+\]", text):
+        raise FundledgerError(f"{value!r} is not a host name: write it as smtp.example.org "
+                              "(no smtp:// and no port)")  # fmt: skip
+    return text
+
+
+def _port(value: str) -> str:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        raise FundledgerError(f"{value!r} is not a port: a number from 1 to 65535, e.g. 587")
+    return str(int(text))
+
+
+def _security(value: str) -> str:
+    text = value.strip().lower()
+    if text not in MAIL_SECURITY:
+        raise FundledgerError(f"{value!r} is not a way to secure mail: use one of "
+                              f"{', '.join(MAIL_SECURITY)}")  # fmt: skip
+    return text
+
+
+def _sender(value: str) -> str:
+    text = " ".join(value.split())
+    if sender_address(text) is None:
+        raise FundledgerError(f"{value!r} is not an e-mail address: write it as "
+                              'receipts@example.org or "Name <receipts@example.org>"')  # fmt: skip
+    return text
+
+
 def _logo(value: str) -> str:
     return load_logo(value).to_text()
 
@@ -251,6 +283,17 @@ SETTINGS = {
                    "ends (default 30)", _minutes),
         SettingKey("web.secure_cookies", "on: the session cookie is sent over HTTPS only (turn "
                    "on behind an HTTPS proxy; default off)", _on_off),
+        SettingKey("mail.smtp.host", "the mail server receipts and statements are sent "
+                   "through, e.g. smtp.example.org", _host),
+        SettingKey("mail.smtp.port", "its port (default: 587, or 465 with mail.smtp.security "
+                   "tls, 25 with none)", _port),
+        SettingKey("mail.smtp.security", "none, starttls or tls (default starttls)", _security),
+        SettingKey("mail.smtp.user", "the user to log in as (none: no login)", _line),
+        SettingKey("mail.smtp.password_file", "a file holding the password, read at each send "
+                   "(FUNDLEDGER_SMTP_PASSWORD, when set, comes first); never kept in the ledger",
+                   _line),
+        SettingKey("mail.from", "the sender of the e-mails, e.g. \"Peace Coalition "
+                   "<receipts@example.org>\"", _sender),
     )
 }  # fmt: skip
 

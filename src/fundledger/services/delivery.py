@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -461,3 +462,50 @@ def deliveries_of_receipts(session: Session, ids: Sequence[int]) -> dict[int, st
     return {int(receipt): outcome for receipt, outcome in session.execute(
         select(Delivery.receipt_id, Delivery.outcome).where(Delivery.id.in_(latest)))
         if receipt is not None}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LastDelivery:
+    """The latest attempt to send a document, as a list shows it beside the document."""
+
+    outcome: str  # sent | failed
+    recipient: str
+    attempted_at: datetime
+    answer: str
+    sent_before: bool  # some attempt, this one or an earlier, reached the server
+
+
+def receipt_deliveries(
+    session: Session, actor: Actor, numbers: Sequence[ReceiptNumber]
+) -> dict[ReceiptNumber, LastDelivery]:
+    """The latest delivery of each receipt of `numbers` that has one (the web's list of
+    receipts: a page of them). For those who keep the books, as the list itself."""
+    require(actor, Role.TREASURER, "read the receipts issued")
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(Receipt.id, Receipt.series, Receipt.year, Receipt.number).where(
+            Receipt.year.in_({each.year for each in numbers}),
+            Receipt.number.in_({each.number for each in numbers}))
+    ).all()  # fmt: skip
+    wanted = set(numbers)
+    ids = {row.id: ReceiptNumber(row.series, row.year, row.number) for row in rows
+           if ReceiptNumber(row.series, row.year, row.number) in wanted}  # fmt: skip
+    history = _receipt_history(session, list(ids))
+    return {ids[key]: _last(history, key) for key in history.last}
+
+
+def statement_deliveries(session: Session, actor: Actor, donor_id: int) -> dict[int, LastDelivery]:
+    """The latest delivery of each year's statement of a donor (the web's donor page)."""
+    require(actor, Role.TREASURER, "read a donor's statements")
+    rows = session.scalars(select(Delivery).where(Delivery.donor_id == donor_id,
+                                                  Delivery.year.is_not(None))
+                           .order_by(Delivery.id))  # fmt: skip
+    history = _history(rows, lambda row: row.year)
+    return {year: _last(history, year) for year in history.last}
+
+
+def _last(history: _History, key: int) -> LastDelivery:
+    last = history.last[key]
+    return LastDelivery(last.outcome, last.recipient, last.attempted_at, last.answer,
+                        key in history.last_sent)  # fmt: skip

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from fundledger.domain.access import PermissionDenied, Role
+from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.reports.i18n import Reader
 from fundledger.services.browse import NoSuchDonor, donor_page, find_donors
 from fundledger.services.context import CommandContext
+from fundledger.services.delivery import SendOptions, plan_statements, statement_deliveries
 from fundledger.services.donors import donor_details
 from fundledger.services.histories import donor_merges
 from fundledger.services.statements import statement_for
@@ -30,6 +31,7 @@ from fundledger.web.listing import (
     render,
     text_field,
 )
+from fundledger.web.sending import send_one
 
 bp = Blueprint("donors", __name__, url_prefix="/donors")
 
@@ -80,15 +82,17 @@ def donor_with_forms(
         keeper = actor.sees_contact_details
         return (shown, context.settings.home_currency,
                 donor_details(session, donor_id, actor=actor) if keeper else None,
-                donor_merges(session, actor, donor_id))  # fmt: skip
+                donor_merges(session, actor, donor_id),
+                statement_deliveries(session, actor, donor_id) if keeper else {})  # fmt: skip
 
     try:
-        shown, home, details, merges = db.run(work)
+        shown, home, details, merges, mailed = db.run(work)
     except NoSuchDonor:
         abort(404)
     return render("donor.html", status, donor=shown, home_currency=home, details=details,
                   merges=merges, may_change=actor.may(Role.TREASURER), form=form,
-                  problem=problem, failed=failed, detail_names=_detail_names())  # fmt: skip
+                  problem=problem, failed=failed, detail_names=_detail_names(),
+                  mailed=mailed)  # fmt: skip
 
 
 def _detail_names() -> dict[str, str]:
@@ -116,3 +120,17 @@ def statement(donor_id: int, year: int) -> ResponseReturnValue:
     reader = Reader.for_locale(made.locale)
     return pdf_file(lambda path: write_statement_pdf(made, reader, path),
                     f"statement-{donor_id}-{year}-{made.locale}.pdf")  # fmt: skip
+
+
+@bp.route("/<int:donor_id>/statement/<int:year>/send", methods=["POST"])
+def send_statement(donor_id: int, year: int) -> ResponseReturnValue:
+    """`statement send DONOR --year YEAR [--again]`: the button beside a year's statement on
+    the donor's page, in the donor's language. Sent before, it goes again only when the form
+    says so."""
+    actor = db.current_actor()
+    require(actor, Role.TREASURER, "send a donor's statement")
+    options = SendOptions(again=request.form.get("again") == "1")
+    send_one(lambda session, context: plan_statements(session, context, year, donor_id,
+                                                      options, actor),
+             _("The statement of {year}", year=year), actor)  # fmt: skip
+    return redirect(url_for("donors.donor", donor_id=donor_id), 303)

@@ -132,6 +132,12 @@ def receipt_link(number: str) -> str | None:
     return url_for("receipts.download", series=series, year=int(year), number=running)
 
 
+def receipt_send_link(number: str) -> str:
+    """Where the button that e-mails receipt `number` to its donor posts."""
+    series, year, running = str(number).rsplit("-", 2)
+    return url_for("receipts.send", series=series, year=int(year), number=running)
+
+
 def render(template: str, status: int = 200, **values: Any) -> ResponseReturnValue:
     """`template` with the list pages' helpers; `receipt_link` only for those who may open a
     receipt (who keep the books)."""
@@ -142,6 +148,7 @@ def render(template: str, status: int = 200, **values: Any) -> ResponseReturnVal
         fmt=formats,
         page_link=page_link,
         receipt_link=receipt_link if keeper else None,
+        receipt_send_link=receipt_send_link,
         sees_contact=keeper,
         **values,
     ), status

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -30,8 +30,10 @@ from fundledger.domain.access import PermissionDenied, Role, require
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.period import Period
 from fundledger.reports.i18n import LOCALES, Reader
+from fundledger.services.browse import Page
 from fundledger.services.campaigns import CampaignInfo, list_campaigns
 from fundledger.services.context import CommandContext
+from fundledger.services.delivery import SendOptions, plan_receipt, receipt_deliveries
 from fundledger.services.receipt_list import (
     ReceiptFilter,
     receipt_copies,
@@ -65,6 +67,7 @@ from fundledger.web.listing import (
     whole_field,
 )
 from fundledger.web.messages import service_message
+from fundledger.web.sending import send_one
 
 T = TypeVar("T")
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
@@ -89,13 +92,35 @@ def index() -> ResponseReturnValue:
     except BadField as error:
         return render("receipts.html", 400, found=None, campaigns=campaigns, error=str(error))
     page = page_number()
+
+    def work(session: Session, _: CommandContext) -> tuple[Page[ReceiptDocument], Any]:
+        found = receipt_page(session, actor, wanted, page=page)
+        numbers = [document.number for document in found.items]
+        return found, receipt_deliveries(session, actor, numbers)
+
     try:
-        found = db.run(lambda session, _: receipt_page(session, actor, wanted, page=page))
+        found, mailed = db.run(work)
     except PermissionDenied:
         raise
     except FundledgerError as error:  # an unknown campaign, a number not as printed
         return render("receipts.html", 400, found=None, campaigns=campaigns, error=str(error))
-    return render("receipts.html", found=found, campaigns=campaigns, error=None)
+    return render("receipts.html", found=found, campaigns=campaigns, error=None, mailed=mailed)
+
+
+@bp.route("/<series>/<int:year>/<number>/send", methods=["POST"])
+def send(series: str, year: int, number: str) -> ResponseReturnValue:
+    """`receipt send NUMBER [--again]`: the button beside a receipt in the list. A receipt
+    sent before goes again only when the form says so (its button reads "send again")."""
+    actor = db.current_actor()
+    require(actor, Role.TREASURER, "send a receipt")
+    if not number.isdigit():
+        abort(404)
+    wanted = str(ReceiptNumber(series.upper(), year, int(number)))
+    options = SendOptions(again=request.form.get("again") == "1")
+    send_one(lambda session, context: plan_receipt(session, context, wanted, options, actor),
+             _("Receipt {number}", number=wanted), actor)  # fmt: skip
+    back = request.form.get("next")
+    return redirect(safe_next(back) if back else url_for("receipts.index", number=wanted), 303)
 
 
 @bp.route("/issue", methods=["POST"])

@@ -45,7 +45,20 @@ class MailHandler:
     drop_for: set[str] = field(default_factory=set)  # recipients whose message drops the line
     vanish_after: int | None = None  # messages accepted before the server goes for good
     vanish: Any = None  # set by the server: stops it listening
+    per_connection: int | None = None  # messages a connection takes before the server hangs up
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        taken = sum(1 for each in self.received if each.session == id(session))
+        if self.per_connection is not None and taken >= self.per_connection:
+            assert server.transport is not None
+            server.loop.call_soon(server.transport.close)  # after the answer has gone
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(  # noqa: N802  # aiosmtpd's hook names
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

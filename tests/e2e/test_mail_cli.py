@@ -50,6 +50,15 @@ def mailing(ledger: Shell, server: MailServer) -> Shell:
 def test_receipts_go_out_once_failures_are_listed_and_retried_when_asked(
     mailing: Shell, server: MailServer
 ) -> None:
+    quick = replace(mailing, in_process=True)
+    dry = quick.run("receipt", "send", "--campaign", "dont-look-away", "--all-unsent",
+                    "--dry-run", expect=3)  # fmt: skip
+    assert dry.stdout == (f"Would send 2 receipts through 127.0.0.1:{server.port}:\n"
+                          "  receipt R-2025-00001 to dana@example.org (in en)\n"
+                          "  receipt R-2025-00002 to shira@example.org (in he)\n")  # fmt: skip
+    assert "receipt R-2025-00003, سمير حداد: no e-mail address" in dry.stderr
+    assert server.received == []
+
     server.handler.refused.add("shira@example.org")
     first = mailing.run("receipt", "send", "--campaign", "dont-look-away", "--all-unsent",
                         expect=3)  # fmt: skip
@@ -68,7 +77,6 @@ def test_receipts_go_out_once_failures_are_listed_and_retried_when_asked(
     assert [each.recipients for each in server.received] == [("dana@example.org",)]
 
     server.handler.refused.clear()
-    quick = replace(mailing, in_process=True)
     again = quick.run("receipt", "send", "--campaign", "dont-look-away", "--all-unsent", expect=3)
     assert "1 receipt sent before left alone" in again.stdout
     assert "its last attempt failed" in again.stderr
@@ -82,10 +90,16 @@ def test_receipts_go_out_once_failures_are_listed_and_retried_when_asked(
     refused = quick.fails("receipt", "send", "R-2025-00001")
     assert refused.startswith("Error: receipt R-2025-00001 was sent to dana@example.org on ")
     assert refused.endswith(": add --again to send it once more")
+    dry = quick.run("receipt", "send", "R-2025-00001", "--again", "--dry-run")
+    assert "receipt R-2025-00001 to dana@example.org (in en, marked COPY)" in dry.stdout
     copy = mailing.run("receipt", "send", "R-2025-00001", "--again")
     assert copy.stdout.startswith("Sent 1 receipt by e-mail")
     assert server.received[-1].message().get_body(("plain",)) is not None
     assert len(server.received) == 3
+
+    quick.run("campaign", "add", "sakhnin-march", "--name", "Sakhnin march")
+    nothing = quick.run("receipt", "send", "--campaign", "sakhnin-march", "--all-unsent")
+    assert nothing.stdout == "No receipt to send.\n"
 
     audit = quick.run("audit").stdout
     assert audit.count("delivery.sent") == 3

@@ -32,6 +32,7 @@ from fundledger.services.delivery import (
     DeliveryReport,
     DeliveryStopped,
     SendOptions,
+    deliveries_of_receipts,
     plan_campaign_receipts,
     plan_receipt,
     plan_statements,
@@ -268,6 +269,9 @@ def test_a_refused_recipient_is_recorded_failed_the_others_sent_and_retried_only
     )
     assert [event.action for event in audit_events(ledger)] == [
         "delivery.sent", "delivery.failed", "delivery.sent"]  # fmt: skip
+    with transaction(ledger) as session:  # what a list of receipts shows beside each
+        assert deliveries_of_receipts(session, [1, 2, 3, 4]) == {1: "sent", 2: "failed",
+                                                                 3: "sent"}  # fmt: skip
 
     server.handler.refused.clear()
     later = send(ledger, campaign_receipts())  # not retried unless asked
@@ -470,3 +474,12 @@ def test_an_address_beyond_ascii_fails_alone_with_its_reason(
     assert failed.answer == ("the address rami@bücher.example has letters beyond ASCII, which "
                              "fundledger cannot send to yet")  # fmt: skip
     assert deliveries(ledger)[-1].outcome == "failed"
+
+
+def test_a_server_that_hangs_up_after_each_message_gets_each_on_a_new_connection(
+    ledger: Engine, server: MailServer
+) -> None:
+    server.handler.per_connection = 1  # answers 421 to the next MAIL, and closes
+    report = send(ledger, campaign_receipts())
+    assert (len(report.sent), report.failed) == (3, ())
+    assert len({each.session for each in server.received}) == 3

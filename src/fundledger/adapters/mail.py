@@ -28,6 +28,9 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 # Long enough for a busy server's greeting, short enough that a treasurer is not left waiting
 # on a host that swallows packets.
 TIMEOUT_SECONDS = 30.0
+# "Service not available, closing transmission channel": before a message's data, nothing of
+# it has gone, so it is sent again on a new connection.
+SERVICE_CLOSING = 421
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[^@\s<>]+@localhost")
 
 
@@ -170,11 +173,15 @@ class MailClient:
         stage = "before"
         try:
             code, reply = smtp.mail(sender)
+            if code == SERVICE_CLOSING:  # e.g. its limit of messages per connection
+                raise _StaleConnection(_said(code, reply))
             if code != 250:
                 self._reset(smtp)
                 raise MessageRefused(f"the server refused the sender {sender}: "
                                      f"{_said(code, reply)}")  # fmt: skip
             code, reply = smtp.rcpt(recipient)
+            if code == SERVICE_CLOSING:
+                raise _StaleConnection(_said(code, reply))
             if code not in (250, 251):
                 self._reset(smtp)
                 raise MessageRefused(f"the server refused the recipient {recipient}: "

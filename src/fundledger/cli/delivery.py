@@ -38,6 +38,8 @@ from fundledger.services.statements import DonorStatement
 
 T = TypeVar("T")
 FAILED = 1
+DRY_RUN = click.option("--dry-run", is_flag=True,
+                       help="List what would be sent, and to whom; send nothing.")  # fmt: skip
 
 
 @click.command("send")
@@ -50,6 +52,7 @@ FAILED = 1
               help="Send receipts already sent once more (marked COPY).")  # fmt: skip
 @click.option("--retry-failed", is_flag=True,
               help="With --all-unsent: retry the receipts whose last attempt failed.")  # fmt: skip
+@DRY_RUN
 @click.pass_obj
 def receipt_send(
     ledger: Ledger,
@@ -58,6 +61,7 @@ def receipt_send(
     all_unsent: bool,
     again: bool,
     retry_failed: bool,
+    dry_run: bool,
 ) -> None:
     """E-mail receipt NUMBER, or every receipt of a campaign not sent yet, to its donor.
 
@@ -96,7 +100,7 @@ def receipt_send(
 
     again_command = (f"receipt send --campaign {campaign_slug} --all-unsent --retry-failed"
                      if batch else f"receipt send {number}")  # fmt: skip
-    _send(ledger, _planned(ledger, plan), "receipt", again_command)
+    _send(ledger, _planned(ledger, plan), "receipt", again_command, dry_run=dry_run)
 
 
 class StatementGroup(click.Group):
@@ -153,6 +157,7 @@ statement = StatementGroup(
 @click.option("--again", is_flag=True, help="Send statements already sent once more.")
 @click.option("--retry-failed", is_flag=True,
               help="With --all: retry the statements whose last attempt failed.")  # fmt: skip
+@DRY_RUN
 @click.option(
     "--locale",
     type=click.Choice(LOCALES),
@@ -167,6 +172,7 @@ def statement_send(
     all_donors: bool,
     again: bool,
     retry_failed: bool,
+    dry_run: bool,
     locale: str | None,
 ) -> None:
     """E-mail a donor's statement of a year, or every donor's, to the donor.
@@ -210,7 +216,8 @@ def statement_send(
         )
     again_command = (f"statement send --all --year {year} --retry-failed" if all_donors
                      else f"statement send {donor} --year {year}")  # fmt: skip
-    _send(ledger, planned, "statement", again_command, partial=bool(planned.held_back))
+    _send(ledger, planned, "statement", again_command, partial=bool(planned.held_back),
+          dry_run=dry_run)  # fmt: skip
 
 
 def _planned(
@@ -250,8 +257,17 @@ class _Guarded:
 
 
 def _send(
-    ledger: Ledger, plan: DeliveryPlan, kind: str, again_command: str, *, partial: bool = False
+    ledger: Ledger,
+    plan: DeliveryPlan,
+    kind: str,
+    again_command: str,
+    *,
+    partial: bool = False,
+    dry_run: bool = False,
 ) -> None:
+    if dry_run:
+        _tell_plan(plan, kind, partial=partial)
+        return
     guarded = _Guarded(ledger)
     label = "Sending receipts" if kind == "receipt" else "Sending statements"
     try:
@@ -272,7 +288,8 @@ def _tell(report: DeliveryReport, plan: DeliveryPlan, kind: str, again_command: 
         click.echo(f"Sent {counted(len(report.sent), kind)} by e-mail through "
                    f"{plan.server.address}: {languages}.")  # fmt: skip
     elif not (report.failed or report.not_sent or report.stopped):
-        click.echo(f"Nothing to send: every {kind} was sent before.")
+        click.echo(f"Nothing to send: every {kind} was sent before." if report.already_sent
+                   else f"No {kind} to send.")  # fmt: skip
     if report.already_sent:
         click.echo(f"{counted(report.already_sent, kind)} sent before left alone (--again "
                    "sends them once more).")  # fmt: skip
@@ -291,6 +308,23 @@ def _tell(report: DeliveryReport, plan: DeliveryPlan, kind: str, again_command: 
         click.echo(f"Stopped: {printable(report.stopped)}. Sent before it stopped: {sent}; "
                    f"{counted(report.untried, kind)} not tried: run the same command again "
                    "for them.", err=True)  # fmt: skip
+
+
+def _tell_plan(plan: DeliveryPlan, kind: str, *, partial: bool) -> None:
+    """What a run would send (nothing is): each document and its address, then the rest."""
+    click.echo(f"Would send {counted(len(plan.outgoing), kind)} through {plan.server.address}"
+               + (":" if plan.outgoing else "."))  # fmt: skip
+    for item in plan.outgoing:
+        copy = ", marked COPY" if item.copy else ""
+        click.echo(f"  {printable(item.label)} to {printable(item.recipient)} "
+                   f"(in {item.locale}{copy})")  # fmt: skip
+    if plan.already_sent:
+        click.echo(f"{counted(plan.already_sent, kind)} sent before left alone (--again "
+                   "sends them once more).")  # fmt: skip
+    if plan.not_sent:
+        _listed(f"Not sent: {counted(len(plan.not_sent), kind)}:", plan.not_sent)
+    if plan.not_sent or partial:
+        raise SystemExit(PARTIAL)
 
 
 def _listed(heading: str, documents: Sequence[NotSent]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.models import Delivery, Donation, Receipt
@@ -453,15 +453,6 @@ def _receipts_plan(
             copy=row.id in history.last_sent,
         ))  # fmt: skip
     return DeliveryPlan(server, sender, tuple(outgoing), tuple(not_sent), already)
-
-
-def deliveries_of_receipts(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    """Each receipt's latest delivery outcome (sent, failed), for lists and the web."""
-    latest = (select(func.max(Delivery.id)).where(Delivery.receipt_id.in_(ids))
-              .group_by(Delivery.receipt_id))  # fmt: skip
-    return {int(receipt): outcome for receipt, outcome in session.execute(
-        select(Delivery.receipt_id, Delivery.outcome).where(Delivery.id.in_(latest)))
-        if receipt is not None}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "document IN ('receipt', 'statement')", name=op.f("ck_delivery_document_known")
         ),
-        sa.CheckConstraint("outcome IN ('sent', 'failed')", name=op.f("ck_delivery_outcome_known")),
+        sa.CheckConstraint(
+            "outcome IN ('sending', 'sent', 'failed')", name=op.f("ck_delivery_outcome_known")
+        ),
         sa.CheckConstraint(
             "(document = 'receipt') = (receipt_id IS NOT NULL)",
             name=op.f("ck_delivery_receipt_named"),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from fundledger.adapters.db.engine import transaction
 from fundledger.adapters.db.models import AuditEvent, Delivery
-from fundledger.domain.access import Actor, Role
+from fundledger.domain.access import Actor, PermissionDenied, Role
 from fundledger.domain.errors import FundledgerError
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import Reader
@@ -36,9 +36,9 @@ from fundledger.services.delivery import (
     plan_campaign_receipts,
     plan_receipt,
     plan_statements,
-    receipt_deliveries,
     send_planned,
 )
+from fundledger.services.delivery_history import receipt_deliveries
 from fundledger.services.donations import record_donation
 from fundledger.services.donors import merge_donors
 from fundledger.services.integrity import check_ledger
@@ -136,15 +136,21 @@ def campaign_receipts(options: SendOptions | None = None) -> Planning:
     return lambda s, c: plan_campaign_receipts(s, c, "dont-look-away", options)
 
 
-def deliveries(engine: Engine) -> list[Delivery]:
+def deliveries(engine: Engine, *, claims: bool = False) -> list[Delivery]:
+    """The attempts' outcomes (sent, failed), in order; with `claims`, their claims too (the
+    row written before the server is spoken to)."""
     with transaction(engine) as session:
-        return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+        rows = session.scalars(select(Delivery).order_by(Delivery.id))
+        return [row for row in rows if claims or row.outcome != "sending"]
 
 
 def audit_events(engine: Engine, prefix: str = "delivery.") -> list[AuditEvent]:
+    """The outcomes' audit events (each claim has one too: `claims` of the test below)."""
     with transaction(engine) as session:
-        return [event for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id))
-                if event.action.startswith(prefix)]  # fmt: skip
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        claim = "delivery.sending"
+        return [event for event in events
+                if event.action.startswith(prefix) and event.action != claim]  # fmt: skip
 
 
 def parts(message: EmailMessage) -> tuple[str, str, EmailMessage]:
@@ -452,20 +458,67 @@ def test_a_secured_connection_with_a_login(
             send(ledger_engine, campaign_receipts(SendOptions(again=True)))
 
 
-def test_a_message_sent_but_not_recorded_is_named_so_it_is_not_sent_again_blindly(
+def test_a_message_sent_but_not_recorded_is_named_and_never_sent_again_unasked(
     ledger: Engine, server: MailServer
 ) -> None:
+    """The process loses the outcome of a message the server took (a full disk): the batch
+    stops naming it, and its claim, recorded before it went, keeps the next run from sending
+    it again: listed as perhaps received, sent again only when asked."""
     plan = planned(ledger, campaign_receipts())
+    calls: list[str] = []
 
-    def broken(work: Callable[[Session, CommandContext], object]) -> object:
-        raise OSError(28, "No space left on device")
+    def outcome_lost(work: Callable[[Session, CommandContext], object]) -> object:
+        calls.append("run")
+        if len(calls) == 2:  # the first claim goes through; its outcome's record fails
+            raise OSError(28, "No space left on device")
+        return run(ledger, work)
 
     with pytest.raises(DeliveryStopped, match=r"^receipt R-2025-00001 was sent to "
                        r"dana@example\.org \(250 2\.0\.0 Ok: queued as TEST00001\) but could "
                        r"not be recorded: \[Errno 28\] No space left on device; sent before "
                        r"it: 0$"):  # fmt: skip
-        send_planned(broken, plan, MailDrafts())
+        send_planned(outcome_lost, plan, MailDrafts())
     assert len(server.received) == 1
+    assert [row.outcome for row in deliveries(ledger, claims=True)] == ["sending"]
+
+    later = send(ledger, campaign_receipts(SendOptions(retry_failed=True)))
+    assert [attempt.label for attempt in later.sent] == ["receipt R-2025-00002",
+                                                         "receipt R-2025-00003"]  # fmt: skip
+    (unknown,) = later.not_sent
+    assert unknown.label == "receipt R-2025-00001"
+    assert "may have reached the donor" in unknown.problem
+    assert unknown.fix == "fundledger receipt send R-2025-00001 --again"
+    assert len(server.received) == 3
+    with pytest.raises(FundledgerError, match="may have reached the donor; add --again"):
+        planned(ledger, lambda s, c: plan_receipt(s, c, "R-2025-00001", SendOptions()))
+    again = send(ledger, lambda s, c: plan_receipt(s, c, "R-2025-00001",
+                                                   SendOptions(again=True)))  # fmt: skip
+    (copy,) = list(server.received[-1].message().iter_attachments())
+    assert (len(again.sent), copy.get_filename()) == (1, "R-2025-00001-copy.pdf")
+
+
+def test_two_runs_at_once_never_both_send_a_document(ledger: Engine, server: MailServer) -> None:
+    """Two plans made before either sends (two treasurers, or a button pressed twice): the
+    claims take turns, and the later run finds each document sent and leaves it alone."""
+    first = planned(ledger, campaign_receipts())
+    second = planned(ledger, campaign_receipts())
+    assert len(send_planned(lambda work: run(ledger, work), first, MailDrafts()).sent) == 3
+    late = send_planned(lambda work: run(ledger, work), second, MailDrafts())
+    assert late.sent == ()
+    assert [left.problem for left in late.not_sent] == [
+        "sent meanwhile to dana@example.org by another run",
+        "sent meanwhile to shira@example.org by another run",
+        "sent meanwhile to samir@example.org by another run",
+    ]
+    assert len(server.received) == 3
+    rows = deliveries(ledger, claims=True)
+    assert [row.outcome for row in rows] == ["sending", "sent"] * 3
+    with transaction(ledger) as session:  # each claim audited like its outcome
+        actions = [event.action for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("delivery.%"))
+            .order_by(AuditEvent.id))]  # fmt: skip
+    assert actions == ["delivery.sending", "delivery.sent"] * 3
+    assert_ledger_checks(ledger)
 
 
 def test_an_address_beyond_ascii_fails_alone_with_its_reason(
@@ -487,3 +540,36 @@ def test_a_server_that_hangs_up_after_each_message_gets_each_on_a_new_connection
     report = send(ledger, campaign_receipts())
     assert (len(report.sent), report.failed) == (3, ())
     assert len({each.session for each in server.received}) == 3
+
+
+def test_a_receipt_whose_pdf_would_lose_a_letter_is_not_e_mailed(
+    ledger: Engine, server: MailServer
+) -> None:
+    """A receipt issued where no PDF was drawn (the web's issue) with a name no font of the
+    document can draw: never e-mailed with U+FFFD in the name; listed with the fix."""
+    give(ledger, "Noa \U0001f54a Peretz", "noa@example.org", "36.00 ILS")  # a dove: no glyph
+    report = send(ledger, campaign_receipts())
+    assert len(report.sent) == 3
+    (left,) = report.not_sent
+    assert left.label == "receipt R-2025-00004"
+    assert (
+        left.problem == "its PDF cannot draw U+1F54A DOVE OF PEACE: no font of the document has it"
+    )
+    assert "fundledger donor edit 4 --name NAME" in (left.fix or "")
+    assert [each.recipients for each in server.received].count(("noa@example.org",)) == 0
+    assert all(row.recipient != "noa@example.org" for row in deliveries(ledger, claims=True))
+
+
+def test_the_services_refuse_a_viewer(ledger: Engine, server: MailServer) -> None:
+    """The role is the services' to check, not only the pages'."""
+    viewer = Actor("vic", Role.VIEWER)
+    with pytest.raises(PermissionDenied):
+        planned(ledger, lambda s, c: plan_receipt(s, c, "R-2025-00001", SendOptions(), viewer))
+    with pytest.raises(PermissionDenied):
+        planned(ledger, lambda s, c: plan_statements(s, c, 2025, 1, SendOptions(), viewer))
+    plan = planned(ledger, campaign_receipts())
+    with pytest.raises(PermissionDenied):
+        send_planned(lambda work: run(ledger, work), plan, MailDrafts(), actor=viewer)
+    with transaction(ledger) as session, pytest.raises(PermissionDenied):
+        receipt_deliveries(session, viewer, [ReceiptNumber("R", 2025, 1)])
+    assert server.received == []

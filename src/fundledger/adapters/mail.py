@@ -133,6 +133,11 @@ class MailClient:
     ) -> None:
         self.close()
 
+    def connect(self) -> None:
+        """Opens the connection now (logged in), so that a server that cannot be reached or
+        refuses the login is known before anything is claimed or sent."""
+        self._connected()
+
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
         if smtp is None:

@@ -24,33 +24,34 @@ class MailDrafts:
         # Imported here: ReportLab costs whoever only lists the commands 0.08 s.
         from fundledger.reports.pdf.receipt import write_receipt_pdf
 
-        pdf = _drawn(lambda path: write_receipt_pdf(document, path, copy=copy, logo=logo))
+        pdf, undrawable = _drawn(
+            lambda path: write_receipt_pdf(document, path, copy=copy, logo=logo))  # fmt: skip
         reader = Reader.for_locale(document.locale)
         subject, paragraphs = receipt_words(document, reader, copy=copy)
         organisation = document.organisation
         filename = f"{document.number}{'-copy' if copy else ''}.pdf"
         return _draft(reader, subject, paragraphs, organisation.name, organisation.contact,
-                      filename, pdf)  # fmt: skip
+                      filename, pdf, undrawable)  # fmt: skip
 
     def statement(self, statement: DonorStatement) -> Draft:
         from fundledger.reports.pdf.statement import write_statement_pdf
 
         reader = Reader.for_locale(statement.locale)
-        pdf = _drawn(lambda path: write_statement_pdf(statement, reader, path))
+        pdf, undrawable = _drawn(lambda path: write_statement_pdf(statement, reader, path))
         subject, paragraphs = statement_words(statement, reader)
         organisation = statement.organisation
         return _draft(reader, subject, paragraphs, organisation.name, organisation.contact,
-                      f"statement-{statement.year}.pdf", pdf)  # fmt: skip
+                      f"statement-{statement.year}.pdf", pdf, undrawable)  # fmt: skip
 
 
-def _drawn(write: Callable[[Path], object]) -> bytes:
+def _drawn(write: Callable[[Path], set[str]]) -> tuple[bytes, frozenset[str]]:
     """The PDF a layout writes, as bytes (the layouts write files; a temporary one, gone at
-    once). ReportLab writes them invariant (no date, fixed ids): the same document, the same
-    bytes."""
+    once), and the characters no font could draw in it. ReportLab writes them invariant (no
+    date, fixed ids): the same document, the same bytes."""
     with tempfile.TemporaryDirectory(prefix="fundledger-mail-") as folder:
         path = Path(folder) / "document.pdf"
-        write(path)
-        return path.read_bytes()
+        undrawable = write(path)
+        return path.read_bytes(), frozenset(undrawable)
 
 
 def receipt_words(
@@ -121,6 +122,7 @@ def _draft(
     contact: str | None,
     filename: str,
     pdf: bytes,
+    undrawable: frozenset[str],
 ) -> Draft:
     closing = _closing(reader, organisation, contact)
     plain = "\n\n".join([*paragraphs, "\n".join(closing)]) + "\n"
@@ -134,7 +136,14 @@ def _draft(
         '<body style="font-family: Arial, Helvetica, sans-serif; line-height: 1.5">\n'
         f"{body}\n<p>{signed}</p>\n</body>\n</html>\n"
     )
-    return Draft(subject=_one_line(subject), plain=plain, html=html, filename=filename, pdf=pdf)
+    return Draft(
+        subject=_one_line(subject),
+        plain=plain,
+        html=html,
+        filename=filename,
+        pdf=pdf,
+        undrawable=undrawable,
+    )
 
 
 def _one_line(text: str) -> str:

@@ -14,14 +14,16 @@ reprints say COPY): the donor must never hold two originals of one receipt."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from email.message import EmailMessage
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.models import Delivery, Donation, Receipt
 from fundledger.adapters.db.queries import current_donors, effective_donor
 from fundledger.adapters.images import Logo
@@ -39,6 +41,15 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.services.batches import SkippedGift
 from fundledger.services.campaigns import get_campaign
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.delivery_history import (
+    FAILED,
+    SENDING,
+    SENT,
+    History,
+    may_have_reached,
+    receipt_history,
+    statement_history,
+)
 from fundledger.services.mail_settings import mail_sender, mail_server
 from fundledger.services.receipts import (
     ReceiptDocument,
@@ -49,7 +60,10 @@ from fundledger.services.receipts import (
 from fundledger.services.settings import current_settings
 from fundledger.services.statements import DonorStatement, donor_statement, statements_of_year
 
-SENT, FAILED = "sent", "failed"
+# An attempt is claimed (SENDING) in a transaction of its own before the server is spoken to,
+# then its outcome (SENT or FAILED) is recorded: two runs at once never both send a document,
+# and an attempt cut off between the server's answer and its record stays known as one whose
+# outcome is unknown (it may have reached the donor), never taken for unsent.
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,7 @@ class Outgoing:
     logo: Logo | None = None  # the logo the receipt was issued with
     copy: bool = False  # a receipt that reached its donor before: marked COPY
     statement: DonorStatement | None = None
+    again: bool = False  # asked to send once more: a claim goes ahead over one sent before
 
     @property
     def document(self) -> str:
@@ -137,6 +152,7 @@ class Draft:
     html: str
     filename: str
     pdf: bytes
+    undrawable: frozenset[str] = frozenset()  # characters no font of the PDF could draw
 
 
 class Drafting(Protocol):
@@ -168,13 +184,17 @@ def plan_receipt(
         Receipt.number == wanted.number))  # fmt: skip
     if receipt_id is None:
         raise FundledgerError(f"no receipt {wanted}")
-    history = _receipt_history(session, [receipt_id])
-    sent = history.last_sent.get(receipt_id)
-    if sent is not None and not options.again:
+    history = receipt_history(session, [receipt_id])
+    verdict = _verdict(history, receipt_id, options, named=True)
+    if verdict == "sent":
+        sent = history.last_sent[receipt_id]
         raise FundledgerError(f"receipt {wanted} was sent to {sent.recipient} on "
                               f"{sent.attempted_at:%Y-%m-%d}: add --again to send it once "
                               "more")  # fmt: skip
-    return _receipts_plan(session, [receipt_id], history, SendOptions(again=True), "")
+    if verdict == "unknown":
+        raise FundledgerError(f"receipt {wanted}: {_cut_off(history.last[receipt_id])}; add "
+                              "--again to send it once more")  # fmt: skip
+    return _receipts_plan(session, [receipt_id], history, options, "", named=True)
 
 
 def plan_campaign_receipts(
@@ -193,8 +213,8 @@ def plan_campaign_receipts(
         select(Receipt.id).join(Donation, Donation.id == Receipt.donation_id)
         .where(Donation.campaign_id == campaign.id)
         .order_by(Receipt.series, Receipt.year, Receipt.number)))  # fmt: skip
-    retry = f"receipt send --campaign {campaign.slug} --all-unsent --retry-failed"
-    return _receipts_plan(session, ids, _receipt_history(session, ids), options, retry)
+    retry = f"receipt send --campaign {campaign.slug} --all-unsent"
+    return _receipts_plan(session, ids, receipt_history(session, ids), options, retry)
 
 
 def plan_statements(
@@ -218,7 +238,7 @@ def plan_statements(
     else:
         batch = statements_of_year(session, context, year, options.locale)
         statements, held, skipped = batch.statements, batch.held_back, batch.skipped
-    history = _statement_history(session, year, [each.donor_id for each in statements])
+    history = statement_history(session, year, [each.donor_id for each in statements])
     outgoing: list[Outgoing] = []
     not_sent: list[NotSent] = []
     already = 0
@@ -233,16 +253,20 @@ def plan_statements(
                                       "once more")  # fmt: skip
             already += 1
             continue
-        if verdict == "failed":
-            not_sent.append(_failed_before(label, each.donor, history.last[each.donor_id],
-                                           f"statement send --all --year {year} "
-                                           "--retry-failed"))  # fmt: skip
+        if verdict == "unknown" and donor_id is not None:
+            raise FundledgerError(f"the {label}: {_cut_off(history.last[each.donor_id])}; add "
+                                  "--again to send it once more")  # fmt: skip
+        if verdict in ("failed", "unknown"):
+            not_sent.append(_not_retried(
+                verdict, label, each.donor, history.last[each.donor_id],
+                f"statement send --all --year {year}",
+                f"statement send {each.donor_id} --year {year}"))  # fmt: skip
             continue
         if not each.donor_email:
             not_sent.append(_without_address(label, each.donor, each.donor_id))
             continue
         outgoing.append(Outgoing(label, each.donor_id, each.donor, each.donor_email,
-                                 each.locale, statement=each))  # fmt: skip
+                                 each.locale, statement=each, again=options.again))  # fmt: skip
     return DeliveryPlan(server, sender, tuple(outgoing), tuple(not_sent), already, held, skipped)
 
 
@@ -253,64 +277,132 @@ def send_planned(
     progress: Callable[[int], None] | None = None,
     actor: Actor | None = None,
 ) -> DeliveryReport:
-    """Sends each document of `plan` over one connection, recording each attempt in a
-    transaction of its own (`run`) once the server has answered.
+    """Sends each document of `plan` over one connection. Each attempt is claimed in a
+    transaction of its own (`run`) before the server is spoken to, and its outcome recorded in
+    another once the server has answered.
 
-    A refused message is recorded as failed and the others go on. When the server cannot be
-    reached or refuses the login at the first message, nothing is recorded and
-    DeliveryStopped says why. When the connection breaks while a message is on its way,
-    that message is recorded as failed (the server may or may not have it) and the next one
-    connects again; if that fails, or a second message in a row loses its connection, the
-    batch stops there and the report says why and how many were never tried."""
+    The connection is made before each claim: a server that cannot be reached or refuses the
+    login at the first message stops everything with DeliveryStopped, nothing claimed; later,
+    it stops the batch there, the rest untried. A document sent or being sent by
+    another run since the plan was made is left alone (listed); so is one whose PDF would
+    lose characters no font can draw. A refused message is recorded as failed and the others
+    go on. When the connection breaks while a message is on its way, that message is
+    recorded as failed (the server may or may not have it) and the next one connects again;
+    if that fails, or a second message in a row loses its connection, the batch stops there
+    and the report says why and how many were never tried."""
     _allowed(actor)
     sent: list[Attempt] = []
     failed: list[Attempt] = []
+    left: list[NotSent] = []
     stopped: str | None = None
     untried = 0
     lost_in_a_row = 0
     with MailClient(plan.server) as client:
         for index, item in enumerate(plan.outgoing):
-            draft = _draft(drafting, item)
-            message = build_message(
-                sender=plan.sender, recipient=item.recipient, subject=draft.subject,
-                plain=draft.plain, html=draft.html, language=item.locale,
-                attachment=draft.pdf, filename=draft.filename,
-            )  # fmt: skip
-            digest = hashlib.sha256(draft.pdf).hexdigest()
-            try:
-                answer, outcome = client.send(message), SENT
-                lost_in_a_row = 0
+            try:  # connected before the claim: a server gone leaves nothing claimed
+                client.connect()
             except (ServerUnreachable, AuthenticationFailed) as error:
                 if not (sent or failed):
                     raise DeliveryStopped(f"{error}; nothing was sent") from None
                 stopped, untried = str(error), len(plan.outgoing) - index
                 break
-            except ConnectionLost as error:
-                answer, outcome = str(error), FAILED
-                lost_in_a_row += 1
-            except MessageRefused as error:
-                answer, outcome = str(error), FAILED
-                lost_in_a_row = 0
-            try:
-                attempt = run(_recorder(item, outcome, answer, digest))
-            except Exception as error:
-                if outcome != SENT:
-                    raise
-                # The donor has it: say so, or a run again would send it a second time.
-                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-                raise DeliveryStopped(
-                    f"{item.label} was sent to {item.recipient} ({answer}) but could not be "
-                    f"recorded: {first}; sent before it: {len(sent)}"
-                ) from error
+            draft = _draft(drafting, item)
+            digest = hashlib.sha256(draft.pdf).hexdigest()
+            taken = None if draft.undrawable else run(_claimer(item, digest))
+            if draft.undrawable or taken is not None:
+                left.append(taken or _undrawable(item, draft.undrawable))
+                if progress is not None:
+                    progress(1)
+                continue
+            message = build_message(
+                sender=plan.sender, recipient=item.recipient, subject=draft.subject,
+                plain=draft.plain, html=draft.html, language=item.locale,
+                attachment=draft.pdf, filename=draft.filename,
+            )  # fmt: skip
+            outcome, answer, trouble = _exchange(client, message)
+            lost_in_a_row = lost_in_a_row + 1 if trouble == "lost" else 0
+            end_here = trouble == "gone" or lost_in_a_row >= 2
+            if lost_in_a_row >= 2:
+                answer = f"{answer} (twice in a row)"
+            attempt = _outcome_recorded(run, item, outcome, answer, digest, len(sent))
             (sent if outcome == SENT else failed).append(attempt)
             if progress is not None:
                 progress(1)
-            if lost_in_a_row >= 2:
-                stopped = f"{answer} (twice in a row)"
-                untried = len(plan.outgoing) - index - 1
+            if end_here:
+                stopped, untried = answer, len(plan.outgoing) - index - 1
                 break
-    return DeliveryReport(tuple(sent), tuple(failed), plan.not_sent, plan.already_sent,
-                          stopped, untried)  # fmt: skip
+    return DeliveryReport(tuple(sent), tuple(failed), (*plan.not_sent, *left),
+                          plan.already_sent, stopped, untried)  # fmt: skip
+
+
+def _exchange(client: MailClient, message: EmailMessage) -> tuple[str, str, str]:
+    """(outcome, the server's answer or what went wrong, trouble): trouble is "gone" when
+    connecting again failed (a connection found closed as the message began: nothing of it
+    went), "lost" when the connection broke while it was on its way, else ""."""
+    try:
+        return SENT, client.send(message), ""
+    except (ServerUnreachable, AuthenticationFailed) as error:
+        return FAILED, str(error), "gone"
+    except ConnectionLost as error:
+        return FAILED, str(error), "lost"
+    except MessageRefused as error:
+        return FAILED, str(error), ""
+
+
+def _outcome_recorded(
+    run: Transactions, item: Outgoing, outcome: str, answer: str, digest: str, sent_before: int
+) -> Attempt:
+    try:
+        return run(_recorder(item, outcome, answer, digest))
+    except Exception as error:
+        if outcome != SENT:
+            raise
+        # The donor has it; its claim keeps it from going again unasked.
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise DeliveryStopped(
+            f"{item.label} was sent to {item.recipient} ({answer}) but could not be "
+            f"recorded: {first}; sent before it: {sent_before}"
+        ) from error
+
+
+def _undrawable(item: Outgoing, characters: frozenset[str]) -> NotSent:
+    """A document whose PDF would show U+FFFD in place of a name's letters: never e-mailed
+    so (a receipt issued on the web was not drawn when issued)."""
+    listed = ", ".join(f"U+{ord(character):04X} {unicodedata.name(character, 'UNNAMED')}"
+                       for character in sorted(characters))  # fmt: skip
+    mend = f'fundledger donor edit {item.donor_id} --name NAME --reason "..."'
+    return NotSent(item.label, item.donor, f"its PDF cannot draw {listed}: no font of the "
+                   "document has it", f"correct the text that holds it (the donor's name: "
+                   f"{mend})")  # fmt: skip
+
+
+def _claimer(item: Outgoing, digest: str) -> Callable[[Session, CommandContext], NotSent | None]:
+    """The claim of an attempt, or why the document is left alone: sent, or being sent, by
+    another run since the plan was made (unless asked to send it again)."""
+
+    def claim(session: Session, context: CommandContext) -> NotSent | None:
+        # Held before reading: two claims of one document take turns (PostgreSQL; a SQLite
+        # writer holds the whole file already), the later one seeing the earlier.
+        hold_chains(session.connection())
+        if item.receipt_id is not None:
+            history = receipt_history(session, [item.receipt_id])
+            key = item.receipt_id
+        else:
+            year = item.statement.year if item.statement is not None else 0
+            history = statement_history(session, year, [item.donor_id])
+            key = item.donor_id
+        last = history.last.get(key)
+        if not item.again and last is not None:
+            if key in history.last_sent:
+                return NotSent(item.label, item.donor, f"sent meanwhile to {last.recipient} "
+                               "by another run", None)  # fmt: skip
+            if last.outcome == SENDING:
+                return NotSent(item.label, item.donor, "being sent by another run (or cut "
+                               "off before its outcome was recorded)", None)  # fmt: skip
+        _add_attempt(session, context, item, SENDING, "", digest)
+        return None
+
+    return claim
 
 
 def _draft(drafting: Drafting, item: Outgoing) -> Draft:
@@ -325,26 +417,7 @@ def _recorder(
     item: Outgoing, outcome: str, answer: str, digest: str
 ) -> Callable[[Session, CommandContext], Attempt]:
     def record(session: Session, context: CommandContext) -> Attempt:
-        row = Delivery(
-            document=item.document,
-            receipt_id=item.receipt_id,
-            donor_id=item.donor_id,
-            year=item.statement.year if item.statement is not None else None,
-            locale=item.locale,
-            recipient=item.recipient,
-            outcome=outcome,
-            answer=answer,
-            attachment_sha256=digest,
-            attempted_at=now(),
-            attempted_by=context.actor,
-        )
-        session.add(row)
-        session.flush()
-        record_audit(session, context, f"delivery.{outcome}", entity="delivery",
-                     entity_id=row.id,
-                     details={"document": item.label, "donor": item.donor_id,
-                              "recipient": item.recipient, "answer": answer,
-                              "attachment_sha256": digest})  # fmt: skip
+        row = _add_attempt(session, context, item, outcome, answer, digest)
         return Attempt(
             item.label, item.donor_id, item.recipient, item.locale, outcome, answer, digest, row.id
         )
@@ -352,60 +425,65 @@ def _recorder(
     return record
 
 
+def _add_attempt(session: Session, context: CommandContext, item: Outgoing, outcome: str,
+                 answer: str, digest: str) -> Delivery:  # fmt: skip
+    """A delivery row (a claim, or an outcome) and its audit event."""
+    row = Delivery(
+        document=item.document,
+        receipt_id=item.receipt_id,
+        donor_id=item.donor_id,
+        year=item.statement.year if item.statement is not None else None,
+        locale=item.locale,
+        recipient=item.recipient,
+        outcome=outcome,
+        answer=answer,
+        attachment_sha256=digest,
+        attempted_at=now(),
+        attempted_by=context.actor,
+    )
+    session.add(row)
+    session.flush()
+    record_audit(session, context, f"delivery.{outcome}", entity="delivery", entity_id=row.id,
+                 details={"document": item.label, "donor": item.donor_id,
+                          "recipient": item.recipient, "answer": answer,
+                          "attachment_sha256": digest})  # fmt: skip
+    return row
+
+
 def _allowed(actor: Actor | None) -> None:
     if actor is not None:
         require(actor, Role.TREASURER, "send receipts and statements")
 
 
-@dataclass(frozen=True, slots=True)
-class _History:
-    """Per document key (a receipt id, or a donor for a year's statements): the latest
-    attempt, and the latest successful one."""
-
-    last: dict[int, Delivery]
-    last_sent: dict[int, Delivery]
-
-
-def _history(rows: Iterable[Delivery], key: Callable[[Delivery], int | None]) -> _History:
-    last: dict[int, Delivery] = {}
-    last_sent: dict[int, Delivery] = {}
-    for row in rows:  # oldest first: the latest stays
-        document = key(row)
-        if document is None:
-            continue
-        last[document] = row
-        if row.outcome == SENT:
-            last_sent[document] = row
-    return _History(last, last_sent)
-
-
-def _receipt_history(session: Session, ids: Sequence[int]) -> _History:
-    rows = session.scalars(select(Delivery).where(Delivery.receipt_id.in_(ids))
-                           .order_by(Delivery.id))  # fmt: skip
-    return _history(rows, lambda row: row.receipt_id)
-
-
-def _statement_history(session: Session, year: int, donors: Sequence[int]) -> _History:
-    rows = session.scalars(select(Delivery).where(Delivery.year == year,
-                                                  Delivery.donor_id.in_(donors))
-                           .order_by(Delivery.id))  # fmt: skip
-    return _history(rows, lambda row: row.donor_id)
-
-
-def _verdict(history: _History, key: int, options: SendOptions, *, named: bool) -> str:
-    """send | sent (before, and not asked again) | failed (last time, and not retried)."""
+def _verdict(history: History, key: int, options: SendOptions, *, named: bool) -> str:
+    """send | sent (before, and not asked again) | unknown (its last attempt was cut off
+    before its outcome was recorded: it may have reached the donor; not sent again unless
+    asked) | failed (last time, and not retried unless asked, or named alone)."""
     if options.again:
         return "send"
     if key in history.last_sent:
         return "sent"
-    if key in history.last and not (options.retry_failed or named):
+    last = history.last.get(key)
+    if last is not None and last.outcome == SENDING:
+        return "unknown"
+    if last is not None and not (options.retry_failed or named):
         return "failed"
     return "send"
 
 
-def _failed_before(label: str, donor: str | None, last: Delivery, again: str) -> NotSent:
+def _cut_off(last: Delivery) -> str:
+    return (f"the attempt of {last.attempted_at:%Y-%m-%d %H:%M} UTC to {last.recipient} was cut "
+            "off before its outcome was recorded, so it may have reached the donor")  # fmt: skip
+
+
+def _not_retried(verdict: str, label: str, donor: str | None, last: Delivery,
+                 batch_command: str, one_command: str) -> NotSent:  # fmt: skip
+    """A document a batch leaves alone: its last attempt failed (retried with the batch's
+    --retry-failed), or its outcome is unknown (sent again alone, asked: --again)."""
+    if verdict == "unknown":
+        return NotSent(label, donor, _cut_off(last), f"fundledger {one_command} --again")
     return NotSent(label, donor, f"its last attempt failed ({last.attempted_at:%Y-%m-%d}, "
-                   f"{last.answer})", f"fundledger {again}")  # fmt: skip
+                   f"{last.answer})", f"fundledger {batch_command} --retry-failed")  # fmt: skip
 
 
 def _without_address(label: str, donor: str | None, donor_id: int) -> NotSent:
@@ -414,7 +492,13 @@ def _without_address(label: str, donor: str | None, donor_id: int) -> NotSent:
 
 
 def _receipts_plan(
-    session: Session, ids: Sequence[int], history: _History, options: SendOptions, retry: str
+    session: Session,
+    ids: Sequence[int],
+    history: History,
+    options: SendOptions,
+    batch_command: str,
+    *,
+    named: bool = False,
 ) -> DeliveryPlan:
     settings = current_settings(session)
     server, sender = mail_server(settings), mail_sender(settings)
@@ -435,12 +519,14 @@ def _receipts_plan(
     for row in rows:
         document = documents[row.id]
         label = f"receipt {document.number}"
-        verdict = _verdict(history, row.id, options, named=False)
+        verdict = _verdict(history, row.id, options, named=named)
         if verdict == "sent":
             already += 1
             continue
-        if verdict == "failed":
-            not_sent.append(_failed_before(label, row.name, history.last[row.id], retry))
+        if verdict in ("failed", "unknown"):
+            alone = f"receipt send {document.number}"
+            not_sent.append(_not_retried(verdict, label, row.name, history.last[row.id],
+                                         batch_command, alone))  # fmt: skip
             continue
         if row.owner is None:  # receipts are issued to named donors only
             raise RuntimeError(f"{label} has no donor")
@@ -450,53 +536,8 @@ def _receipts_plan(
         outgoing.append(Outgoing(
             label, int(row.owner), row.name, row.email, document.locale, receipt=document,
             receipt_id=row.id, logo=logos[document.logo] if document.logo else None,
-            copy=row.id in history.last_sent,
+            # Once it may have reached the donor, it goes as a copy: never two originals.
+            copy=may_have_reached(history, row.id),
+            again=options.again,
         ))  # fmt: skip
     return DeliveryPlan(server, sender, tuple(outgoing), tuple(not_sent), already)
-
-
-@dataclass(frozen=True, slots=True)
-class LastDelivery:
-    """The latest attempt to send a document, as a list shows it beside the document."""
-
-    outcome: str  # sent | failed
-    recipient: str
-    attempted_at: datetime
-    answer: str
-    sent_before: bool  # some attempt, this one or an earlier, reached the server
-
-
-def receipt_deliveries(
-    session: Session, actor: Actor, numbers: Sequence[ReceiptNumber]
-) -> dict[ReceiptNumber, LastDelivery]:
-    """The latest delivery of each receipt of `numbers` that has one (the web's list of
-    receipts: a page of them). For those who keep the books, as the list itself."""
-    require(actor, Role.TREASURER, "read the receipts issued")
-    if not numbers:
-        return {}
-    rows = session.execute(
-        select(Receipt.id, Receipt.series, Receipt.year, Receipt.number).where(
-            Receipt.year.in_({each.year for each in numbers}),
-            Receipt.number.in_({each.number for each in numbers}))
-    ).all()  # fmt: skip
-    wanted = set(numbers)
-    ids = {row.id: ReceiptNumber(row.series, row.year, row.number) for row in rows
-           if ReceiptNumber(row.series, row.year, row.number) in wanted}  # fmt: skip
-    history = _receipt_history(session, list(ids))
-    return {ids[key]: _last(history, key) for key in history.last}
-
-
-def statement_deliveries(session: Session, actor: Actor, donor_id: int) -> dict[int, LastDelivery]:
-    """The latest delivery of each year's statement of a donor (the web's donor page)."""
-    require(actor, Role.TREASURER, "read a donor's statements")
-    rows = session.scalars(select(Delivery).where(Delivery.donor_id == donor_id,
-                                                  Delivery.year.is_not(None))
-                           .order_by(Delivery.id))  # fmt: skip
-    history = _history(rows, lambda row: row.year)
-    return {year: _last(history, year) for year in history.last}
-
-
-def _last(history: _History, key: int) -> LastDelivery:
-    last = history.last[key]
-    return LastDelivery(last.outcome, last.recipient, last.attempted_at, last.answer,
-                        key in history.last_sent)  # fmt: skip

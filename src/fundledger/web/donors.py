@@ -16,7 +16,8 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.reports.i18n import Reader
 from fundledger.services.browse import NoSuchDonor, donor_page, find_donors
 from fundledger.services.context import CommandContext
-from fundledger.services.delivery import SendOptions, plan_statements, statement_deliveries
+from fundledger.services.delivery import SendOptions, plan_statements
+from fundledger.services.delivery_history import statement_deliveries
 from fundledger.services.donors import donor_details
 from fundledger.services.histories import donor_merges
 from fundledger.services.statements import statement_for

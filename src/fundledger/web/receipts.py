@@ -33,7 +33,8 @@ from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.services.browse import Page
 from fundledger.services.campaigns import CampaignInfo, list_campaigns
 from fundledger.services.context import CommandContext
-from fundledger.services.delivery import SendOptions, plan_receipt, receipt_deliveries
+from fundledger.services.delivery import SendOptions, plan_receipt
+from fundledger.services.delivery_history import receipt_deliveries
 from fundledger.services.receipt_list import (
     ReceiptFilter,
     receipt_copies,

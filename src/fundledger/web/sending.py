@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from fundledger.domain.access import Actor, PermissionDenied
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.context import CommandContext
-from fundledger.services.delivery import DeliveryPlan, send_planned
+from fundledger.services.delivery import DeliveryPlan, DeliveryStopped, send_planned
 from fundledger.web import db
 from fundledger.web.i18n import gettext as _
 from fundledger.web.messages import service_message
@@ -40,7 +40,11 @@ def send_one(
         report = send_planned(_each_transaction, planned, MailDrafts(), actor=actor)
     except PermissionDenied:
         raise
-    except FundledgerError as error:  # no mail settings, sent before, the server unreachable
+    except DeliveryStopped as error:  # unreachable, refused the login, or sent but unrecorded
+        flash(_("Sending {document} stopped: {problem}", document=label,
+                problem=service_message(error)))  # fmt: skip
+        return False
+    except FundledgerError as error:  # no mail settings, sent before
         flash(_("{document} was not sent: {problem}", document=label,
                 problem=service_message(error)))  # fmt: skip
         return False

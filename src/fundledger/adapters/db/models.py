@@ -315,14 +315,16 @@ class TaxReport(Base):
 
 class Delivery(Base):
     """One attempt to send a document by e-mail: a receipt (`receipt_id`) or a donor's
-    statement of a `year`, to `recipient`, with what the mail server answered. `outcome` is
-    sent or failed; `attachment_sha256` names the PDF that went with it, byte for byte.
-    Never changed or deleted: a retry is another row."""
+    statement of a `year`, to `recipient`, with what the mail server answered. Each attempt
+    is two rows: its claim (`outcome` sending), written before the server is spoken to, then
+    its outcome (sent or failed); a claim with no outcome after it was cut off, and may have
+    reached the donor. `attachment_sha256` names the PDF that went with it, byte for byte.
+    Never changed or deleted: a retry is another attempt."""
 
     __tablename__ = "delivery"
     __table_args__ = (
         CheckConstraint("document IN ('receipt', 'statement')", name="document_known"),
-        CheckConstraint("outcome IN ('sent', 'failed')", name="outcome_known"),
+        CheckConstraint("outcome IN ('sending', 'sent', 'failed')", name="outcome_known"),
         CheckConstraint("(document = 'receipt') = (receipt_id IS NOT NULL)",
                         name="receipt_named"),
         CheckConstraint("(document = 'statement') = (year IS NOT NULL)", name="year_named"),

@@ -311,6 +311,26 @@ def test_the_require_setting_refuses_one_and_skips_in_a_batch(ledger: Engine) ->
     checked(ledger)
 
 
+def test_a_gift_before_report_from_is_receipted_without_a_number_or_an_id(
+    ledger: Engine,
+) -> None:
+    december = gift(ledger, "2025-12-28 250.00 ILS", donor="Dana Levi")
+    january = gift(ledger, "2026-01-05 90.00 ILS", donor="Sami")
+    setting(ledger, "tax.require_report_number", "on")
+    assert kinds(ledger) == [("gift", january.id)]  # never to report, never a number
+    receipt = issue(ledger, december.id)  # receipted in January 2026, the setting on
+    assert (receipt.donation_id, receipt.tax_report, receipt.donor_tax_id) == (
+        december.id, None, None)  # fmt: skip
+    with pytest.raises(FundledgerError, match="fix: fundledger donor set-id"):
+        issue(ledger, january.id)
+    # The boundary is the setting's: moved back, the December gift would have needed one.
+    setting(ledger, "tax.report_from", "2025-12-01")
+    later = gift(ledger, "2025-12-29 40.00 ILS", donor="Lea")
+    with pytest.raises(FundledgerError, match="fix: fundledger donor set-id"):
+        issue(ledger, later.id)
+    checked(ledger)
+
+
 def test_a_credit_receipt_is_never_held_back(ledger: Engine) -> None:
     dana = gift(ledger, "2026-01-05 250.00 ILS", donor="Dana Levi")
     give_id(ledger, donor_of(ledger, dana.id))

@@ -472,7 +472,8 @@ def _issue_all(
         donor = donors[into.get(donation.donor_id, donation.donor_id)]
         home, rate = values[donation.id]
         locale = report_locale(settings, options.locale, donor.language)
-        refuse_unreported(settings, donation.id, donor.id, donor.tax_id, numbers.get(donation.id))
+        refuse_unreported(settings, donation.id, donation.donation_date, donor.id, donor.tax_id,
+                          numbers.get(donation.id))  # fmt: skip
         if locale not in organisations:
             organisations[locale] = _organisation(settings, locale, issued_on)
         document = ReceiptDocument(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.tax import report_number
 from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.settings import report_from
 
 RECORD_ACTION = "tax.record"
 
@@ -153,13 +155,16 @@ def requires_report(settings: dict[str, str]) -> bool:
 def refuse_unreported(
     settings: dict[str, str],
     donation_id: int,
+    gift_date: date,
     donor_id: int,
     tax_id: str | None,
     number: str | None,
 ) -> None:
     """Refuse (ReportRequired) the receipt of a gift that tax.require_report_number holds
-    back: its donor without a valid Israeli ID number, or no report number in force."""
-    if not requires_report(settings):
+    back: its donor without a valid Israeli ID number, or no report number in force. A gift
+    dated before tax.report_from is never reported (`tax pending` leaves it out and the
+    Authority gives it no number): its receipt needs neither."""
+    if not requires_report(settings) or gift_date < report_from(settings):
         return
     if tax_id is None or israeli_id(tax_id) is None:
         problem = "no Israeli ID number" if tax_id is None else f"ID number {tax_id} is not valid"

@@ -363,12 +363,15 @@ def declaration(key: str) -> SettingKey | None:
     return yearly if yearly is not None and yearly.yearly else None
 
 
-def section46_minimum(settings: dict[str, str], year: int, currency: str) -> Money | None:
-    """The Section 46 minimum of `year` (the setting, else the law's value for that year), or
-    None when none is known: a statement then says nothing about it."""
+def section46_minimum(settings: dict[str, str], year: int, home_currency: str) -> Money | None:
+    """The Section 46 minimum of `year` in NIS (the setting, else the law's value for that
+    year), or None when none is known or the books are not kept in NIS (`home_currency`: a
+    total in another currency cannot be held against it): a statement then says nothing."""
+    if home_currency != "ILS":
+        return None
     declared = SETTINGS[MINIMUM_KEY]
     value = settings.get(declared.of_year(year)) or dict(declared.defaults).get(year)
-    return Money.parse(value, currency) if value is not None else None
+    return Money.parse(value, "ILS") if value is not None else None
 
 
 def report_from(settings: dict[str, str]) -> date:

@@ -32,6 +32,9 @@ from fundledger.services.settings import current_settings, report_from
 from fundledger.services.tax_numbers import Recorded, numbers_in_force, record_number
 
 IMPORT_ACTION = "tax.import"
+# The largest id the donation.id column holds (BIGINT; SQLite's INTEGER is as wide): a
+# larger one names no gift, and sent to the database it overflows (a traceback, not an error).
+LARGEST_ID = 2**63 - 1
 NO_APPROVAL = (
     "the organisation has no Section 46 approval (setting organisation.section46.approval), "
     "so its gifts earn donors no credit and none is reported to the Tax Authority"
@@ -211,6 +214,8 @@ def find_reportable(session: Session, named: str, column: str | None = None) -> 
     text = named.strip()
     plain = text.removeprefix("#")
     if column in (None, "gift") and plain.isascii() and plain.isdigit():
+        if int(plain) > LARGEST_ID:
+            raise FundledgerError(f"no donation #{plain}")
         found = session.get(Donation, int(plain), with_for_update=True)
         if found is None:
             raise FundledgerError(f"no donation #{plain}")

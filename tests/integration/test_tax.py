@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 
 from fundledger.adapters.db.models import AuditEvent, Donation, TaxReport
 from fundledger.domain.errors import FundledgerError
@@ -215,6 +215,23 @@ def test_record_same_number_replace_and_refusals(ledger: Engine) -> None:
         select(AuditEvent.action).where(AuditEvent.action == "tax.record"))))  # fmt: skip
     assert len(events) == 3
     checked(ledger)
+
+
+def test_a_number_is_found_by_its_index_not_by_reading_every_number(ledger: Engine) -> None:
+    # Each row of `tax import` asks whether its number is in force for another gift.
+    indexes = {index["name"]: index["column_names"] for index in inspect(ledger).get_indexes(
+        "tax_report")}  # fmt: skip
+    assert indexes["ix_tax_report_number"] == ["number"]
+    dana = gift(ledger, "2026-01-05 250.00 ILS", donor="Dana Levi")
+    sami = gift(ledger, "2026-01-05 90.00 ILS", donor="Sami")
+    lea = gift(ledger, "2026-01-05 60.00 ILS", donor="Lea")
+    tax_record(ledger, dana.id, "300")
+    tax_record(ledger, dana.id, "301", replace=True, reason="typo")
+    tax_record(ledger, sami.id, "300")  # replaced for Dana: free again
+    with pytest.raises(FundledgerError, match=f"300 is in force for donation #{sami.id}"):
+        tax_record(ledger, lea.id, "300")  # two rows of that number: Sami's is in force
+    with pytest.raises(FundledgerError, match=f"301 is in force for donation #{dana.id}"):
+        tax_record(ledger, lea.id, "301")
 
 
 def test_a_cancellation_of_a_gift_never_reported_cannot_have_a_number(ledger: Engine) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.models import Donation, TaxReport
@@ -45,6 +46,24 @@ def numbers_in_force(session: Session, donation_ids: Collection[int]) -> dict[in
         select(TaxReport.donation_id, TaxReport.number).where(TaxReport.id.in_(latest))
     )
     return {int(donation): number for donation, number in rows}
+
+
+@cache
+def _in_force_elsewhere() -> Select[int]:
+    """The donation another than :donation for which :number is in force: the rows of that
+    number (ix_tax_report_number), each in force if no later row of its gift follows it
+    (ix_tax_report_donation_id_id). Never the whole table: each row of an import asks it.
+    Built once (a `tax import` asks it per row; SQL constructs are immutable)."""
+    later = aliased(TaxReport)
+    return (
+        select(TaxReport.donation_id)
+        .where(
+            TaxReport.number == bindparam("number"),
+            TaxReport.donation_id != bindparam("donation"),
+            ~exists().where(later.donation_id == TaxReport.donation_id, later.id > TaxReport.id),
+        )
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +122,7 @@ def record_number(
             f"replacing report number {current} needs a reason (--reason TEXT): the "
             "Authority's records and ours must be reconciled"
         )
-    other = session.scalar(
-        in_force().with_only_columns(TaxReport.donation_id).where(
-            TaxReport.number == number, TaxReport.donation_id != donation.id)
-    )  # fmt: skip
+    other = session.scalar(_in_force_elsewhere(), {"number": number, "donation": donation.id})
     if other is not None:
         raise FundledgerError(
             f"report number {number} is in force for donation #{other} already: check it "

@@ -93,7 +93,7 @@ def test_without_a_section_46_approval_nothing_is_reported_and_why(ledger: Engin
     assert (found.applies, found.rows) == (False, ())
     assert found.why_not is not None
     assert "organisation.section46.approval" in found.why_not
-    assert run(ledger, pending_counts) is None
+    assert run(ledger, lambda s, c: pending_counts(s)) is None
 
 
 def test_a_gift_is_listed_with_every_field_a_report_needs(ledger: Engine) -> None:
@@ -139,7 +139,7 @@ def test_what_is_left_out_before_any_report(ledger: Engine) -> None:
     assert kinds(ledger) == [("gift", kept.id)]
     setting(ledger, "tax.report_from", "2025-12-01")
     assert kinds(ledger) == [("gift", early.id), ("gift", kept.id)]
-    counts = run(ledger, pending_counts)
+    counts = run(ledger, lambda s, c: pending_counts(s))
     assert counts is not None
     assert (counts.gifts, counts.cancellations) == (2, 0)
 

@@ -110,9 +110,7 @@ class PendingCounts:
     cancellations: int
 
 
-def pending_counts(
-    session: Session, context: CommandContext, actor: Actor | None = None
-) -> PendingCounts | None:
+def pending_counts(session: Session, actor: Actor | None = None) -> PendingCounts | None:
     """How many gifts and cancellations need reporting (counted in SQL), or None when
     reporting does not apply. `actor`: a web user, who needs the treasurer role."""
     if actor is not None:

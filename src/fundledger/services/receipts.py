@@ -454,7 +454,7 @@ def _issue_all(
     organisations = {fallback: _organisation(settings, fallback, issued_on)}
     series = settings.get("receipt.prefix", DEFAULT_PREFIX)
     logo = organisation_logo(settings)
-    values = _home_values(session, context, donations)
+    values = home_values(session, context, donations)
     numbers = numbers_in_force(session, [gift.id for gift in donations])
     # A merged donor's gifts are receipted to the donor it was merged into (the same person).
     merges, current = _donor_views()  # current: the details as they stand today
@@ -708,7 +708,7 @@ def organisation_details(settings: dict[str, str], locale: str) -> Organisation:
     )
 
 
-def _home_values(
+def home_values(
     session: Session,
     context: CommandContext,
     donations: Sequence[Donation],

@@ -27,7 +27,7 @@ from fundledger.domain.money import Money
 from fundledger.domain.text import counted
 from fundledger.services.batches import missing_rate
 from fundledger.services.context import CommandContext, record_audit
-from fundledger.services.receipts import ReceiptDocument, ReceiptNumber, _home_values
+from fundledger.services.receipts import ReceiptDocument, ReceiptNumber, home_values
 from fundledger.services.settings import current_settings, report_from
 from fundledger.services.tax_numbers import Recorded, numbers_in_force, record_number
 
@@ -154,7 +154,7 @@ def pending(session: Session, context: CommandContext, actor: Actor | None = Non
     valued |= originals
     unreceipted = [gift for key, gift in valued.items() if key not in receipts]
     unvalued: dict[int, RateNotInForce] = {}
-    values = {key: value for key, (value, _) in _home_values(
+    values = {key: value for key, (value, _) in home_values(
         session, context, unreceipted, unvalued).items()}  # fmt: skip
     for key, row in receipts.items():
         document = ReceiptDocument.from_json(row.content)

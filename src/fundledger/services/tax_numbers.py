@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import hold_chains
@@ -27,43 +27,37 @@ from fundledger.services.settings import report_from
 RECORD_ACTION = "tax.record"
 
 
-def in_force() -> Select[int, str]:
-    """(donation_id, number) of every number in force: the latest row of each donation."""
-    latest = select(func.max(TaxReport.id)).group_by(TaxReport.donation_id)
-    return select(TaxReport.donation_id, TaxReport.number).where(TaxReport.id.in_(latest))
+@cache
+def _in_force() -> ColumnElement[bool]:
+    """Whether a tax_report row is its donation's number in force: the latest row of that
+    donation (an index lookup on donation_id, id). The one way to say it, for the numbers
+    of given gifts and for the gifts of a given number. Built once: SQL constructs are
+    immutable, and a `tax import` asks both for each of its rows."""
+    later = aliased(TaxReport)
+    latest = select(func.max(later.id)).where(later.donation_id == TaxReport.donation_id)
+    return TaxReport.id == latest.scalar_subquery()
 
 
 def numbers_in_force(session: Session, donation_ids: Collection[int]) -> dict[int, str]:
     """The number in force of each of `donation_ids` that has one."""
     if not donation_ids:
         return {}
-    latest = (
-        select(func.max(TaxReport.id))
-        .where(TaxReport.donation_id.in_(set(donation_ids)))
-        .group_by(TaxReport.donation_id)
-    )
-    rows = session.execute(
-        select(TaxReport.donation_id, TaxReport.number).where(TaxReport.id.in_(latest))
-    )
+    rows = session.execute(select(TaxReport.donation_id, TaxReport.number).where(
+        TaxReport.donation_id.in_(set(donation_ids)), _in_force()))  # fmt: skip
     return {int(donation): number for donation, number in rows}
 
 
 @cache
 def _in_force_elsewhere() -> Select[int]:
-    """The donation another than :donation for which :number is in force: the rows of that
-    number (ix_tax_report_number), each in force if no later row of its gift follows it
-    (ix_tax_report_donation_id_id). Never the whole table: each row of an import asks it.
-    Built once (a `tax import` asks it per row; SQL constructs are immutable)."""
-    later = aliased(TaxReport)
+    """The donation other than :donation for which :number is in force: the rows of that
+    number (ix_tax_report_number), then whether each is in force. Never the whole table:
+    each row of an import asks it."""
     return (
         select(TaxReport.donation_id)
-        .where(
-            TaxReport.number == bindparam("number"),
-            TaxReport.donation_id != bindparam("donation"),
-            ~exists().where(later.donation_id == TaxReport.donation_id, later.id > TaxReport.id),
-        )
+        .where(TaxReport.number == bindparam("number"),
+               TaxReport.donation_id != bindparam("donation"), _in_force())
         .limit(1)
-    )
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

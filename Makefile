@@ -58,6 +58,7 @@ bench: $(STAMP) peers
 	$(BIN)/python benchmarks/web_pages.py
 	cd benchmarks && ../$(BIN)/python upkeep.py
 	$(BIN)/python benchmarks/web_import.py
+	cd benchmarks && ../$(BIN)/python tax_import.py
 
 # 10 million gifts on PostgreSQL (FUNDLEDGER_BENCH_POSTGRES_URL, a database it may empty):
 # several minutes and a few GiB of disk, so apart from `make bench`.

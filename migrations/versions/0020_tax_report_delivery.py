@@ -44,6 +44,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tax_report")),
     )
     op.create_index("ix_tax_report_donation_id_id", "tax_report", ["donation_id", "id"])
+    # Whether a number is in force for another gift already: asked of each row `tax import`
+    # records, so found by its number, not by reading the whole table.
+    op.create_index("ix_tax_report_number", "tax_report", ["number"])
     op.create_table(
         "delivery",
         sa.Column("id", Identifier, nullable=False),
@@ -103,6 +106,7 @@ def downgrade() -> None:
     op.drop_index("ix_delivery_donor_id_year", table_name="delivery")
     op.drop_index("ix_delivery_receipt_id", table_name="delivery")
     op.drop_table("delivery")
+    op.drop_index("ix_tax_report_number", table_name="tax_report")
     op.drop_index("ix_tax_report_donation_id_id", table_name="tax_report")
     op.drop_table("tax_report")
 

@@ -108,13 +108,18 @@ def test_errors_are_one_line_and_a_bad_file_lists_its_lines(month: Shell) -> Non
     assert "--replace --reason TEXT" in quick.fails("tax", "record", "1", "6")
     assert "replacing 5" in quick.run("tax", "record", "1", "6", "--replace", "--reason",
                                       "typo").stdout  # fmt: skip
-    (month.folder / "bad.csv").write_text("gift,number\n2,6\n77,8\n")
+    huge = "99999999999999999999"  # beyond the id column: an overflow, not a traceback
+    assert quick.fails("tax", "record", huge, "1") == f"Error: no donation #{huge}"
+    assert quick.fails("tax", "record", str(2**63), "1") == f"Error: no donation #{2**63}"
+    assert quick.fails("tax", "record", str(2**63 - 1), "1") == f"Error: no donation #{2**63 - 1}"
+    (month.folder / "bad.csv").write_text(f"gift,number\n2,6\n77,8\n{huge},9\n")
     refused = quick.run("tax", "import", "bad.csv", expect=1)
     assert refused.stderr.splitlines() == [
         "bad.csv, line 2: report number 6 is in force for donation #1 already: check it against "
         "the Authority's answer (a typo?)",
         "bad.csv, line 3: no donation #77",
-        "Error: bad.csv: 2 problems; nothing recorded",
+        f"bad.csv, line 4: no donation #{huge}",
+        "Error: bad.csv: 3 problems; nothing recorded",
     ]
 
 

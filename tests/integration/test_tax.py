@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 
 from fundledger.adapters.db.models import AuditEvent, Donation, TaxReport
 from fundledger.domain.errors import FundledgerError
@@ -93,7 +93,7 @@ def test_without_a_section_46_approval_nothing_is_reported_and_why(ledger: Engin
     assert (found.applies, found.rows) == (False, ())
     assert found.why_not is not None
     assert "organisation.section46.approval" in found.why_not
-    assert run(ledger, pending_counts) is None
+    assert run(ledger, lambda s, c: pending_counts(s)) is None
 
 
 def test_a_gift_is_listed_with_every_field_a_report_needs(ledger: Engine) -> None:
@@ -139,7 +139,7 @@ def test_what_is_left_out_before_any_report(ledger: Engine) -> None:
     assert kinds(ledger) == [("gift", kept.id)]
     setting(ledger, "tax.report_from", "2025-12-01")
     assert kinds(ledger) == [("gift", early.id), ("gift", kept.id)]
-    counts = run(ledger, pending_counts)
+    counts = run(ledger, lambda s, c: pending_counts(s))
     assert counts is not None
     assert (counts.gifts, counts.cancellations) == (2, 0)
 
@@ -215,6 +215,23 @@ def test_record_same_number_replace_and_refusals(ledger: Engine) -> None:
         select(AuditEvent.action).where(AuditEvent.action == "tax.record"))))  # fmt: skip
     assert len(events) == 3
     checked(ledger)
+
+
+def test_a_number_is_found_by_its_index_not_by_reading_every_number(ledger: Engine) -> None:
+    # Each row of `tax import` asks whether its number is in force for another gift.
+    indexes = {index["name"]: index["column_names"] for index in inspect(ledger).get_indexes(
+        "tax_report")}  # fmt: skip
+    assert indexes["ix_tax_report_number"] == ["number"]
+    dana = gift(ledger, "2026-01-05 250.00 ILS", donor="Dana Levi")
+    sami = gift(ledger, "2026-01-05 90.00 ILS", donor="Sami")
+    lea = gift(ledger, "2026-01-05 60.00 ILS", donor="Lea")
+    tax_record(ledger, dana.id, "300")
+    tax_record(ledger, dana.id, "301", replace=True, reason="typo")
+    tax_record(ledger, sami.id, "300")  # replaced for Dana: free again
+    with pytest.raises(FundledgerError, match=f"300 is in force for donation #{sami.id}"):
+        tax_record(ledger, lea.id, "300")  # two rows of that number: Sami's is in force
+    with pytest.raises(FundledgerError, match=f"301 is in force for donation #{dana.id}"):
+        tax_record(ledger, lea.id, "301")
 
 
 def test_a_cancellation_of_a_gift_never_reported_cannot_have_a_number(ledger: Engine) -> None:
@@ -308,6 +325,26 @@ def test_the_require_setting_refuses_one_and_skips_in_a_batch(ledger: Engine) ->
     # Without the approval the setting holds nothing back.
     setting(ledger, "organisation.section46.approval", None)
     assert issue(ledger, sami.id).tax_report is None
+    checked(ledger)
+
+
+def test_a_gift_before_report_from_is_receipted_without_a_number_or_an_id(
+    ledger: Engine,
+) -> None:
+    december = gift(ledger, "2025-12-28 250.00 ILS", donor="Dana Levi")
+    january = gift(ledger, "2026-01-05 90.00 ILS", donor="Sami")
+    setting(ledger, "tax.require_report_number", "on")
+    assert kinds(ledger) == [("gift", january.id)]  # never to report, never a number
+    receipt = issue(ledger, december.id)  # receipted in January 2026, the setting on
+    assert (receipt.donation_id, receipt.tax_report, receipt.donor_tax_id) == (
+        december.id, None, None)  # fmt: skip
+    with pytest.raises(FundledgerError, match="fix: fundledger donor set-id"):
+        issue(ledger, january.id)
+    # The boundary is the setting's: moved back, the December gift would have needed one.
+    setting(ledger, "tax.report_from", "2025-12-01")
+    later = gift(ledger, "2025-12-29 40.00 ILS", donor="Lea")
+    with pytest.raises(FundledgerError, match="fix: fundledger donor set-id"):
+        issue(ledger, later.id)
     checked(ledger)
 
 

@@ -5,6 +5,7 @@ organisation has a Section 46 approval; read back from the PDF in en, he and ar.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,13 @@ from sqlalchemy import Engine
 from fundledger.domain.money import Money
 from fundledger.reports.i18n import LOCALES, Reader
 from fundledger.reports.pdf.statement import write_statement_pdf
-from fundledger.services.settings import section46_minimum, set_setting
+from fundledger.services.settings import (
+    RULE_KEYS,
+    current_settings,
+    ledger_settings,
+    section46_minimum,
+    set_setting,
+)
 from fundledger.services.statements import DonorStatement, donor_statement
 from tests.ledger_helpers import campaign, gift, rates, run
 from tests.pdf_helpers import text_of
@@ -96,3 +103,24 @@ def test_the_default_minimum_is_the_laws_for_2026_only() -> None:
     assert section46_minimum({}, 2025, "ILS") is None
     assert section46_minimum({"tax.section46.minimum.2025": "200.00"}, 2025, "ILS") == Money(
         "200.00", "ILS")  # fmt: skip
+
+
+def test_books_kept_in_another_currency_say_nothing_of_the_nis_minimum(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    # The minimum is a NIS amount: a total in euros cannot be held against it (it was read
+    # as EUR 207.00 before).
+    assert section46_minimum({}, 2026, "EUR") is None
+    assert section46_minimum({"tax.section46.minimum.2026": "190"}, 2026, "USD") is None
+    campaign(ledger_engine)
+    for key, value in (("ledger.home_currency", "EUR"), ("organisation.name.en", "Peace Coalition"),
+                       ("organisation.section46.approval", "4512")):  # fmt: skip
+        setting(ledger_engine, key, value)
+    rates(ledger_engine, "2026-01-05 EUR USD 1.1")
+    gift(ledger_engine, "2026-01-05 250.00 EUR", donor="Dana Levi")
+    found = run(ledger_engine, lambda s, c: donor_statement(s, replace(c, settings=ledger_settings(
+        current_settings(s, RULE_KEYS))), 1, 2026, "en"))  # fmt: skip
+    assert (found.total_home, found.section46_minimum, found.reaches_minimum) == (
+        Money("250.00", "EUR"), None, None)  # fmt: skip
+    write_statement_pdf(found, Reader("en"), tmp_path / "s.pdf")
+    assert "Section 46 minimum" not in text_of(tmp_path / "s.pdf")

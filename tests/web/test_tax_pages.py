@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from fundledger.domain.access import Role
 from fundledger.services.donations import reverse_donation
 from fundledger.services.settings import set_setting
-from fundledger.services.tax import record
+from fundledger.services.tax import pending_counts, record
+from fundledger.web import home
 from tests.ledger_helpers import run
 from tests.web.conftest import SignIn
 from tests.web.sample import sample_ledger
@@ -47,6 +48,29 @@ def test_the_dashboard_counts_what_is_to_report(sign_in: SignIn, reporting: Engi
     hebrew = client.get("/?lang=he").get_data(as_text=True)
     assert "2 תרומות לדיווח" in hebrew
     assert "ביטול אחד לדיווח" in hebrew
+
+
+def test_the_counts_are_kept_until_the_ledger_changes(
+    sign_in: SignIn, reporting: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # They count every gift since tax.report_from: seconds on a million, on every load.
+    asked = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        asked.append(1)
+        return pending_counts(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(home, "pending_counts", counted)
+    client = sign_in(Role.TREASURER)
+    for _ in range(3):
+        assert "3 gifts to report" in client.get("/").get_data(as_text=True)
+    assert len(asked) == 1
+    run(reporting, lambda s, c: record(s, c, "ref-1", "501"))  # a write: counted again
+    assert "2 gifts to report" in client.get("/").get_data(as_text=True)
+    assert len(asked) == 2
+    # Kept for everyone, shown only to a treasurer or an admin: the role is asked each time.
+    viewer = sign_in(Role.VIEWER, "viewer")
+    assert "to report" not in viewer.get("/").get_data(as_text=True)
 
 
 def test_a_viewer_sees_no_counts_and_cannot_download(sign_in: SignIn, reporting: Engine) -> None:

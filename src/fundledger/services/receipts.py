@@ -454,7 +454,7 @@ def _issue_all(
     organisations = {fallback: _organisation(settings, fallback, issued_on)}
     series = settings.get("receipt.prefix", DEFAULT_PREFIX)
     logo = organisation_logo(settings)
-    values = _home_values(session, context, donations)
+    values = home_values(session, context, donations)
     numbers = numbers_in_force(session, [gift.id for gift in donations])
     # A merged donor's gifts are receipted to the donor it was merged into (the same person).
     merges, current = _donor_views()  # current: the details as they stand today
@@ -472,7 +472,8 @@ def _issue_all(
         donor = donors[into.get(donation.donor_id, donation.donor_id)]
         home, rate = values[donation.id]
         locale = report_locale(settings, options.locale, donor.language)
-        refuse_unreported(settings, donation.id, donor.id, donor.tax_id, numbers.get(donation.id))
+        refuse_unreported(settings, donation.id, donation.donation_date, donor.id, donor.tax_id,
+                          numbers.get(donation.id))  # fmt: skip
         if locale not in organisations:
             organisations[locale] = _organisation(settings, locale, issued_on)
         document = ReceiptDocument(
@@ -707,7 +708,7 @@ def organisation_details(settings: dict[str, str], locale: str) -> Organisation:
     )
 
 
-def _home_values(
+def home_values(
     session: Session,
     context: CommandContext,
     donations: Sequence[Donation],

@@ -310,6 +310,11 @@ def set_setting(
     (None: the terminal, whose user holds the ledger and acts as an admin)."""
     if actor is not None:
         require(actor, Role.ADMIN, "change a setting")
+        if key in SERVER_ONLY:
+            raise FundledgerError(
+                f"{key} names a file on the server, which is sent as the mail password: it is "
+                f"set on the server only (fundledger settings set {key} PATH), not from the web"
+            )
     declared = declaration(key)
     if declared is None:
         raise FundledgerError(
@@ -358,12 +363,15 @@ def declaration(key: str) -> SettingKey | None:
     return yearly if yearly is not None and yearly.yearly else None
 
 
-def section46_minimum(settings: dict[str, str], year: int, currency: str) -> Money | None:
-    """The Section 46 minimum of `year` (the setting, else the law's value for that year), or
-    None when none is known: a statement then says nothing about it."""
+def section46_minimum(settings: dict[str, str], year: int, home_currency: str) -> Money | None:
+    """The Section 46 minimum of `year` in NIS (the setting, else the law's value for that
+    year), or None when none is known or the books are not kept in NIS (`home_currency`: a
+    total in another currency cannot be held against it): a statement then says nothing."""
+    if home_currency != "ILS":
+        return None
     declared = SETTINGS[MINIMUM_KEY]
     value = settings.get(declared.of_year(year)) or dict(declared.defaults).get(year)
-    return Money.parse(value, currency) if value is not None else None
+    return Money.parse(value, "ILS") if value is not None else None
 
 
 def report_from(settings: dict[str, str]) -> date:
@@ -421,6 +429,12 @@ def organisation_name(settings: dict[str, str], language: str) -> str | None:
 # The settings that change the rules, read by every command (never the whole table: the
 # logo alone can be a few hundred kilobytes).
 RULE_KEYS = ("ledger.home_currency", "ledger.reporting_currency", "rates.max_age_days")
+
+# Set on the server only (`fundledger settings set`), never from the web: the file named is
+# read by the server and its contents sent as the SMTP password to mail.smtp.host, so an
+# admin who could name it from a browser could have any file the server reads sent to a host
+# of their choosing.
+SERVER_ONLY = frozenset({"mail.smtp.password_file"})
 
 
 def ledger_settings(settings: dict[str, str]) -> LedgerSettings:

@@ -74,8 +74,9 @@ class DonorStatement:
     max_rate_age_days: int
     logo: Logo | None = None
     locale: str = "en"  # the language it is written in (the organisation is named in it)
-    # The Section 46 minimum of the year, in the home currency, when the organisation has an
-    # approval and a minimum is known (the tax.section46.minimum.YEAR setting, or the law's).
+    # The Section 46 minimum of the year, in NIS, when the organisation has an approval, a
+    # minimum is known (the tax.section46.minimum.YEAR setting, or the law's) and the books
+    # are kept in NIS (the total it is held against is in the home currency).
     section46_minimum: Money | None = None
 
     @property

@@ -27,11 +27,14 @@ from fundledger.domain.money import Money
 from fundledger.domain.text import counted
 from fundledger.services.batches import missing_rate
 from fundledger.services.context import CommandContext, record_audit
-from fundledger.services.receipts import ReceiptDocument, ReceiptNumber, _home_values
+from fundledger.services.receipts import ReceiptDocument, ReceiptNumber, home_values
 from fundledger.services.settings import current_settings, report_from
 from fundledger.services.tax_numbers import Recorded, numbers_in_force, record_number
 
 IMPORT_ACTION = "tax.import"
+# The largest id the donation.id column holds (BIGINT; SQLite's INTEGER is as wide): a
+# larger one names no gift, and sent to the database it overflows (a traceback, not an error).
+LARGEST_ID = 2**63 - 1
 NO_APPROVAL = (
     "the organisation has no Section 46 approval (setting organisation.section46.approval), "
     "so its gifts earn donors no credit and none is reported to the Tax Authority"
@@ -107,9 +110,7 @@ class PendingCounts:
     cancellations: int
 
 
-def pending_counts(
-    session: Session, context: CommandContext, actor: Actor | None = None
-) -> PendingCounts | None:
+def pending_counts(session: Session, actor: Actor | None = None) -> PendingCounts | None:
     """How many gifts and cancellations need reporting (counted in SQL), or None when
     reporting does not apply. `actor`: a web user, who needs the treasurer role."""
     if actor is not None:
@@ -153,7 +154,7 @@ def pending(session: Session, context: CommandContext, actor: Actor | None = Non
     valued |= originals
     unreceipted = [gift for key, gift in valued.items() if key not in receipts]
     unvalued: dict[int, RateNotInForce] = {}
-    values = {key: value for key, (value, _) in _home_values(
+    values = {key: value for key, (value, _) in home_values(
         session, context, unreceipted, unvalued).items()}  # fmt: skip
     for key, row in receipts.items():
         document = ReceiptDocument.from_json(row.content)
@@ -211,6 +212,8 @@ def find_reportable(session: Session, named: str, column: str | None = None) -> 
     text = named.strip()
     plain = text.removeprefix("#")
     if column in (None, "gift") and plain.isascii() and plain.isdigit():
+        if int(plain) > LARGEST_ID:
+            raise FundledgerError(f"no donation #{plain}")
         found = session.get(Donation, int(plain), with_for_update=True)
         if found is None:
             raise FundledgerError(f"no donation #{plain}")

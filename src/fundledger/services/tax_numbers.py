@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from fundledger.adapters.db.chain import hold_chains
 from fundledger.adapters.db.models import Donation, TaxReport
@@ -20,29 +22,42 @@ from fundledger.domain.errors import FundledgerError
 from fundledger.domain.tax import report_number
 from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext, now, record_audit
+from fundledger.services.settings import report_from
 
 RECORD_ACTION = "tax.record"
 
 
-def in_force() -> Select[int, str]:
-    """(donation_id, number) of every number in force: the latest row of each donation."""
-    latest = select(func.max(TaxReport.id)).group_by(TaxReport.donation_id)
-    return select(TaxReport.donation_id, TaxReport.number).where(TaxReport.id.in_(latest))
+@cache
+def _in_force() -> ColumnElement[bool]:
+    """Whether a tax_report row is its donation's number in force: the latest row of that
+    donation (an index lookup on donation_id, id). The one way to say it, for the numbers
+    of given gifts and for the gifts of a given number. Built once: SQL constructs are
+    immutable, and a `tax import` asks both for each of its rows."""
+    later = aliased(TaxReport)
+    latest = select(func.max(later.id)).where(later.donation_id == TaxReport.donation_id)
+    return TaxReport.id == latest.scalar_subquery()
 
 
 def numbers_in_force(session: Session, donation_ids: Collection[int]) -> dict[int, str]:
     """The number in force of each of `donation_ids` that has one."""
     if not donation_ids:
         return {}
-    latest = (
-        select(func.max(TaxReport.id))
-        .where(TaxReport.donation_id.in_(set(donation_ids)))
-        .group_by(TaxReport.donation_id)
-    )
-    rows = session.execute(
-        select(TaxReport.donation_id, TaxReport.number).where(TaxReport.id.in_(latest))
-    )
+    rows = session.execute(select(TaxReport.donation_id, TaxReport.number).where(
+        TaxReport.donation_id.in_(set(donation_ids)), _in_force()))  # fmt: skip
     return {int(donation): number for donation, number in rows}
+
+
+@cache
+def _in_force_elsewhere() -> Select[int]:
+    """The donation other than :donation for which :number is in force: the rows of that
+    number (ix_tax_report_number), then whether each is in force. Never the whole table:
+    each row of an import asks it."""
+    return (
+        select(TaxReport.donation_id)
+        .where(TaxReport.number == bindparam("number"),
+               TaxReport.donation_id != bindparam("donation"), _in_force())
+        .limit(1)
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +116,7 @@ def record_number(
             f"replacing report number {current} needs a reason (--reason TEXT): the "
             "Authority's records and ours must be reconciled"
         )
-    other = session.scalar(
-        in_force().with_only_columns(TaxReport.donation_id).where(
-            TaxReport.number == number, TaxReport.donation_id != donation.id)
-    )  # fmt: skip
+    other = session.scalar(_in_force_elsewhere(), {"number": number, "donation": donation.id})
     if other is not None:
         raise FundledgerError(
             f"report number {number} is in force for donation #{other} already: check it "
@@ -153,13 +165,16 @@ def requires_report(settings: dict[str, str]) -> bool:
 def refuse_unreported(
     settings: dict[str, str],
     donation_id: int,
+    gift_date: date,
     donor_id: int,
     tax_id: str | None,
     number: str | None,
 ) -> None:
     """Refuse (ReportRequired) the receipt of a gift that tax.require_report_number holds
-    back: its donor without a valid Israeli ID number, or no report number in force."""
-    if not requires_report(settings):
+    back: its donor without a valid Israeli ID number, or no report number in force. A gift
+    dated before tax.report_from is never reported (`tax pending` leaves it out and the
+    Authority gives it no number): its receipt needs neither."""
+    if not requires_report(settings) or gift_date < report_from(settings):
         return
     if tax_id is None or israeli_id(tax_id) is None:
         problem = "no Israeli ID number" if tax_id is None else f"ID number {tax_id} is not valid"

@@ -14,6 +14,7 @@ from fundledger.domain.access import PermissionDenied
 from fundledger.domain.errors import FundledgerError
 from fundledger.services.settings import (
     RULE_KEYS,
+    SERVER_ONLY,
     declaration,
     set_logo,
     set_setting,
@@ -80,8 +81,8 @@ def _page(status: int = 200, **values: object) -> ResponseReturnValue:
     meanings = {each.key: _(MEANINGS[_declared(each.key)], year=each.key.rsplit(".", 1)[1])
                 if _declared(each.key) in MEANINGS else each.meaning for each in shown}  # fmt: skip
     return render("settings.html", status, settings=shown, meanings=meanings,
-                  at_restart=AT_RESTART, logo_most=LARGEST_LOGO_BYTES // 1024,
-                  **values)  # fmt: skip
+                  at_restart=AT_RESTART, server_only=SERVER_ONLY,
+                  logo_most=LARGEST_LOGO_BYTES // 1024, **values)  # fmt: skip
 
 
 @bp.route("", methods=["POST"])
@@ -89,7 +90,8 @@ def change() -> ResponseReturnValue:
     """`settings set KEY VALUE`, or `settings unset KEY` with the "clear" button."""
     actor, form = db.current_actor(), request.form
     key = form.get("key", "")
-    if declaration(key) is None or key == "organisation.logo":  # the logo is uploaded, below
+    # The logo is uploaded, below; a server-only key is refused by set_setting, saying why.
+    if declaration(key) is None or key == "organisation.logo":
         return _page(422, error_key=None, error=_("Choose a setting from the list."))
     value = None if form.get("clear") is not None else form.get("value", "")
     try:

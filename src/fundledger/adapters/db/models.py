@@ -302,7 +302,10 @@ class TaxReport(Base):
     the encoding of every row hashed before it."""
 
     __tablename__ = "tax_report"
-    __table_args__ = (Index("ix_tax_report_donation_id_id", "donation_id", "id"),)
+    __table_args__ = (
+        Index("ix_tax_report_donation_id_id", "donation_id", "id"),
+        Index("ix_tax_report_number", "number"),  # is a number in force for another gift?
+    )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     donation_id: Mapped[int] = mapped_column(ForeignKey("donation.id"))

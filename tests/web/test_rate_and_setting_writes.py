@@ -236,22 +236,33 @@ def test_only_an_admin_may_see_or_change_the_settings(
     assert counts(ledger) == before
 
 
-def test_the_smtp_password_file_is_set_on_the_server_only(
-    sign_in: SignIn, ledger: Engine, ledger_url: str
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("mail.smtp.password_file", "/etc/shadow"), ("mail.smtp.host", "mail.attacker.example"),
+     ("mail.smtp.user", "someone"), ("mail.smtp.port", "2525"), ("mail.smtp.security", "none")],
+)  # fmt: skip
+def test_where_the_mail_password_goes_is_set_on_the_server_only(
+    sign_in: SignIn, ledger: Engine, ledger_url: str, key: str, value: str
 ) -> None:
-    # Named from a browser, any file the server reads would go to a mail host as the password.
+    # Changed from a browser, the mail password (or any file the server reads, named as its
+    # file) would go to a host of the admin's choosing.
     client = sign_in(Role.ADMIN)
     token = csrf_token(client, "/settings?lang=en")
     before = counts(ledger)
-    for data in ({"value": "/etc/shadow"}, {"clear": "1"}):
-        refused = client.post("/settings", data={"key": "mail.smtp.password_file",
-                                                 "csrf_token": token, **data})  # fmt: skip
+    for data in ({"value": value}, {"clear": "1"}):
+        refused = client.post("/settings", data={"key": key, "csrf_token": token,
+                                                 **data})  # fmt: skip
         assert refused.status_code == 422
-        assert ("mail.smtp.password_file names a file on the server, which is sent as the mail "
-                "password: it is set on the server only (fundledger settings set "
-                "mail.smtp.password_file PATH), not from the web"
+        assert (f"{key} says where the mail password goes: it is set on the server only "
+                f"(fundledger settings set {key} VALUE), not from the web"
                 in text(refused.get_data(as_text=True)))  # fmt: skip
     assert counts(ledger) == before
+
+
+def test_the_server_only_mail_settings_are_shown_without_a_form(
+    sign_in: SignIn, ledger: Engine, ledger_url: str
+) -> None:
+    client = sign_in(Role.ADMIN)
     assert shown(ledger_url)["mail.smtp.password_file"] is None
     # On the server it is set as any other; the page shows it, with no form to change it.
     cli(ledger_url, "settings", "set", "mail.smtp.password_file", "/srv/mail-password")
@@ -259,4 +270,5 @@ def test_the_smtp_password_file_is_set_on_the_server_only(
     assert "/srv/mail-password" in html
     assert 'name="key" value="mail.smtp.password_file"' not in html
     assert "Set on the server only, with the command fundledger settings set" in text(html)
-    assert 'name="key" value="mail.smtp.host"' in html  # the other mail settings stay
+    assert 'name="key" value="mail.smtp.host"' not in html
+    assert 'name="key" value="mail.from"' in html  # the sender's address stays the web's

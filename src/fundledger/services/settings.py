@@ -312,8 +312,8 @@ def set_setting(
         require(actor, Role.ADMIN, "change a setting")
         if key in SERVER_ONLY:
             raise FundledgerError(
-                f"{key} names a file on the server, which is sent as the mail password: it is "
-                f"set on the server only (fundledger settings set {key} PATH), not from the web"
+                f"{key} says where the mail password goes: it is set on the server only "
+                f"(fundledger settings set {key} VALUE), not from the web"
             )
     declared = declaration(key)
     if declared is None:
@@ -430,11 +430,12 @@ def organisation_name(settings: dict[str, str], language: str) -> str | None:
 # logo alone can be a few hundred kilobytes).
 RULE_KEYS = ("ledger.home_currency", "ledger.reporting_currency", "rates.max_age_days")
 
-# Set on the server only (`fundledger settings set`), never from the web: the file named is
-# read by the server and its contents sent as the SMTP password to mail.smtp.host, so an
-# admin who could name it from a browser could have any file the server reads sent to a host
-# of their choosing.
-SERVER_ONLY = frozenset({"mail.smtp.password_file"})
+# Set on the server only (`fundledger settings set`), never from the web: the mail password
+# (FUNDLEDGER_SMTP_PASSWORD, or the file mail.smtp.password_file names, read by the server)
+# goes to the server these name, so an admin who could change them from a browser could have
+# the password, or any file the server reads, sent to a host of their choosing.
+SERVER_ONLY = frozenset({"mail.smtp.host", "mail.smtp.port", "mail.smtp.security",
+                         "mail.smtp.user", "mail.smtp.password_file"})  # fmt: skip
 
 
 def ledger_settings(settings: dict[str, str]) -> LedgerSettings:

@@ -48,7 +48,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
               "Serve the web interface on the ledger until Ctrl-C."),
     "settings": ("fundledger.cli.settings", "settings",
                  "What the ledger's documents say about the organisation."),
-    "statement": ("fundledger.cli.delivery", "statement", "A donor's statement of every gift "
+    "statement": ("fundledger.cli.statement", "statement", "A donor's statement of every gift "
                   "of a year, with receipt numbers and totals."),
     "tax": ("fundledger.cli.tax", "tax", "Gifts and cancellations to report to the Tax "
             "Authority, and the numbers it returns."),

@@ -1,13 +1,19 @@
-"""fundledger statement"""
+"""fundledger statement [send]
+
+`statement` was one command (`fundledger statement DONOR --year Y`) before it had `send`, and
+scripts run it so: it is a group whose first argument, unless it names a subcommand, goes to
+that command as before."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.orm import Session
 
 from fundledger.cli.common import PARTIAL, Ledger, by_language, listed_skipped
+from fundledger.cli.delivery import statement_send
 from fundledger.cli.output import check_folder, check_output, staged_files, warn_undrawable
 from fundledger.cli.progress import DOCUMENTS_WORTH_A_BAR, progress_over
 from fundledger.domain.dates import today_in_israel
@@ -45,7 +51,7 @@ STATEMENTS_FOLDER = Path("reports") / "statements"
     "donor-<id>-<locale>.pdf",
 )
 @click.pass_obj
-def statement(
+def statement_of_year(
     ledger: Ledger,
     donor: str | None,
     year: int,
@@ -121,3 +127,49 @@ def statement(
         click.echo(f"Wrote {targets[0]}: {counted(len(only.lines), 'gift')} in {year}, "
                    f"{format_money(only.total_home)} = "
                    f"{format_money(only.total_reporting)}.")  # fmt: skip
+
+
+class StatementGroup(click.Group):
+    """`statement send ...`; any other first argument is the statement itself, as before
+    `send` was added (`fundledger statement 17 --year 2025`, `statement --all --year 2025`)."""
+
+    DEFAULT = "of-year"
+
+    def __init__(self, *args: Any, default: click.Command, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Registered (hidden), so that `fundledger` gives it --db like every command.
+        self.add_command(default, self.DEFAULT)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in self.commands if name != self.DEFAULT)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and (args[0] in ctx.help_option_names or args[0] in self.list_commands(ctx)):
+            return super().parse_args(ctx, args)
+        ctx.meta[self._DEFAULT_ARGS] = list(args)  # the statement's own: run by `invoke`
+        return []
+
+    _DEFAULT_ARGS = "fundledger.statement_arguments"
+
+    def invoke(self, ctx: click.Context) -> Any:
+        arguments = ctx.meta.pop(self._DEFAULT_ARGS, None)
+        if arguments is None:
+            return super().invoke(ctx)
+        default = self.commands[self.DEFAULT]
+        # Under the group's own name, so that its usage and errors read "fundledger statement".
+        with default.make_context(ctx.info_name, arguments, parent=ctx.parent) as inner:
+            return default.invoke(inner)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.commands[self.DEFAULT].format_help(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+statement = StatementGroup(
+    "statement",
+    default=statement_of_year,
+    help=statement_of_year.help,
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+statement.add_command(statement_send)

@@ -5,6 +5,7 @@ sent twice, and `fundledger statement DONOR --year Y` still what it was."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -75,6 +76,15 @@ def test_receipts_go_out_once_failures_are_listed_and_retried_when_asked(
         '--email ADDRESS --reason "..."',
     ]
     assert [each.recipients for each in server.received] == [("dana@example.org",)]
+    listed = json.loads(quick.run("receipt", "list", "--format", "json").stdout)
+    assert [(row["number"], row["emailed"], row["emailed_to"]) for row in listed] == [
+        ("R-2025-00001", "sent", "dana@example.org"),
+        ("R-2025-00002", "failed", "shira@example.org"),
+        ("R-2025-00003", None, None),
+    ]
+    table = quick.run("receipt", "list").stdout.splitlines()
+    assert table[0].split()[-1] == "E-MAILED"
+    assert [line.split()[-1] for line in table[2:4]] == ["sent", "failed"]
 
     server.handler.refused.clear()
     again = quick.run("receipt", "send", "--campaign", "dont-look-away", "--all-unsent", expect=3)

@@ -40,6 +40,7 @@ from fundledger.domain.text import counted
 from fundledger.reports.i18n import LOCALES
 from fundledger.services.batches import GiftRefused
 from fundledger.services.context import CommandContext
+from fundledger.services.delivery_history import LastDelivery, receipt_deliveries
 from fundledger.services.receipt_list import issued_receipts
 from fundledger.services.receipts import (
     BatchStopped,
@@ -274,14 +275,23 @@ def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
       fundledger receipt list --year 2025 --format csv > receipts-2025.csv
     """
 
-    documents = ledger.run(lambda session, _: issued_receipts(session, year=year))
+    def work(
+        session: Session, _: CommandContext
+    ) -> tuple[list[ReceiptDocument], dict[ReceiptNumber, LastDelivery]]:
+        documents = issued_receipts(session, year=year)
+        numbers = [document.number for document in documents]
+        return documents, receipt_deliveries(session, None, numbers)
+
+    documents, mailed = ledger.run(work)
     rows = [
         {"number": str(document.number), "kind": document.kind,
          "issued_on": document.issued_on.isoformat(), "donation": document.donation_id,
          "donor": document.donor, "amount": format(document.amount.quantized(), "f"),
          "currency": document.amount.currency, "home": format(document.home.quantized(), "f"),
          "home_currency": document.home.currency,
-         "cancels": str(document.credits) if document.credits else None}
+         "cancels": str(document.credits) if document.credits else None,
+         # Its latest e-mail (`receipt send`): sent, failed or sending (cut off), and to whom.
+         **_emailed(mailed.get(document.number))}
         for document in documents
     ]  # fmt: skip
     emit_rows(
@@ -291,11 +301,22 @@ def list_(ledger: Ledger, year: int | None, output_format: str) -> None:
         lambda: emit_table(
             [[str(row["number"]), str(row["issued_on"]), str(row["donor"]),
               format_money(document.amount), format_money(document.home),
-              str(row["cancels"] or "")] for row, document in zip(rows, documents, strict=True)],
-            ["NUMBER", "DATE", "DONOR", "AMOUNT", "VALUE", "CANCELS"],
+              str(row["cancels"] or ""), _EMAILED.get(str(row["emailed"]), "")]
+             for row, document in zip(rows, documents, strict=True)],
+            ["NUMBER", "DATE", "DONOR", "AMOUNT", "VALUE", "CANCELS", "E-MAILED"],
             right_aligned=(3, 4),
         ),
     )  # fmt: skip
+
+
+_EMAILED = {"sent": "sent", "failed": "failed", "sending": "cut off"}
+
+
+def _emailed(last: LastDelivery | None) -> dict[str, str | None]:
+    if last is None:
+        return {"emailed": None, "emailed_to": None, "emailed_at": None}
+    return {"emailed": last.outcome, "emailed_to": last.recipient,
+            "emailed_at": last.attempted_at.isoformat(timespec="seconds")}  # fmt: skip
 
 
 def render_receipts(

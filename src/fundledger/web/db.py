@@ -99,6 +99,12 @@ def run(
     return _on_either(checked, write, commit)
 
 
+def write(work: Callable[[Session, CommandContext], T]) -> T:
+    """`work` in a write transaction of its own: what the services' batches take as their
+    `Transactions` (a receipt a transaction, an e-mail's claim and its outcome each one)."""
+    return run(work, write=True)
+
+
 def read(work: Callable[[Session], T]) -> T:
     """A read that needs no signed-in user (the sign-in page, the user loader)."""
     return _on_either(work)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -191,18 +190,13 @@ def batch() -> ResponseReturnValue:
     remaining = len(plan.gifts) - len(now.gifts)
 
     try:
-        done: BatchOfReceipts = issue_each(_each_transaction, now, IssueOptions(locale),
+        done: BatchOfReceipts = issue_each(db.write, now, IssueOptions(locale),
                                            actor=actor)  # fmt: skip
         stopped = None
     except BatchStopped as error:
         done, stopped = BatchOfReceipts(error.issued, (), plan.without_donor), str(error)
     return render("receipt_batch.html", campaigns=campaigns, form=form, error=stopped,
                   done=done, remaining=remaining, most=BATCH_MOST)  # fmt: skip
-
-
-def _each_transaction(work: Callable[[Session, CommandContext], T]) -> T:
-    """Each receipt of a batch in a write transaction of its own, as the CLI's batch."""
-    return db.run(work, write=True)
 
 
 def _batch_form(form: MultiDict[str, str]) -> tuple[str, Period | None, str | None]:

@@ -37,7 +37,7 @@ def send_one(
                 flash(_("{document} was not sent: {donor} has no e-mail address; add one on "
                         "their page.", document=label, donor=left.donor or ""))  # fmt: skip
             return False
-        report = send_planned(_each_transaction, planned, MailDrafts(), actor=actor)
+        report = send_planned(db.write, planned, MailDrafts(), actor=actor)
     except PermissionDenied:
         raise
     except DeliveryStopped as error:  # unreachable, refused the login, or sent but unrecorded
@@ -56,7 +56,3 @@ def send_one(
     if report.stopped:
         flash(_("{document} was not sent: {problem}", document=label, problem=report.stopped))
     return bool(report.sent)
-
-
-def _each_transaction(work: Callable[[Session, CommandContext], T]) -> T:
-    return db.run(work, write=True)
